@@ -1,0 +1,69 @@
+//! The process's view of the outside world: the clock, randomness and the environment.
+//!
+//! This is the only module that reads the system clock, draws randomness or reads environment
+//! variables that change behaviour, so tests pin all three: `DOCKET_NOW` (an RFC 3339
+//! datetime) fixes the clock, `DOCKET_SEED` (an integer) fixes the ids `docket new` draws.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::time::{self, Timestamp};
+
+/// Clock, randomness and environment for one docket process.
+#[derive(Debug, Clone)]
+pub struct Context {
+    now: Timestamp,
+    random_state: u64,
+}
+
+/// Why the environment could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error("DOCKET_NOW is `{0}`, which is not an RFC 3339 datetime (e.g. 2026-11-20T10:00:00Z)")]
+    BadNow(String),
+    #[error("DOCKET_SEED is `{0}`, which is not an unsigned integer")]
+    BadSeed(String),
+}
+
+impl Context {
+    /// Reads the clock and the entropy source, honouring `DOCKET_NOW` and `DOCKET_SEED`.
+    pub fn from_env() -> Result<Self, ContextError> {
+        let now = match std::env::var("DOCKET_NOW") {
+            Ok(text) => time::parse_timestamp(&text).ok_or(ContextError::BadNow(text))?,
+            Err(_) => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)),
+        };
+        let random_state = match std::env::var("DOCKET_SEED") {
+            Ok(text) => text.trim().parse().map_err(|_| ContextError::BadSeed(text))?,
+            // RandomState is keyed from the operating system's entropy source.
+            Err(_) => {
+                let mut hasher = RandomState::new().build_hasher();
+                hasher.write_u64(u64::from(std::process::id()));
+                hasher.write_i64(now);
+                hasher.finish()
+            }
+        };
+        Ok(Self { now, random_state })
+    }
+
+    /// A context with a fixed clock and seed, for tests.
+    pub fn fixed(now: Timestamp, seed: u64) -> Self {
+        Self { now, random_state: seed }
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// The next 64 random bits (splitmix64: small, fast, and well distributed).
+    pub fn next_random(&mut self) -> u64 {
+        self.random_state = self.random_state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.random_state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,154 @@
+//! Problems found in the user's files, located to the line and column.
+//!
+//! A [`Diagnostic`] is self-contained: it carries the offending source line and the caret
+//! range, so it can be rendered long after the file was read, and serialised to JSON for
+//! `--json`. Validation everywhere collects diagnostics instead of stopping at the first; the
+//! CLI renders them (the core never prints).
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One problem in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// The file, relative to the tracker root, with `/` separators.
+    pub path: String,
+    /// The record the file holds, when known.
+    pub id: Option<String>,
+    /// A stable, machine-readable name of the rule that was broken, e.g. `field.type`.
+    pub rule: &'static str,
+    /// What is wrong, in words: lowercase, no trailing period.
+    pub message: String,
+    /// 1-based line of the span's start; `None` when the problem is the whole file.
+    pub line: Option<usize>,
+    /// 1-based column (in characters) of the span's start.
+    pub column: Option<usize>,
+    /// The source line holding the start of the span, and the caret range within it (in
+    /// characters), for the excerpt.
+    #[serde(skip)]
+    pub excerpt: Option<Excerpt>,
+    /// What would fix it.
+    pub hint: Option<String>,
+}
+
+/// A source line and where, within it, to draw the caret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    pub text: String,
+    pub carets: Range<usize>,
+}
+
+impl Diagnostic {
+    /// An error about the whole file `path`.
+    pub fn error(path: impl Into<String>, rule: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            path: path.into(),
+            id: None,
+            rule,
+            message: message.into(),
+            line: None,
+            column: None,
+            excerpt: None,
+            hint: None,
+        }
+    }
+
+    /// A warning about the whole file `path`.
+    pub fn warning(path: impl Into<String>, rule: &'static str, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Warning, ..Self::error(path, rule, message) }
+    }
+
+    /// Locates the diagnostic at byte range `span` of `source`.
+    #[must_use]
+    pub fn at(mut self, source: &str, span: Option<Range<usize>>) -> Self {
+        let Some(span) = span else { return self };
+        let start = floor_char_boundary(source, span.start.min(source.len()));
+        let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+        let text = source[line_start..line_end].trim_end_matches('\r');
+        let column = source[line_start..start].chars().count();
+        let end = floor_char_boundary(source, span.end.clamp(start, line_end.max(start)));
+        let width = source[start..end].chars().count().max(1);
+        self.line = Some(source[..line_start].matches('\n').count() + 1);
+        self.column = Some(column + 1);
+        self.excerpt = Some(Excerpt {
+            text: text.replace('\t', " "),
+            carets: column..(column + width).min(text.chars().count().max(column + 1)),
+        });
+        self
+    }
+
+    /// Adds a hint saying what would fix the problem.
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Names the record the problem belongs to.
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// Whether any diagnostic in `diagnostics` is an error.
+pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(Diagnostic::is_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_line_column_and_carets() {
+        let source = "title = \"x\"\nweight = \"3\"\n";
+        let start = source.find("\"3\"").expect("present");
+        let diagnostic = Diagnostic::error("issues/a.toml", "field.type", "bad").at(source, Some(start..start + 3));
+        assert_eq!(diagnostic.line, Some(2));
+        assert_eq!(diagnostic.column, Some(10));
+        let excerpt = diagnostic.excerpt.expect("located");
+        assert_eq!(excerpt.text, "weight = \"3\"");
+        assert_eq!(excerpt.carets, 9..12);
+    }
+
+    #[test]
+    fn multibyte_text_counts_characters() {
+        let source = "title = \"café\" x";
+        let start = source.find('x').expect("present");
+        let diagnostic = Diagnostic::error("p", "r", "m").at(source, Some(start..start + 1));
+        assert_eq!(diagnostic.column, Some(16));
+    }
+
+    #[test]
+    fn span_at_end_of_file_still_has_a_caret() {
+        let source = "title = ";
+        let diagnostic = Diagnostic::error("p", "r", "m").at(source, Some(8..8));
+        assert_eq!(diagnostic.line, Some(1));
+        assert_eq!(diagnostic.excerpt.expect("located").carets, 8..9);
+    }
+}

@@ -1,0 +1,321 @@
+//! In-place edits of a record file through toml_edit: only the edited lines change; comments,
+//! key order and the user's formatting survive.
+//!
+//! Edits return the new text; they do not validate it. Callers re-parse the result with
+//! [`super::parse_record`] and refuse to write a file that would not be valid.
+
+use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value};
+
+use super::fields::{self, FieldSpec, FieldType};
+use crate::model::Kind;
+use crate::time::{self, Timestamp};
+
+/// One `docket set` argument: `field=value`, `field+=value`, `field-=value`, or an unset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    /// The field, dotted for nested tables: `rice.reach`, `capacity.jason`.
+    pub path: Vec<String>,
+    pub op: Op,
+    pub value: String,
+}
+
+/// What an [`Assignment`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Replace the value (`=`).
+    Set,
+    /// Add to a list (`+=`).
+    Append,
+    /// Remove from a list (`-=`).
+    Remove,
+    /// Delete the field.
+    Unset,
+}
+
+/// Why an edit could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("`{0}` is not an assignment")]
+    NotAnAssignment(String),
+    #[error("the file is not valid TOML, so it cannot be edited in place: {0}")]
+    Syntax(String),
+    #[error("`{field}` takes {expected}, and `{value}` is not one")]
+    BadValue { field: String, value: String, expected: String },
+    #[error("`{0}` is a list of tables and cannot be set as a value")]
+    TableList(String),
+    #[error("`{0}` is a table; set its fields one by one, e.g. `{0}.name=value`")]
+    Table(String),
+    #[error("`{0}` is not a list, so `+=` and `-=` do not apply")]
+    NotAList(String),
+    #[error("`{field}` does not hold `{value}`")]
+    NotInList { field: String, value: String },
+    #[error("`{0}` is required and cannot be unset")]
+    Required(String),
+}
+
+impl Assignment {
+    /// Parses `field=value`, `field+=value` or `field-=value`.
+    pub fn parse(text: &str) -> Result<Self, EditError> {
+        let (left, value) = text.split_once('=').ok_or_else(|| EditError::NotAnAssignment(text.to_owned()))?;
+        let (field, op) = if let Some(field) = left.strip_suffix('+') {
+            (field, Op::Append)
+        } else if let Some(field) = left.strip_suffix('-') {
+            (field, Op::Remove)
+        } else {
+            (left, Op::Set)
+        };
+        let path: Vec<String> = field.trim().split('.').map(|part| part.trim().to_owned()).collect();
+        if path.iter().any(String::is_empty) {
+            return Err(EditError::NotAnAssignment(text.to_owned()));
+        }
+        Ok(Self { path, op, value: value.to_owned() })
+    }
+
+    /// An assignment that deletes `field`.
+    pub fn unset(field: &str) -> Self {
+        Self { path: field.split('.').map(str::to_owned).collect(), op: Op::Unset, value: String::new() }
+    }
+
+    fn name(&self) -> String {
+        self.path.join(".")
+    }
+}
+
+/// Applies `assignments` to the record text `source` of `kind`. `now` resolves the values
+/// `today` and `now` of date fields.
+pub fn apply(source: &str, kind: Kind, assignments: &[Assignment], now: Timestamp) -> Result<String, EditError> {
+    let mut document: DocumentMut = source.parse().map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
+    for assignment in assignments {
+        apply_one(&mut document, kind, assignment, now)?;
+    }
+    Ok(document.to_string())
+}
+
+fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, now: Timestamp) -> Result<(), EditError> {
+    let name = assignment.name();
+    // Find the field's spec, descending into nested tables.
+    let mut specs: Option<&'static [FieldSpec]> = Some(fields::fields_of(kind));
+    let mut spec: Option<&'static FieldSpec> = None;
+    let mut container_type = None;
+    for part in &assignment.path {
+        spec = specs.and_then(|specs| specs.iter().find(|s| s.name == part.as_str()));
+        container_type = spec.map(|s| s.field_type);
+        specs = match spec.map(|s| s.field_type) {
+            Some(FieldType::Table(inner)) => Some(inner),
+            _ => None,
+        };
+        if matches!(container_type, Some(FieldType::NumberMap)) {
+            break;
+        }
+    }
+    let depth = assignment.path.len();
+    let field_type = match (container_type, depth) {
+        (Some(FieldType::NumberMap), d) if d >= 2 => {
+            Some(FieldType::Number { min: 0.0, max: None, exclusive: false })
+        }
+        _ if spec.is_some_and(|s| s.name == assignment.path[depth - 1].as_str()) => container_type,
+        _ => None,
+    };
+
+    let (parents, leaf) = assignment.path.split_at(depth - 1);
+    let leaf = &leaf[0];
+    let mut table: &mut Table = document.as_table_mut();
+    for parent in parents {
+        let entry = table.entry(parent).or_insert_with(|| {
+            let mut new_table = Table::new();
+            new_table.set_implicit(false);
+            Item::Table(new_table)
+        });
+        table = match entry.as_table_mut() {
+            Some(table) => table,
+            None => return Err(EditError::Table(parent.clone())),
+        };
+    }
+
+    match assignment.op {
+        Op::Unset => {
+            if spec.is_some_and(|s| s.required) && depth == 1 {
+                return Err(EditError::Required(name));
+            }
+            table.remove(leaf);
+            Ok(())
+        }
+        Op::Set => {
+            match field_type {
+                Some(FieldType::TableList(_)) => return Err(EditError::TableList(name)),
+                Some(FieldType::Table(_) | FieldType::NumberMap | FieldType::Any) => return Err(EditError::Table(name)),
+                _ => {}
+            }
+            let value = convert(&name, field_type, &assignment.value, now)?;
+            replace_value(table, leaf, value);
+            Ok(())
+        }
+        Op::Append | Op::Remove => {
+            if !matches!(field_type, Some(FieldType::TextList | FieldType::IdList) | None) {
+                return Err(EditError::NotAList(name));
+            }
+            let items: Vec<&str> = assignment.value.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            let entry = table.entry(leaf).or_insert_with(|| Item::Value(Value::Array(toml_edit::Array::new())));
+            let Some(array) = entry.as_array_mut() else { return Err(EditError::NotAList(name)) };
+            for item in items {
+                let position = array.iter().position(|v| v.as_str() == Some(item));
+                match (assignment.op, position) {
+                    (Op::Append, None) => array.push(item),
+                    (Op::Remove, Some(index)) => {
+                        array.remove(index);
+                    }
+                    (Op::Remove, None) => return Err(EditError::NotInList { field: name, value: item.to_owned() }),
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Sets `key` to `value`, keeping the old value's surrounding whitespace and trailing comment.
+pub fn replace_value(table: &mut Table, key: &str, mut value: Value) {
+    if let Some(old) = table.get(key).and_then(Item::as_value) {
+        *value.decor_mut() = old.decor().clone();
+    }
+    table.insert(key, Item::Value(value));
+}
+
+/// The TOML value a command-line string stands for, given the field's type.
+fn convert(name: &str, field_type: Option<FieldType>, text: &str, now: Timestamp) -> Result<Value, EditError> {
+    let bad = |expected: &str| EditError::BadValue { field: name.to_owned(), value: text.to_owned(), expected: expected.to_owned() };
+    let trimmed = text.trim();
+    Ok(match field_type {
+        Some(FieldType::Text | FieldType::Enum(_) | FieldType::State | FieldType::Id) => Value::from(text),
+        Some(FieldType::Integer { .. }) => Value::from(trimmed.parse::<i64>().map_err(|_| bad("an integer"))?),
+        Some(FieldType::Number { .. }) => match trimmed.parse::<i64>() {
+            Ok(n) => Value::from(n),
+            Err(_) => Value::from(trimmed.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| bad("a number"))?),
+        },
+        Some(FieldType::Bool) => Value::from(match trimmed {
+            "true" | "yes" => true,
+            "false" | "no" => false,
+            _ => return Err(bad("true or false")),
+        }),
+        Some(FieldType::Date) => Value::from(match trimmed {
+            "today" => time::date_of(now),
+            _ => trimmed.parse::<toml_edit::Datetime>().ok().filter(|d| d.time.is_none()).ok_or_else(|| bad("a date such as 2026-12-01"))?,
+        }),
+        Some(FieldType::DateOrDatetime) => Value::from(match trimmed {
+            "today" => time::date_of(now),
+            "now" => time::datetime_of(now),
+            _ => trimmed.parse::<toml_edit::Datetime>().map_err(|_| bad("a date or datetime such as 2026-11-20T10:00:00Z"))?,
+        }),
+        Some(FieldType::TextList | FieldType::IdList) => {
+            let mut array = toml_edit::Array::new();
+            for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                array.push(item);
+            }
+            Value::Array(array)
+        }
+        Some(FieldType::Table(_) | FieldType::TableList(_) | FieldType::NumberMap | FieldType::Any) => {
+            return Err(EditError::Table(name.to_owned()));
+        }
+        // An unknown field: a TOML literal if the text is one (`4`, `true`, `2026-12-01`),
+        // otherwise a string.
+        None => trimmed.parse::<Value>().ok().filter(|v| !v.is_str()).unwrap_or_else(|| Value::from(text)),
+    })
+}
+
+/// Appends a `[[comments]]` entry to the record text `source`.
+pub fn append_comment(source: &str, date: Timestamp, author: Option<&str>, text: &str) -> Result<String, EditError> {
+    let mut document: DocumentMut = source.parse().map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
+    let mut comment = Table::new();
+    comment.insert("date", Item::Value(Value::from(time::datetime_of(date))));
+    if let Some(author) = author {
+        comment.insert("author", Item::Value(Value::from(author)));
+    }
+    let text = if text.contains('\n') && !text.ends_with('\n') { format!("{text}\n") } else { text.to_owned() };
+    comment.insert("text", Item::Value(Value::from(text)));
+    match document.as_table_mut().entry("comments").or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new())) {
+        Item::ArrayOfTables(array) => array.push(comment),
+        _ => return Err(EditError::TableList("comments".to_owned())),
+    }
+    Ok(document.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HAND_WRITTEN: &str = r#"# Refund macro, requested by the EMEA team
+title = "Zendesk macro for refunds"
+type = "feature"   # bug | feature | administrative
+stage = "planning" # moved by dylan
+labels = ["customer::enterprise", "system::zendesk"]
+weight = 2 # a guess
+
+[rice]
+reach = 500
+effort = 3 # days
+"#;
+
+    fn set(source: &str, args: &[&str]) -> Result<String, EditError> {
+        let assignments: Vec<Assignment> = args.iter().map(|a| Assignment::parse(a).expect("assignment")).collect();
+        apply(source, Kind::Issue, &assignments, 0)
+    }
+
+    fn changed_lines(before: &str, after: &str) -> Vec<(String, String)> {
+        before.lines().zip(after.lines()).filter(|(a, b)| a != b).map(|(a, b)| (a.to_owned(), b.to_owned())).collect()
+    }
+
+    #[test]
+    fn setting_a_field_changes_one_line_and_keeps_its_comment() {
+        let after = set(HAND_WRITTEN, &["weight=3"]).expect("edit");
+        assert_eq!(changed_lines(HAND_WRITTEN, &after), vec![("weight = 2 # a guess".into(), "weight = 3 # a guess".into())]);
+        assert_eq!(after.lines().count(), HAND_WRITTEN.lines().count());
+    }
+
+    #[test]
+    fn strings_and_nested_fields() {
+        let after = set(HAND_WRITTEN, &["stage=scheduling", "rice.effort=2.5"]).expect("edit");
+        assert_eq!(
+            changed_lines(HAND_WRITTEN, &after),
+            vec![
+                ("stage = \"planning\" # moved by dylan".into(), "stage = \"scheduling\" # moved by dylan".into()),
+                ("effort = 3 # days".into(), "effort = 2.5 # days".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn lists_grow_and_shrink() {
+        let after = set(HAND_WRITTEN, &["labels+=priority::2", "labels-=system::zendesk"]).expect("edit");
+        assert!(after.contains(r#"labels = ["customer::enterprise", "priority::2"]"#), "{after}");
+        assert_eq!(
+            set(HAND_WRITTEN, &["labels-=nope"]),
+            Err(EditError::NotInList { field: "labels".into(), value: "nope".into() })
+        );
+    }
+
+    #[test]
+    fn new_fields_are_added_and_unknown_fields_typed() {
+        let after = set(HAND_WRITTEN, &["assignee=jason", "sla_hours=4", "tier=gold"]).expect("edit");
+        assert!(after.contains("assignee = \"jason\"\n"), "{after}");
+        assert!(after.contains("sla_hours = 4\n"), "{after}");
+        assert!(after.contains("tier = \"gold\"\n"), "{after}");
+        assert!(after.starts_with("# Refund macro"), "{after}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        assert!(matches!(set(HAND_WRITTEN, &["weight=three"]), Err(EditError::BadValue { .. })));
+        assert!(matches!(set(HAND_WRITTEN, &["comments=hi"]), Err(EditError::TableList(_))));
+        assert!(matches!(Assignment::parse("weight"), Err(EditError::NotAnAssignment(_))));
+        assert_eq!(apply(HAND_WRITTEN, Kind::Issue, &[Assignment::unset("title")], 0), Err(EditError::Required("title".into())));
+    }
+
+    #[test]
+    fn comments_are_appended_at_the_end() {
+        let after = append_comment(HAND_WRITTEN, 1_795_000_000, Some("dylan"), "approved\nby leadership").expect("edit");
+        assert!(after.starts_with(HAND_WRITTEN), "{after}");
+        assert!(after.contains("[[comments]]\ndate = 2026-"), "{after}");
+        assert!(after.contains("author = \"dylan\""), "{after}");
+        assert!(after.contains("text = \"\"\"\napproved\nby leadership\n\"\"\""), "{after}");
+    }
+}

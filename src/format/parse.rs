@@ -1,0 +1,350 @@
+//! Reading a record file: TOML syntax, then every field against its [`FieldSpec`], collecting
+//! every problem with its location instead of stopping at the first.
+
+use toml_edit::{Item, TableLike};
+
+use super::fields::{self, FieldSpec, FieldType};
+use super::value::{item_to_value, type_name};
+use crate::diagnostic::Diagnostic;
+use crate::model::{Body, Kind, Record};
+
+/// What a file is checked against beyond its kind's fields.
+#[derive(Debug, Clone, Default)]
+pub struct RecordRules {
+    /// The states of the kind's workflow; `None` skips the check.
+    pub states: Option<Vec<String>>,
+    /// The workflow's name, for messages.
+    pub workflow: String,
+    /// Custom fields declared in `docket.toml` that look like typos but are meant.
+    pub custom_fields: Vec<String>,
+}
+
+/// The outcome of reading one file: the record when it has no errors, and every problem.
+#[derive(Debug)]
+pub struct Parsed {
+    pub record: Option<Record>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses and validates the record `id` of `kind` held in `source`, read from `path`.
+pub fn parse_record(kind: Kind, id: &str, path: &str, source: &str, rules: &RecordRules) -> Parsed {
+    let (fields, diagnostics) = check_document(path, Some(id), source, fields::fields_of(kind), rules);
+    let record = fields.map(|fields| Record {
+        id: id.to_owned(),
+        path: path.to_owned(),
+        body: Body::from_table(kind, &fields),
+        fields,
+    });
+    Parsed { record, diagnostics }
+}
+
+/// Parses `source` and checks its top-level table against `specs`: the table when there are
+/// no errors, and every problem found.
+pub fn check_document(
+    path: &str,
+    id: Option<&str>,
+    source: &str,
+    specs: &'static [FieldSpec],
+    rules: &RecordRules,
+) -> (Option<toml::Table>, Vec<Diagnostic>) {
+    let document = match toml_edit::Document::parse(source) {
+        Ok(document) => document,
+        Err(error) => {
+            let mut diagnostic = syntax_error(path, source, &error);
+            diagnostic.id = id.map(str::to_owned);
+            return (None, vec![diagnostic]);
+        }
+    };
+    let mut checker = Checker { path, id, source, rules, diagnostics: Vec::new() };
+    checker.check_table(document.as_table(), specs, None, None);
+    if crate::diagnostic::has_errors(&checker.diagnostics) {
+        return (None, checker.diagnostics);
+    }
+    let table = match item_to_value(document.as_item()) {
+        Some(toml::Value::Table(table)) => table,
+        _ => toml::Table::new(),
+    };
+    (Some(table), checker.diagnostics)
+}
+
+/// A TOML syntax error as a located diagnostic.
+pub fn syntax_error(path: &str, source: &str, error: &toml_edit::TomlError) -> Diagnostic {
+    let message = error.message().trim().trim_end_matches('.').to_owned();
+    let message = if message.is_empty() { "invalid TOML".to_owned() } else { format!("invalid TOML: {message}") };
+    Diagnostic::error(path, "toml.syntax", message)
+        .at(source, error.span())
+        .with_hint("fix the TOML syntax; `key = \"text\"`, `key = 3`, `key = [\"a\", \"b\"]`")
+}
+
+struct Checker<'a> {
+    path: &'a str,
+    id: Option<&'a str>,
+    source: &'a str,
+    rules: &'a RecordRules,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn error(&mut self, rule: &'static str, message: String, span: Option<std::ops::Range<usize>>, hint: String) {
+        let mut diagnostic = Diagnostic::error(self.path, rule, message).at(self.source, span);
+        diagnostic.id = self.id.map(str::to_owned);
+        self.diagnostics.push(if hint.is_empty() { diagnostic } else { diagnostic.with_hint(hint) });
+    }
+
+    /// Checks `table` against `specs`. `parent` names the table (`rice`, `comments[2]`) for
+    /// messages; `header` is where to point when a required field is missing.
+    fn check_table(
+        &mut self,
+        table: &dyn TableLike,
+        specs: &'static [FieldSpec],
+        parent: Option<&str>,
+        header: Option<std::ops::Range<usize>>,
+    ) {
+        let qualified = |name: &str| parent.map_or_else(|| name.to_owned(), |p| format!("{p}.{name}"));
+        for (key, item) in table.iter() {
+            let key_span = table.key(key).and_then(toml_edit::Key::span);
+            match specs.iter().find(|spec| spec.name == key) {
+                Some(spec) => self.check_field(spec, &qualified(key), item, key_span),
+                None => {
+                    let declared = parent.is_none() && self.rules.custom_fields.iter().any(|f| f == key);
+                    if let (false, Some(known)) = (declared, fields::likely_typo(key, specs)) {
+                        self.error(
+                            "field.unknown",
+                            format!("unknown field `{}`", qualified(key)),
+                            key_span,
+                            format!(
+                                "did you mean `{known}`? (a custom field that is meant must be listed under [fields] in docket.toml)"
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        for spec in specs.iter().filter(|spec| spec.required) {
+            if table.get(spec.name).is_none() {
+                let what = parent.map_or_else(|| "the record".to_owned(), |p| format!("`{p}`"));
+                self.error(
+                    "field.missing",
+                    format!("missing required field `{}`", qualified(spec.name)),
+                    header.clone().or(Some(0..0)),
+                    format!("add `{} = …` to {what}: {}", spec.name, spec.doc),
+                );
+            }
+        }
+    }
+
+    fn check_field(
+        &mut self,
+        spec: &'static FieldSpec,
+        name: &str,
+        item: &Item,
+        key_span: Option<std::ops::Range<usize>>,
+    ) {
+        let span = item.span().or_else(|| key_span.clone());
+        let wrong_type = |checker: &mut Self, expected: &str, example: &str| {
+            checker.error(
+                "field.type",
+                format!("`{name}` must be {expected}, not {}", type_name(item)),
+                span.clone(),
+                format!("write it as {example}"),
+            );
+        };
+        match spec.field_type {
+            FieldType::Text => match item.as_str() {
+                Some(text) if spec.required && text.trim().is_empty() => self.error(
+                    "field.empty",
+                    format!("`{name}` cannot be empty"),
+                    span,
+                    format!("fill in {}", spec.doc),
+                ),
+                Some(_) => {}
+                None => wrong_type(self, "a string", &format!("`{} = \"…\"`", spec.name)),
+            },
+            FieldType::Enum(allowed) => match item.as_str() {
+                Some(value) if allowed.contains(&value) => {}
+                Some(value) => self.error(
+                    "field.value",
+                    format!("`{name}` cannot be `{value}`"),
+                    span,
+                    format!("use one of {}", quote_list(allowed)),
+                ),
+                None => wrong_type(self, "a string", &format!("`{} = \"{}\"`", spec.name, allowed[0])),
+            },
+            FieldType::State => match item.as_str() {
+                Some(value) => self.check_state(name, value, span),
+                None => wrong_type(self, "a string", &format!("`{} = \"…\"`", spec.name)),
+            },
+            FieldType::Integer { min, max } => match item.as_integer() {
+                Some(n) if (min..=max).contains(&n) => {}
+                Some(n) => self.error(
+                    "field.range",
+                    format!("`{name}` must be from {min} to {max}, not {n}"),
+                    span,
+                    format!("pick a value from {min} to {max}"),
+                ),
+                None => wrong_type(self, &format!("an integer from {min} to {max}"), &format!("`{} = {min}`", spec.name)),
+            },
+            FieldType::Number { min, max, exclusive } => {
+                #[allow(clippy::cast_precision_loss)]
+                let value = item.as_integer().map(|n| n as f64).or_else(|| item.as_float());
+                match value {
+                    Some(x) => {
+                        let low = if exclusive { x <= min } else { x < min };
+                        if low || max.is_some_and(|max| x > max) || x.is_nan() {
+                            let bound = match (exclusive, max) {
+                                (true, _) => format!("above {min}"),
+                                (false, Some(max)) => format!("from {min} to {max}"),
+                                (false, None) => format!("at least {min}"),
+                            };
+                            self.error(
+                                "field.range",
+                                format!("`{name}` must be {bound}, not {x}"),
+                                span,
+                                format!("pick a number {bound}"),
+                            );
+                        }
+                    }
+                    None => wrong_type(self, "a number", &format!("`{} = 1`", spec.name)),
+                }
+            }
+            FieldType::Bool => {
+                if item.as_bool().is_none() {
+                    wrong_type(self, "true or false", &format!("`{} = true`", spec.name));
+                }
+            }
+            FieldType::Date | FieldType::DateOrDatetime => self.check_date(spec, name, item, span),
+            FieldType::TextList | FieldType::IdList => match item.as_array() {
+                Some(array) => {
+                    for (index, element) in array.iter().enumerate() {
+                        let element_span = element.span();
+                        match element.as_str() {
+                            Some(text) if spec.field_type == FieldType::IdList => {
+                                if let Err(why) = crate::id::validate(text) {
+                                    self.error("field.value", format!("`{name}[{index}]` is not a record id: {why}"), element_span, "name a file in issues/, mir/ or milestones/ by its id".to_owned());
+                                }
+                            }
+                            Some(text) if text.trim().is_empty() => self.error(
+                                "field.empty",
+                                format!("`{name}[{index}]` cannot be empty"),
+                                element_span,
+                                "remove the empty string".to_owned(),
+                            ),
+                            Some(_) => {}
+                            None => self.error(
+                                "field.type",
+                                format!("`{name}[{index}]` must be a string, not {}", super::value::value_type_name(element)),
+                                element_span,
+                                "quote it: `\"…\"`".to_owned(),
+                            ),
+                        }
+                    }
+                }
+                None => wrong_type(self, "an array of strings", &format!("`{} = [\"a\", \"b\"]`", spec.name)),
+            },
+            FieldType::Id => match item.as_str() {
+                Some(text) => {
+                    if let Err(why) = crate::id::validate(text) {
+                        self.error("field.value", format!("`{name}` is not a record id: {why}"), span, "use the id (file name without .toml) of the record".to_owned());
+                    }
+                }
+                None => wrong_type(self, "a string", &format!("`{} = \"id\"`", spec.name)),
+            },
+            FieldType::Table(specs) => match item.as_table_like() {
+                Some(table) => self.check_table(table, specs, Some(name), key_span),
+                None => wrong_type(self, "a table", &format!("`[{}]` followed by its fields", spec.name)),
+            },
+            FieldType::TableList(specs) => match item {
+                Item::ArrayOfTables(array) => {
+                    for (index, table) in array.iter().enumerate() {
+                        let header = table.span().map(|s| s.start..s.start + spec.name.len() + 4);
+                        self.check_table(table, specs, Some(&format!("{name}[{index}]")), header);
+                    }
+                }
+                Item::Value(toml_edit::Value::Array(array)) => {
+                    for (index, element) in array.iter().enumerate() {
+                        match element.as_inline_table() {
+                            Some(table) => self.check_table(table, specs, Some(&format!("{name}[{index}]")), element.span()),
+                            None => self.error(
+                                "field.type",
+                                format!("`{name}[{index}]` must be a table, not {}", super::value::value_type_name(element)),
+                                element.span(),
+                                format!("write each entry as `[[{}]]` followed by its fields", spec.name),
+                            ),
+                        }
+                    }
+                }
+                _ => wrong_type(self, "an array of tables", &format!("`[[{}]]` followed by its fields", spec.name)),
+            },
+            FieldType::NumberMap => match item.as_table_like() {
+                Some(table) => {
+                    for (person, value) in table.iter() {
+                        #[allow(clippy::cast_precision_loss)]
+                        let number = value.as_integer().map(|n| n as f64).or_else(|| value.as_float());
+                        if !number.is_some_and(|n| n >= 0.0) {
+                            self.error(
+                                "field.type",
+                                format!("`{name}.{person}` must be a number of days, at least 0, not {}", super::value::describe(value)),
+                                value.span(),
+                                format!("write it as `{person} = 8`"),
+                            );
+                        }
+                    }
+                }
+                None => wrong_type(self, "a table of name = days", &format!("`[{}]` followed by `name = 8` lines", spec.name)),
+            },
+            FieldType::Any => {}
+        }
+    }
+
+    fn check_state(&mut self, name: &str, value: &str, span: Option<std::ops::Range<usize>>) {
+        let Some(states) = &self.rules.states else { return };
+        if !states.iter().any(|state| state == value) {
+            let allowed: Vec<&str> = states.iter().map(String::as_str).collect();
+            let workflow = self.rules.workflow.clone();
+            self.error(
+                "field.state",
+                format!("`{name}` cannot be `{value}`: the `{workflow}` workflow has no such state"),
+                span,
+                format!("use one of {}", quote_list(&allowed)),
+            );
+        }
+    }
+
+    fn check_date(&mut self, spec: &FieldSpec, name: &str, item: &Item, span: Option<std::ops::Range<usize>>) {
+        let date_only = spec.field_type == FieldType::Date;
+        let example = if date_only { "2026-12-01" } else { "2026-11-20 or 2026-11-20T10:00:00Z" };
+        match item.as_datetime() {
+            Some(datetime) => {
+                let ok = datetime.date.is_some()
+                    && if date_only { datetime.time.is_none() } else { datetime.time.is_none() || datetime.offset.is_some() };
+                if !ok {
+                    let expected = if date_only { "a date" } else { "a date or a datetime with an offset" };
+                    self.error(
+                        "field.value",
+                        format!("`{name}` must be {expected}, not `{datetime}`"),
+                        span,
+                        format!("write it as `{} = {example}`", spec.name),
+                    );
+                }
+            }
+            None => {
+                let expected = if date_only { "a date" } else { "a date or datetime" };
+                self.error(
+                    "field.type",
+                    format!("`{name}` must be {expected}, not {}", type_name(item)),
+                    span,
+                    format!("write a bare TOML date without quotes: `{} = {example}`", spec.name),
+                );
+            }
+        }
+    }
+}
+
+/// `a`, `b` or `c`, each in backticks; the empty string shown as `""`.
+fn quote_list(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|item| if item.is_empty() { "`\"\"`".to_owned() } else { format!("`{item}`") }).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.join(""),
+    }
+}

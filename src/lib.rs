@@ -1,0 +1,38 @@
+//! docket: a local-first issue tracker that lives in a git repository.
+//!
+//! Issues, MIR bugs and milestones are TOML files that people edit and commit with plain git.
+//! This crate is the core; the `docket` binary in `src/bin/docket/` is a thin command line on
+//! top of it. The core never prints: it returns values, typed errors and [`Diagnostic`]s, and
+//! the binary renders them.
+//!
+//! A map of the modules, from the data outwards:
+//!
+//! - [`model`] is plain data: the record kinds, their typed fields, and the MIR process states
+//!   derived from a bug's status. No I/O.
+//! - [`format`] turns record text into the model and back: parsing with byte spans into
+//!   located diagnostics (every problem at once), the table of fields each kind has, in-place
+//!   edits through toml_edit that keep comments and order, and the text of new records.
+//! - [`diagnostic`] is a problem in a file, located to line and column with its source line.
+//! - [`workflow`] holds workflows as data: their states, built in or from the tracker.
+//! - [`config`] is `docket.toml`.
+//! - [`tracker`] is a tracker on disk: discovery, `init`, record files in both layouts, id
+//!   prefixes, loading everything in parallel, atomic writes.
+//! - [`store`] is the git repository, and the only user of git2.
+//! - [`query`] filters and sorts loaded records for `list`; [`json`] gives their `--json` shape.
+//! - [`id`], [`time`] and [`context`] are the small pieces: ids, calendar arithmetic, and the
+//!   clock, randomness and environment (the only place they are read, so tests pin them).
+
+pub mod config;
+pub mod context;
+pub mod diagnostic;
+pub mod format;
+pub mod id;
+pub mod json;
+pub mod model;
+pub mod query;
+pub mod store;
+pub mod time;
+pub mod tracker;
+pub mod workflow;
+
+pub use diagnostic::Diagnostic;

@@ -1,0 +1,354 @@
+//! A tracker on disk: finding it, creating it, listing and resolving its record files, loading
+//! records, and writing them back atomically.
+//!
+//! The files are the truth. Everything here reads the work tree; what git has committed is the
+//! business of [`crate::store`].
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::config::{CONFIG_FILE, Config, DEFAULT_CONFIG, Layout};
+use crate::context::Context;
+use crate::diagnostic::Diagnostic;
+use crate::format::{self, RecordRules};
+use crate::id::{self, InvalidId};
+use crate::model::{Kind, Record};
+use crate::store::{Repo, StoreError};
+use crate::workflow::Workflow;
+
+/// An open tracker.
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    /// The folder holding `docket.toml`.
+    pub root: PathBuf,
+    pub repo: Repo,
+    pub config: Config,
+}
+
+/// A record file found in the tracker, not yet read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RecordFile {
+    pub kind: Kind,
+    pub id: String,
+    /// Relative to the tracker root, with `/` separators.
+    pub path: String,
+}
+
+/// Every readable record of a tracker, and every problem found while reading.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub records: Vec<Record>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A candidate for an ambiguous id prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: String,
+    pub kind: Kind,
+    pub title: String,
+}
+
+/// Why a tracker operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrackerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no docket tracker in {0} or any folder above it up to the repository's top")]
+    NotATracker(PathBuf),
+    #[error("cannot read {path}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("cannot write {path}")]
+    Write { path: PathBuf, source: io::Error },
+    #[error("docket.toml has problems")]
+    Config(Vec<Diagnostic>),
+    #[error("the `{name}` workflow has problems")]
+    Workflow { name: String, diagnostics: Vec<Diagnostic> },
+    #[error("no workflow called `{name}` (configured for {kind} records in docket.toml)")]
+    UnknownWorkflow { name: String, kind: Kind },
+    #[error("`{prefix}` is not a valid id: {reason}")]
+    InvalidId { prefix: String, reason: InvalidId },
+    #[error("no record has an id starting with `{0}`")]
+    NoSuchRecord(String),
+    #[error("the id prefix `{prefix}` is ambiguous")]
+    Ambiguous { prefix: String, candidates: Vec<Candidate> },
+    #[error("{path} is outside the repository at {repo}")]
+    OutsideRepository { path: PathBuf, repo: PathBuf },
+}
+
+/// What `docket init` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitReport {
+    pub root: PathBuf,
+    /// Paths created, relative to the tracker root; empty when the tracker was already complete.
+    pub created: Vec<String>,
+}
+
+impl Tracker {
+    /// Finds the tracker holding `start`: the nearest folder at or above it, up to the top of the
+    /// repository, that holds `docket.toml`.
+    pub fn discover(start: &Path) -> Result<Self, TrackerError> {
+        let repo = Repo::discover(start)?;
+        let start = start.canonicalize().map_err(|source| TrackerError::Read { path: start.to_path_buf(), source })?;
+        let root = start
+            .ancestors()
+            .take_while(|folder| folder.starts_with(&repo.workdir))
+            .find(|folder| folder.join(CONFIG_FILE).is_file())
+            .ok_or_else(|| TrackerError::NotATracker(start.clone()))?
+            .to_path_buf();
+        Self::open(root, repo)
+    }
+
+    fn open(root: PathBuf, repo: Repo) -> Result<Self, TrackerError> {
+        let config_path = root.join(CONFIG_FILE);
+        let source = read(&config_path)?;
+        let config = Config::parse(CONFIG_FILE, &source).map_err(TrackerError::Config)?;
+        Ok(Self { root, repo, config })
+    }
+
+    /// Creates a tracker in `dir` (default: the repository's top), keeping whatever exists.
+    pub fn init(start: &Path, dir: Option<&Path>) -> Result<InitReport, TrackerError> {
+        let repo = Repo::discover(start)?;
+        let root = match dir {
+            Some(dir) if dir.is_absolute() => dir.to_path_buf(),
+            Some(dir) => start.join(dir),
+            None => repo.workdir.clone(),
+        };
+        fs::create_dir_all(&root).map_err(|source| TrackerError::Write { path: root.clone(), source })?;
+        let root = root.canonicalize().map_err(|source| TrackerError::Read { path: root.clone(), source })?;
+        if !root.starts_with(&repo.workdir) {
+            return Err(TrackerError::OutsideRepository { path: root, repo: repo.workdir });
+        }
+        let mut created = Vec::new();
+        let config_path = root.join(CONFIG_FILE);
+        if !config_path.exists() {
+            write_atomically(&config_path, DEFAULT_CONFIG)?;
+            created.push(CONFIG_FILE.to_owned());
+        }
+        for folder in Kind::ALL.iter().map(|kind| kind.folder()).chain(["workflows"]) {
+            let keep = root.join(folder).join(".gitkeep");
+            if !root.join(folder).exists() {
+                fs::create_dir_all(root.join(folder)).map_err(|source| TrackerError::Write { path: root.join(folder), source })?;
+                fs::write(&keep, "").map_err(|source| TrackerError::Write { path: keep.clone(), source })?;
+                created.push(format!("{folder}/"));
+            }
+        }
+        // Check that what is there now is a tracker docket can open.
+        Self::open(root.clone(), repo)?;
+        Ok(InitReport { root, created })
+    }
+
+    /// The absolute path of a file given relative to the tracker root.
+    pub fn absolute(&self, path: &str) -> PathBuf {
+        self.root.join(path)
+    }
+
+    /// The workflow governing `kind`: the tracker's `workflows/<name>.toml` if present, else the
+    /// built-in one of that name.
+    pub fn workflow(&self, kind: Kind) -> Result<Workflow, TrackerError> {
+        let name = self.config.workflow_name(kind);
+        let own = format!("workflows/{name}.toml");
+        let path = self.absolute(&own);
+        if path.is_file() {
+            let source = read(&path)?;
+            return Workflow::parse(&own, &source)
+                .map_err(|diagnostics| TrackerError::Workflow { name: name.to_owned(), diagnostics });
+        }
+        Workflow::built_in(name).ok_or_else(|| TrackerError::UnknownWorkflow { name: name.to_owned(), kind })
+    }
+
+    /// What a record of `kind` is checked against: its workflow's states and the declared
+    /// custom fields.
+    pub fn rules(&self, kind: Kind) -> Result<RecordRules, TrackerError> {
+        let workflow = self.workflow(kind)?;
+        Ok(RecordRules {
+            states: Some(workflow.state_names()),
+            workflow: workflow.name,
+            custom_fields: self.config.custom_fields(kind).to_vec(),
+        })
+    }
+
+    /// Every record file, in both the flat and the sharded layout, sorted by kind and id. Files
+    /// that are not `.toml` are ignored; `.toml` files whose stem is not a valid id are reported.
+    pub fn record_files(&self) -> Result<(Vec<RecordFile>, Vec<Diagnostic>), TrackerError> {
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        for kind in Kind::ALL {
+            let folder = self.root.join(kind.folder());
+            if !folder.is_dir() {
+                continue;
+            }
+            self.scan(kind, &folder, kind.folder(), true, &mut files, &mut problems)?;
+        }
+        files.sort();
+        Ok((files, problems))
+    }
+
+    fn scan(
+        &self,
+        kind: Kind,
+        folder: &Path,
+        relative: &str,
+        descend: bool,
+        files: &mut Vec<RecordFile>,
+        problems: &mut Vec<Diagnostic>,
+    ) -> Result<(), TrackerError> {
+        let entries = fs::read_dir(folder).map_err(|source| TrackerError::Read { path: folder.to_path_buf(), source })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| TrackerError::Read { path: folder.to_path_buf(), source })?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let path = format!("{relative}/{name}");
+            let file_type = entry.file_type().map_err(|source| TrackerError::Read { path: entry.path(), source })?;
+            if file_type.is_dir() {
+                // A shard folder: the first two characters of the ids inside it.
+                if descend && name.len() == 2 && id::validate(name).is_ok() {
+                    self.scan(kind, &entry.path(), &path, false, files, problems)?;
+                }
+                continue;
+            }
+            let Some(stem) = name.strip_suffix(".toml") else { continue };
+            match id::validate(stem) {
+                Ok(()) => files.push(RecordFile { kind, id: stem.to_owned(), path }),
+                Err(reason) => problems.push(
+                    Diagnostic::warning(&path, "id.invalid", format!("ignored: `{stem}` is not a valid id: {reason}"))
+                        .with_hint("rename the file to a stem of lowercase letters, digits and `-`, e.g. `refund-macro.toml`"),
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    /// The record file whose id is `prefix` or, failing that, the one whose id starts with it.
+    pub fn resolve(&self, prefix: &str) -> Result<RecordFile, TrackerError> {
+        id::validate(prefix).map_err(|reason| TrackerError::InvalidId { prefix: prefix.to_owned(), reason })?;
+        let (files, _) = self.record_files()?;
+        if let Some(exact) = files.iter().find(|file| file.id == prefix) {
+            return Ok(exact.clone());
+        }
+        let matches: Vec<RecordFile> = files.into_iter().filter(|file| file.id.starts_with(prefix)).collect();
+        match matches.len() {
+            0 => Err(TrackerError::NoSuchRecord(prefix.to_owned())),
+            1 => Ok(matches.into_iter().next().expect("one match")),
+            _ => {
+                let candidates = matches
+                    .into_iter()
+                    .map(|file| {
+                        let title = self.load(&file).ok().and_then(|(record, _, _)| record).map(|r| r.title().to_owned());
+                        Candidate { id: file.id, kind: file.kind, title: title.unwrap_or_else(|| "(unreadable)".to_owned()) }
+                    })
+                    .collect();
+                Err(TrackerError::Ambiguous { prefix: prefix.to_owned(), candidates })
+            }
+        }
+    }
+
+    /// Reads and validates one record file: the record if valid, its problems, and its text.
+    pub fn load(&self, file: &RecordFile) -> Result<(Option<Record>, Vec<Diagnostic>, String), TrackerError> {
+        let source = read(&self.absolute(&file.path))?;
+        let parsed = self.parse(file, &source)?;
+        Ok((parsed.record, parsed.diagnostics, source))
+    }
+
+    /// Validates `source` as the content of `file`.
+    pub fn parse(&self, file: &RecordFile, source: &str) -> Result<format::Parsed, TrackerError> {
+        let rules = self.rules(file.kind)?;
+        Ok(format::parse_record(file.kind, &file.id, &file.path, source, &rules))
+    }
+
+    /// Reads every record, on all cores, collecting every problem in every file.
+    pub fn load_all(&self) -> Result<Loaded, TrackerError> {
+        let (files, mut diagnostics) = self.record_files()?;
+        let rules: Vec<(Kind, RecordRules)> =
+            Kind::ALL.into_iter().map(|kind| Ok((kind, self.rules(kind)?))).collect::<Result<_, TrackerError>>()?;
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
+        let chunk = files.len().div_ceil(threads).max(1);
+        let results: Vec<Result<Vec<format::Parsed>, TrackerError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|chunk| {
+                    let rules = &rules;
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|file| {
+                                let source = read(&self.absolute(&file.path))?;
+                                let rules = &rules.iter().find(|(kind, _)| *kind == file.kind).expect("every kind has rules").1;
+                                Ok(format::parse_record(file.kind, &file.id, &file.path, &source, rules))
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|handle| handle.join().expect("a parser thread does not panic")).collect()
+        });
+        let mut records = Vec::with_capacity(files.len());
+        for parsed in results {
+            for parsed in parsed? {
+                diagnostics.extend(parsed.diagnostics);
+                records.extend(parsed.record);
+            }
+        }
+        report_duplicate_ids(&files, &mut diagnostics);
+        Ok(Loaded { records, diagnostics })
+    }
+
+    /// Where a new record of `kind` with `id` is written, relative to the root.
+    pub fn path_for(&self, kind: Kind, id: &str) -> String {
+        match self.config.layout {
+            Layout::Flat => format!("{}/{id}.toml", kind.folder()),
+            Layout::Sharded => format!("{}/{}/{id}.toml", kind.folder(), &id[..id.len().min(2)]),
+        }
+    }
+
+    /// A new random id that no record has and that is not a prefix of any record's id.
+    pub fn new_id(&self, context: &mut Context) -> Result<String, TrackerError> {
+        let (files, _) = self.record_files()?;
+        loop {
+            let candidate = id::generate(context.next_random());
+            if !files.iter().any(|file| file.id.starts_with(&candidate)) {
+                return Ok(candidate);
+            }
+        }
+    }
+
+    /// Writes `text` to the record file at `path` (relative to the root) atomically: a reader
+    /// sees the old file or the new one, never half of it.
+    pub fn write(&self, path: &str, text: &str) -> Result<(), TrackerError> {
+        write_atomically(&self.absolute(path), text)
+    }
+}
+
+fn report_duplicate_ids(files: &[RecordFile], diagnostics: &mut Vec<Diagnostic>) {
+    let mut by_id: Vec<&RecordFile> = files.iter().collect();
+    by_id.sort_by(|a, b| a.id.cmp(&b.id));
+    for pair in by_id.windows(2) {
+        if pair[0].id == pair[1].id {
+            diagnostics.push(
+                Diagnostic::error(&pair[1].path, "id.duplicate", format!("the id `{}` is also used by {}", pair[1].id, pair[0].path))
+                    .with_id(&pair[1].id)
+                    .with_hint("rename one of the files; ids are unique across issues, MIR bugs and milestones"),
+            );
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, TrackerError> {
+    fs::read_to_string(path).map_err(|source| TrackerError::Read { path: path.to_path_buf(), source })
+}
+
+/// Writes through a temporary file in the same folder and a rename.
+fn write_atomically(path: &Path, text: &str) -> Result<(), TrackerError> {
+    let error = |source| TrackerError::Write { path: path.to_path_buf(), source };
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(error)?;
+    }
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("record");
+    let temporary = path.with_file_name(format!(".{file_name}.docket-tmp"));
+    fs::write(&temporary, text).map_err(error)?;
+    fs::rename(&temporary, path).map_err(|source| {
+        let _ = fs::remove_file(&temporary);
+        error(source)
+    })
+}
