@@ -29,14 +29,20 @@ pub enum ContextError {
 impl Context {
     /// Reads the clock and the entropy source, honouring `DOCKET_NOW` and `DOCKET_SEED`.
     pub fn from_env() -> Result<Self, ContextError> {
-        let now = match std::env::var("DOCKET_NOW") {
-            Ok(text) => time::parse_timestamp(&text).ok_or(ContextError::BadNow(text))?,
-            Err(_) => SystemTime::now()
+        let now = if let Ok(text) = std::env::var("DOCKET_NOW") {
+            time::parse_timestamp(&text).ok_or(ContextError::BadNow(text))?
+        } else {
+            SystemTime::now()
                 .duration_since(UNIX_EPOCH)
-                .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)),
+                .map_or(0, |elapsed| {
+                    i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+                })
         };
         let random_state = match std::env::var("DOCKET_SEED") {
-            Ok(text) => text.trim().parse().map_err(|_| ContextError::BadSeed(text))?,
+            Ok(text) => text
+                .trim()
+                .parse()
+                .map_err(|_| ContextError::BadSeed(text))?,
             // RandomState is keyed from the operating system's entropy source.
             Err(_) => {
                 let mut hasher = RandomState::new().build_hasher();
@@ -50,7 +56,10 @@ impl Context {
 
     /// A context with a fixed clock and seed, for tests.
     pub fn fixed(now: Timestamp, seed: u64) -> Self {
-        Self { now, random_state: seed }
+        Self {
+            now,
+            random_state: seed,
+        }
     }
 
     /// The current time.

@@ -11,7 +11,7 @@
 //!   derived from a bug's status. No I/O.
 //! - [`format`] turns record text into the model and back: parsing with byte spans into
 //!   located diagnostics (every problem at once), the table of fields each kind has, in-place
-//!   edits through toml_edit that keep comments and order, and the text of new records.
+//!   edits through `toml_edit` that keep comments and order, and the text of new records.
 //! - [`diagnostic`] is a problem in a file, located to line and column with its source line.
 //! - [`workflow`] holds workflows as data: their states, built in or from the tracker.
 //! - [`config`] is `docket.toml`.

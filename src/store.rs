@@ -34,10 +34,21 @@ impl Repo {
             git2::Repository::discover(start)
         }
         .map_err(|_| StoreError::NotARepository(start.to_path_buf()))?;
-        let workdir = repository.workdir().ok_or_else(|| StoreError::Bare(repository.path().to_path_buf()))?;
-        let workdir = workdir.canonicalize().unwrap_or_else(|_| workdir.to_path_buf());
-        let author = repository.config().ok().and_then(|config| config.get_string("user.name").ok());
-        Ok(Self { workdir, git_dir: repository.path().to_path_buf(), author })
+        let workdir = repository
+            .workdir()
+            .ok_or_else(|| StoreError::Bare(repository.path().to_path_buf()))?;
+        let workdir = workdir
+            .canonicalize()
+            .unwrap_or_else(|_| workdir.to_path_buf());
+        let author = repository
+            .config()
+            .ok()
+            .and_then(|config| config.get_string("user.name").ok());
+        Ok(Self {
+            workdir,
+            git_dir: repository.path().to_path_buf(),
+            author,
+        })
     }
 
     /// The user's name from git config (`user.name`), for comment authors.

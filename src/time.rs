@@ -17,7 +17,8 @@ pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
     let month = i64::from(month);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
@@ -27,7 +28,8 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = u32::try_from(day_of_year - (153 * mp + 2) / 5 + 1).expect("day of month is 1..=31");
@@ -40,9 +42,15 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
 /// datetime (no offset) is read as UTC. A bare time has no instant.
 pub fn timestamp_of(datetime: &Datetime) -> Option<Timestamp> {
     let date = datetime.date?;
-    let days = days_from_civil(i64::from(date.year), u32::from(date.month), u32::from(date.day));
+    let days = days_from_civil(
+        i64::from(date.year),
+        u32::from(date.month),
+        u32::from(date.day),
+    );
     let seconds_in_day = datetime.time.map_or(0, |time| {
-        i64::from(time.hour) * 3600 + i64::from(time.minute) * 60 + i64::from(time.second.unwrap_or(0))
+        i64::from(time.hour) * 3600
+            + i64::from(time.minute) * 60
+            + i64::from(time.second.unwrap_or(0))
     });
     let offset_seconds = match datetime.offset {
         Some(Offset::Custom { minutes }) => i64::from(minutes) * 60,
@@ -75,12 +83,20 @@ pub fn datetime_of(timestamp: Timestamp) -> Datetime {
 
 /// The UTC calendar date of an instant, as a TOML date.
 pub fn date_of(timestamp: Timestamp) -> Datetime {
-    Datetime { time: None, offset: None, ..datetime_of(timestamp) }
+    Datetime {
+        time: None,
+        offset: None,
+        ..datetime_of(timestamp)
+    }
 }
 
 /// Parses an RFC 3339 datetime or a `YYYY-MM-DD` date into an instant.
 pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
-    text.trim().parse::<Datetime>().ok().as_ref().and_then(timestamp_of)
+    text.trim()
+        .parse::<Datetime>()
+        .ok()
+        .as_ref()
+        .and_then(timestamp_of)
 }
 
 #[cfg(test)]

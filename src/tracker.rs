@@ -64,7 +64,10 @@ pub enum TrackerError {
     #[error("docket.toml has problems")]
     Config(Vec<Diagnostic>),
     #[error("the `{name}` workflow has problems")]
-    Workflow { name: String, diagnostics: Vec<Diagnostic> },
+    Workflow {
+        name: String,
+        diagnostics: Vec<Diagnostic>,
+    },
     #[error("no workflow called `{name}` (configured for {kind} records in docket.toml)")]
     UnknownWorkflow { name: String, kind: Kind },
     #[error("`{prefix}` is not a valid id: {reason}")]
@@ -72,7 +75,10 @@ pub enum TrackerError {
     #[error("no record has an id starting with `{0}`")]
     NoSuchRecord(String),
     #[error("the id prefix `{prefix}` is ambiguous")]
-    Ambiguous { prefix: String, candidates: Vec<Candidate> },
+    Ambiguous {
+        prefix: String,
+        candidates: Vec<Candidate>,
+    },
     #[error("{path} is outside the repository at {repo}")]
     OutsideRepository { path: PathBuf, repo: PathBuf },
 }
@@ -90,7 +96,10 @@ impl Tracker {
     /// repository, that holds `docket.toml`.
     pub fn discover(start: &Path) -> Result<Self, TrackerError> {
         let repo = Repo::discover(start)?;
-        let start = start.canonicalize().map_err(|source| TrackerError::Read { path: start.to_path_buf(), source })?;
+        let start = start.canonicalize().map_err(|source| TrackerError::Read {
+            path: start.to_path_buf(),
+            source,
+        })?;
         let root = start
             .ancestors()
             .take_while(|folder| folder.starts_with(&repo.workdir))
@@ -115,10 +124,19 @@ impl Tracker {
             Some(dir) => start.join(dir),
             None => repo.workdir.clone(),
         };
-        fs::create_dir_all(&root).map_err(|source| TrackerError::Write { path: root.clone(), source })?;
-        let root = root.canonicalize().map_err(|source| TrackerError::Read { path: root.clone(), source })?;
+        fs::create_dir_all(&root).map_err(|source| TrackerError::Write {
+            path: root.clone(),
+            source,
+        })?;
+        let root = root.canonicalize().map_err(|source| TrackerError::Read {
+            path: root.clone(),
+            source,
+        })?;
         if !root.starts_with(&repo.workdir) {
-            return Err(TrackerError::OutsideRepository { path: root, repo: repo.workdir });
+            return Err(TrackerError::OutsideRepository {
+                path: root,
+                repo: repo.workdir,
+            });
         }
         let mut created = Vec::new();
         let config_path = root.join(CONFIG_FILE);
@@ -126,11 +144,21 @@ impl Tracker {
             write_atomically(&config_path, DEFAULT_CONFIG)?;
             created.push(CONFIG_FILE.to_owned());
         }
-        for folder in Kind::ALL.iter().map(|kind| kind.folder()).chain(["workflows"]) {
+        for folder in Kind::ALL
+            .iter()
+            .map(|kind| kind.folder())
+            .chain(["workflows"])
+        {
             let keep = root.join(folder).join(".gitkeep");
             if !root.join(folder).exists() {
-                fs::create_dir_all(root.join(folder)).map_err(|source| TrackerError::Write { path: root.join(folder), source })?;
-                fs::write(&keep, "").map_err(|source| TrackerError::Write { path: keep.clone(), source })?;
+                fs::create_dir_all(root.join(folder)).map_err(|source| TrackerError::Write {
+                    path: root.join(folder),
+                    source,
+                })?;
+                fs::write(&keep, "").map_err(|source| TrackerError::Write {
+                    path: keep.clone(),
+                    source,
+                })?;
                 created.push(format!("{folder}/"));
             }
         }
@@ -152,10 +180,15 @@ impl Tracker {
         let path = self.absolute(&own);
         if path.is_file() {
             let source = read(&path)?;
-            return Workflow::parse(&own, &source)
-                .map_err(|diagnostics| TrackerError::Workflow { name: name.to_owned(), diagnostics });
+            return Workflow::parse(&own, &source).map_err(|diagnostics| TrackerError::Workflow {
+                name: name.to_owned(),
+                diagnostics,
+            });
         }
-        Workflow::built_in(name).ok_or_else(|| TrackerError::UnknownWorkflow { name: name.to_owned(), kind })
+        Workflow::built_in(name).ok_or_else(|| TrackerError::UnknownWorkflow {
+            name: name.to_owned(),
+            kind,
+        })
     }
 
     /// What a record of `kind` is checked against: its workflow's states and the declared
@@ -179,14 +212,20 @@ impl Tracker {
             if !folder.is_dir() {
                 continue;
             }
-            self.scan(kind, &folder, kind.folder(), true, &mut files, &mut problems)?;
+            Self::scan(
+                kind,
+                &folder,
+                kind.folder(),
+                true,
+                &mut files,
+                &mut problems,
+            )?;
         }
         files.sort();
         Ok((files, problems))
     }
 
     fn scan(
-        &self,
         kind: Kind,
         folder: &Path,
         relative: &str,
@@ -194,21 +233,32 @@ impl Tracker {
         files: &mut Vec<RecordFile>,
         problems: &mut Vec<Diagnostic>,
     ) -> Result<(), TrackerError> {
-        let entries = fs::read_dir(folder).map_err(|source| TrackerError::Read { path: folder.to_path_buf(), source })?;
+        let entries = fs::read_dir(folder).map_err(|source| TrackerError::Read {
+            path: folder.to_path_buf(),
+            source,
+        })?;
         for entry in entries {
-            let entry = entry.map_err(|source| TrackerError::Read { path: folder.to_path_buf(), source })?;
+            let entry = entry.map_err(|source| TrackerError::Read {
+                path: folder.to_path_buf(),
+                source,
+            })?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
             let path = format!("{relative}/{name}");
-            let file_type = entry.file_type().map_err(|source| TrackerError::Read { path: entry.path(), source })?;
+            let file_type = entry.file_type().map_err(|source| TrackerError::Read {
+                path: entry.path(),
+                source,
+            })?;
             if file_type.is_dir() {
                 // A shard folder: the first two characters of the ids inside it.
                 if descend && name.len() == 2 && id::validate(name).is_ok() {
-                    self.scan(kind, &entry.path(), &path, false, files, problems)?;
+                    Self::scan(kind, &entry.path(), &path, false, files, problems)?;
                 }
                 continue;
             }
-            let Some(stem) = name.strip_suffix(".toml") else { continue };
+            let Some(stem) = name.strip_suffix(".toml") else {
+                continue;
+            };
             match id::validate(stem) {
                 Ok(()) => files.push(RecordFile { kind, id: stem.to_owned(), path }),
                 Err(reason) => problems.push(
@@ -222,12 +272,18 @@ impl Tracker {
 
     /// The record file whose id is `prefix` or, failing that, the one whose id starts with it.
     pub fn resolve(&self, prefix: &str) -> Result<RecordFile, TrackerError> {
-        id::validate(prefix).map_err(|reason| TrackerError::InvalidId { prefix: prefix.to_owned(), reason })?;
+        id::validate(prefix).map_err(|reason| TrackerError::InvalidId {
+            prefix: prefix.to_owned(),
+            reason,
+        })?;
         let (files, _) = self.record_files()?;
         if let Some(exact) = files.iter().find(|file| file.id == prefix) {
             return Ok(exact.clone());
         }
-        let matches: Vec<RecordFile> = files.into_iter().filter(|file| file.id.starts_with(prefix)).collect();
+        let matches: Vec<RecordFile> = files
+            .into_iter()
+            .filter(|file| file.id.starts_with(prefix))
+            .collect();
         match matches.len() {
             0 => Err(TrackerError::NoSuchRecord(prefix.to_owned())),
             1 => Ok(matches.into_iter().next().expect("one match")),
@@ -235,17 +291,31 @@ impl Tracker {
                 let candidates = matches
                     .into_iter()
                     .map(|file| {
-                        let title = self.load(&file).ok().and_then(|(record, _, _)| record).map(|r| r.title().to_owned());
-                        Candidate { id: file.id, kind: file.kind, title: title.unwrap_or_else(|| "(unreadable)".to_owned()) }
+                        let title = self
+                            .load(&file)
+                            .ok()
+                            .and_then(|(record, _, _)| record)
+                            .map(|r| r.title().to_owned());
+                        Candidate {
+                            id: file.id,
+                            kind: file.kind,
+                            title: title.unwrap_or_else(|| "(unreadable)".to_owned()),
+                        }
                     })
                     .collect();
-                Err(TrackerError::Ambiguous { prefix: prefix.to_owned(), candidates })
+                Err(TrackerError::Ambiguous {
+                    prefix: prefix.to_owned(),
+                    candidates,
+                })
             }
         }
     }
 
     /// Reads and validates one record file: the record if valid, its problems, and its text.
-    pub fn load(&self, file: &RecordFile) -> Result<(Option<Record>, Vec<Diagnostic>, String), TrackerError> {
+    pub fn load(
+        &self,
+        file: &RecordFile,
+    ) -> Result<(Option<Record>, Vec<Diagnostic>, String), TrackerError> {
         let source = read(&self.absolute(&file.path))?;
         let parsed = self.parse(file, &source)?;
         Ok((parsed.record, parsed.diagnostics, source))
@@ -254,17 +324,23 @@ impl Tracker {
     /// Validates `source` as the content of `file`.
     pub fn parse(&self, file: &RecordFile, source: &str) -> Result<format::Parsed, TrackerError> {
         let rules = self.rules(file.kind)?;
-        Ok(format::parse_record(file.kind, &file.id, &file.path, source, &rules))
+        Ok(format::parse_record(
+            file.kind, &file.id, &file.path, source, &rules,
+        ))
     }
 
     /// Reads every record, on all cores, collecting every problem in every file.
     pub fn load_all(&self) -> Result<Loaded, TrackerError> {
         let (files, mut diagnostics) = self.record_files()?;
-        let rules: Vec<(Kind, RecordRules)> =
-            Kind::ALL.into_iter().map(|kind| Ok((kind, self.rules(kind)?))).collect::<Result<_, TrackerError>>()?;
-        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
+        let rules: Vec<(Kind, RecordRules)> = Kind::ALL
+            .into_iter()
+            .map(|kind| Ok((kind, self.rules(kind)?)))
+            .collect::<Result<_, TrackerError>>()?;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(8);
         let chunk = files.len().div_ceil(threads).max(1);
-        let results: Vec<Result<Vec<format::Parsed>, TrackerError>> = std::thread::scope(|scope| {
+        let results: Vec<Vec<format::Parsed>> = std::thread::scope(|scope| {
             let handles: Vec<_> = files
                 .chunks(chunk)
                 .map(|chunk| {
@@ -273,25 +349,39 @@ impl Tracker {
                         chunk
                             .iter()
                             .map(|file| {
-                                let source = read(&self.absolute(&file.path))?;
-                                let rules = &rules.iter().find(|(kind, _)| *kind == file.kind).expect("every kind has rules").1;
-                                Ok(format::parse_record(file.kind, &file.id, &file.path, &source, rules))
+                                let rules = &rules
+                                    .iter()
+                                    .find(|(kind, _)| *kind == file.kind)
+                                    .expect("every kind has rules")
+                                    .1;
+                                match read(&self.absolute(&file.path)) {
+                                    Ok(source) => format::parse_record(
+                                        file.kind, &file.id, &file.path, &source, rules,
+                                    ),
+                                    Err(error) => unreadable(file, &error),
+                                }
                             })
-                            .collect()
+                            .collect::<Vec<_>>()
                     })
                 })
                 .collect();
-            handles.into_iter().map(|handle| handle.join().expect("a parser thread does not panic")).collect()
+            handles
+                .into_iter()
+                .map(|handle| handle.join().expect("a parser thread does not panic"))
+                .collect()
         });
         let mut records = Vec::with_capacity(files.len());
         for parsed in results {
-            for parsed in parsed? {
+            for parsed in parsed {
                 diagnostics.extend(parsed.diagnostics);
                 records.extend(parsed.record);
             }
         }
         report_duplicate_ids(&files, &mut diagnostics);
-        Ok(Loaded { records, diagnostics })
+        Ok(Loaded {
+            records,
+            diagnostics,
+        })
     }
 
     /// Where a new record of `kind` with `id` is written, relative to the root.
@@ -320,6 +410,25 @@ impl Tracker {
     }
 }
 
+/// A file that could not be read (permissions, invalid UTF-8) as a problem of that file.
+fn unreadable(file: &RecordFile, error: &TrackerError) -> format::Parsed {
+    let reason = match error {
+        TrackerError::Read { source, .. } => source.to_string(),
+        other => other.to_string(),
+    };
+    let diagnostic = Diagnostic::error(
+        &file.path,
+        "file.unreadable",
+        format!("cannot read the file: {reason}"),
+    )
+    .with_id(&file.id)
+    .with_hint("record files must be readable UTF-8 text");
+    format::Parsed {
+        record: None,
+        diagnostics: vec![diagnostic],
+    }
+}
+
 fn report_duplicate_ids(files: &[RecordFile], diagnostics: &mut Vec<Diagnostic>) {
     let mut by_id: Vec<&RecordFile> = files.iter().collect();
     by_id.sort_by(|a, b| a.id.cmp(&b.id));
@@ -335,16 +444,25 @@ fn report_duplicate_ids(files: &[RecordFile], diagnostics: &mut Vec<Diagnostic>)
 }
 
 fn read(path: &Path) -> Result<String, TrackerError> {
-    fs::read_to_string(path).map_err(|source| TrackerError::Read { path: path.to_path_buf(), source })
+    fs::read_to_string(path).map_err(|source| TrackerError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Writes through a temporary file in the same folder and a rename.
 fn write_atomically(path: &Path, text: &str) -> Result<(), TrackerError> {
-    let error = |source| TrackerError::Write { path: path.to_path_buf(), source };
+    let error = |source| TrackerError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(error)?;
     }
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("record");
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("record");
     let temporary = path.with_file_name(format!(".{file_name}.docket-tmp"));
     fs::write(&temporary, text).map_err(error)?;
     fs::rename(&temporary, path).map_err(|source| {

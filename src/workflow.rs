@@ -35,9 +35,15 @@ pub struct State {
 /// The built-in workflows: (name, file text).
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("ops", include_str!("../schema/workflows/ops.toml")),
-    ("refinement", include_str!("../schema/workflows/refinement.toml")),
+    (
+        "refinement",
+        include_str!("../schema/workflows/refinement.toml"),
+    ),
     ("support", include_str!("../schema/workflows/support.toml")),
-    ("milestone", include_str!("../schema/workflows/milestone.toml")),
+    (
+        "milestone",
+        include_str!("../schema/workflows/milestone.toml"),
+    ),
     ("mir", include_str!("../schema/workflows/mir.toml")),
 ];
 
@@ -68,9 +74,16 @@ impl Workflow {
     pub fn parse(path: &str, source: &str) -> Result<Self, Vec<Diagnostic>> {
         let file: WorkflowFile = toml::from_str(source).map_err(|error| {
             vec![
-                Diagnostic::error(path, "workflow.syntax", format!("invalid workflow: {}", error.message().trim_end_matches('.')))
-                    .at(source, error.span())
-                    .with_hint("see the book's workflow chapter for the format"),
+                Diagnostic::error(
+                    path,
+                    "workflow.syntax",
+                    format!(
+                        "invalid workflow: {}",
+                        error.message().trim_end_matches('.')
+                    ),
+                )
+                .at(source, error.span())
+                .with_hint("see the book's workflow chapter for the format"),
             ]
         })?;
         let _ = (&file.transitions, &file.invariants);
@@ -79,9 +92,13 @@ impl Workflow {
         let kind = Kind::from_name(&file.kind);
         if kind.is_none() {
             problems.push(
-                Diagnostic::error(path, "workflow.kind", format!("unknown record kind `{}`", file.kind))
-                    .at(source, locate(&format!("\"{}\"", file.kind)))
-                    .with_hint("use `issue`, `mir` or `milestone`"),
+                Diagnostic::error(
+                    path,
+                    "workflow.kind",
+                    format!("unknown record kind `{}`", file.kind),
+                )
+                .at(source, locate(&format!("\"{}\"", file.kind)))
+                .with_hint("use `issue`, `mir` or `milestone`"),
             );
         }
         let mut states = Vec::new();
@@ -93,21 +110,38 @@ impl Workflow {
                     terminal: state.terminal,
                 }),
                 Err(error) => problems.push(
-                    Diagnostic::error(path, "workflow.state", format!("state `{name}`: {}", error.message().trim_end_matches('.')))
-                        .at(source, locate(&format!("[states.{name}]")))
-                        .with_hint("a state has `display = \"…\"` and optionally `terminal = true`"),
+                    Diagnostic::error(
+                        path,
+                        "workflow.state",
+                        format!("state `{name}`: {}", error.message().trim_end_matches('.')),
+                    )
+                    .at(source, locate(&format!("[states.{name}]")))
+                    .with_hint("a state has `display = \"…\"` and optionally `terminal = true`"),
                 ),
             }
         }
         if !states.iter().any(|state| state.name == file.initial) {
             problems.push(
-                Diagnostic::error(path, "workflow.initial", format!("the initial state `{}` is not one of the states", file.initial))
-                    .at(source, locate("initial"))
-                    .with_hint("add it under [states] or name another initial state"),
+                Diagnostic::error(
+                    path,
+                    "workflow.initial",
+                    format!(
+                        "the initial state `{}` is not one of the states",
+                        file.initial
+                    ),
+                )
+                .at(source, locate("initial"))
+                .with_hint("add it under [states] or name another initial state"),
             );
         }
         match kind {
-            Some(kind) if problems.is_empty() => Ok(Self { name: file.name, kind, field: file.field, initial: file.initial, states }),
+            Some(kind) if problems.is_empty() => Ok(Self {
+                name: file.name,
+                kind,
+                field: file.field,
+                initial: file.initial,
+                states,
+            }),
             _ => Err(problems),
         }
     }
@@ -115,7 +149,10 @@ impl Workflow {
     /// The built-in workflow called `name`.
     pub fn built_in(name: &str) -> Option<Self> {
         let (_, source) = BUILT_IN.iter().find(|(n, _)| *n == name)?;
-        Some(Self::parse(&format!("schema/workflows/{name}.toml"), source).expect("built-in workflows are valid, as a test checks"))
+        Some(
+            Self::parse(&format!("schema/workflows/{name}.toml"), source)
+                .expect("built-in workflows are valid, as a test checks"),
+        )
     }
 
     pub fn state(&self, name: &str) -> Option<&State> {
@@ -147,7 +184,8 @@ mod tests {
 
     #[test]
     fn a_bad_workflow_is_located() {
-        let source = "name = \"x\"\nkind = \"ticket\"\nfield = \"stage\"\ninitial = \"a\"\n[states.b]\n";
+        let source =
+            "name = \"x\"\nkind = \"ticket\"\nfield = \"stage\"\ninitial = \"a\"\n[states.b]\n";
         let problems = Workflow::parse("workflows/x.toml", source).expect_err("invalid");
         assert_eq!(problems.len(), 2);
         assert_eq!(problems[0].line, Some(2));

@@ -1,4 +1,4 @@
-//! In-place edits of a record file through toml_edit: only the edited lines change; comments,
+//! In-place edits of a record file through `toml_edit`: only the edited lines change; comments,
 //! key order and the user's formatting survive.
 //!
 //! Edits return the new text; they do not validate it. Callers re-parse the result with
@@ -40,8 +40,14 @@ pub enum EditError {
     #[error("the file is not valid TOML, so it cannot be edited in place: {0}")]
     Syntax(String),
     #[error("`{field}` takes {expected}, and `{value}` is not one")]
-    BadValue { field: String, value: String, expected: String },
-    #[error("`{0}` is a list of tables and cannot be set as a value")]
+    BadValue {
+        field: String,
+        value: String,
+        expected: String,
+    },
+    #[error(
+        "`{0}` is a list of tables and cannot be set as a value (use `docket comment` for comments, or `docket edit`)"
+    )]
     TableList(String),
     #[error("`{0}` is a table; set its fields one by one, e.g. `{0}.name=value`")]
     Table(String),
@@ -56,7 +62,9 @@ pub enum EditError {
 impl Assignment {
     /// Parses `field=value`, `field+=value` or `field-=value`.
     pub fn parse(text: &str) -> Result<Self, EditError> {
-        let (left, value) = text.split_once('=').ok_or_else(|| EditError::NotAnAssignment(text.to_owned()))?;
+        let (left, value) = text
+            .split_once('=')
+            .ok_or_else(|| EditError::NotAnAssignment(text.to_owned()))?;
         let (field, op) = if let Some(field) = left.strip_suffix('+') {
             (field, Op::Append)
         } else if let Some(field) = left.strip_suffix('-') {
@@ -64,16 +72,28 @@ impl Assignment {
         } else {
             (left, Op::Set)
         };
-        let path: Vec<String> = field.trim().split('.').map(|part| part.trim().to_owned()).collect();
+        let path: Vec<String> = field
+            .trim()
+            .split('.')
+            .map(|part| part.trim().to_owned())
+            .collect();
         if path.iter().any(String::is_empty) {
             return Err(EditError::NotAnAssignment(text.to_owned()));
         }
-        Ok(Self { path, op, value: value.to_owned() })
+        Ok(Self {
+            path,
+            op,
+            value: value.to_owned(),
+        })
     }
 
     /// An assignment that deletes `field`.
     pub fn unset(field: &str) -> Self {
-        Self { path: field.split('.').map(str::to_owned).collect(), op: Op::Unset, value: String::new() }
+        Self {
+            path: field.split('.').map(str::to_owned).collect(),
+            op: Op::Unset,
+            value: String::new(),
+        }
     }
 
     fn name(&self) -> String {
@@ -83,15 +103,27 @@ impl Assignment {
 
 /// Applies `assignments` to the record text `source` of `kind`. `now` resolves the values
 /// `today` and `now` of date fields.
-pub fn apply(source: &str, kind: Kind, assignments: &[Assignment], now: Timestamp) -> Result<String, EditError> {
-    let mut document: DocumentMut = source.parse().map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
+pub fn apply(
+    source: &str,
+    kind: Kind,
+    assignments: &[Assignment],
+    now: Timestamp,
+) -> Result<String, EditError> {
+    let mut document: DocumentMut = source
+        .parse()
+        .map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
     for assignment in assignments {
         apply_one(&mut document, kind, assignment, now)?;
     }
     Ok(document.to_string())
 }
 
-fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, now: Timestamp) -> Result<(), EditError> {
+fn apply_one(
+    document: &mut DocumentMut,
+    kind: Kind,
+    assignment: &Assignment,
+    now: Timestamp,
+) -> Result<(), EditError> {
     let name = assignment.name();
     // Find the field's spec, descending into nested tables.
     let mut specs: Option<&'static [FieldSpec]> = Some(fields::fields_of(kind));
@@ -110,9 +142,11 @@ fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, no
     }
     let depth = assignment.path.len();
     let field_type = match (container_type, depth) {
-        (Some(FieldType::NumberMap), d) if d >= 2 => {
-            Some(FieldType::Number { min: 0.0, max: None, exclusive: false })
-        }
+        (Some(FieldType::NumberMap), d) if d >= 2 => Some(FieldType::Number {
+            min: 0.0,
+            max: None,
+            exclusive: false,
+        }),
         _ if spec.is_some_and(|s| s.name == assignment.path[depth - 1].as_str()) => container_type,
         _ => None,
     };
@@ -143,7 +177,9 @@ fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, no
         Op::Set => {
             match field_type {
                 Some(FieldType::TableList(_)) => return Err(EditError::TableList(name)),
-                Some(FieldType::Table(_) | FieldType::NumberMap | FieldType::Any) => return Err(EditError::Table(name)),
+                Some(FieldType::Table(_) | FieldType::NumberMap | FieldType::Any) => {
+                    return Err(EditError::Table(name));
+                }
                 _ => {}
             }
             let value = convert(&name, field_type, &assignment.value, now)?;
@@ -151,12 +187,24 @@ fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, no
             Ok(())
         }
         Op::Append | Op::Remove => {
-            if !matches!(field_type, Some(FieldType::TextList | FieldType::IdList) | None) {
+            if !matches!(
+                field_type,
+                Some(FieldType::TextList | FieldType::IdList) | None
+            ) {
                 return Err(EditError::NotAList(name));
             }
-            let items: Vec<&str> = assignment.value.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-            let entry = table.entry(leaf).or_insert_with(|| Item::Value(Value::Array(toml_edit::Array::new())));
-            let Some(array) = entry.as_array_mut() else { return Err(EditError::NotAList(name)) };
+            let items: Vec<&str> = assignment
+                .value
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            let entry = table
+                .entry(leaf)
+                .or_insert_with(|| Item::Value(Value::Array(toml_edit::Array::new())));
+            let Some(array) = entry.as_array_mut() else {
+                return Err(EditError::NotAList(name));
+            };
             for item in items {
                 let position = array.iter().position(|v| v.as_str() == Some(item));
                 match (assignment.op, position) {
@@ -164,7 +212,12 @@ fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, no
                     (Op::Remove, Some(index)) => {
                         array.remove(index);
                     }
-                    (Op::Remove, None) => return Err(EditError::NotInList { field: name, value: item.to_owned() }),
+                    (Op::Remove, None) => {
+                        return Err(EditError::NotInList {
+                            field: name,
+                            value: item.to_owned(),
+                        });
+                    }
                     _ => {}
                 }
             }
@@ -174,23 +227,45 @@ fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, no
 }
 
 /// Sets `key` to `value`, keeping the old value's surrounding whitespace and trailing comment.
+/// The key itself is left alone, so its alignment (`stage    = …`) survives too.
 pub fn replace_value(table: &mut Table, key: &str, mut value: Value) {
-    if let Some(old) = table.get(key).and_then(Item::as_value) {
+    if let Some(old) = table.get_mut(key).and_then(Item::as_value_mut) {
         *value.decor_mut() = old.decor().clone();
+        *old = value;
+        return;
     }
     table.insert(key, Item::Value(value));
 }
 
 /// The TOML value a command-line string stands for, given the field's type.
-fn convert(name: &str, field_type: Option<FieldType>, text: &str, now: Timestamp) -> Result<Value, EditError> {
-    let bad = |expected: &str| EditError::BadValue { field: name.to_owned(), value: text.to_owned(), expected: expected.to_owned() };
+fn convert(
+    name: &str,
+    field_type: Option<FieldType>,
+    text: &str,
+    now: Timestamp,
+) -> Result<Value, EditError> {
+    let bad = |expected: &str| EditError::BadValue {
+        field: name.to_owned(),
+        value: text.to_owned(),
+        expected: expected.to_owned(),
+    };
     let trimmed = text.trim();
     Ok(match field_type {
-        Some(FieldType::Text | FieldType::Enum(_) | FieldType::State | FieldType::Id) => Value::from(text),
-        Some(FieldType::Integer { .. }) => Value::from(trimmed.parse::<i64>().map_err(|_| bad("an integer"))?),
+        Some(FieldType::Text | FieldType::Enum(_) | FieldType::State | FieldType::Id) => {
+            Value::from(text)
+        }
+        Some(FieldType::Integer { .. }) => {
+            Value::from(trimmed.parse::<i64>().map_err(|_| bad("an integer"))?)
+        }
         Some(FieldType::Number { .. }) => match trimmed.parse::<i64>() {
             Ok(n) => Value::from(n),
-            Err(_) => Value::from(trimmed.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| bad("a number"))?),
+            Err(_) => Value::from(
+                trimmed
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .ok_or_else(|| bad("a number"))?,
+            ),
         },
         Some(FieldType::Bool) => Value::from(match trimmed {
             "true" | "yes" => true,
@@ -199,12 +274,18 @@ fn convert(name: &str, field_type: Option<FieldType>, text: &str, now: Timestamp
         }),
         Some(FieldType::Date) => Value::from(match trimmed {
             "today" => time::date_of(now),
-            _ => trimmed.parse::<toml_edit::Datetime>().ok().filter(|d| d.time.is_none()).ok_or_else(|| bad("a date such as 2026-12-01"))?,
+            _ => trimmed
+                .parse::<toml_edit::Datetime>()
+                .ok()
+                .filter(|d| d.time.is_none())
+                .ok_or_else(|| bad("a date such as 2026-12-01"))?,
         }),
         Some(FieldType::DateOrDatetime) => Value::from(match trimmed {
             "today" => time::date_of(now),
             "now" => time::datetime_of(now),
-            _ => trimmed.parse::<toml_edit::Datetime>().map_err(|_| bad("a date or datetime such as 2026-11-20T10:00:00Z"))?,
+            _ => trimmed
+                .parse::<toml_edit::Datetime>()
+                .map_err(|_| bad("a date or datetime such as 2026-11-20T10:00:00Z"))?,
         }),
         Some(FieldType::TextList | FieldType::IdList) => {
             let mut array = toml_edit::Array::new();
@@ -213,26 +294,47 @@ fn convert(name: &str, field_type: Option<FieldType>, text: &str, now: Timestamp
             }
             Value::Array(array)
         }
-        Some(FieldType::Table(_) | FieldType::TableList(_) | FieldType::NumberMap | FieldType::Any) => {
+        Some(
+            FieldType::Table(_) | FieldType::TableList(_) | FieldType::NumberMap | FieldType::Any,
+        ) => {
             return Err(EditError::Table(name.to_owned()));
         }
         // An unknown field: a TOML literal if the text is one (`4`, `true`, `2026-12-01`),
         // otherwise a string.
-        None => trimmed.parse::<Value>().ok().filter(|v| !v.is_str()).unwrap_or_else(|| Value::from(text)),
+        None => trimmed
+            .parse::<Value>()
+            .ok()
+            .filter(|v| !v.is_str())
+            .unwrap_or_else(|| Value::from(text)),
     })
 }
 
 /// Appends a `[[comments]]` entry to the record text `source`.
-pub fn append_comment(source: &str, date: Timestamp, author: Option<&str>, text: &str) -> Result<String, EditError> {
-    let mut document: DocumentMut = source.parse().map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
+pub fn append_comment(
+    source: &str,
+    date: Timestamp,
+    author: Option<&str>,
+    text: &str,
+) -> Result<String, EditError> {
+    let mut document: DocumentMut = source
+        .parse()
+        .map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
     let mut comment = Table::new();
     comment.insert("date", Item::Value(Value::from(time::datetime_of(date))));
     if let Some(author) = author {
         comment.insert("author", Item::Value(Value::from(author)));
     }
-    let text = if text.contains('\n') && !text.ends_with('\n') { format!("{text}\n") } else { text.to_owned() };
+    let text = if text.contains('\n') && !text.ends_with('\n') {
+        format!("{text}\n")
+    } else {
+        text.to_owned()
+    };
     comment.insert("text", Item::Value(Value::from(text)));
-    match document.as_table_mut().entry("comments").or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new())) {
+    match document
+        .as_table_mut()
+        .entry("comments")
+        .or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new()))
+    {
         Item::ArrayOfTables(array) => array.push(comment),
         _ => return Err(EditError::TableList("comments".to_owned())),
     }
@@ -256,18 +358,29 @@ effort = 3 # days
 "#;
 
     fn set(source: &str, args: &[&str]) -> Result<String, EditError> {
-        let assignments: Vec<Assignment> = args.iter().map(|a| Assignment::parse(a).expect("assignment")).collect();
+        let assignments: Vec<Assignment> = args
+            .iter()
+            .map(|a| Assignment::parse(a).expect("assignment"))
+            .collect();
         apply(source, Kind::Issue, &assignments, 0)
     }
 
     fn changed_lines(before: &str, after: &str) -> Vec<(String, String)> {
-        before.lines().zip(after.lines()).filter(|(a, b)| a != b).map(|(a, b)| (a.to_owned(), b.to_owned())).collect()
+        before
+            .lines()
+            .zip(after.lines())
+            .filter(|(a, b)| a != b)
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+            .collect()
     }
 
     #[test]
     fn setting_a_field_changes_one_line_and_keeps_its_comment() {
         let after = set(HAND_WRITTEN, &["weight=3"]).expect("edit");
-        assert_eq!(changed_lines(HAND_WRITTEN, &after), vec![("weight = 2 # a guess".into(), "weight = 3 # a guess".into())]);
+        assert_eq!(
+            changed_lines(HAND_WRITTEN, &after),
+            vec![("weight = 2 # a guess".into(), "weight = 3 # a guess".into())]
+        );
         assert_eq!(after.lines().count(), HAND_WRITTEN.lines().count());
     }
 
@@ -277,7 +390,10 @@ effort = 3 # days
         assert_eq!(
             changed_lines(HAND_WRITTEN, &after),
             vec![
-                ("stage = \"planning\" # moved by dylan".into(), "stage = \"scheduling\" # moved by dylan".into()),
+                (
+                    "stage = \"planning\" # moved by dylan".into(),
+                    "stage = \"scheduling\" # moved by dylan".into()
+                ),
                 ("effort = 3 # days".into(), "effort = 2.5 # days".into()),
             ]
         );
@@ -285,17 +401,31 @@ effort = 3 # days
 
     #[test]
     fn lists_grow_and_shrink() {
-        let after = set(HAND_WRITTEN, &["labels+=priority::2", "labels-=system::zendesk"]).expect("edit");
-        assert!(after.contains(r#"labels = ["customer::enterprise", "priority::2"]"#), "{after}");
+        let after = set(
+            HAND_WRITTEN,
+            &["labels+=priority::2", "labels-=system::zendesk"],
+        )
+        .expect("edit");
+        assert!(
+            after.contains(r#"labels = ["customer::enterprise", "priority::2"]"#),
+            "{after}"
+        );
         assert_eq!(
             set(HAND_WRITTEN, &["labels-=nope"]),
-            Err(EditError::NotInList { field: "labels".into(), value: "nope".into() })
+            Err(EditError::NotInList {
+                field: "labels".into(),
+                value: "nope".into()
+            })
         );
     }
 
     #[test]
     fn new_fields_are_added_and_unknown_fields_typed() {
-        let after = set(HAND_WRITTEN, &["assignee=jason", "sla_hours=4", "tier=gold"]).expect("edit");
+        let after = set(
+            HAND_WRITTEN,
+            &["assignee=jason", "sla_hours=4", "tier=gold"],
+        )
+        .expect("edit");
         assert!(after.contains("assignee = \"jason\"\n"), "{after}");
         assert!(after.contains("sla_hours = 4\n"), "{after}");
         assert!(after.contains("tier = \"gold\"\n"), "{after}");
@@ -304,18 +434,39 @@ effort = 3 # days
 
     #[test]
     fn bad_values_are_refused() {
-        assert!(matches!(set(HAND_WRITTEN, &["weight=three"]), Err(EditError::BadValue { .. })));
-        assert!(matches!(set(HAND_WRITTEN, &["comments=hi"]), Err(EditError::TableList(_))));
-        assert!(matches!(Assignment::parse("weight"), Err(EditError::NotAnAssignment(_))));
-        assert_eq!(apply(HAND_WRITTEN, Kind::Issue, &[Assignment::unset("title")], 0), Err(EditError::Required("title".into())));
+        assert!(matches!(
+            set(HAND_WRITTEN, &["weight=three"]),
+            Err(EditError::BadValue { .. })
+        ));
+        assert!(matches!(
+            set(HAND_WRITTEN, &["comments=hi"]),
+            Err(EditError::TableList(_))
+        ));
+        assert!(matches!(
+            Assignment::parse("weight"),
+            Err(EditError::NotAnAssignment(_))
+        ));
+        assert_eq!(
+            apply(HAND_WRITTEN, Kind::Issue, &[Assignment::unset("title")], 0),
+            Err(EditError::Required("title".into()))
+        );
     }
 
     #[test]
     fn comments_are_appended_at_the_end() {
-        let after = append_comment(HAND_WRITTEN, 1_795_000_000, Some("dylan"), "approved\nby leadership").expect("edit");
+        let after = append_comment(
+            HAND_WRITTEN,
+            1_795_000_000,
+            Some("dylan"),
+            "approved\nby leadership",
+        )
+        .expect("edit");
         assert!(after.starts_with(HAND_WRITTEN), "{after}");
         assert!(after.contains("[[comments]]\ndate = 2026-"), "{after}");
         assert!(after.contains("author = \"dylan\""), "{after}");
-        assert!(after.contains("text = \"\"\"\napproved\nby leadership\n\"\"\""), "{after}");
+        assert!(
+            after.contains("text = \"\"\"\napproved\nby leadership\n\"\"\""),
+            "{after}"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! Record files ↔ the model: parsing with byte spans for located diagnostics, in-place edits
-//! through toml_edit that change only the lines they must, and the text of new records.
+//! through `toml_edit` that change only the lines they must, and the text of new records.
 //!
 //! Nothing here touches the file system: callers hand in the text and write out the result.
 

@@ -1,6 +1,8 @@
 //! The text of a new record: the fields given on the command line in the canonical order,
 //! and, for `$EDITOR`, a template with the kind's section headings.
 
+use std::fmt::Write as _;
+
 use toml_edit::Value;
 
 use crate::model::Kind;
@@ -31,7 +33,7 @@ impl NewRecord {
         for (key, value) in &self.fields {
             let mut value = value.clone();
             value.decor_mut().clear();
-            text.push_str(&format!("{key} = {value}\n"));
+            let _ = writeln!(text, "{key} = {value}");
         }
         text
     }
@@ -65,7 +67,7 @@ pub fn editor_preamble(kind: Kind) -> String {
         "# New {kind}. Fill in the fields, save and close the editor; lines starting with # are kept.\n# Fields you may add:\n"
     );
     for spec in super::fields::fields_of(kind) {
-        text.push_str(&format!("#   {:<18} {}\n", spec.name, spec.doc));
+        let _ = writeln!(text, "#   {:<18} {}", spec.name, spec.doc);
     }
     text
 }

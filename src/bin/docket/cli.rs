@@ -1,0 +1,228 @@
+//! The command line: every subcommand and flag, as clap derives. Doc comments here are the
+//! `--help` text people read, so they are not Markdown.
+#![allow(clippy::doc_markdown)]
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// docket: issues, milestones and MIR bugs as TOML files in your git repository
+#[derive(Debug, Parser)]
+#[command(name = "docket", version, about, long_about = None, propagate_version = true)]
+#[command(
+    after_help = "Run `docket <command> --help` for a command's flags. The book has the full guide."
+)]
+pub struct Cli {
+    /// Run as if docket was started in PATH, like `git -C`
+    #[arg(short = 'C', value_name = "PATH", global = true)]
+    pub directory: Option<PathBuf>,
+
+    /// When to colour the output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a tracker (docket.toml and the record folders) in this git repository
+    Init(InitArgs),
+    /// Create a record and print its id
+    New(NewArgs),
+    /// Show one record
+    Show(ShowArgs),
+    /// List records, filtered and sorted
+    List(ListArgs),
+    /// Edit a record in $EDITOR, re-validated on save
+    Edit(EditArgs),
+    /// Change fields of a record in place, keeping its formatting
+    Set(SetArgs),
+    /// Add a comment to a record
+    Comment(CommentArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+    /// Print the command reference as Markdown (for the book)
+    #[command(hide = true)]
+    Reference,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Put the tracker in this folder of the repository instead of its top
+    #[arg(long, value_name = "PATH")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Issue,
+    Mir,
+    Milestone,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What to create
+    #[arg(value_enum)]
+    pub kind: KindArg,
+    /// The title (a MIR bug defaults to `[MIR] <package>`)
+    #[arg(long, short)]
+    pub title: Option<String>,
+    /// Issue type: bug, feature or administrative [default: feature]
+    #[arg(long = "type", value_name = "TYPE")]
+    pub issue_type: Option<String>,
+    /// Start in this stage instead of the workflow's initial one
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// A label; repeat or separate with commas
+    #[arg(
+        long = "label",
+        short = 'l',
+        value_name = "LABEL",
+        value_delimiter = ','
+    )]
+    pub labels: Vec<String>,
+    #[arg(long)]
+    pub assignee: Option<String>,
+    #[arg(long)]
+    pub requester: Option<String>,
+    /// Milestone id
+    #[arg(long)]
+    pub milestone: Option<String>,
+    /// Iteration name from docket.toml
+    #[arg(long)]
+    pub iteration: Option<String>,
+    /// Weight, 1 to 5
+    #[arg(long)]
+    pub weight: Option<i64>,
+    /// The description (Markdown)
+    #[arg(long, short)]
+    pub description: Option<String>,
+    /// MIR bugs: the Ubuntu source package
+    #[arg(long)]
+    pub package: Option<String>,
+    /// Milestones: the first day (YYYY-MM-DD)
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Milestones: the last day (YYYY-MM-DD)
+    #[arg(long)]
+    pub end: Option<String>,
+    /// Open $EDITOR on the new record before creating it (the default without --title on a terminal)
+    #[arg(long, short)]
+    pub edit: bool,
+    /// Print the new record as JSON instead of its id
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The record's id or an unambiguous prefix of it
+    pub id: String,
+    /// Print the record as a JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only these kinds: issue, mir, milestone (repeat or separate with commas)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub kind: Vec<KindArg>,
+    /// Only records in this stage (or MIR status); repeat for any of several
+    #[arg(long, value_delimiter = ',', visible_alias = "status")]
+    pub stage: Vec<String>,
+    /// Only MIR bugs in this process state (unassigned, assigned_mir, …, undefined)
+    #[arg(long, value_delimiter = ',')]
+    pub state: Vec<String>,
+    /// Only issues of this type
+    #[arg(long = "type", value_name = "TYPE", value_delimiter = ',')]
+    pub issue_type: Vec<String>,
+    /// Only records with this label; repeat to require several; `scope::*` matches any value
+    #[arg(long = "label", short = 'l', value_name = "LABEL")]
+    pub labels: Vec<String>,
+    /// Only records assigned to this person
+    #[arg(long, value_delimiter = ',')]
+    pub assignee: Vec<String>,
+    /// Only issues in this milestone
+    #[arg(long, value_delimiter = ',')]
+    pub milestone: Vec<String>,
+    /// Sort by id, title, created, stage or weight
+    #[arg(long, default_value = "id", value_parser = clap::builder::PossibleValuesParser::new(docket::query::SortKey::NAMES))]
+    pub sort: String,
+    /// Reverse the order
+    #[arg(long, short)]
+    pub reverse: bool,
+    /// Print an array of records as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The record's id or an unambiguous prefix of it
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  docket set k3x9 weight=3 assignee=jason\n  docket set k3x9 labels+=priority::1 labels-=priority::2\n  docket set k3x9 rice.reach=500 --unset blocked_reason\n  docket set 16-7 capacity.jason=8"
+)]
+pub struct SetArgs {
+    /// The record's id or an unambiguous prefix of it
+    pub id: String,
+    /// FIELD=VALUE to set, FIELD+=VALUE to add to a list, FIELD-=VALUE to remove from one; nested fields are dotted (rice.reach)
+    #[arg(value_name = "FIELD=VALUE")]
+    pub assignments: Vec<String>,
+    /// Remove a field
+    #[arg(long, value_name = "FIELD")]
+    pub unset: Vec<String>,
+    /// Print the updated record as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CommentArgs {
+    /// The record's id or an unambiguous prefix of it
+    pub id: String,
+    /// The comment's text (without it, $EDITOR opens)
+    #[arg(long, short)]
+    pub message: Option<String>,
+    /// Read the text from a file, or from standard input with `-`
+    #[arg(long, short = 'F', value_name = "FILE", conflicts_with = "message")]
+    pub file: Option<PathBuf>,
+    /// The author [default: git's user.name]
+    #[arg(long)]
+    pub author: Option<String>,
+    /// Print the updated record as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+impl KindArg {
+    pub fn kind(self) -> docket::model::Kind {
+        match self {
+            KindArg::Issue => docket::model::Kind::Issue,
+            KindArg::Mir => docket::model::Kind::Mir,
+            KindArg::Milestone => docket::model::Kind::Milestone,
+        }
+    }
+}

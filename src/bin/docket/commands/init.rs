@@ -1,0 +1,34 @@
+//! `docket init`: create a tracker in this repository.
+
+use std::process::ExitCode;
+
+use docket::tracker::Tracker;
+
+use super::Env;
+use crate::cli::InitArgs;
+use crate::error::CliError;
+use crate::ui::Ui;
+
+pub fn cmd_init(ui: &Ui, env: &Env, args: &InitArgs) -> Result<ExitCode, CliError> {
+    let report = Tracker::init(&env.start, args.dir.as_deref())?;
+    let style = ui.err_style();
+    if report.created.is_empty() {
+        ui.err(&format!(
+            "docket tracker already initialized in {}; nothing changed\n",
+            report.root.display()
+        ));
+    } else {
+        ui.err(&format!(
+            "Initialized docket tracker in {}\n",
+            report.root.display()
+        ));
+        for path in &report.created {
+            ui.err(&format!("  created {path}\n"));
+        }
+        ui.err(&format!(
+            "{} create an issue with `docket new issue --title \"…\"`, then commit with git\n",
+            style.hint("next:")
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}

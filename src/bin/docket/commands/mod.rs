@@ -1,0 +1,128 @@
+//! One file per subcommand, each `cmd_<verb>(ui, env, args)`; this module dispatches and holds
+//! what several commands share.
+
+mod comment;
+mod completions;
+mod edit;
+mod init;
+mod list;
+mod new;
+mod reference;
+mod set;
+mod show;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use docket::context::Context;
+use docket::diagnostic::has_errors;
+use docket::tracker::{RecordFile, Tracker};
+
+use crate::cli::{Cli, Command};
+use crate::error::CliError;
+use crate::ui::Ui;
+use crate::{editor, render};
+
+/// What every command starts from.
+pub struct Env {
+    /// The folder the command runs in: the current one, or `-C PATH`.
+    pub start: PathBuf,
+    pub context: Context,
+}
+
+impl Env {
+    pub fn tracker(&self) -> Result<Tracker, CliError> {
+        Ok(Tracker::discover(&self.start)?)
+    }
+}
+
+/// Runs the command `cli` names.
+pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
+    let current = std::env::current_dir().map_err(|source| CliError::Io {
+        message: "cannot read the current folder".into(),
+        source,
+    })?;
+    let start = match &cli.directory {
+        Some(path) => current.join(path),
+        None => current,
+    };
+    if !start.is_dir() {
+        return Err(CliError::usage(
+            format!("cannot run in {}: no such folder", start.display()),
+            "check the path given to -C",
+        ));
+    }
+    let context = Context::from_env()
+        .map_err(|error| CliError::usage(error.to_string(), "unset it or fix its value"))?;
+    let env = Env { start, context };
+    match &cli.command {
+        Command::Init(args) => init::cmd_init(ui, &env, args),
+        Command::New(args) => new::cmd_new(ui, env, args),
+        Command::Show(args) => show::cmd_show(ui, &env, args),
+        Command::List(args) => list::cmd_list(ui, &env, args),
+        Command::Edit(args) => edit::cmd_edit(ui, &env, args),
+        Command::Set(args) => set::cmd_set(ui, &env, args),
+        Command::Comment(args) => comment::cmd_comment(ui, &env, args),
+        Command::Completions(args) => Ok(completions::cmd_completions(ui, args)),
+        Command::Reference => Ok(reference::cmd_reference(ui)),
+    }
+}
+
+/// Where a record being edited in `$EDITOR` waits: under the git directory, so that it is
+/// neither in the record folders nor committed, and survives a failed validation.
+pub fn scratch_path(tracker: &Tracker, id: &str) -> PathBuf {
+    tracker
+        .repo
+        .git_dir
+        .join("docket")
+        .join("edit")
+        .join(format!("{id}.toml"))
+}
+
+/// Opens the editor on `text` until it is a valid record for `file` or the user gives up.
+/// Returns the valid text, or `None` when the user gave up (the attempt stays in the scratch
+/// file, and the record is untouched).
+pub fn edit_until_valid(
+    ui: &Ui,
+    tracker: &Tracker,
+    file: &RecordFile,
+    text: &str,
+    strip: &str,
+) -> Result<Option<String>, CliError> {
+    let scratch = scratch_path(tracker, &file.id);
+    write_scratch(&scratch, text)?;
+    loop {
+        editor::edit(&scratch)?;
+        let edited = std::fs::read_to_string(&scratch).map_err(|source| CliError::Io {
+            message: format!("cannot read {}", scratch.display()),
+            source,
+        })?;
+        let edited = edited.strip_prefix(strip).unwrap_or(&edited).to_owned();
+        let parsed = tracker.parse(file, &edited)?;
+        if !has_errors(&parsed.diagnostics) {
+            let _ = std::fs::remove_file(&scratch);
+            return Ok(Some(edited));
+        }
+        ui.err(&render::diagnostics(&parsed.diagnostics, ui.err_style()));
+        if !ui.confirm("re-open the editor to fix it?", true) {
+            ui.err(&format!(
+                "{} {} is unchanged; your edit is kept in {}\n",
+                ui.err_style().hint("note:"),
+                file.path,
+                scratch.display()
+            ));
+            return Ok(None);
+        }
+    }
+}
+
+fn write_scratch(path: &Path, text: &str) -> Result<(), CliError> {
+    let io = |source| CliError::Io {
+        message: format!("cannot write {}", path.display()),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    std::fs::write(path, text).map_err(io)
+}

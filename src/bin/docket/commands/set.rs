@@ -1,0 +1,68 @@
+//! `docket set`: change fields in place (`toml_edit`), validate the result, and write it only
+//! when it is valid.
+
+use std::process::ExitCode;
+
+use docket::diagnostic::has_errors;
+use docket::format::edit::{self, Assignment};
+
+use super::Env;
+use crate::cli::SetArgs;
+use crate::error::CliError;
+use crate::render;
+use crate::ui::Ui;
+
+pub fn cmd_set(ui: &Ui, env: &Env, args: &SetArgs) -> Result<ExitCode, CliError> {
+    if args.assignments.is_empty() && args.unset.is_empty() {
+        return Err(CliError::usage(
+            "nothing to set",
+            "give FIELD=VALUE arguments or --unset FIELD, e.g. `docket set k3x9 weight=3`",
+        ));
+    }
+    let mut assignments = Vec::new();
+    for text in &args.assignments {
+        assignments.push(Assignment::parse(text).map_err(|error| {
+            CliError::usage(
+                error.to_string(),
+                "write FIELD=VALUE, FIELD+=VALUE or FIELD-=VALUE, e.g. `weight=3`",
+            )
+        })?);
+    }
+    assignments.extend(args.unset.iter().map(|field| Assignment::unset(field)));
+
+    let tracker = env.tracker()?;
+    let file = tracker.resolve(&args.id)?;
+    let (_, _, source) = tracker.load(&file)?;
+    let edited =
+        edit::apply(&source, file.kind, &assignments, env.context.now()).map_err(|error| {
+            CliError::usage(
+                format!("cannot edit {}: {error}", file.path),
+                "see `docket set --help` for the forms a change may take",
+            )
+        })?;
+    let parsed = tracker.parse(&file, &edited)?;
+    if has_errors(&parsed.diagnostics) {
+        ui.err(&format!(
+            "{} {} was not changed: the result would be invalid\n",
+            ui.err_style().error("error:"),
+            file.path
+        ));
+        return Err(CliError::Diagnostics(parsed.diagnostics));
+    }
+    if edited == source {
+        ui.err(&format!(
+            "{} already has these values; nothing changed\n",
+            file.path
+        ));
+    } else {
+        tracker.write(&file.path, &edited)?;
+        if !args.json {
+            ui.out(&render::diff(&source, &edited, ui.out_style()));
+        }
+        ui.err(&format!("updated {}\n", file.path));
+    }
+    if let (true, Some(record)) = (args.json, parsed.record) {
+        ui.json(&docket::json::record_to_json(&record));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,308 @@
+//! Turning the core's values into text for people: diagnostics with source excerpts, records,
+//! tables and diffs.
+
+use std::fmt::Write as _;
+
+use docket::diagnostic::{Diagnostic, Severity};
+use docket::model::{Body, Record};
+use docket::workflow::Workflow;
+
+use crate::ui::Style;
+
+/// One diagnostic, rustc-style:
+///
+/// ```text
+/// error[field.type]: `weight` must be an integer from 1 to 5, not a string
+///  --> issues/k3x9q2.toml:7:10
+///   |
+/// 7 | weight = "3"
+///   |          ^^^
+///   = hint: remove the quotes: `weight = 3`
+/// ```
+pub fn diagnostic(d: &Diagnostic, style: Style) -> String {
+    let mut text = String::new();
+    let label = match d.severity {
+        Severity::Error => style.error(&format!("error[{}]", d.rule)),
+        Severity::Warning => style.warning(&format!("warning[{}]", d.rule)),
+    };
+    let _ = writeln!(
+        text,
+        "{label}{} {}",
+        style.bold(":"),
+        style.bold(&d.message)
+    );
+    let location = match (d.line, d.column) {
+        (Some(line), Some(column)) => format!("{}:{line}:{column}", d.path),
+        _ => d.path.clone(),
+    };
+    let gutter = d.line.map_or(1, |line| line.to_string().len());
+    let pad = " ".repeat(gutter);
+    let _ = writeln!(text, "{pad}{} {location}", style.hint("-->"));
+    if let (Some(excerpt), Some(line)) = (&d.excerpt, d.line) {
+        let bar = style.hint("|");
+        let _ = writeln!(text, "{pad} {bar}");
+        let _ = writeln!(
+            text,
+            "{} {bar} {}",
+            style.hint(&line.to_string()),
+            excerpt.text
+        );
+        let carets = "^".repeat(excerpt.carets.len().max(1));
+        let marker = match d.severity {
+            Severity::Error => style.error(&carets),
+            Severity::Warning => style.warning(&carets),
+        };
+        let _ = writeln!(
+            text,
+            "{pad} {bar} {}{marker}",
+            " ".repeat(excerpt.carets.start)
+        );
+    }
+    if let Some(hint) = &d.hint {
+        let _ = writeln!(text, "{pad} {} {}", style.hint("= hint:"), hint);
+    }
+    text
+}
+
+/// Every diagnostic, then a one-line summary of the errors and warnings.
+pub fn diagnostics(list: &[Diagnostic], style: Style) -> String {
+    let mut text = String::new();
+    for d in list {
+        text.push_str(&diagnostic(d, style));
+        text.push('\n');
+    }
+    let errors = list.iter().filter(|d| d.is_error()).count();
+    let warnings = list.len() - errors;
+    let mut files: Vec<&str> = list
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.path.as_str())
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    if errors > 0 {
+        let _ = writeln!(
+            text,
+            "{}: {} in {}{}",
+            style.error("error"),
+            plural(errors, "problem"),
+            plural(files.len(), "file"),
+            if warnings > 0 {
+                format!(", and {}", plural(warnings, "warning"))
+            } else {
+                String::new()
+            }
+        );
+    }
+    text
+}
+
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Fields `show` prints as paragraphs rather than on one line.
+const LONG_TEXT: &[&str] = &["description", "gameplan", "blueprint", "review"];
+
+/// A record for `docket show`: a header, the one-line fields in file order, then the long
+/// texts, tables and lists of tables.
+pub fn record(record: &Record, workflow: Option<&Workflow>, style: Style) -> String {
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{} {}",
+        style.id(&record.id),
+        style.bold(record.title())
+    );
+    let state = record.state();
+    let display = workflow
+        .and_then(|w| w.state(state))
+        .map(|s| s.display.clone());
+    let mut header = vec![format!("kind: {}", record.kind())];
+    header.push(match display {
+        Some(display) if display != state => {
+            format!("{}: {state} ({display})", record.kind().state_field())
+        }
+        _ => format!("{}: {state}", record.kind().state_field()),
+    });
+    if let Body::Mir(bug) = &record.body {
+        let state = bug.state();
+        header.push(match state.number() {
+            Some(n) => format!("process state: {n}. {} ({})", state.display(), state.name()),
+            None => format!("process state: {}", style.warning(state.display())),
+        });
+    }
+    let _ = writeln!(text, "{}", header.join("   "));
+    let _ = writeln!(text, "{}", style.dim(&format!("path: {}", record.path)));
+
+    let mut paragraphs = String::new();
+    for (key, value) in &record.fields {
+        if matches!(key.as_str(), "title" | "stage" | "status") {
+            continue;
+        }
+        match value {
+            toml::Value::String(s) if LONG_TEXT.contains(&key.as_str()) || s.contains('\n') => {
+                let _ = writeln!(paragraphs, "\n{}", style.bold(key));
+                for line in s.trim_end().lines() {
+                    let _ = writeln!(paragraphs, "    {line}");
+                }
+            }
+            toml::Value::Table(table) => {
+                let _ = writeln!(paragraphs, "\n{}", style.bold(key));
+                for (k, v) in table {
+                    let _ = writeln!(paragraphs, "    {k}: {}", inline(v));
+                }
+                if key == "rice" {
+                    if let Body::Issue(issue) = &record.body {
+                        if let Some(score) = issue.rice.and_then(|r| r.score()) {
+                            let _ = writeln!(paragraphs, "    score: {score:.1}");
+                        }
+                    }
+                }
+            }
+            toml::Value::Array(items)
+                if !items.is_empty() && items.iter().all(toml::Value::is_table) =>
+            {
+                let _ = writeln!(paragraphs, "\n{}", style.bold(key));
+                for item in items.iter().filter_map(toml::Value::as_table) {
+                    paragraphs.push_str(&entry(item, style));
+                }
+            }
+            _ => {
+                let _ = writeln!(text, "{key}: {}", inline(value));
+            }
+        }
+    }
+    text.push_str(&paragraphs);
+    text
+}
+
+/// A comment, update or other entry: `date  author  (other fields)` then its text, indented.
+fn entry(table: &toml::Table, style: Style) -> String {
+    let mut head: Vec<String> = Vec::new();
+    for key in ["date", "author"] {
+        if let Some(value) = table.get(key) {
+            head.push(inline(value));
+        }
+    }
+    for (key, value) in table {
+        if !matches!(key.as_str(), "date" | "author" | "text") {
+            head.push(format!("{key}: {}", inline(value)));
+        }
+    }
+    let mut text = format!("  {}\n", style.dim(&head.join("  ")));
+    if let Some(body) = table.get("text").and_then(toml::Value::as_str) {
+        for line in body.trim_end().lines() {
+            let _ = writeln!(text, "    {line}");
+        }
+    }
+    text
+}
+
+/// A value on one line: strings bare, arrays comma-separated.
+pub fn inline(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Array(items) => items.iter().map(inline).collect::<Vec<_>>().join(", "),
+        toml::Value::Table(table) => table
+            .iter()
+            .map(|(k, v)| format!("{k}={}", inline(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
+}
+
+/// The records of `docket list` as aligned columns.
+pub fn table(records: &[&Record], style: Style) -> String {
+    let mixed_kinds = records
+        .windows(2)
+        .any(|pair| pair[0].kind() != pair[1].kind());
+    let rows: Vec<Vec<String>> = records
+        .iter()
+        .map(|record| {
+            let state = match &record.body {
+                Body::Mir(bug) => format!("{} ({})", record.state(), bug.state().name()),
+                _ => record.state().to_owned(),
+            };
+            let (detail, weight) = match &record.body {
+                Body::Issue(issue) => (
+                    issue.issue_type.name().to_owned(),
+                    issue.weight.map(|w| format!("w{w}")).unwrap_or_default(),
+                ),
+                Body::Mir(bug) => (bug.package.clone(), String::new()),
+                Body::Milestone(milestone) => {
+                    (dates(milestone.start, milestone.end), String::new())
+                }
+            };
+            let mut row = vec![record.id.clone()];
+            if mixed_kinds {
+                row.push(record.kind().name().to_owned());
+            }
+            row.extend([
+                state,
+                detail,
+                record.assignee().unwrap_or("-").to_owned(),
+                weight,
+                record.title().to_owned(),
+            ]);
+            row
+        })
+        .collect();
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .map(|row| row[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut text = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c + 1 == columns {
+                line.push_str(cell);
+            } else {
+                let padded = format!("{cell:<width$}  ", width = widths[c]);
+                line.push_str(&if c == 0 { style.id(&padded) } else { padded });
+            }
+        }
+        let _ = writeln!(text, "{}", line.trim_end());
+    }
+    text
+}
+
+fn dates(start: Option<i64>, end: Option<i64>) -> String {
+    let day =
+        |t: Option<i64>| t.map_or_else(|| "?".to_owned(), |t| docket::time::date_of(t).to_string());
+    if start.is_none() && end.is_none() {
+        String::new()
+    } else {
+        format!("{}..{}", day(start), day(end))
+    }
+}
+
+/// The lines that differ between two versions of a file, as a unified diff without headers.
+pub fn diff(before: &str, after: &str, style: Style) -> String {
+    let diff = similar::TextDiff::from_lines(before, after);
+    let mut text = String::new();
+    for change in diff.iter_all_changes() {
+        let line = change.value().trim_end_matches('\n');
+        match change.tag() {
+            similar::ChangeTag::Delete => {
+                let _ = writeln!(text, "{}", style.removed(&format!("-{line}")));
+            }
+            similar::ChangeTag::Insert => {
+                let _ = writeln!(text, "{}", style.added(&format!("+{line}")));
+            }
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    text
+}

@@ -1,0 +1,129 @@
+//! All output goes through [`Ui`]: results on stdout, messages on stderr, colour only where it
+//! is wanted (a terminal, no `NO_COLOR`, or `--color always`).
+
+use std::io::{self, IsTerminal, Write};
+
+use crate::cli::ColorChoice;
+
+/// Where and how docket writes.
+pub struct Ui {
+    pub color_stdout: bool,
+    pub color_stderr: bool,
+    /// Whether standard input is a terminal a person can answer prompts on.
+    pub interactive: bool,
+}
+
+/// ANSI styles, empty when colour is off.
+#[derive(Clone, Copy)]
+pub struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+    pub fn error(self, text: &str) -> String {
+        self.paint("1;31", text)
+    }
+    pub fn warning(self, text: &str) -> String {
+        self.paint("1;33", text)
+    }
+    pub fn hint(self, text: &str) -> String {
+        self.paint("1;36", text)
+    }
+    pub fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+    pub fn dim(self, text: &str) -> String {
+        self.paint("2", text)
+    }
+    pub fn id(self, text: &str) -> String {
+        self.paint("33", text)
+    }
+    pub fn added(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+    pub fn removed(self, text: &str) -> String {
+        self.paint("31", text)
+    }
+}
+
+impl Ui {
+    pub fn new(choice: ColorChoice) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let decide = |terminal: bool| match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => terminal && !no_color,
+        };
+        Self {
+            color_stdout: decide(io::stdout().is_terminal()),
+            color_stderr: decide(io::stderr().is_terminal()),
+            interactive: io::stdin().is_terminal(),
+        }
+    }
+
+    /// Styles for text bound for stdout.
+    pub fn out_style(&self) -> Style {
+        Style {
+            on: self.color_stdout,
+        }
+    }
+
+    /// Styles for text bound for stderr.
+    pub fn err_style(&self) -> Style {
+        Style {
+            on: self.color_stderr,
+        }
+    }
+
+    /// Writes a result to stdout. A closed pipe (`docket list | head`) ends the process quietly.
+    pub fn out(&self, text: &str) {
+        let mut stdout = io::stdout().lock();
+        if let Err(error) = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            if error.kind() == io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }
+
+    /// Writes a message to stderr.
+    pub fn err(&self, text: &str) {
+        let _ = io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    /// Prints `value` as pretty JSON on stdout.
+    pub fn json(&self, value: &serde_json::Value) {
+        let text = serde_json::to_string_pretty(value).expect("a JSON value serialises");
+        self.out(&format!("{text}\n"));
+    }
+
+    /// Asks a yes/no question on stderr and reads the answer from stdin. End of input or
+    /// anything but yes counts as `default` when empty, else no.
+    pub fn confirm(&self, question: &str, default: bool) -> bool {
+        self.err(&format!(
+            "{question} [{}] ",
+            if default { "Y/n" } else { "y/N" }
+        ));
+        let mut answer = String::new();
+        match io::stdin().read_line(&mut answer) {
+            Ok(0) | Err(_) => {
+                self.err("\n");
+                false
+            }
+            Ok(_) => match answer.trim().to_lowercase().as_str() {
+                "" => default,
+                "y" | "yes" => true,
+                _ => false,
+            },
+        }
+    }
+}

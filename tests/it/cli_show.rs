@@ -1,0 +1,61 @@
+//! `docket show` and id prefixes.
+
+use crate::support::Sandbox;
+
+#[test]
+fn show_by_prefix_in_text_and_json() {
+    let sandbox = Sandbox::example("ops");
+    let text = sandbox.docket(&["show", "sn2"]);
+    insta::assert_snapshot!("show_ops_issue", text.ok());
+    let json: serde_json::Value =
+        serde_json::from_str(sandbox.docket(&["show", "sn2gzh", "--json"]).ok()).expect("json");
+    assert_eq!(json["id"], "sn2gzh");
+    assert_eq!(json["rice"]["effort"], 0.5);
+    assert_eq!(json["updates"][0]["date"], "2026-11-20");
+}
+
+#[test]
+fn show_mir_bug_names_its_process_state() {
+    let sandbox = Sandbox::example("mir");
+    let text = sandbox.docket(&["show", "jt8bha"]);
+    assert!(
+        text.ok().contains(
+            "process state: 2. New / Confirmed (assigned to MIR team member) (assigned_mir)"
+        ),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn unknown_fields_are_kept_shown_and_output() {
+    let sandbox = Sandbox::tracker();
+    sandbox.write(
+        "issues/custom.toml",
+        "title = \"Custom\"\ntype = \"bug\"\nstage = \"triage\"\nzendesk_ticket = 48213\n[sla]\nhours = 4\n",
+    );
+    let text = sandbox.docket(&["show", "custom"]);
+    assert!(
+        text.ok().contains("zendesk_ticket: 48213"),
+        "{}",
+        text.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(sandbox.docket(&["show", "custom", "--json"]).ok()).expect("json");
+    assert_eq!(json["zendesk_ticket"], 48213);
+    assert_eq!(json["sla"]["hours"], 4);
+}
+
+#[test]
+fn an_exact_id_wins_over_longer_ids_it_prefixes() {
+    let sandbox = Sandbox::tracker();
+    for id in ["ab", "abc", "abd"] {
+        sandbox.write(
+            &format!("issues/{id}.toml"),
+            &format!("title = \"{id}\"\ntype = \"bug\"\nstage = \"triage\"\n"),
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(sandbox.docket(&["show", "ab", "--json"]).ok()).expect("json");
+    assert_eq!(json["id"], "ab");
+}

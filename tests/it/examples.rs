@@ -1,0 +1,76 @@
+//! The bundled example trackers are valid, and docket reads every record in them.
+
+use std::path::Path;
+
+use crate::support::Sandbox;
+
+const EXAMPLES: &[&str] = &["ops", "refinement", "support", "mir"];
+
+/// The ids of all `.toml` files under the record folders, found without docket.
+fn file_ids(example: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(example);
+    let mut ids = Vec::new();
+    for folder in ["issues", "mir", "milestones"] {
+        let Ok(entries) = std::fs::read_dir(root.join(folder)) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.extension().is_some_and(|x| x == "toml") {
+                ids.push(
+                    path.file_stem()
+                        .expect("stem")
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    ids.sort();
+    ids
+}
+
+#[test]
+fn every_example_is_valid_and_complete() {
+    for example in EXAMPLES {
+        let sandbox = Sandbox::example(example);
+        let run = sandbox.docket(&["list", "--json"]);
+        assert_eq!(run.code, 0, "{example}: {}", run.stderr);
+        assert_eq!(run.stderr, "", "{example} has warnings");
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+        let mut ids: Vec<String> = json
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|r| r["id"].as_str().expect("id").to_owned())
+            .collect();
+        ids.sort();
+        assert_eq!(ids, file_ids(example), "{example}");
+        assert!(ids.len() >= 10, "{example} is too small to be realistic");
+    }
+}
+
+#[test]
+fn examples_work_in_place_from_the_repository() {
+    // The README's first command runs docket on examples/ops inside docket's own checkout.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root.join(".git").exists() {
+        return; // a source tarball without git: nothing to check in place
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(["-C", "examples/ops", "list"])
+        .current_dir(root)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WORK_TREE")
+        .output()
+        .expect("docket runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Refund macro"));
+}

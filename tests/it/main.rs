@@ -1,0 +1,13 @@
+//! The integration tests: one binary driving the real `docket` executable and the real `git` in
+//! hermetic temporary repositories (see `support`).
+
+mod book;
+mod cli_edit;
+mod cli_list;
+mod cli_new;
+mod cli_set;
+mod cli_show;
+mod errors;
+mod examples;
+mod schema;
+mod support;
