@@ -49,50 +49,16 @@ pub struct Config {
 }
 
 const WORKFLOWS: &[FieldSpec] = &[
-    FieldSpec {
-        name: "issue",
-        field_type: FieldType::Text,
-        required: false,
-        doc: "workflow of issues",
-    },
-    FieldSpec {
-        name: "mir",
-        field_type: FieldType::Text,
-        required: false,
-        doc: "workflow of MIR bugs",
-    },
-    FieldSpec {
-        name: "milestone",
-        field_type: FieldType::Text,
-        required: false,
-        doc: "workflow of milestones",
-    },
+    FieldSpec { name: "issue", field_type: FieldType::Text, required: false, doc: "workflow of issues" },
+    FieldSpec { name: "mir", field_type: FieldType::Text, required: false, doc: "workflow of MIR bugs" },
+    FieldSpec { name: "milestone", field_type: FieldType::Text, required: false, doc: "workflow of milestones" },
 ];
-const TEAM: &[FieldSpec] = &[FieldSpec {
-    name: "members",
-    field_type: FieldType::TextList,
-    required: false,
-    doc: "the team's members",
-}];
+const TEAM: &[FieldSpec] =
+    &[FieldSpec { name: "members", field_type: FieldType::TextList, required: false, doc: "the team's members" }];
 const ITERATION: &[FieldSpec] = &[
-    FieldSpec {
-        name: "name",
-        field_type: FieldType::Text,
-        required: true,
-        doc: "the iteration's name, e.g. 2026-w48",
-    },
-    FieldSpec {
-        name: "start",
-        field_type: FieldType::Date,
-        required: true,
-        doc: "its first day",
-    },
-    FieldSpec {
-        name: "end",
-        field_type: FieldType::Date,
-        required: true,
-        doc: "its last day",
-    },
+    FieldSpec { name: "name", field_type: FieldType::Text, required: true, doc: "the iteration's name, e.g. 2026-w48" },
+    FieldSpec { name: "start", field_type: FieldType::Date, required: true, doc: "its first day" },
+    FieldSpec { name: "end", field_type: FieldType::Date, required: true, doc: "its last day" },
 ];
 const LABELS: &[FieldSpec] = &[FieldSpec {
     name: "required_scopes",
@@ -101,24 +67,9 @@ const LABELS: &[FieldSpec] = &[FieldSpec {
     doc: "label scopes an issue needs before it leaves triage",
 }];
 const FIELDS: &[FieldSpec] = &[
-    FieldSpec {
-        name: "issue",
-        field_type: FieldType::TextList,
-        required: false,
-        doc: "custom issue fields",
-    },
-    FieldSpec {
-        name: "mir",
-        field_type: FieldType::TextList,
-        required: false,
-        doc: "custom MIR bug fields",
-    },
-    FieldSpec {
-        name: "milestone",
-        field_type: FieldType::TextList,
-        required: false,
-        doc: "custom milestone fields",
-    },
+    FieldSpec { name: "issue", field_type: FieldType::TextList, required: false, doc: "custom issue fields" },
+    FieldSpec { name: "mir", field_type: FieldType::TextList, required: false, doc: "custom MIR bug fields" },
+    FieldSpec { name: "milestone", field_type: FieldType::TextList, required: false, doc: "custom milestone fields" },
 ];
 
 /// The fields of `docket.toml`.
@@ -135,48 +86,13 @@ pub const CONFIG: &[FieldSpec] = &[
         required: false,
         doc: "flat or sharded",
     },
-    FieldSpec {
-        name: "workflows",
-        field_type: FieldType::Table(WORKFLOWS),
-        required: false,
-        doc: "workflow per kind",
-    },
-    FieldSpec {
-        name: "team",
-        field_type: FieldType::Table(TEAM),
-        required: false,
-        doc: "the team",
-    },
-    FieldSpec {
-        name: "iterations",
-        field_type: FieldType::TableList(ITERATION),
-        required: false,
-        doc: "iterations",
-    },
-    FieldSpec {
-        name: "labels",
-        field_type: FieldType::Table(LABELS),
-        required: false,
-        doc: "label rules",
-    },
-    FieldSpec {
-        name: "fields",
-        field_type: FieldType::Table(FIELDS),
-        required: false,
-        doc: "custom fields",
-    },
-    FieldSpec {
-        name: "planning",
-        field_type: FieldType::Any,
-        required: false,
-        doc: "planning settings",
-    },
-    FieldSpec {
-        name: "mirror",
-        field_type: FieldType::Any,
-        required: false,
-        doc: "mirror settings",
-    },
+    FieldSpec { name: "workflows", field_type: FieldType::Table(WORKFLOWS), required: false, doc: "workflow per kind" },
+    FieldSpec { name: "team", field_type: FieldType::Table(TEAM), required: false, doc: "the team" },
+    FieldSpec { name: "iterations", field_type: FieldType::TableList(ITERATION), required: false, doc: "iterations" },
+    FieldSpec { name: "labels", field_type: FieldType::Table(LABELS), required: false, doc: "label rules" },
+    FieldSpec { name: "fields", field_type: FieldType::Table(FIELDS), required: false, doc: "custom fields" },
+    FieldSpec { name: "planning", field_type: FieldType::Any, required: false, doc: "planning settings" },
+    FieldSpec { name: "mirror", field_type: FieldType::Any, required: false, doc: "mirror settings" },
 ];
 
 /// The `docket.toml` that `docket init` writes.
@@ -206,30 +122,20 @@ fn strings(table: Option<&toml::Table>, key: &str) -> Vec<String> {
     table
         .and_then(|t| t.get(key))
         .and_then(toml::Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(toml::Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(toml::Value::as_str).map(str::to_owned).collect())
         .unwrap_or_default()
 }
 
 impl Config {
     /// Parses `docket.toml`, reporting every problem with its location.
     pub fn parse(path: &str, source: &str) -> Result<Self, Vec<Diagnostic>> {
-        let (table, diagnostics) =
-            check_document(path, None, source, CONFIG, &RecordRules::default());
+        let (table, diagnostics) = check_document(path, None, source, CONFIG, &RecordRules::default());
         let Some(table) = table else {
             return Err(diagnostics);
         };
         let section = |name: &str| table.get(name).and_then(toml::Value::as_table);
         let workflow = |kind: &str, default: &str| {
-            section("workflows")
-                .and_then(|w| w.get(kind))
-                .and_then(toml::Value::as_str)
-                .unwrap_or(default)
-                .to_owned()
+            section("workflows").and_then(|w| w.get(kind)).and_then(toml::Value::as_str).unwrap_or(default).to_owned()
         };
         let iterations = table
             .get("iterations")
@@ -238,16 +144,8 @@ impl Config {
             .flatten()
             .filter_map(toml::Value::as_table)
             .filter_map(|it| {
-                let date = |key: &str| {
-                    it.get(key)
-                        .and_then(toml::Value::as_datetime)
-                        .and_then(time::timestamp_of)
-                };
-                Some(Iteration {
-                    name: it.get("name")?.as_str()?.to_owned(),
-                    start: date("start")?,
-                    end: date("end")?,
-                })
+                let date = |key: &str| it.get(key).and_then(toml::Value::as_datetime).and_then(time::timestamp_of);
+                Some(Iteration { name: it.get("name")?.as_str()?.to_owned(), start: date("start")?, end: date("end")? })
             })
             .collect();
         Ok(Config {
@@ -304,18 +202,7 @@ mod tests {
         let source = "layout = \"zigzag\"\nlayuot = \"flat\"\n[[iterations]]\nname = \"w1\"\nstart = \"monday\"\n";
         let problems = Config::parse("docket.toml", source).expect_err("invalid");
         let rules: Vec<&str> = problems.iter().map(|p| p.rule).collect();
-        assert_eq!(
-            rules,
-            [
-                "field.value",
-                "field.unknown",
-                "field.type",
-                "field.missing"
-            ]
-        );
-        assert_eq!(
-            problems[3].message,
-            "missing required field `iterations[0].end`"
-        );
+        assert_eq!(rules, ["field.value", "field.unknown", "field.type", "field.missing"]);
+        assert_eq!(problems[3].message, "missing required field `iterations[0].end`");
     }
 }

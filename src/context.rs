@@ -2,7 +2,8 @@
 //!
 //! This is the only module that reads the system clock, draws randomness or reads environment
 //! variables that change behaviour, so tests pin all three: `DOCKET_NOW` (an RFC 3339
-//! datetime) fixes the clock, `DOCKET_SEED` (an integer) fixes the ids `docket new` draws.
+//! datetime) fixes the clock, `DOCKET_SEED` (an integer) fixes the ids `docket new` draws, and
+//! `GIT_COMMITTER_DATE` (as git reads it) is the time a commit is judged at.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -14,6 +15,7 @@ use crate::time::{self, Timestamp};
 #[derive(Debug, Clone)]
 pub struct Context {
     now: Timestamp,
+    commit_time: Timestamp,
     random_state: u64,
 }
 
@@ -24,6 +26,8 @@ pub enum ContextError {
     BadNow(String),
     #[error("DOCKET_SEED is `{0}`, which is not an unsigned integer")]
     BadSeed(String),
+    #[error("GIT_COMMITTER_DATE is `{0}`, which is not a date git or docket understands")]
+    BadCommitterDate(String),
 }
 
 impl Context {
@@ -34,15 +38,10 @@ impl Context {
         } else {
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
-                .map_or(0, |elapsed| {
-                    i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-                })
+                .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
         };
         let random_state = match std::env::var("DOCKET_SEED") {
-            Ok(text) => text
-                .trim()
-                .parse()
-                .map_err(|_| ContextError::BadSeed(text))?,
+            Ok(text) => text.trim().parse().map_err(|_| ContextError::BadSeed(text))?,
             // RandomState is keyed from the operating system's entropy source.
             Err(_) => {
                 let mut hasher = RandomState::new().build_hasher();
@@ -51,20 +50,29 @@ impl Context {
                 hasher.finish()
             }
         };
-        Ok(Self { now, random_state })
+        // Time rules judge a commit at the commit's time (PRODUCT.md §4).
+        let commit_time = match std::env::var("GIT_COMMITTER_DATE") {
+            Ok(text) if !text.trim().is_empty() => {
+                time::parse_git_date(&text).ok_or(ContextError::BadCommitterDate(text))?
+            }
+            _ => now,
+        };
+        Ok(Self { now, commit_time, random_state })
     }
 
     /// A context with a fixed clock and seed, for tests.
     pub fn fixed(now: Timestamp, seed: u64) -> Self {
-        Self {
-            now,
-            random_state: seed,
-        }
+        Self { now, commit_time: now, random_state: seed }
     }
 
     /// The current time.
     pub fn now(&self) -> Timestamp {
         self.now
+    }
+
+    /// The time of the commit being made: `GIT_COMMITTER_DATE` when set, else now.
+    pub fn commit_time(&self) -> Timestamp {
+        self.commit_time
     }
 
     /// The next 64 random bits (splitmix64: small, fast, and well distributed).

@@ -39,6 +39,15 @@ pub struct Diagnostic {
     pub excerpt: Option<Excerpt>,
     /// What would fix it.
     pub hint: Option<String>,
+    /// For workflow violations: the states the record may move to from its old state.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<String>,
+    /// For workflow violations: the fields the change lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// For range checks: the commit that made the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 /// A source line and where, within it, to draw the caret.
@@ -61,19 +70,15 @@ impl Diagnostic {
             column: None,
             excerpt: None,
             hint: None,
+            allowed: Vec::new(),
+            missing: Vec::new(),
+            commit: None,
         }
     }
 
     /// A warning about the whole file `path`.
-    pub fn warning(
-        path: impl Into<String>,
-        rule: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(path, rule, message)
-        }
+    pub fn warning(path: impl Into<String>, rule: &'static str, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Warning, ..Self::error(path, rule, message) }
     }
 
     /// Locates the diagnostic at byte range `span` of `source`.
@@ -82,9 +87,7 @@ impl Diagnostic {
         let Some(span) = span else { return self };
         let start = floor_char_boundary(source, span.start.min(source.len()));
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = source[start..]
-            .find('\n')
-            .map_or(source.len(), |i| start + i);
+        let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
         let text = source[line_start..line_end].trim_end_matches('\r');
         let column = source[line_start..start].chars().count();
         let end = floor_char_boundary(source, span.end.clamp(start, line_end.max(start)));
@@ -137,8 +140,7 @@ mod tests {
     fn locates_line_column_and_carets() {
         let source = "title = \"x\"\nweight = \"3\"\n";
         let start = source.find("\"3\"").expect("present");
-        let diagnostic = Diagnostic::error("issues/a.toml", "field.type", "bad")
-            .at(source, Some(start..start + 3));
+        let diagnostic = Diagnostic::error("issues/a.toml", "field.type", "bad").at(source, Some(start..start + 3));
         assert_eq!(diagnostic.line, Some(2));
         assert_eq!(diagnostic.column, Some(10));
         let excerpt = diagnostic.excerpt.expect("located");

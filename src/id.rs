@@ -47,11 +47,7 @@ pub fn validate(text: &str) -> Result<(), InvalidId> {
 /// A new random id of [`GENERATED_ID_LEN`] characters drawn from `random`.
 pub fn generate(random: u64) -> String {
     (0..GENERATED_ID_LEN)
-        .map(|i| {
-            char::from(
-                ALPHABET[usize::try_from((random >> (5 * i)) & 31).expect("5 bits fit in usize")],
-            )
-        })
+        .map(|i| char::from(ALPHABET[usize::try_from((random >> (5 * i)) & 31).expect("5 bits fit in usize")]))
         .collect()
 }
 

@@ -19,10 +19,7 @@ pub fn record_to_json(record: &Record) -> Value {
         }
     }
     if let Body::Mir(bug) = &record.body {
-        object.insert(
-            "process_state".into(),
-            Value::String(bug.state().name().into()),
-        );
+        object.insert("process_state".into(), Value::String(bug.state().name().into()));
     }
     Value::Object(object)
 }

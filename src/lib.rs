@@ -14,21 +14,30 @@
 //!   edits through `toml_edit` that keep comments and order, and the text of new records.
 //! - [`diagnostic`] is a problem in a file, located to line and column with its source line.
 //! - [`workflow`] holds workflows as data: their states, built in or from the tracker.
-//! - [`config`] is `docket.toml`.
+//! - [`config`] is `docket.toml`; [`policy`] is that file with the workflow of each kind, read
+//!   from the work tree, the index or a commit.
 //! - [`tracker`] is a tracker on disk: discovery, `init`, record files in both layouts, id
 //!   prefixes, loading everything in parallel, atomic writes.
+//! - [`check`] judges changes against the workflows: the staged change, ranges of commits,
+//!   one edit, the whole tree.
+//! - [`hooks`] installs docket's git hooks beside existing ones and reads what push hooks get.
 //! - [`store`] is the git repository, and the only user of git2.
+//! - [`plan`] is planning, pure: milestone capacity and readiness.
 //! - [`query`] filters and sorts loaded records for `list`; [`json`] gives their `--json` shape.
 //! - [`id`], [`time`] and [`context`] are the small pieces: ids, calendar arithmetic, and the
 //!   clock, randomness and environment (the only place they are read, so tests pin them).
 
+pub mod check;
 pub mod config;
 pub mod context;
 pub mod diagnostic;
 pub mod format;
+pub mod hooks;
 pub mod id;
 pub mod json;
 pub mod model;
+pub mod plan;
+pub mod policy;
 pub mod query;
 pub mod store;
 pub mod time;

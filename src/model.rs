@@ -31,6 +31,15 @@ impl Kind {
         }
     }
 
+    /// The kind in words: "issue", "MIR bug", "milestone".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Issue => "issue",
+            Kind::Mir => "MIR bug",
+            Kind::Milestone => "milestone",
+        }
+    }
+
     /// The folder, under the tracker root, holding records of this kind.
     pub fn folder(self) -> &'static str {
         match self {
@@ -180,13 +189,7 @@ impl IssueType {
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [
-            IssueType::Bug,
-            IssueType::Feature,
-            IssueType::Administrative,
-        ]
-        .into_iter()
-        .find(|t| t.name() == name)
+        [IssueType::Bug, IssueType::Feature, IssueType::Administrative].into_iter().find(|t| t.name() == name)
     }
 }
 
@@ -210,9 +213,7 @@ impl Health {
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [Health::OnTrack, Health::NeedsAttention, Health::AtRisk]
-            .into_iter()
-            .find(|h| h.name() == name)
+        [Health::OnTrack, Health::NeedsAttention, Health::AtRisk].into_iter().find(|h| h.name() == name)
     }
 }
 
@@ -228,8 +229,7 @@ pub struct Rice {
 impl Rice {
     /// The score, when all four parts are present and the effort is positive.
     pub fn score(&self) -> Option<f64> {
-        let (reach, impact, confidence, effort) =
-            (self.reach?, self.impact?, self.confidence?, self.effort?);
+        let (reach, impact, confidence, effort) = (self.reach?, self.impact?, self.confidence?, self.effort?);
         (effort > 0.0).then(|| reach * impact * confidence / effort)
     }
 }
@@ -324,18 +324,12 @@ impl MirStatus {
     ];
 
     pub fn name(self) -> &'static str {
-        let index = MirStatus::ALL
-            .iter()
-            .position(|&s| s == self)
-            .expect("every status is listed in ALL");
+        let index = MirStatus::ALL.iter().position(|&s| s == self).expect("every status is listed in ALL");
         MirStatus::NAMES[index]
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        MirStatus::NAMES
-            .iter()
-            .position(|&n| n == name)
-            .map(|i| MirStatus::ALL[i])
+        MirStatus::NAMES.iter().position(|&n| n == name).map(|i| MirStatus::ALL[i])
     }
 }
 
@@ -360,9 +354,7 @@ impl Verdict {
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [Verdict::None, Verdict::Ack, Verdict::Nack]
-            .into_iter()
-            .find(|v| v.name() == name)
+        [Verdict::None, Verdict::Ack, Verdict::Nack].into_iter().find(|v| v.name() == name)
     }
 }
 
@@ -479,24 +471,14 @@ pub struct RetroEntry {
 // validator in `format` has already reported them.
 
 fn string(table: &toml::Table, key: &str) -> Option<String> {
-    table
-        .get(key)
-        .and_then(toml::Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+    table.get(key).and_then(toml::Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 fn strings(table: &toml::Table, key: &str) -> Vec<String> {
     table
         .get(key)
         .and_then(toml::Value::as_array)
-        .map(|array| {
-            array
-                .iter()
-                .filter_map(toml::Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
+        .map(|array| array.iter().filter_map(toml::Value::as_str).map(str::to_owned).collect())
         .unwrap_or_default()
 }
 
@@ -511,26 +493,15 @@ fn number(table: &toml::Table, key: &str) -> Option<f64> {
 }
 
 fn boolean(table: &toml::Table, key: &str) -> bool {
-    table
-        .get(key)
-        .and_then(toml::Value::as_bool)
-        .unwrap_or(false)
+    table.get(key).and_then(toml::Value::as_bool).unwrap_or(false)
 }
 
 fn timestamp(table: &toml::Table, key: &str) -> Option<Timestamp> {
-    table
-        .get(key)
-        .and_then(toml::Value::as_datetime)
-        .and_then(time::timestamp_of)
+    table.get(key).and_then(toml::Value::as_datetime).and_then(time::timestamp_of)
 }
 
 fn tables<'a>(table: &'a toml::Table, key: &str) -> impl Iterator<Item = &'a toml::Table> {
-    table
-        .get(key)
-        .and_then(toml::Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(toml::Value::as_table)
+    table.get(key).and_then(toml::Value::as_array).into_iter().flatten().filter_map(toml::Value::as_table)
 }
 
 fn comments(table: &toml::Table) -> Vec<Comment> {
@@ -545,34 +516,23 @@ fn comments(table: &toml::Table) -> Vec<Comment> {
 
 impl Issue {
     pub fn from_table(table: &toml::Table) -> Self {
-        let rice = table
-            .get("rice")
-            .and_then(toml::Value::as_table)
-            .map(|rice| Rice {
-                reach: number(rice, "reach"),
-                impact: number(rice, "impact"),
-                confidence: number(rice, "confidence"),
-                effort: number(rice, "effort"),
-            });
+        let rice = table.get("rice").and_then(toml::Value::as_table).map(|rice| Rice {
+            reach: number(rice, "reach"),
+            impact: number(rice, "impact"),
+            confidence: number(rice, "confidence"),
+            effort: number(rice, "effort"),
+        });
         Issue {
             title: string(table, "title").unwrap_or_default(),
-            issue_type: string(table, "type")
-                .as_deref()
-                .and_then(IssueType::from_name)
-                .unwrap_or_default(),
+            issue_type: string(table, "type").as_deref().and_then(IssueType::from_name).unwrap_or_default(),
             stage: string(table, "stage").unwrap_or_default(),
             labels: strings(table, "labels"),
             requester: string(table, "requester"),
             assignee: string(table, "assignee"),
             milestone: string(table, "milestone"),
             iteration: string(table, "iteration"),
-            weight: table
-                .get("weight")
-                .and_then(toml::Value::as_integer)
-                .and_then(|w| u8::try_from(w).ok()),
-            health: string(table, "health")
-                .as_deref()
-                .and_then(Health::from_name),
+            weight: table.get("weight").and_then(toml::Value::as_integer).and_then(|w| u8::try_from(w).ok()),
+            health: string(table, "health").as_deref().and_then(Health::from_name),
             created: timestamp(table, "created"),
             description: string(table, "description"),
             gameplan: string(table, "gameplan"),
@@ -598,19 +558,11 @@ impl Issue {
 
 impl MirBug {
     pub fn from_table(table: &toml::Table) -> Self {
-        let verdict = |key| {
-            string(table, key)
-                .as_deref()
-                .and_then(Verdict::from_name)
-                .unwrap_or_default()
-        };
+        let verdict = |key| string(table, key).as_deref().and_then(Verdict::from_name).unwrap_or_default();
         MirBug {
             title: string(table, "title").unwrap_or_default(),
             package: string(table, "package").unwrap_or_default(),
-            status: string(table, "status")
-                .as_deref()
-                .and_then(MirStatus::from_name)
-                .unwrap_or_default(),
+            status: string(table, "status").as_deref().and_then(MirStatus::from_name).unwrap_or_default(),
             assignee: string(table, "assignee"),
             subscribers: strings(table, "subscribers"),
             security_review: boolean(table, "security_review"),
@@ -631,10 +583,7 @@ impl Milestone {
             .get("capacity")
             .and_then(toml::Value::as_table)
             .map(|capacity| {
-                capacity
-                    .keys()
-                    .filter_map(|person| Some((person.clone(), number(capacity, person)?)))
-                    .collect()
+                capacity.keys().filter_map(|person| Some((person.clone(), number(capacity, person)?))).collect()
             })
             .unwrap_or_default();
         Milestone {
@@ -645,10 +594,7 @@ impl Milestone {
             description: string(table, "description"),
             capacity,
             parking_lot: tables(table, "parking_lot")
-                .map(|p| ParkingLotItem {
-                    issue: string(p, "issue").unwrap_or_default(),
-                    why: string(p, "why"),
-                })
+                .map(|p| ParkingLotItem { issue: string(p, "issue").unwrap_or_default(), why: string(p, "why") })
                 .collect(),
             retro: tables(table, "retro")
                 .map(|r| RetroEntry {
@@ -682,12 +628,7 @@ mod tests {
     use super::*;
 
     fn bug(status: MirStatus, assignee: Option<&str>, verdict: Verdict) -> MirBug {
-        MirBug {
-            status,
-            assignee: assignee.map(str::to_owned),
-            verdict,
-            ..MirBug::default()
-        }
+        MirBug { status, assignee: assignee.map(str::to_owned), verdict, ..MirBug::default() }
     }
 
     #[test]
@@ -697,38 +638,22 @@ mod tests {
         let cases = [
             (bug(St::New, None, Verdict::None), S::Unassigned),
             (bug(St::Confirmed, None, Verdict::None), S::Unassigned),
-            (
-                bug(St::New, Some("didrocks"), Verdict::None),
-                S::AssignedMir,
-            ),
-            (
-                bug(St::Confirmed, Some(SECURITY_TEAM), Verdict::None),
-                S::AssignedSecurity,
-            ),
+            (bug(St::New, Some("didrocks"), Verdict::None), S::AssignedMir),
+            (bug(St::Confirmed, Some(SECURITY_TEAM), Verdict::None), S::AssignedSecurity),
             (bug(St::InProgress, None, Verdict::Ack), S::InProgress),
             (bug(St::InProgress, None, Verdict::None), S::Undefined),
             (bug(St::FixCommitted, None, Verdict::Ack), S::FixCommitted),
             (bug(St::FixCommitted, None, Verdict::Nack), S::Undefined),
             (bug(St::FixReleased, None, Verdict::Ack), S::FixReleased),
             (bug(St::WontFix, None, Verdict::Nack), S::WontFix),
-            (
-                bug(St::Incomplete, Some("didrocks"), Verdict::None),
-                S::Incomplete,
-            ),
+            (bug(St::Incomplete, Some("didrocks"), Verdict::None), S::Incomplete),
             (bug(St::Invalid, None, Verdict::None), S::InvalidExpired),
             (bug(St::Invalid, None, Verdict::Ack), S::InvalidUnpromoted),
             (bug(St::Triaged, None, Verdict::None), S::Undefined),
             (bug(St::Opinion, None, Verdict::None), S::Undefined),
         ];
         for (bug, expected) in cases {
-            assert_eq!(
-                bug.state(),
-                expected,
-                "{:?} {:?} {:?}",
-                bug.status,
-                bug.assignee,
-                bug.verdict
-            );
+            assert_eq!(bug.state(), expected, "{:?} {:?} {:?}", bug.status, bug.assignee, bug.verdict);
         }
         assert_eq!(MirState::Unassigned.number(), Some(1));
         assert_eq!(MirState::InvalidUnpromoted.number(), Some(10));
@@ -744,28 +669,9 @@ mod tests {
 
     #[test]
     fn rice_score() {
-        let rice = Rice {
-            reach: Some(500.0),
-            impact: Some(2.0),
-            confidence: Some(0.8),
-            effort: Some(4.0),
-        };
+        let rice = Rice { reach: Some(500.0), impact: Some(2.0), confidence: Some(0.8), effort: Some(4.0) };
         assert_eq!(rice.score(), Some(200.0));
-        assert_eq!(
-            Rice {
-                effort: Some(0.0),
-                ..rice
-            }
-            .score(),
-            None
-        );
-        assert_eq!(
-            Rice {
-                reach: None,
-                ..rice
-            }
-            .score(),
-            None
-        );
+        assert_eq!(Rice { effort: Some(0.0), ..rice }.score(), None);
+        assert_eq!(Rice { reach: None, ..rice }.score(), None);
     }
 }

@@ -37,15 +37,9 @@ impl SortKey {
     pub const NAMES: &'static [&'static str] = &["id", "title", "created", "stage", "weight"];
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [
-            SortKey::Id,
-            SortKey::Title,
-            SortKey::Created,
-            SortKey::Stage,
-            SortKey::Weight,
-        ]
-        .into_iter()
-        .find(|key| key.name() == name)
+        [SortKey::Id, SortKey::Title, SortKey::Created, SortKey::Stage, SortKey::Weight]
+            .into_iter()
+            .find(|key| key.name() == name)
     }
 
     pub fn name(self) -> &'static str {
@@ -79,18 +73,13 @@ impl Filter {
             && any(&self.types, issue_type)
             && any(&self.assignees, record.assignee())
             && any(&self.milestones, milestone)
-            && self
-                .labels
-                .iter()
-                .all(|wanted| has_label(record.labels(), wanted))
+            && self.labels.iter().all(|wanted| has_label(record.labels(), wanted))
     }
 }
 
 fn has_label(labels: &[String], wanted: &str) -> bool {
     match wanted.strip_suffix("::*") {
-        Some(scope) => labels
-            .iter()
-            .any(|label| label.rsplit_once("::").is_some_and(|(s, _)| s == scope)),
+        Some(scope) => labels.iter().any(|label| label.rsplit_once("::").is_some_and(|(s, _)| s == scope)),
         None => labels.iter().any(|label| label == wanted),
     }
 }
@@ -104,10 +93,7 @@ pub fn select<'a>(
     reverse: bool,
     state_rank: &dyn Fn(Kind, &str) -> usize,
 ) -> Vec<&'a Record> {
-    let mut selected: Vec<&Record> = records
-        .iter()
-        .filter(|record| filter.matches(record))
-        .collect();
+    let mut selected: Vec<&Record> = records.iter().filter(|record| filter.matches(record)).collect();
     let by_id = |a: &&Record, b: &&Record| a.kind().cmp(&b.kind()).then_with(|| a.id.cmp(&b.id));
     selected.sort_by(|a, b| {
         let primary = match key {
@@ -156,61 +142,24 @@ mod tests {
     #[test]
     fn filters_combine() {
         let records = [
-            issue(
-                "a1",
-                "triage",
-                &["customer::enterprise", "priority::1"],
-                Some(3),
-            ),
+            issue("a1", "triage", &["customer::enterprise", "priority::1"], Some(3)),
             issue("b2", "planning", &["customer::smb"], None),
             issue("c3", "triage", &["priority::2"], Some(1)),
         ];
         let ids = |filter: &Filter, key: SortKey| -> Vec<String> {
-            select(&records, filter, key, false, &|_, s| {
-                usize::from(s != "triage")
-            })
-            .iter()
-            .map(|r| r.id.clone())
-            .collect()
+            select(&records, filter, key, false, &|_, s| usize::from(s != "triage"))
+                .iter()
+                .map(|r| r.id.clone())
+                .collect()
         };
+        assert_eq!(ids(&Filter { states: vec!["triage".into()], ..Filter::default() }, SortKey::Id), ["a1", "c3"]);
+        assert_eq!(ids(&Filter { labels: vec!["customer::*".into()], ..Filter::default() }, SortKey::Id), ["a1", "b2"]);
         assert_eq!(
-            ids(
-                &Filter {
-                    states: vec!["triage".into()],
-                    ..Filter::default()
-                },
-                SortKey::Id
-            ),
-            ["a1", "c3"]
-        );
-        assert_eq!(
-            ids(
-                &Filter {
-                    labels: vec!["customer::*".into()],
-                    ..Filter::default()
-                },
-                SortKey::Id
-            ),
-            ["a1", "b2"]
-        );
-        assert_eq!(
-            ids(
-                &Filter {
-                    labels: vec!["customer::*".into(), "priority::1".into()],
-                    ..Filter::default()
-                },
-                SortKey::Id
-            ),
+            ids(&Filter { labels: vec!["customer::*".into(), "priority::1".into()], ..Filter::default() }, SortKey::Id),
             ["a1"]
         );
         assert_eq!(
-            ids(
-                &Filter {
-                    types: vec!["feature".into()],
-                    ..Filter::default()
-                },
-                SortKey::Id
-            ),
+            ids(&Filter { types: vec!["feature".into()], ..Filter::default() }, SortKey::Id),
             Vec::<String>::new()
         );
         assert_eq!(ids(&Filter::default(), SortKey::Weight), ["b2", "c3", "a1"]);

@@ -1,32 +1,81 @@
-//! The git repository: the only module that uses git2.
+//! The git repository: the only module that uses git2 (and the `git` binary, where git's own
+//! index handling is several times faster than loading the index through libgit2).
 //!
-//! For now it finds the repository a tracker lives in and reads the user's identity from git
-//! config. It honours `GIT_DIR` and friends when they are set, as they are inside git hooks.
+//! It finds repositories (honouring `GIT_DIR`, `GIT_INDEX_FILE` and the object directories a
+//! pre-receive hook is handed in quarantine), lists what a commit or the index changes, reads
+//! blobs, walks ranges of commits, and answers "since when has this file had this value" from
+//! history.
 
+use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-/// A git repository with a work tree.
-#[derive(Debug, Clone)]
+use crate::time::Timestamp;
+
+/// A git repository.
 pub struct Repo {
-    /// The top of the work tree.
-    pub workdir: PathBuf,
+    repository: git2::Repository,
+    /// The top of the work tree; `None` for a bare repository (a server).
+    pub workdir: Option<PathBuf>,
     /// The `.git` directory (a worktree's own one for linked worktrees).
     pub git_dir: PathBuf,
     author: Option<String>,
+    history_cache: std::cell::RefCell<Option<HashMap<String, Option<Timestamp>>>>,
 }
 
-/// Why the repository could not be opened.
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repo").field("workdir", &self.workdir).field("git_dir", &self.git_dir).finish_non_exhaustive()
+    }
+}
+
+/// One file a change touches: its path from the repository's top, and its blob before and
+/// after (none when added or deleted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    pub path: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// A commit, as range checks need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub id: String,
+    /// The committer time: what time rules are judged at.
+    pub time: Timestamp,
+    pub summary: String,
+    /// The first parent: what the commit is judged against.
+    pub parent: Option<String>,
+    /// The other parents of a merge.
+    pub merged: Vec<String>,
+}
+
+/// Why the repository could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{0} is not inside a git repository")]
     NotARepository(PathBuf),
     #[error("{0} is a bare git repository, which has no work tree for records")]
     Bare(PathBuf),
+    #[error("git could not {action}: {message}")]
+    Git { action: String, message: String },
 }
 
+fn git_error(action: impl Into<String>) -> impl FnOnce(git2::Error) -> StoreError {
+    let action = action.into();
+    move |error| StoreError::Git { action, message: error.message().to_owned() }
+}
+
+/// The blob id git uses for "no file".
+const NULL_ID: &str = "0000000000000000000000000000000000000000";
+/// git's empty tree, to diff an index against when there is no commit yet.
+const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
 impl Repo {
-    /// Finds the repository holding `start`, like `git rev-parse`: from `GIT_DIR` when it is set,
-    /// else by walking up from `start`.
+    /// Finds the repository holding `start`, like `git rev-parse`: from `GIT_DIR` when it is set
+    /// (inside hooks), else by walking up from `start`. It must have a work tree.
     pub fn discover(start: &Path) -> Result<Self, StoreError> {
         let repository = if std::env::var_os("GIT_DIR").is_some() {
             git2::Repository::open_from_env()
@@ -34,25 +83,353 @@ impl Repo {
             git2::Repository::discover(start)
         }
         .map_err(|_| StoreError::NotARepository(start.to_path_buf()))?;
-        let workdir = repository
-            .workdir()
-            .ok_or_else(|| StoreError::Bare(repository.path().to_path_buf()))?;
-        let workdir = workdir
-            .canonicalize()
-            .unwrap_or_else(|_| workdir.to_path_buf());
-        let author = repository
-            .config()
-            .ok()
-            .and_then(|config| config.get_string("user.name").ok());
-        Ok(Self {
-            workdir,
+        if repository.workdir().is_none() {
+            return Err(StoreError::Bare(repository.path().to_path_buf()));
+        }
+        Ok(Self::wrap(repository))
+    }
+
+    /// Finds the repository holding `start`, bare or not: a server's repository for its hooks.
+    /// Inside a hook (`GIT_DIR` set) this is the repository git runs the hook for, with the
+    /// pushed objects of a pre-receive quarantine.
+    pub fn discover_any(start: &Path) -> Result<Self, StoreError> {
+        let repository = if std::env::var_os("GIT_DIR").is_some() {
+            git2::Repository::open_from_env()
+        } else {
+            git2::Repository::discover(start)
+        }
+        .map_err(|_| StoreError::NotARepository(start.to_path_buf()))?;
+        Ok(Self::wrap(repository))
+    }
+
+    fn wrap(repository: git2::Repository) -> Self {
+        let workdir = repository.workdir().map(|w| w.canonicalize().unwrap_or_else(|_| w.to_path_buf()));
+        let author = repository.config().ok().and_then(|config| config.get_string("user.name").ok());
+        Self {
             git_dir: repository.path().to_path_buf(),
+            workdir,
+            repository,
             author,
-        })
+            history_cache: std::cell::RefCell::new(None),
+        }
     }
 
     /// The user's name from git config (`user.name`), for comment authors.
     pub fn author(&self) -> Option<&str> {
         self.author.as_deref()
+    }
+
+    /// Where git wants a path under its directory (`git rev-parse --git-path NAME`): hooks follow
+    /// `core.hooksPath` and live in the common directory of linked worktrees.
+    pub fn git_path(&self, name: &str) -> PathBuf {
+        if name == "hooks" {
+            if let Ok(path) = self.repository.config().and_then(|c| c.get_path("core.hooksPath")) {
+                return match (&self.workdir, path.is_absolute()) {
+                    (Some(workdir), false) => workdir.join(path),
+                    _ => path,
+                };
+            }
+            return self.repository.commondir().join("hooks");
+        }
+        self.git_dir.join(name)
+    }
+
+    /// The commit `HEAD` points to, if any.
+    pub fn head(&self) -> Option<String> {
+        self.repository.head().ok()?.peel_to_commit().ok().map(|c| c.id().to_string())
+    }
+
+    /// The commits being merged into `HEAD` by an unfinished merge (`MERGE_HEAD`).
+    pub fn merge_heads(&self) -> Vec<String> {
+        std::fs::read_to_string(self.git_dir.join("MERGE_HEAD"))
+            .map(|text| text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
+    /// The id of the commit `spec` names (`HEAD~2`, `main`, a hash).
+    pub fn resolve(&self, spec: &str) -> Result<String, StoreError> {
+        let object = self.repository.revparse_single(spec).map_err(git_error(format!("find the commit `{spec}`")))?;
+        let commit = object.peel_to_commit().map_err(git_error(format!("find the commit `{spec}`")))?;
+        Ok(commit.id().to_string())
+    }
+
+    /// What the index changes against `HEAD` under `pathspecs` (relative to the top): the
+    /// changes `git commit` is about to record. Reads the index git hands a hook through
+    /// `GIT_INDEX_FILE` by running git itself, which uses the index's cache tree.
+    pub fn staged_changes(&self, pathspecs: &[String]) -> Result<Vec<FileChange>, StoreError> {
+        let base = if self.head().is_some() { "HEAD" } else { EMPTY_TREE };
+        let mut command = Command::new("git");
+        command.args(["diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff", base, "--"]);
+        command.args(pathspecs.iter().map(|p| format!(":(top){p}")));
+        let output = command
+            .output()
+            .map_err(|e| StoreError::Git { action: "run `git diff --cached`".into(), message: e.to_string() })?;
+        if !output.status.success() {
+            return Err(StoreError::Git {
+                action: "list the staged changes".into(),
+                message: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            });
+        }
+        Ok(parse_raw_diff(&output.stdout))
+    }
+
+    /// What `commit` changes against its first parent (against nothing for a root commit) under
+    /// the folders `prefixes` (relative to the top, ending in `/`).
+    pub fn commit_changes(&self, commit: &str, prefixes: &[String]) -> Result<Vec<FileChange>, StoreError> {
+        let commit = self.find_commit(commit)?;
+        let new_tree = commit.tree().map_err(git_error("read a commit's tree"))?;
+        let old_tree = match commit.parent(0) {
+            Ok(parent) => Some(parent.tree().map_err(git_error("read a commit's tree"))?),
+            Err(_) => None,
+        };
+        let mut options = git2::DiffOptions::new();
+        for prefix in prefixes {
+            options.pathspec(prefix);
+        }
+        let diff = self
+            .repository
+            .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), Some(&mut options))
+            .map_err(git_error("compare a commit with its parent"))?;
+        let mut changes = Vec::new();
+        for delta in diff.deltas() {
+            let id = |file: git2::DiffFile<'_>| (!file.id().is_zero()).then(|| file.id().to_string());
+            let path = delta.new_file().path().or_else(|| delta.old_file().path());
+            if let Some(path) = path.and_then(Path::to_str) {
+                changes.push(FileChange {
+                    path: path.to_owned(),
+                    old: id(delta.old_file()),
+                    new: id(delta.new_file()),
+                });
+            }
+        }
+        Ok(changes)
+    }
+
+    /// The commits of `from..to`, oldest first.
+    pub fn range(&self, from: Option<&str>, to: &str) -> Result<Vec<CommitInfo>, StoreError> {
+        let mut walk = self.repository.revwalk().map_err(git_error("walk the history"))?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE).map_err(git_error("walk the history"))?;
+        walk.push(self.oid(&self.resolve(to)?)?).map_err(git_error("walk the history"))?;
+        if let Some(from) = from {
+            walk.hide(self.oid(&self.resolve(from)?)?).map_err(git_error("walk the history"))?;
+        }
+        self.collect(walk)
+    }
+
+    /// The commits reachable from `tip` and from no ref (a new branch pushed to a server: its
+    /// own commits), or from no remote-tracking ref when `remotes_only` (a new branch in pre-push).
+    pub fn new_commits(&self, tip: &str, remotes_only: bool) -> Result<Vec<CommitInfo>, StoreError> {
+        let mut walk = self.repository.revwalk().map_err(git_error("walk the history"))?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE).map_err(git_error("walk the history"))?;
+        walk.push(self.oid(tip)?).map_err(git_error("walk the history"))?;
+        let glob = if remotes_only { "refs/remotes/*" } else { "refs/*" };
+        walk.hide_glob(glob).map_err(git_error("walk the history"))?;
+        self.collect(walk)
+    }
+
+    fn collect(&self, walk: git2::Revwalk<'_>) -> Result<Vec<CommitInfo>, StoreError> {
+        let mut commits = Vec::new();
+        for id in walk {
+            let id = id.map_err(git_error("walk the history"))?;
+            let commit = self.repository.find_commit(id).map_err(git_error("read a commit"))?;
+            commits.push(CommitInfo {
+                id: id.to_string(),
+                time: commit.committer().when().seconds(),
+                summary: commit.summary().ok().flatten().unwrap_or("").to_owned(),
+                parent: commit.parent_id(0).ok().map(|p| p.to_string()),
+                merged: commit.parent_ids().skip(1).map(|p| p.to_string()).collect(),
+            });
+        }
+        Ok(commits)
+    }
+
+    fn oid(&self, id: &str) -> Result<git2::Oid, StoreError> {
+        git2::Oid::from_str(id).map_err(git_error(format!("read the id `{id}`")))
+    }
+
+    fn find_commit(&self, id: &str) -> Result<git2::Commit<'_>, StoreError> {
+        self.repository.find_commit(self.oid(id)?).map_err(git_error(format!("find the commit {id}")))
+    }
+
+    /// A blob's text; `None` when it is not UTF-8.
+    pub fn blob_text(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let blob = self.repository.find_blob(self.oid(id)?).map_err(git_error(format!("read the blob {id}")))?;
+        Ok(std::str::from_utf8(blob.content()).ok().map(str::to_owned))
+    }
+
+    /// The blob id of `path` in `commit`, if it exists there.
+    pub fn blob_at(&self, commit: &str, path: &str) -> Result<Option<String>, StoreError> {
+        let tree = self.find_commit(commit)?.tree().map_err(git_error("read a commit's tree"))?;
+        Ok(tree
+            .get_path(Path::new(path))
+            .ok()
+            .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
+            .map(|e| e.id().to_string()))
+    }
+
+    /// The text of `path` in `commit`, if it exists there.
+    pub fn file_at(&self, commit: &str, path: &str) -> Result<Option<String>, StoreError> {
+        match self.blob_at(commit, path)? {
+            Some(id) => self.blob_text(&id),
+            None => Ok(None),
+        }
+    }
+
+    /// The text of `path` (from the top) in the index: what is being committed.
+    pub fn staged_file(&self, path: &str) -> Result<Option<String>, StoreError> {
+        let output = Command::new("git")
+            .args(["cat-file", "blob", &format!(":{path}")])
+            .output()
+            .map_err(|e| StoreError::Git { action: "run `git cat-file`".into(), message: e.to_string() })?;
+        // A path absent from the index is "not a valid object name": no file.
+        Ok(if output.status.success() { String::from_utf8(output.stdout).ok() } else { None })
+    }
+
+    /// Every file under the folder `prefix` in `commit` (or in the index when `commit` is
+    /// `None`), with its blob id.
+    pub fn files_under(&self, commit: Option<&str>, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        if let Some(commit) = commit {
+            let tree = self.find_commit(commit)?.tree().map_err(git_error("read a commit's tree"))?;
+            let mut files = Vec::new();
+            let folder = prefix.trim_end_matches('/');
+            let Ok(entry) = tree.get_path(Path::new(folder)) else { return Ok(files) };
+            let Ok(sub) = self.repository.find_tree(entry.id()) else { return Ok(files) };
+            sub.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                if entry.kind() == Some(git2::ObjectType::Blob) {
+                    if let Ok(name) = entry.name() {
+                        files.push((format!("{folder}/{dir}{name}"), entry.id().to_string()));
+                    }
+                }
+                git2::TreeWalkResult::Ok
+            })
+            .map_err(git_error("walk a tree"))?;
+            return Ok(files);
+        }
+        let output = Command::new("git")
+            .args(["ls-files", "-s", "-z", "--", &format!(":(top){prefix}")])
+            .output()
+            .map_err(|e| StoreError::Git { action: "run `git ls-files`".into(), message: e.to_string() })?;
+        Ok(output
+            .stdout
+            .split(|&b| b == 0)
+            .filter_map(|entry| {
+                let entry = std::str::from_utf8(entry).ok()?;
+                let (meta, path) = entry.split_once('\t')?;
+                let id = meta.split_whitespace().nth(1)?;
+                Some((path.to_owned(), id.to_owned()))
+            })
+            .collect())
+    }
+
+    /// Since when, in the first-parent history of `commit`, the file at `path` has continuously
+    /// satisfied `holds` (a record's state having a value): the committer time of the oldest
+    /// commit of that run. `None` when the file at `commit` does not satisfy it. Results are
+    /// cached under the git directory (`docket/history`), keyed by commit, path and `key`.
+    pub fn since(
+        &self,
+        commit: &str,
+        path: &str,
+        key: &str,
+        holds: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let cache_key = format!("{commit}\t{path}\t{key}");
+        if let Some(hit) = self.cache_get(&cache_key) {
+            return Ok(hit);
+        }
+        let mut walk = self.repository.revwalk().map_err(git_error("walk the history"))?;
+        walk.simplify_first_parent().map_err(git_error("walk the history"))?;
+        walk.push(self.oid(commit)?).map_err(git_error("walk the history"))?;
+        let mut since = None;
+        let mut last_blob: Option<git2::Oid> = None;
+        let mut last_verdict = false;
+        for id in walk {
+            let id = id.map_err(git_error("walk the history"))?;
+            let commit = self.repository.find_commit(id).map_err(git_error("read a commit"))?;
+            let tree = commit.tree().map_err(git_error("read a commit's tree"))?;
+            let Ok(entry) = tree.get_path(Path::new(path)) else { break };
+            let verdict = if Some(entry.id()) == last_blob {
+                last_verdict
+            } else {
+                let text = self.blob_text(&entry.id().to_string())?.unwrap_or_default();
+                holds(&text)
+            };
+            if !verdict {
+                break;
+            }
+            last_blob = Some(entry.id());
+            last_verdict = verdict;
+            since = Some(commit.committer().when().seconds());
+        }
+        self.cache_put(&cache_key, since);
+        Ok(since)
+    }
+
+    fn cache_file(&self) -> PathBuf {
+        self.git_dir.join("docket").join("history")
+    }
+
+    /// The cached answer for `key`, if any (an answer may itself be "never").
+    #[allow(clippy::option_option)]
+    fn cache_get(&self, key: &str) -> Option<Option<Timestamp>> {
+        let mut cache = self.history_cache.borrow_mut();
+        let map = cache.get_or_insert_with(|| {
+            std::fs::read_to_string(self.cache_file())
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|line| {
+                    let (key, value) = line.rsplit_once('\t')?;
+                    Some((key.to_owned(), value.parse().ok()))
+                })
+                .collect()
+        });
+        map.get(key).copied()
+    }
+
+    fn cache_put(&self, key: &str, value: Option<Timestamp>) {
+        if let Some(map) = self.history_cache.borrow_mut().as_mut() {
+            map.insert(key.to_owned(), value);
+        }
+        // The cache is derived: failing to write it only costs speed.
+        let file = self.cache_file();
+        let _ = std::fs::create_dir_all(file.parent().unwrap_or(&self.git_dir));
+        if let Ok(mut out) = std::fs::OpenOptions::new().create(true).append(true).open(&file) {
+            let value = value.map_or_else(|| "-".to_owned(), |v| v.to_string());
+            let _ = writeln!(out, "{key}\t{value}");
+        }
+    }
+}
+
+/// Parses `git diff --raw -z --no-abbrev` output.
+fn parse_raw_diff(output: &[u8]) -> Vec<FileChange> {
+    let mut changes = Vec::new();
+    let mut fields = output.split(|&b| b == 0).filter(|f| !f.is_empty());
+    while let (Some(meta), Some(path)) = (fields.next(), fields.next()) {
+        let meta = String::from_utf8_lossy(meta);
+        let parts: Vec<&str> = meta.trim_start_matches(':').split_whitespace().collect();
+        let [_, _, old, new, _status] = parts.as_slice() else { continue };
+        let id = |id: &str| (id != NULL_ID).then(|| id.to_owned());
+        changes.push(FileChange { path: String::from_utf8_lossy(path).into_owned(), old: id(old), new: id(new) });
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_diff_output() {
+        let old = "1".repeat(40);
+        let new = "2".repeat(40);
+        let raw =
+            format!(":100644 100644 {old} {new} M\0issues/a.toml\0:000000 100644 {NULL_ID} {new} A\0issues/b c.toml\0");
+        let changes = parse_raw_diff(raw.as_bytes());
+        assert_eq!(
+            changes,
+            [
+                FileChange { path: "issues/a.toml".into(), old: Some(old), new: Some(new.clone()) },
+                FileChange { path: "issues/b c.toml".into(), old: None, new: Some(new) },
+            ]
+        );
     }
 }

@@ -14,16 +14,20 @@ use crate::diagnostic::Diagnostic;
 use crate::format::{self, RecordRules};
 use crate::id::{self, InvalidId};
 use crate::model::{Kind, Record};
+use crate::policy::{Policy, PolicyError};
 use crate::store::{Repo, StoreError};
 use crate::workflow::Workflow;
 
 /// An open tracker.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Tracker {
     /// The folder holding `docket.toml`.
     pub root: PathBuf,
     pub repo: Repo,
-    pub config: Config,
+    /// The tracker's configuration and workflows, from the work tree.
+    pub policy: Policy,
+    /// The tracker root relative to the repository's top (`""` or `"tracker/"`).
+    pub prefix: String,
 }
 
 /// A record file found in the tracker, not yet read.
@@ -61,24 +65,14 @@ pub enum TrackerError {
     Read { path: PathBuf, source: io::Error },
     #[error("cannot write {path}")]
     Write { path: PathBuf, source: io::Error },
-    #[error("docket.toml has problems")]
-    Config(Vec<Diagnostic>),
-    #[error("the `{name}` workflow has problems")]
-    Workflow {
-        name: String,
-        diagnostics: Vec<Diagnostic>,
-    },
-    #[error("no workflow called `{name}` (configured for {kind} records in docket.toml)")]
-    UnknownWorkflow { name: String, kind: Kind },
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
     #[error("`{prefix}` is not a valid id: {reason}")]
     InvalidId { prefix: String, reason: InvalidId },
     #[error("no record has an id starting with `{0}`")]
     NoSuchRecord(String),
     #[error("the id prefix `{prefix}` is ambiguous")]
-    Ambiguous {
-        prefix: String,
-        candidates: Vec<Candidate>,
-    },
+    Ambiguous { prefix: String, candidates: Vec<Candidate> },
     #[error("{path} is outside the repository at {repo}")]
     OutsideRepository { path: PathBuf, repo: PathBuf },
 }
@@ -95,48 +89,59 @@ impl Tracker {
     /// Finds the tracker holding `start`: the nearest folder at or above it, up to the top of the
     /// repository, that holds `docket.toml`.
     pub fn discover(start: &Path) -> Result<Self, TrackerError> {
-        let repo = Repo::discover(start)?;
-        let start = start.canonicalize().map_err(|source| TrackerError::Read {
-            path: start.to_path_buf(),
-            source,
-        })?;
-        let root = start
-            .ancestors()
-            .take_while(|folder| folder.starts_with(&repo.workdir))
-            .find(|folder| folder.join(CONFIG_FILE).is_file())
-            .ok_or_else(|| TrackerError::NotATracker(start.clone()))?
-            .to_path_buf();
+        let (repo, root) = Self::locate(start)?;
         Self::open(root, repo)
     }
 
+    /// The repository and the tracker root holding `start`, without reading the policy.
+    pub fn locate(start: &Path) -> Result<(Repo, PathBuf), TrackerError> {
+        let repo = Repo::discover(start)?;
+        let start = start.canonicalize().map_err(|source| TrackerError::Read { path: start.to_path_buf(), source })?;
+        let root = start
+            .ancestors()
+            .take_while(|folder| repo.workdir.as_ref().is_some_and(|top| folder.starts_with(top)))
+            .find(|folder| folder.join(CONFIG_FILE).is_file())
+            .ok_or_else(|| TrackerError::NotATracker(start.clone()))?
+            .to_path_buf();
+        Ok((repo, root))
+    }
+
+    /// The tracker root relative to the repository's top, with a trailing `/` unless empty.
+    pub fn prefix_of(repo: &Repo, root: &Path) -> String {
+        let top = repo.workdir.clone().unwrap_or_default();
+        let prefix = root.strip_prefix(&top).map_or_else(|_| String::new(), |p| p.to_string_lossy().replace('\\', "/"));
+        if prefix.is_empty() { prefix } else { format!("{prefix}/") }
+    }
+
     fn open(root: PathBuf, repo: Repo) -> Result<Self, TrackerError> {
-        let config_path = root.join(CONFIG_FILE);
-        let source = read(&config_path)?;
-        let config = Config::parse(CONFIG_FILE, &source).map_err(TrackerError::Config)?;
-        Ok(Self { root, repo, config })
+        let prefix = Self::prefix_of(&repo, &root);
+        let read_root = root.clone();
+        let policy = Policy::load(&|path: &str| match fs::read_to_string(read_root.join(path)) {
+            Ok(text) => Ok(Some(text)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error.to_string()),
+        })?;
+        Ok(Self { root, repo, policy, prefix })
+    }
+
+    /// The tracker's configuration.
+    pub fn config(&self) -> &Config {
+        &self.policy.config
     }
 
     /// Creates a tracker in `dir` (default: the repository's top), keeping whatever exists.
     pub fn init(start: &Path, dir: Option<&Path>) -> Result<InitReport, TrackerError> {
         let repo = Repo::discover(start)?;
+        let workdir = repo.workdir.clone().expect("discover opens only repositories with a work tree");
         let root = match dir {
             Some(dir) if dir.is_absolute() => dir.to_path_buf(),
             Some(dir) => start.join(dir),
-            None => repo.workdir.clone(),
+            None => workdir.clone(),
         };
-        fs::create_dir_all(&root).map_err(|source| TrackerError::Write {
-            path: root.clone(),
-            source,
-        })?;
-        let root = root.canonicalize().map_err(|source| TrackerError::Read {
-            path: root.clone(),
-            source,
-        })?;
-        if !root.starts_with(&repo.workdir) {
-            return Err(TrackerError::OutsideRepository {
-                path: root,
-                repo: repo.workdir,
-            });
+        fs::create_dir_all(&root).map_err(|source| TrackerError::Write { path: root.clone(), source })?;
+        let root = root.canonicalize().map_err(|source| TrackerError::Read { path: root.clone(), source })?;
+        if !root.starts_with(&workdir) {
+            return Err(TrackerError::OutsideRepository { path: root, repo: workdir });
         }
         let mut created = Vec::new();
         let config_path = root.join(CONFIG_FILE);
@@ -144,21 +149,12 @@ impl Tracker {
             write_atomically(&config_path, DEFAULT_CONFIG)?;
             created.push(CONFIG_FILE.to_owned());
         }
-        for folder in Kind::ALL
-            .iter()
-            .map(|kind| kind.folder())
-            .chain(["workflows"])
-        {
+        for folder in Kind::ALL.iter().map(|kind| kind.folder()).chain(["workflows"]) {
             let keep = root.join(folder).join(".gitkeep");
             if !root.join(folder).exists() {
-                fs::create_dir_all(root.join(folder)).map_err(|source| TrackerError::Write {
-                    path: root.join(folder),
-                    source,
-                })?;
-                fs::write(&keep, "").map_err(|source| TrackerError::Write {
-                    path: keep.clone(),
-                    source,
-                })?;
+                fs::create_dir_all(root.join(folder))
+                    .map_err(|source| TrackerError::Write { path: root.join(folder), source })?;
+                fs::write(&keep, "").map_err(|source| TrackerError::Write { path: keep.clone(), source })?;
                 created.push(format!("{folder}/"));
             }
         }
@@ -172,34 +168,9 @@ impl Tracker {
         self.root.join(path)
     }
 
-    /// The workflow governing `kind`: the tracker's `workflows/<name>.toml` if present, else the
-    /// built-in one of that name.
-    pub fn workflow(&self, kind: Kind) -> Result<Workflow, TrackerError> {
-        let name = self.config.workflow_name(kind);
-        let own = format!("workflows/{name}.toml");
-        let path = self.absolute(&own);
-        if path.is_file() {
-            let source = read(&path)?;
-            return Workflow::parse(&own, &source).map_err(|diagnostics| TrackerError::Workflow {
-                name: name.to_owned(),
-                diagnostics,
-            });
-        }
-        Workflow::built_in(name).ok_or_else(|| TrackerError::UnknownWorkflow {
-            name: name.to_owned(),
-            kind,
-        })
-    }
-
-    /// What a record of `kind` is checked against: its workflow's states and the declared
-    /// custom fields.
-    pub fn rules(&self, kind: Kind) -> Result<RecordRules, TrackerError> {
-        let workflow = self.workflow(kind)?;
-        Ok(RecordRules {
-            states: Some(workflow.state_names()),
-            workflow: workflow.name,
-            custom_fields: self.config.custom_fields(kind).to_vec(),
-        })
+    /// The workflow governing `kind`.
+    pub fn workflow(&self, kind: Kind) -> &Workflow {
+        self.policy.workflow(kind)
     }
 
     /// Every record file, in both the flat and the sharded layout, sorted by kind and id. Files
@@ -212,14 +183,7 @@ impl Tracker {
             if !folder.is_dir() {
                 continue;
             }
-            Self::scan(
-                kind,
-                &folder,
-                kind.folder(),
-                true,
-                &mut files,
-                &mut problems,
-            )?;
+            Self::scan(kind, &folder, kind.folder(), true, &mut files, &mut problems)?;
         }
         files.sort();
         Ok((files, problems))
@@ -233,22 +197,14 @@ impl Tracker {
         files: &mut Vec<RecordFile>,
         problems: &mut Vec<Diagnostic>,
     ) -> Result<(), TrackerError> {
-        let entries = fs::read_dir(folder).map_err(|source| TrackerError::Read {
-            path: folder.to_path_buf(),
-            source,
-        })?;
+        let entries =
+            fs::read_dir(folder).map_err(|source| TrackerError::Read { path: folder.to_path_buf(), source })?;
         for entry in entries {
-            let entry = entry.map_err(|source| TrackerError::Read {
-                path: folder.to_path_buf(),
-                source,
-            })?;
+            let entry = entry.map_err(|source| TrackerError::Read { path: folder.to_path_buf(), source })?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
             let path = format!("{relative}/{name}");
-            let file_type = entry.file_type().map_err(|source| TrackerError::Read {
-                path: entry.path(),
-                source,
-            })?;
+            let file_type = entry.file_type().map_err(|source| TrackerError::Read { path: entry.path(), source })?;
             if file_type.is_dir() {
                 // A shard folder: the first two characters of the ids inside it.
                 if descend && name.len() == 2 && id::validate(name).is_ok() {
@@ -263,7 +219,9 @@ impl Tracker {
                 Ok(()) => files.push(RecordFile { kind, id: stem.to_owned(), path }),
                 Err(reason) => problems.push(
                     Diagnostic::warning(&path, "id.invalid", format!("ignored: `{stem}` is not a valid id: {reason}"))
-                        .with_hint("rename the file to a stem of lowercase letters, digits and `-`, e.g. `refund-macro.toml`"),
+                        .with_hint(
+                            "rename the file to a stem of lowercase letters, digits and `-`, e.g. `refund-macro.toml`",
+                        ),
                 ),
             }
         }
@@ -272,18 +230,12 @@ impl Tracker {
 
     /// The record file whose id is `prefix` or, failing that, the one whose id starts with it.
     pub fn resolve(&self, prefix: &str) -> Result<RecordFile, TrackerError> {
-        id::validate(prefix).map_err(|reason| TrackerError::InvalidId {
-            prefix: prefix.to_owned(),
-            reason,
-        })?;
+        id::validate(prefix).map_err(|reason| TrackerError::InvalidId { prefix: prefix.to_owned(), reason })?;
         let (files, _) = self.record_files()?;
         if let Some(exact) = files.iter().find(|file| file.id == prefix) {
             return Ok(exact.clone());
         }
-        let matches: Vec<RecordFile> = files
-            .into_iter()
-            .filter(|file| file.id.starts_with(prefix))
-            .collect();
+        let matches: Vec<RecordFile> = files.into_iter().filter(|file| file.id.starts_with(prefix)).collect();
         match matches.len() {
             0 => Err(TrackerError::NoSuchRecord(prefix.to_owned())),
             1 => Ok(matches.into_iter().next().expect("one match")),
@@ -291,11 +243,8 @@ impl Tracker {
                 let candidates = matches
                     .into_iter()
                     .map(|file| {
-                        let title = self
-                            .load(&file)
-                            .ok()
-                            .and_then(|(record, _, _)| record)
-                            .map(|r| r.title().to_owned());
+                        let title =
+                            self.load(&file).ok().and_then(|(record, _, _)| record).map(|r| r.title().to_owned());
                         Candidate {
                             id: file.id,
                             kind: file.kind,
@@ -303,61 +252,44 @@ impl Tracker {
                         }
                     })
                     .collect();
-                Err(TrackerError::Ambiguous {
-                    prefix: prefix.to_owned(),
-                    candidates,
-                })
+                Err(TrackerError::Ambiguous { prefix: prefix.to_owned(), candidates })
             }
         }
     }
 
     /// Reads and validates one record file: the record if valid, its problems, and its text.
-    pub fn load(
-        &self,
-        file: &RecordFile,
-    ) -> Result<(Option<Record>, Vec<Diagnostic>, String), TrackerError> {
+    pub fn load(&self, file: &RecordFile) -> Result<(Option<Record>, Vec<Diagnostic>, String), TrackerError> {
         let source = read(&self.absolute(&file.path))?;
-        let parsed = self.parse(file, &source)?;
+        let parsed = self.parse(file, &source);
         Ok((parsed.record, parsed.diagnostics, source))
     }
 
     /// Validates `source` as the content of `file`.
-    pub fn parse(&self, file: &RecordFile, source: &str) -> Result<format::Parsed, TrackerError> {
-        let rules = self.rules(file.kind)?;
-        Ok(format::parse_record(
-            file.kind, &file.id, &file.path, source, &rules,
-        ))
+    pub fn parse(&self, file: &RecordFile, source: &str) -> format::Parsed {
+        format::parse_record(file.kind, &file.id, &file.path, source, &self.policy.rules(file.kind))
     }
 
     /// Reads every record, on all cores, collecting every problem in every file.
     pub fn load_all(&self) -> Result<Loaded, TrackerError> {
         let (files, mut diagnostics) = self.record_files()?;
-        let rules: Vec<(Kind, RecordRules)> = Kind::ALL
-            .into_iter()
-            .map(|kind| Ok((kind, self.rules(kind)?)))
-            .collect::<Result<_, TrackerError>>()?;
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
-            .min(8);
+        let rules: Vec<(Kind, RecordRules)> =
+            Kind::ALL.into_iter().map(|kind| (kind, self.policy.rules(kind))).collect();
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
         let chunk = files.len().div_ceil(threads).max(1);
         let results: Vec<Vec<format::Parsed>> = std::thread::scope(|scope| {
             let handles: Vec<_> = files
                 .chunks(chunk)
                 .map(|chunk| {
                     let rules = &rules;
+                    let root = &self.root;
                     scope.spawn(move || {
                         chunk
                             .iter()
                             .map(|file| {
-                                let rules = &rules
-                                    .iter()
-                                    .find(|(kind, _)| *kind == file.kind)
-                                    .expect("every kind has rules")
-                                    .1;
-                                match read(&self.absolute(&file.path)) {
-                                    Ok(source) => format::parse_record(
-                                        file.kind, &file.id, &file.path, &source, rules,
-                                    ),
+                                let rules =
+                                    &rules.iter().find(|(kind, _)| *kind == file.kind).expect("every kind has rules").1;
+                                match read(&root.join(&file.path)) {
+                                    Ok(source) => format::parse_record(file.kind, &file.id, &file.path, &source, rules),
                                     Err(error) => unreadable(file, &error),
                                 }
                             })
@@ -365,10 +297,7 @@ impl Tracker {
                     })
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|handle| handle.join().expect("a parser thread does not panic"))
-                .collect()
+            handles.into_iter().map(|handle| handle.join().expect("a parser thread does not panic")).collect()
         });
         let mut records = Vec::with_capacity(files.len());
         for parsed in results {
@@ -378,15 +307,12 @@ impl Tracker {
             }
         }
         report_duplicate_ids(&files, &mut diagnostics);
-        Ok(Loaded {
-            records,
-            diagnostics,
-        })
+        Ok(Loaded { records, diagnostics })
     }
 
     /// Where a new record of `kind` with `id` is written, relative to the root.
     pub fn path_for(&self, kind: Kind, id: &str) -> String {
-        match self.config.layout {
+        match self.policy.config.layout {
             Layout::Flat => format!("{}/{id}.toml", kind.folder()),
             Layout::Sharded => format!("{}/{}/{id}.toml", kind.folder(), &id[..id.len().min(2)]),
         }
@@ -416,17 +342,10 @@ fn unreadable(file: &RecordFile, error: &TrackerError) -> format::Parsed {
         TrackerError::Read { source, .. } => source.to_string(),
         other => other.to_string(),
     };
-    let diagnostic = Diagnostic::error(
-        &file.path,
-        "file.unreadable",
-        format!("cannot read the file: {reason}"),
-    )
-    .with_id(&file.id)
-    .with_hint("record files must be readable UTF-8 text");
-    format::Parsed {
-        record: None,
-        diagnostics: vec![diagnostic],
-    }
+    let diagnostic = Diagnostic::error(&file.path, "file.unreadable", format!("cannot read the file: {reason}"))
+        .with_id(&file.id)
+        .with_hint("record files must be readable UTF-8 text");
+    format::Parsed { record: None, diagnostics: vec![diagnostic] }
 }
 
 fn report_duplicate_ids(files: &[RecordFile], diagnostics: &mut Vec<Diagnostic>) {
@@ -435,34 +354,29 @@ fn report_duplicate_ids(files: &[RecordFile], diagnostics: &mut Vec<Diagnostic>)
     for pair in by_id.windows(2) {
         if pair[0].id == pair[1].id {
             diagnostics.push(
-                Diagnostic::error(&pair[1].path, "id.duplicate", format!("the id `{}` is also used by {}", pair[1].id, pair[0].path))
-                    .with_id(&pair[1].id)
-                    .with_hint("rename one of the files; ids are unique across issues, MIR bugs and milestones"),
+                Diagnostic::error(
+                    &pair[1].path,
+                    "id.duplicate",
+                    format!("the id `{}` is also used by {}", pair[1].id, pair[0].path),
+                )
+                .with_id(&pair[1].id)
+                .with_hint("rename one of the files; ids are unique across issues, MIR bugs and milestones"),
             );
         }
     }
 }
 
 fn read(path: &Path) -> Result<String, TrackerError> {
-    fs::read_to_string(path).map_err(|source| TrackerError::Read {
-        path: path.to_path_buf(),
-        source,
-    })
+    fs::read_to_string(path).map_err(|source| TrackerError::Read { path: path.to_path_buf(), source })
 }
 
 /// Writes through a temporary file in the same folder and a rename.
 fn write_atomically(path: &Path, text: &str) -> Result<(), TrackerError> {
-    let error = |source| TrackerError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
+    let error = |source| TrackerError::Write { path: path.to_path_buf(), source };
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(error)?;
     }
-    let file_name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("record");
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("record");
     let temporary = path.with_file_name(format!(".{file_name}.docket-tmp"));
     fs::write(&temporary, text).map_err(error)?;
     fs::rename(&temporary, path).map_err(|source| {

@@ -40,17 +40,15 @@ pub enum EditError {
     #[error("the file is not valid TOML, so it cannot be edited in place: {0}")]
     Syntax(String),
     #[error("`{field}` takes {expected}, and `{value}` is not one")]
-    BadValue {
-        field: String,
-        value: String,
-        expected: String,
-    },
+    BadValue { field: String, value: String, expected: String },
     #[error(
         "`{0}` is a list of tables and cannot be set as a value (use `docket comment` for comments, or `docket edit`)"
     )]
     TableList(String),
     #[error("`{0}` is a table; set its fields one by one, e.g. `{0}.name=value`")]
     Table(String),
+    #[error("`{field}` is not a table, so `{path}` does not exist")]
+    NotATable { field: String, path: String },
     #[error("`{0}` is not a list, so `+=` and `-=` do not apply")]
     NotAList(String),
     #[error("`{field}` does not hold `{value}`")]
@@ -62,9 +60,7 @@ pub enum EditError {
 impl Assignment {
     /// Parses `field=value`, `field+=value` or `field-=value`.
     pub fn parse(text: &str) -> Result<Self, EditError> {
-        let (left, value) = text
-            .split_once('=')
-            .ok_or_else(|| EditError::NotAnAssignment(text.to_owned()))?;
+        let (left, value) = text.split_once('=').ok_or_else(|| EditError::NotAnAssignment(text.to_owned()))?;
         let (field, op) = if let Some(field) = left.strip_suffix('+') {
             (field, Op::Append)
         } else if let Some(field) = left.strip_suffix('-') {
@@ -72,28 +68,16 @@ impl Assignment {
         } else {
             (left, Op::Set)
         };
-        let path: Vec<String> = field
-            .trim()
-            .split('.')
-            .map(|part| part.trim().to_owned())
-            .collect();
+        let path: Vec<String> = field.trim().split('.').map(|part| part.trim().to_owned()).collect();
         if path.iter().any(String::is_empty) {
             return Err(EditError::NotAnAssignment(text.to_owned()));
         }
-        Ok(Self {
-            path,
-            op,
-            value: value.to_owned(),
-        })
+        Ok(Self { path, op, value: value.to_owned() })
     }
 
     /// An assignment that deletes `field`.
     pub fn unset(field: &str) -> Self {
-        Self {
-            path: field.split('.').map(str::to_owned).collect(),
-            op: Op::Unset,
-            value: String::new(),
-        }
+        Self { path: field.split('.').map(str::to_owned).collect(), op: Op::Unset, value: String::new() }
     }
 
     fn name(&self) -> String {
@@ -103,27 +87,16 @@ impl Assignment {
 
 /// Applies `assignments` to the record text `source` of `kind`. `now` resolves the values
 /// `today` and `now` of date fields.
-pub fn apply(
-    source: &str,
-    kind: Kind,
-    assignments: &[Assignment],
-    now: Timestamp,
-) -> Result<String, EditError> {
-    let mut document: DocumentMut = source
-        .parse()
-        .map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
+pub fn apply(source: &str, kind: Kind, assignments: &[Assignment], now: Timestamp) -> Result<String, EditError> {
+    let mut document: DocumentMut =
+        source.parse().map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
     for assignment in assignments {
         apply_one(&mut document, kind, assignment, now)?;
     }
     Ok(document.to_string())
 }
 
-fn apply_one(
-    document: &mut DocumentMut,
-    kind: Kind,
-    assignment: &Assignment,
-    now: Timestamp,
-) -> Result<(), EditError> {
+fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, now: Timestamp) -> Result<(), EditError> {
     let name = assignment.name();
     // Find the field's spec, descending into nested tables.
     let mut specs: Option<&'static [FieldSpec]> = Some(fields::fields_of(kind));
@@ -142,11 +115,7 @@ fn apply_one(
     }
     let depth = assignment.path.len();
     let field_type = match (container_type, depth) {
-        (Some(FieldType::NumberMap), d) if d >= 2 => Some(FieldType::Number {
-            min: 0.0,
-            max: None,
-            exclusive: false,
-        }),
+        (Some(FieldType::NumberMap), d) if d >= 2 => Some(FieldType::Number { min: 0.0, max: None, exclusive: false }),
         _ if spec.is_some_and(|s| s.name == assignment.path[depth - 1].as_str()) => container_type,
         _ => None,
     };
@@ -155,6 +124,9 @@ fn apply_one(
     let leaf = &leaf[0];
     let mut table: &mut Table = document.as_table_mut();
     for parent in parents {
+        if assignment.op == Op::Unset && !table.contains_key(parent) {
+            return Ok(()); // nothing to remove
+        }
         let entry = table.entry(parent).or_insert_with(|| {
             let mut new_table = Table::new();
             new_table.set_implicit(false);
@@ -162,7 +134,7 @@ fn apply_one(
         });
         table = match entry.as_table_mut() {
             Some(table) => table,
-            None => return Err(EditError::Table(parent.clone())),
+            None => return Err(EditError::NotATable { field: parent.clone(), path: assignment.name() }),
         };
     }
 
@@ -187,21 +159,11 @@ fn apply_one(
             Ok(())
         }
         Op::Append | Op::Remove => {
-            if !matches!(
-                field_type,
-                Some(FieldType::TextList | FieldType::IdList) | None
-            ) {
+            if !matches!(field_type, Some(FieldType::TextList | FieldType::IdList) | None) {
                 return Err(EditError::NotAList(name));
             }
-            let items: Vec<&str> = assignment
-                .value
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect();
-            let entry = table
-                .entry(leaf)
-                .or_insert_with(|| Item::Value(Value::Array(toml_edit::Array::new())));
+            let items: Vec<&str> = assignment.value.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            let entry = table.entry(leaf).or_insert_with(|| Item::Value(Value::Array(toml_edit::Array::new())));
             let Some(array) = entry.as_array_mut() else {
                 return Err(EditError::NotAList(name));
             };
@@ -213,10 +175,7 @@ fn apply_one(
                         array.remove(index);
                     }
                     (Op::Remove, None) => {
-                        return Err(EditError::NotInList {
-                            field: name,
-                            value: item.to_owned(),
-                        });
+                        return Err(EditError::NotInList { field: name, value: item.to_owned() });
                     }
                     _ => {}
                 }
@@ -238,12 +197,7 @@ pub fn replace_value(table: &mut Table, key: &str, mut value: Value) {
 }
 
 /// The TOML value a command-line string stands for, given the field's type.
-fn convert(
-    name: &str,
-    field_type: Option<FieldType>,
-    text: &str,
-    now: Timestamp,
-) -> Result<Value, EditError> {
+fn convert(name: &str, field_type: Option<FieldType>, text: &str, now: Timestamp) -> Result<Value, EditError> {
     let bad = |expected: &str| EditError::BadValue {
         field: name.to_owned(),
         value: text.to_owned(),
@@ -251,21 +205,13 @@ fn convert(
     };
     let trimmed = text.trim();
     Ok(match field_type {
-        Some(FieldType::Text | FieldType::Enum(_) | FieldType::State | FieldType::Id) => {
-            Value::from(text)
-        }
-        Some(FieldType::Integer { .. }) => {
-            Value::from(trimmed.parse::<i64>().map_err(|_| bad("an integer"))?)
-        }
+        Some(FieldType::Text | FieldType::Enum(_) | FieldType::State | FieldType::Id) => Value::from(text),
+        Some(FieldType::Integer { .. }) => Value::from(trimmed.parse::<i64>().map_err(|_| bad("an integer"))?),
         Some(FieldType::Number { .. }) => match trimmed.parse::<i64>() {
             Ok(n) => Value::from(n),
-            Err(_) => Value::from(
-                trimmed
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .ok_or_else(|| bad("a number"))?,
-            ),
+            Err(_) => {
+                Value::from(trimmed.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| bad("a number"))?)
+            }
         },
         Some(FieldType::Bool) => Value::from(match trimmed {
             "true" | "yes" => true,
@@ -294,47 +240,27 @@ fn convert(
             }
             Value::Array(array)
         }
-        Some(
-            FieldType::Table(_) | FieldType::TableList(_) | FieldType::NumberMap | FieldType::Any,
-        ) => {
+        Some(FieldType::Table(_) | FieldType::TableList(_) | FieldType::NumberMap | FieldType::Any) => {
             return Err(EditError::Table(name.to_owned()));
         }
         // An unknown field: a TOML literal if the text is one (`4`, `true`, `2026-12-01`),
         // otherwise a string.
-        None => trimmed
-            .parse::<Value>()
-            .ok()
-            .filter(|v| !v.is_str())
-            .unwrap_or_else(|| Value::from(text)),
+        None => trimmed.parse::<Value>().ok().filter(|v| !v.is_str()).unwrap_or_else(|| Value::from(text)),
     })
 }
 
 /// Appends a `[[comments]]` entry to the record text `source`.
-pub fn append_comment(
-    source: &str,
-    date: Timestamp,
-    author: Option<&str>,
-    text: &str,
-) -> Result<String, EditError> {
-    let mut document: DocumentMut = source
-        .parse()
-        .map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
+pub fn append_comment(source: &str, date: Timestamp, author: Option<&str>, text: &str) -> Result<String, EditError> {
+    let mut document: DocumentMut =
+        source.parse().map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
     let mut comment = Table::new();
     comment.insert("date", Item::Value(Value::from(time::datetime_of(date))));
     if let Some(author) = author {
         comment.insert("author", Item::Value(Value::from(author)));
     }
-    let text = if text.contains('\n') && !text.ends_with('\n') {
-        format!("{text}\n")
-    } else {
-        text.to_owned()
-    };
+    let text = if text.contains('\n') && !text.ends_with('\n') { format!("{text}\n") } else { text.to_owned() };
     comment.insert("text", Item::Value(Value::from(text)));
-    match document
-        .as_table_mut()
-        .entry("comments")
-        .or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new()))
-    {
+    match document.as_table_mut().entry("comments").or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new())) {
         Item::ArrayOfTables(array) => array.push(comment),
         _ => return Err(EditError::TableList("comments".to_owned())),
     }
@@ -358,20 +284,12 @@ effort = 3 # days
 "#;
 
     fn set(source: &str, args: &[&str]) -> Result<String, EditError> {
-        let assignments: Vec<Assignment> = args
-            .iter()
-            .map(|a| Assignment::parse(a).expect("assignment"))
-            .collect();
+        let assignments: Vec<Assignment> = args.iter().map(|a| Assignment::parse(a).expect("assignment")).collect();
         apply(source, Kind::Issue, &assignments, 0)
     }
 
     fn changed_lines(before: &str, after: &str) -> Vec<(String, String)> {
-        before
-            .lines()
-            .zip(after.lines())
-            .filter(|(a, b)| a != b)
-            .map(|(a, b)| (a.to_owned(), b.to_owned()))
-            .collect()
+        before.lines().zip(after.lines()).filter(|(a, b)| a != b).map(|(a, b)| (a.to_owned(), b.to_owned())).collect()
     }
 
     #[test]
@@ -390,10 +308,7 @@ effort = 3 # days
         assert_eq!(
             changed_lines(HAND_WRITTEN, &after),
             vec![
-                (
-                    "stage = \"planning\" # moved by dylan".into(),
-                    "stage = \"scheduling\" # moved by dylan".into()
-                ),
+                ("stage = \"planning\" # moved by dylan".into(), "stage = \"scheduling\" # moved by dylan".into()),
                 ("effort = 3 # days".into(), "effort = 2.5 # days".into()),
             ]
         );
@@ -401,31 +316,17 @@ effort = 3 # days
 
     #[test]
     fn lists_grow_and_shrink() {
-        let after = set(
-            HAND_WRITTEN,
-            &["labels+=priority::2", "labels-=system::zendesk"],
-        )
-        .expect("edit");
-        assert!(
-            after.contains(r#"labels = ["customer::enterprise", "priority::2"]"#),
-            "{after}"
-        );
+        let after = set(HAND_WRITTEN, &["labels+=priority::2", "labels-=system::zendesk"]).expect("edit");
+        assert!(after.contains(r#"labels = ["customer::enterprise", "priority::2"]"#), "{after}");
         assert_eq!(
             set(HAND_WRITTEN, &["labels-=nope"]),
-            Err(EditError::NotInList {
-                field: "labels".into(),
-                value: "nope".into()
-            })
+            Err(EditError::NotInList { field: "labels".into(), value: "nope".into() })
         );
     }
 
     #[test]
     fn new_fields_are_added_and_unknown_fields_typed() {
-        let after = set(
-            HAND_WRITTEN,
-            &["assignee=jason", "sla_hours=4", "tier=gold"],
-        )
-        .expect("edit");
+        let after = set(HAND_WRITTEN, &["assignee=jason", "sla_hours=4", "tier=gold"]).expect("edit");
         assert!(after.contains("assignee = \"jason\"\n"), "{after}");
         assert!(after.contains("sla_hours = 4\n"), "{after}");
         assert!(after.contains("tier = \"gold\"\n"), "{after}");
@@ -434,18 +335,9 @@ effort = 3 # days
 
     #[test]
     fn bad_values_are_refused() {
-        assert!(matches!(
-            set(HAND_WRITTEN, &["weight=three"]),
-            Err(EditError::BadValue { .. })
-        ));
-        assert!(matches!(
-            set(HAND_WRITTEN, &["comments=hi"]),
-            Err(EditError::TableList(_))
-        ));
-        assert!(matches!(
-            Assignment::parse("weight"),
-            Err(EditError::NotAnAssignment(_))
-        ));
+        assert!(matches!(set(HAND_WRITTEN, &["weight=three"]), Err(EditError::BadValue { .. })));
+        assert!(matches!(set(HAND_WRITTEN, &["comments=hi"]), Err(EditError::TableList(_))));
+        assert!(matches!(Assignment::parse("weight"), Err(EditError::NotAnAssignment(_))));
         assert_eq!(
             apply(HAND_WRITTEN, Kind::Issue, &[Assignment::unset("title")], 0),
             Err(EditError::Required("title".into()))
@@ -454,19 +346,11 @@ effort = 3 # days
 
     #[test]
     fn comments_are_appended_at_the_end() {
-        let after = append_comment(
-            HAND_WRITTEN,
-            1_795_000_000,
-            Some("dylan"),
-            "approved\nby leadership",
-        )
-        .expect("edit");
+        let after =
+            append_comment(HAND_WRITTEN, 1_795_000_000, Some("dylan"), "approved\nby leadership").expect("edit");
         assert!(after.starts_with(HAND_WRITTEN), "{after}");
         assert!(after.contains("[[comments]]\ndate = 2026-"), "{after}");
         assert!(after.contains("author = \"dylan\""), "{after}");
-        assert!(
-            after.contains("text = \"\"\"\napproved\nby leadership\n\"\"\""),
-            "{after}"
-        );
+        assert!(after.contains("text = \"\"\"\napproved\nby leadership\n\"\"\""), "{after}");
     }
 }

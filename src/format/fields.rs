@@ -57,82 +57,32 @@ pub struct FieldSpec {
 }
 
 const fn field(name: &'static str, field_type: FieldType, doc: &'static str) -> FieldSpec {
-    FieldSpec {
-        name,
-        field_type,
-        required: false,
-        doc,
-    }
+    FieldSpec { name, field_type, required: false, doc }
 }
 
 const fn required(name: &'static str, field_type: FieldType, doc: &'static str) -> FieldSpec {
-    FieldSpec {
-        name,
-        field_type,
-        required: true,
-        doc,
-    }
+    FieldSpec { name, field_type, required: true, doc }
 }
 
 const HEALTH: FieldType = FieldType::Enum(Health::NAMES);
-const NON_NEGATIVE: FieldType = FieldType::Number {
-    min: 0.0,
-    max: None,
-    exclusive: false,
-};
+const NON_NEGATIVE: FieldType = FieldType::Number { min: 0.0, max: None, exclusive: false };
 
 const RICE: &[FieldSpec] = &[
-    field(
-        "reach",
-        NON_NEGATIVE,
-        "how many people or events it reaches per period",
-    ),
-    field(
-        "impact",
-        NON_NEGATIVE,
-        "impact per person (e.g. 0.25, 0.5, 1, 2, 3)",
-    ),
-    field(
-        "confidence",
-        FieldType::Number {
-            min: 0.0,
-            max: Some(1.0),
-            exclusive: false,
-        },
-        "confidence, 0 to 1",
-    ),
-    field(
-        "effort",
-        FieldType::Number {
-            min: 0.0,
-            max: None,
-            exclusive: true,
-        },
-        "effort, above 0",
-    ),
+    field("reach", NON_NEGATIVE, "how many people or events it reaches per period"),
+    field("impact", NON_NEGATIVE, "impact per person (e.g. 0.25, 0.5, 1, 2, 3)"),
+    field("confidence", FieldType::Number { min: 0.0, max: Some(1.0), exclusive: false }, "confidence, 0 to 1"),
+    field("effort", FieldType::Number { min: 0.0, max: None, exclusive: true }, "effort, above 0"),
 ];
 
 const UPDATE: &[FieldSpec] = &[
-    required(
-        "date",
-        FieldType::DateOrDatetime,
-        "when the update was written",
-    ),
+    required("date", FieldType::DateOrDatetime, "when the update was written"),
     field("author", FieldType::Text, "who wrote it"),
     field("health", HEALTH, "health status at the time"),
-    required(
-        "text",
-        FieldType::Text,
-        "progress, plan and any help needed",
-    ),
+    required("text", FieldType::Text, "progress, plan and any help needed"),
 ];
 
 const COMMENT: &[FieldSpec] = &[
-    required(
-        "date",
-        FieldType::DateOrDatetime,
-        "when the comment was written",
-    ),
+    required("date", FieldType::DateOrDatetime, "when the comment was written"),
     field("author", FieldType::Text, "who wrote it"),
     required("text", FieldType::Text, "the comment"),
 ];
@@ -144,74 +94,30 @@ const PARKING_LOT: &[FieldSpec] = &[
 
 const RETRO: &[FieldSpec] = &[
     field("author", FieldType::Text, "who wrote it"),
-    required(
-        "text",
-        FieldType::Text,
-        "what went well, what did not, what to change",
-    ),
+    required("text", FieldType::Text, "what went well, what did not, what to change"),
     field("date", FieldType::DateOrDatetime, "when it was written"),
 ];
 
 /// The fields of an issue (PRODUCT.md §3).
 pub const ISSUE: &[FieldSpec] = &[
-    required(
-        "title",
-        FieldType::Text,
-        "one line saying what the issue is",
-    ),
-    required(
-        "type",
-        FieldType::Enum(IssueType::NAMES),
-        "bug, feature or administrative",
-    ),
+    required("title", FieldType::Text, "one line saying what the issue is"),
+    required("type", FieldType::Enum(IssueType::NAMES), "bug, feature or administrative"),
     required("stage", FieldType::State, "the workflow stage"),
-    field(
-        "labels",
-        FieldType::TextList,
-        "labels; `scope::value` labels hold one value per scope",
-    ),
+    field("labels", FieldType::TextList, "labels; `scope::value` labels hold one value per scope"),
     field("requester", FieldType::Text, "who asked for it"),
     field("assignee", FieldType::Text, "who works on it now"),
     field("milestone", FieldType::Id, "id of a file in milestones/"),
-    field(
-        "iteration",
-        FieldType::Text,
-        "name of an iteration in docket.toml",
-    ),
-    field(
-        "weight",
-        FieldType::Integer { min: 1, max: 5 },
-        "effort estimate, 1 to 5",
-    ),
+    field("iteration", FieldType::Text, "name of an iteration in docket.toml"),
+    field("weight", FieldType::Integer { min: 1, max: 5 }, "effort estimate, 1 to 5"),
     field("health", HEALTH, "on_track, needs_attention or at_risk"),
-    field(
-        "created",
-        FieldType::DateOrDatetime,
-        "when the issue was opened",
-    ),
+    field("created", FieldType::DateOrDatetime, "when the issue was opened"),
     field("description", FieldType::Text, "the request, in Markdown"),
     field("gameplan", FieldType::Text, "the plan written in planning"),
-    field(
-        "blueprint",
-        FieldType::Text,
-        "the technical blueprint written in implementation",
-    ),
-    field(
-        "previous_stage",
-        FieldType::State,
-        "the stage left for blocked or backlogged",
-    ),
+    field("blueprint", FieldType::Text, "the technical blueprint written in implementation"),
+    field("previous_stage", FieldType::State, "the stage left for blocked or backlogged"),
     field("blocked_reason", FieldType::Text, "what blocks the issue"),
-    field(
-        "blocked_by",
-        FieldType::IdList,
-        "ids of the records this one waits for",
-    ),
-    field(
-        "approval_required",
-        FieldType::Bool,
-        "whether support leadership must approve it",
-    ),
+    field("blocked_by", FieldType::IdList, "ids of the records this one waits for"),
+    field("approval_required", FieldType::Bool, "whether support leadership must approve it"),
     field("approved_by", FieldType::Text, "who approved it"),
     field("rice", FieldType::Table(RICE), "the RICE score's parts"),
     field("updates", FieldType::TableList(UPDATE), "weekly updates"),
@@ -223,48 +129,16 @@ pub const ISSUE: &[FieldSpec] = &[
 pub const MIR: &[FieldSpec] = &[
     required("title", FieldType::Text, "`[MIR] <package>`"),
     required("package", FieldType::Text, "the Ubuntu source package"),
-    required(
-        "status",
-        FieldType::Enum(MirStatus::NAMES),
-        "the Launchpad bug task status",
-    ),
-    field(
-        "assignee",
-        FieldType::Text,
-        "a MIR team member, or ~ubuntu-security for a security review",
-    ),
-    field(
-        "subscribers",
-        FieldType::TextList,
-        "subscribed people and teams, e.g. ~ubuntu-mir",
-    ),
-    field(
-        "security_review",
-        FieldType::Bool,
-        "whether the MIR reviewer asked for a security review",
-    ),
-    field(
-        "verdict",
-        FieldType::Enum(Verdict::NAMES),
-        "the MIR team's verdict: \"\", ack or nack",
-    ),
-    field(
-        "security_verdict",
-        FieldType::Enum(Verdict::NAMES),
-        "the security team's verdict",
-    ),
+    required("status", FieldType::Enum(MirStatus::NAMES), "the Launchpad bug task status"),
+    field("assignee", FieldType::Text, "a MIR team member, or ~ubuntu-security for a security review"),
+    field("subscribers", FieldType::TextList, "subscribed people and teams, e.g. ~ubuntu-mir"),
+    field("security_review", FieldType::Bool, "whether the MIR reviewer asked for a security review"),
+    field("verdict", FieldType::Enum(Verdict::NAMES), "the MIR team's verdict: \"\", ack or nack"),
+    field("security_verdict", FieldType::Enum(Verdict::NAMES), "the security team's verdict"),
     field("review", FieldType::Text, "the review report"),
-    field(
-        "description",
-        FieldType::Text,
-        "the MIR request, following the reporter template",
-    ),
+    field("description", FieldType::Text, "the MIR request, following the reporter template"),
     field("tags", FieldType::TextList, "Launchpad tags"),
-    field(
-        "created",
-        FieldType::DateOrDatetime,
-        "when the bug was filed",
-    ),
+    field("created", FieldType::DateOrDatetime, "when the bug was filed"),
     field("comments", FieldType::TableList(COMMENT), "bug comments"),
     field("mirror", FieldType::Any, "remote ids kept by the mirrors"),
 ];
@@ -272,24 +146,12 @@ pub const MIR: &[FieldSpec] = &[
 /// The fields of a milestone (seeds 001, 003).
 pub const MILESTONE: &[FieldSpec] = &[
     required("title", FieldType::Text, "the milestone's name, e.g. 16.7"),
-    required(
-        "stage",
-        FieldType::State,
-        "planning, finalized, active or closed",
-    ),
+    required("stage", FieldType::State, "planning, finalized, active or closed"),
     field("start", FieldType::Date, "first day"),
     field("end", FieldType::Date, "last day"),
     field("description", FieldType::Text, "goals and notes"),
-    field(
-        "capacity",
-        FieldType::NumberMap,
-        "person = working days in the milestone, after PTO",
-    ),
-    field(
-        "parking_lot",
-        FieldType::TableList(PARKING_LOT),
-        "candidate work and why",
-    ),
+    field("capacity", FieldType::NumberMap, "person = working days in the milestone, after PTO"),
+    field("parking_lot", FieldType::TableList(PARKING_LOT), "candidate work and why"),
     field("retro", FieldType::TableList(RETRO), "the retrospective"),
     field("mirror", FieldType::Any, "remote ids kept by the mirrors"),
 ];
@@ -327,16 +189,7 @@ pub fn closest<'a>(text: &str, names: impl IntoIterator<Item = &'a str>) -> Opti
     names
         .into_iter()
         .filter(|name| !name.is_empty())
-        .map(|name| {
-            (
-                name,
-                if normal == name {
-                    0
-                } else {
-                    edit_distance(&normal, name) + 1
-                },
-            )
-        })
+        .map(|name| (name, if normal == name { 0 } else { edit_distance(&normal, name) + 1 }))
         .filter(|&(name, distance)| distance <= if name.len() <= 4 { 2 } else { 3 })
         .min_by_key(|&(_, distance)| distance)
         .map(|(name, _)| name)
@@ -357,9 +210,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
+            let mut best = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(rows[i - 2][j - 2] + 1);
             }
@@ -383,14 +234,8 @@ mod tests {
         assert_eq!(likely_typo("customer_tier", ISSUE), None);
         assert_eq!(likely_typo("sla", ISSUE), None);
         assert_eq!(likely_typo("epic", ISSUE), None);
-        assert_eq!(
-            closest("In Progress", MirStatus::NAMES.iter().copied()),
-            Some("in_progress")
-        );
-        assert_eq!(
-            closest("Won't Fix", MirStatus::NAMES.iter().copied()),
-            Some("wont_fix")
-        );
+        assert_eq!(closest("In Progress", MirStatus::NAMES.iter().copied()), Some("in_progress"));
+        assert_eq!(closest("Won't Fix", MirStatus::NAMES.iter().copied()), Some("wont_fix"));
         assert_eq!(closest("ACK", Verdict::NAMES.iter().copied()), Some("ack"));
         assert_eq!(closest("planing", ["triage", "planning"]), Some("planning"));
         assert_eq!(closest("shipping", ["triage", "planning"]), None);

@@ -28,18 +28,14 @@ pub struct Parsed {
 
 /// Parses and validates the record `id` of `kind` held in `source`, read from `path`.
 pub fn parse_record(kind: Kind, id: &str, path: &str, source: &str, rules: &RecordRules) -> Parsed {
-    let (fields, diagnostics) =
-        check_document(path, Some(id), source, fields::fields_of(kind), rules);
+    let (fields, diagnostics) = check_document(path, Some(id), source, fields::fields_of(kind), rules);
     let record = fields.map(|fields| Record {
         id: id.to_owned(),
         path: path.to_owned(),
         body: Body::from_table(kind, &fields),
         fields,
     });
-    Parsed {
-        record,
-        diagnostics,
-    }
+    Parsed { record, diagnostics }
 }
 
 /// Parses `source` and checks its top-level table against `specs`: the table when there are
@@ -59,13 +55,7 @@ pub fn check_document(
             return (None, vec![diagnostic]);
         }
     };
-    let mut checker = Checker {
-        path,
-        id,
-        source,
-        rules,
-        diagnostics: Vec::new(),
-    };
+    let mut checker = Checker { path, id, source, rules, diagnostics: Vec::new() };
     checker.check_table(document.as_table(), specs, None, None);
     if crate::diagnostic::has_errors(&checker.diagnostics) {
         return (None, checker.diagnostics);
@@ -80,11 +70,7 @@ pub fn check_document(
 /// A TOML syntax error as a located diagnostic.
 pub fn syntax_error(path: &str, source: &str, error: &toml_edit::TomlError) -> Diagnostic {
     let message = error.message().trim().trim_end_matches('.').to_owned();
-    let message = if message.is_empty() {
-        "invalid TOML".to_owned()
-    } else {
-        format!("invalid TOML: {message}")
-    };
+    let message = if message.is_empty() { "invalid TOML".to_owned() } else { format!("invalid TOML: {message}") };
     Diagnostic::error(path, "toml.syntax", message)
         .at(source, error.span())
         .with_hint("fix the TOML syntax; `key = \"text\"`, `key = 3`, `key = [\"a\", \"b\"]`")
@@ -99,20 +85,10 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn error(
-        &mut self,
-        rule: &'static str,
-        message: String,
-        span: Option<std::ops::Range<usize>>,
-        hint: String,
-    ) {
+    fn error(&mut self, rule: &'static str, message: String, span: Option<std::ops::Range<usize>>, hint: String) {
         let mut diagnostic = Diagnostic::error(self.path, rule, message).at(self.source, span);
         diagnostic.id = self.id.map(str::to_owned);
-        self.diagnostics.push(if hint.is_empty() {
-            diagnostic
-        } else {
-            diagnostic.with_hint(hint)
-        });
+        self.diagnostics.push(if hint.is_empty() { diagnostic } else { diagnostic.with_hint(hint) });
     }
 
     /// Checks `table` against `specs`. `parent` names the table (`rice`, `comments[2]`) for
@@ -124,15 +100,13 @@ impl Checker<'_> {
         parent: Option<&str>,
         header: Option<&std::ops::Range<usize>>,
     ) {
-        let qualified =
-            |name: &str| parent.map_or_else(|| name.to_owned(), |p| format!("{p}.{name}"));
+        let qualified = |name: &str| parent.map_or_else(|| name.to_owned(), |p| format!("{p}.{name}"));
         for (key, item) in table.iter() {
             let key_span = table.key(key).and_then(toml_edit::Key::span);
             match specs.iter().find(|spec| spec.name == key) {
                 Some(spec) => self.check_field(spec, &qualified(key), item, key_span.as_ref()),
                 None => {
-                    let declared =
-                        parent.is_none() && self.rules.custom_fields.iter().any(|f| f == key);
+                    let declared = parent.is_none() && self.rules.custom_fields.iter().any(|f| f == key);
                     if let (false, Some(known)) = (declared, fields::likely_typo(key, specs)) {
                         self.error(
                             "field.unknown",
@@ -170,10 +144,8 @@ impl Checker<'_> {
         let wrong_type = |checker: &mut Self, expected: &str, example: &str| {
             // A quoted number or boolean is the commonest slip: say so.
             let unquoted = item.as_str().map(str::trim).filter(|text| {
-                let number = matches!(
-                    spec.field_type,
-                    FieldType::Integer { .. } | FieldType::Number { .. }
-                ) && text.parse::<f64>().is_ok();
+                let number = matches!(spec.field_type, FieldType::Integer { .. } | FieldType::Number { .. })
+                    && text.parse::<f64>().is_ok();
                 number || (spec.field_type == FieldType::Bool && matches!(*text, "true" | "false"))
             });
             let hint = match unquoted {
@@ -200,17 +172,10 @@ impl Checker<'_> {
             },
             FieldType::Enum(allowed) => match item.as_str() {
                 Some(value) if allowed.contains(&value) => {}
-                Some(value) => self.error(
-                    "field.value",
-                    format!("`{name}` cannot be `{value}`"),
-                    span,
-                    suggest(value, allowed),
-                ),
-                None => wrong_type(
-                    self,
-                    "a string",
-                    &format!("`{} = \"{}\"`", spec.name, allowed[0]),
-                ),
+                Some(value) => {
+                    self.error("field.value", format!("`{name}` cannot be `{value}`"), span, suggest(value, allowed));
+                }
+                None => wrong_type(self, "a string", &format!("`{} = \"{}\"`", spec.name, allowed[0])),
             },
             FieldType::State => match item.as_str() {
                 Some(value) => self.check_state(name, value, span),
@@ -224,22 +189,13 @@ impl Checker<'_> {
                     span,
                     format!("pick a value from {min} to {max}"),
                 ),
-                None => wrong_type(
-                    self,
-                    &format!("an integer from {min} to {max}"),
-                    &format!("`{} = {min}`", spec.name),
-                ),
+                None => {
+                    wrong_type(self, &format!("an integer from {min} to {max}"), &format!("`{} = {min}`", spec.name));
+                }
             },
-            FieldType::Number {
-                min,
-                max,
-                exclusive,
-            } => {
+            FieldType::Number { min, max, exclusive } => {
                 #[allow(clippy::cast_precision_loss)]
-                let value = item
-                    .as_integer()
-                    .map(|n| n as f64)
-                    .or_else(|| item.as_float());
+                let value = item.as_integer().map(|n| n as f64).or_else(|| item.as_float());
                 match value {
                     Some(x) => {
                         let low = if exclusive { x <= min } else { x < min };
@@ -277,8 +233,7 @@ impl Checker<'_> {
                                         "field.value",
                                         format!("`{name}[{index}]` is not a record id: {why}"),
                                         element_span,
-                                        "name a file in issues/, mir/ or milestones/ by its id"
-                                            .to_owned(),
+                                        "name a file in issues/, mir/ or milestones/ by its id".to_owned(),
                                     );
                                 }
                             }
@@ -301,11 +256,7 @@ impl Checker<'_> {
                         }
                     }
                 }
-                None => wrong_type(
-                    self,
-                    "an array of strings",
-                    &format!("`{} = [\"a\", \"b\"]`", spec.name),
-                ),
+                None => wrong_type(self, "an array of strings", &format!("`{} = [\"a\", \"b\"]`", spec.name)),
             },
             FieldType::Id => match item.as_str() {
                 Some(text) => {
@@ -322,22 +273,13 @@ impl Checker<'_> {
             },
             FieldType::Table(specs) => match item.as_table_like() {
                 Some(table) => self.check_table(table, specs, Some(name), key_span),
-                None => wrong_type(
-                    self,
-                    "a table",
-                    &format!("`[{}]` followed by its fields", spec.name),
-                ),
+                None => wrong_type(self, "a table", &format!("`[{}]` followed by its fields", spec.name)),
             },
             FieldType::TableList(specs) => match item {
                 Item::ArrayOfTables(array) => {
                     for (index, table) in array.iter().enumerate() {
                         let header = table.span().map(|s| s.start..s.start + spec.name.len() + 4);
-                        self.check_table(
-                            table,
-                            specs,
-                            Some(&format!("{name}[{index}]")),
-                            header.as_ref(),
-                        );
+                        self.check_table(table, specs, Some(&format!("{name}[{index}]")), header.as_ref());
                     }
                 }
                 Item::Value(toml_edit::Value::Array(array)) => {
@@ -356,32 +298,25 @@ impl Checker<'_> {
                                     super::value::value_type_name(element)
                                 ),
                                 element.span(),
-                                format!(
-                                    "write each entry as `[[{}]]` followed by its fields",
-                                    spec.name
-                                ),
+                                format!("write each entry as `[[{}]]` followed by its fields", spec.name),
                             ),
                         }
                     }
                 }
-                _ => wrong_type(
-                    self,
-                    "an array of tables",
-                    &format!("`[[{}]]` followed by its fields", spec.name),
-                ),
+                _ => wrong_type(self, "an array of tables", &format!("`[[{}]]` followed by its fields", spec.name)),
             },
             FieldType::NumberMap => match item.as_table_like() {
                 Some(table) => {
                     for (person, value) in table.iter() {
                         #[allow(clippy::cast_precision_loss)]
-                        let number = value
-                            .as_integer()
-                            .map(|n| n as f64)
-                            .or_else(|| value.as_float());
+                        let number = value.as_integer().map(|n| n as f64).or_else(|| value.as_float());
                         if !number.is_some_and(|n| n >= 0.0) {
                             self.error(
                                 "field.type",
-                                format!("`{name}.{person}` must be a number of days, at least 0, not {}", super::value::describe(value)),
+                                format!(
+                                    "`{name}.{person}` must be a number of days, at least 0, not {}",
+                                    super::value::describe(value)
+                                ),
                                 value.span(),
                                 format!("write it as `{person} = 8`"),
                             );
@@ -407,74 +342,35 @@ impl Checker<'_> {
             let workflow = self.rules.workflow.clone();
             self.error(
                 "field.state",
-                format!(
-                    "`{name}` cannot be `{value}`: the `{workflow}` workflow has no such state"
-                ),
+                format!("`{name}` cannot be `{value}`: the `{workflow}` workflow has no such state"),
                 span,
                 suggest(value, &allowed),
             );
         }
     }
 
-    fn check_date(
-        &mut self,
-        spec: &FieldSpec,
-        name: &str,
-        item: &Item,
-        span: Option<std::ops::Range<usize>>,
-    ) {
+    fn check_date(&mut self, spec: &FieldSpec, name: &str, item: &Item, span: Option<std::ops::Range<usize>>) {
         let date_only = spec.field_type == FieldType::Date;
-        let example = if date_only {
-            "2026-12-01"
-        } else {
-            "2026-11-20T10:00:00Z"
-        };
+        let example = if date_only { "2026-12-01" } else { "2026-11-20T10:00:00Z" };
         let Some(datetime) = item.as_datetime() else {
-            let expected = if date_only {
-                "a date"
-            } else {
-                "a date or datetime"
-            };
-            let quoted_date = item
-                .as_str()
-                .map(str::trim)
-                .filter(|text| text.parse::<toml_edit::Datetime>().is_ok());
+            let expected = if date_only { "a date" } else { "a date or datetime" };
+            let quoted_date = item.as_str().map(str::trim).filter(|text| text.parse::<toml_edit::Datetime>().is_ok());
             let hint = match quoted_date {
                 Some(text) => format!("remove the quotes: `{} = {text}`", spec.name),
-                None => format!(
-                    "write a TOML date without quotes, e.g. `{} = {example}`",
-                    spec.name
-                ),
+                None => format!("write a TOML date without quotes, e.g. `{} = {example}`", spec.name),
             };
-            self.error(
-                "field.type",
-                format!("`{name}` must be {expected}, not {}", type_name(item)),
-                span,
-                hint,
-            );
+            self.error("field.type", format!("`{name}` must be {expected}, not {}", type_name(item)), span, hint);
             return;
         };
         let ok = datetime.date.is_some()
-            && if date_only {
-                datetime.time.is_none()
-            } else {
-                datetime.time.is_none() || datetime.offset.is_some()
-            };
+            && if date_only { datetime.time.is_none() } else { datetime.time.is_none() || datetime.offset.is_some() };
         if !ok {
-            let expected = if date_only {
-                "a date"
-            } else {
-                "a date or a datetime with an offset"
-            };
+            let expected = if date_only { "a date" } else { "a date or a datetime with an offset" };
             self.error(
                 "field.value",
                 format!("`{name}` must be {expected}, not `{datetime}`"),
                 span,
-                format!(
-                    "write it as `{} = {example}`{}",
-                    spec.name,
-                    if date_only { "" } else { " or a bare date" }
-                ),
+                format!("write it as `{} = {example}`{}", spec.name, if date_only { "" } else { " or a bare date" }),
             );
         }
     }
@@ -483,26 +379,15 @@ impl Checker<'_> {
 /// "did you mean `x`? " when `value` is close to one of `allowed`, then the full list.
 fn suggest(value: &str, allowed: &[&str]) -> String {
     match fields::closest(value, allowed.iter().copied()) {
-        Some(near) => format!(
-            "did you mean `{near}`? (the choices: {})",
-            quote_list(allowed)
-        ),
+        Some(near) => format!("did you mean `{near}`? (the choices: {})", quote_list(allowed)),
         None => format!("use one of {}", quote_list(allowed)),
     }
 }
 
 /// `a`, `b` or `c`, each in backticks; the empty string shown as `""`.
 fn quote_list(items: &[&str]) -> String {
-    let quoted: Vec<String> = items
-        .iter()
-        .map(|item| {
-            if item.is_empty() {
-                "`\"\"`".to_owned()
-            } else {
-                format!("`{item}`")
-            }
-        })
-        .collect();
+    let quoted: Vec<String> =
+        items.iter().map(|item| if item.is_empty() { "`\"\"`".to_owned() } else { format!("`{item}`") }).collect();
     match quoted.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
         _ => quoted.join(""),

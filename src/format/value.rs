@@ -9,20 +9,14 @@ pub fn item_to_value(item: &Item) -> Option<toml::Value> {
         Item::None => None,
         Item::Value(value) => Some(value_to_value(value)),
         Item::Table(table) => Some(toml::Value::Table(
-            table
-                .iter()
-                .filter_map(|(key, item)| Some((key.to_owned(), item_to_value(item)?)))
-                .collect(),
+            table.iter().filter_map(|(key, item)| Some((key.to_owned(), item_to_value(item)?))).collect(),
         )),
         Item::ArrayOfTables(array) => Some(toml::Value::Array(
             array
                 .iter()
                 .map(|table| {
                     toml::Value::Table(
-                        table
-                            .iter()
-                            .filter_map(|(key, item)| Some((key.to_owned(), item_to_value(item)?)))
-                            .collect(),
+                        table.iter().filter_map(|(key, item)| Some((key.to_owned(), item_to_value(item)?))).collect(),
                     )
                 })
                 .collect(),
@@ -38,12 +32,9 @@ fn value_to_value(value: &Value) -> toml::Value {
         Value::Boolean(b) => toml::Value::Boolean(*b.value()),
         Value::Datetime(d) => toml::Value::Datetime(*d.value()),
         Value::Array(array) => toml::Value::Array(array.iter().map(value_to_value).collect()),
-        Value::InlineTable(table) => toml::Value::Table(
-            table
-                .iter()
-                .map(|(key, value)| (key.to_owned(), value_to_value(value)))
-                .collect(),
-        ),
+        Value::InlineTable(table) => {
+            toml::Value::Table(table.iter().map(|(key, value)| (key.to_owned(), value_to_value(value))).collect())
+        }
     }
 }
 
@@ -52,10 +43,8 @@ pub fn to_json(value: &toml::Value) -> serde_json::Value {
     match value {
         toml::Value::String(s) => serde_json::Value::String(s.clone()),
         toml::Value::Integer(n) => serde_json::Value::from(*n),
-        toml::Value::Float(x) => serde_json::Number::from_f64(*x).map_or_else(
-            || serde_json::Value::String(x.to_string()),
-            serde_json::Value::Number,
-        ),
+        toml::Value::Float(x) => serde_json::Number::from_f64(*x)
+            .map_or_else(|| serde_json::Value::String(x.to_string()), serde_json::Value::Number),
         toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
         toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
         toml::Value::Array(array) => serde_json::Value::Array(array.iter().map(to_json).collect()),
@@ -65,10 +54,7 @@ pub fn to_json(value: &toml::Value) -> serde_json::Value {
 
 /// A TOML table as a JSON object, keys in file order.
 pub fn table_to_json(table: &toml::Table) -> serde_json::Map<String, serde_json::Value> {
-    table
-        .iter()
-        .map(|(key, value)| (key.clone(), to_json(value)))
-        .collect()
+    table.iter().map(|(key, value)| (key.clone(), to_json(value))).collect()
 }
 
 /// "a string", "an integer"… for messages about an item.
@@ -100,11 +86,7 @@ pub fn describe(item: &Item) -> String {
         Some(value) => {
             let text = value.to_string();
             let text = text.trim();
-            if text.chars().count() <= 40 {
-                format!("`{text}`")
-            } else {
-                value_type_name(value).to_owned()
-            }
+            if text.chars().count() <= 40 { format!("`{text}`") } else { value_type_name(value).to_owned() }
         }
         None => type_name(item).to_owned(),
     }

@@ -5,10 +5,8 @@ use std::path::Path;
 
 #[test]
 fn the_command_reference_is_up_to_date() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_docket"))
-        .arg("reference")
-        .output()
-        .expect("docket runs");
+    let output =
+        std::process::Command::new(env!("CARGO_BIN_EXE_docket")).arg("reference").output().expect("docket runs");
     assert!(output.status.success());
     let generated = String::from_utf8(output.stdout).expect("utf-8");
     let page = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/reference/cli.md");
@@ -30,10 +28,7 @@ fn every_page_in_the_summary_exists() {
     let mut pages = 0;
     for link in summary.split("](").skip(1) {
         let target = link.split(')').next().expect("link target");
-        assert!(
-            src.join(target).is_file(),
-            "SUMMARY.md links to a missing page: {target}"
-        );
+        assert!(src.join(target).is_file(), "SUMMARY.md links to a missing page: {target}");
         pages += 1;
     }
     assert!(pages >= 5, "the book has too few pages");

@@ -13,16 +13,10 @@ fn sandbox() -> Sandbox {
 #[test]
 fn a_valid_edit_is_saved() {
     let sandbox = sandbox();
-    let editor = sandbox.script(
-        "editor",
-        r#"sed -i 's/stage = "triage"/stage = "planning"/' "$1""#,
-    );
+    let editor = sandbox.script("editor", r#"sed -i 's/stage = "triage"/stage = "planning"/' "$1""#);
     let run = sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", &editor)], "");
     assert_eq!(run.ok(), "-stage = \"triage\"\n+stage = \"planning\"\n");
-    assert_eq!(
-        sandbox.read("issues/ed1t01.toml"),
-        ISSUE.replace("triage", "planning")
-    );
+    assert_eq!(sandbox.read("issues/ed1t01.toml"), ISSUE.replace("triage", "planning"));
 }
 
 #[test]
@@ -31,24 +25,11 @@ fn an_invalid_edit_given_up_keeps_the_original() {
     let editor = sandbox.script("editor", r#"sed -i 's/type = "bug"/type = "story"/' "$1""#);
     let run = sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", &editor)], "n\n");
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("`type` cannot be `story`"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("issues/ed1t01.toml is unchanged; your edit is kept in"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("`type` cannot be `story`"), "{}", run.stderr);
+    assert!(run.stderr.contains("issues/ed1t01.toml is unchanged; your edit is kept in"), "{}", run.stderr);
     assert_eq!(sandbox.read("issues/ed1t01.toml"), ISSUE);
     let kept = sandbox.root().join(".git/docket/edit/ed1t01.toml");
-    assert!(
-        std::fs::read_to_string(kept)
-            .expect("kept")
-            .contains("story")
-    );
+    assert!(std::fs::read_to_string(kept).expect("kept").contains("story"));
 }
 
 #[test]
@@ -62,10 +43,7 @@ fn an_invalid_edit_is_reopened_until_fixed() {
     let run = sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", &editor)], "y\n");
     run.ok();
     assert!(run.stderr.contains("re-open the editor"), "{}", run.stderr);
-    assert_eq!(
-        sandbox.read("issues/ed1t01.toml"),
-        ISSUE.replace("bug", "feature")
-    );
+    assert_eq!(sandbox.read("issues/ed1t01.toml"), ISSUE.replace("bug", "feature"));
 }
 
 #[test]
@@ -81,10 +59,6 @@ fn a_failing_editor_is_an_error() {
     let sandbox = sandbox();
     let run = sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", "false")], "");
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("the editor `false` exited"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("the editor `false` exited"), "{}", run.stderr);
     assert_eq!(sandbox.read("issues/ed1t01.toml"), ISSUE);
 }

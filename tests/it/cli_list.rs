@@ -6,36 +6,21 @@ fn ids(sandbox: &Sandbox, args: &[&str]) -> Vec<String> {
     let mut full = vec!["list", "--json"];
     full.extend_from_slice(args);
     let json: serde_json::Value = serde_json::from_str(sandbox.docket(&full).ok()).expect("json");
-    json.as_array()
-        .expect("array")
-        .iter()
-        .map(|r| r["id"].as_str().expect("id").to_owned())
-        .collect()
+    json.as_array().expect("array").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
 }
 
 /// The ids of the issue files in `examples/ops` whose text has `needle`, computed from the
 /// files without docket.
 fn grep_ids(folder: &str, needle: &str) -> Vec<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/ops")
-        .join(folder);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ops").join(folder);
     let mut ids: Vec<String> = std::fs::read_dir(dir)
         .expect("folder")
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
         .filter(|e| {
-            std::fs::read_to_string(e.path())
-                .expect("read")
-                .lines()
-                .any(|line| line.trim_start().starts_with(needle))
+            std::fs::read_to_string(e.path()).expect("read").lines().any(|line| line.trim_start().starts_with(needle))
         })
-        .map(|e| {
-            e.path()
-                .file_stem()
-                .expect("stem")
-                .to_string_lossy()
-                .into_owned()
-        })
+        .map(|e| e.path().file_stem().expect("stem").to_string_lossy().into_owned())
         .collect();
     ids.sort();
     ids
@@ -44,22 +29,10 @@ fn grep_ids(folder: &str, needle: &str) -> Vec<String> {
 #[test]
 fn filters_agree_with_the_files() {
     let sandbox = Sandbox::example("ops");
-    assert_eq!(
-        ids(&sandbox, &["--stage", "development"]),
-        grep_ids("issues", "stage = \"development\"")
-    );
-    assert_eq!(
-        ids(&sandbox, &["--type", "bug"]),
-        grep_ids("issues", "type = \"bug\"")
-    );
-    assert_eq!(
-        ids(&sandbox, &["--assignee", "jason"]),
-        grep_ids("issues", "assignee = \"jason\"")
-    );
-    assert_eq!(
-        ids(&sandbox, &["--kind", "milestone"]),
-        grep_ids("milestones", "title")
-    );
+    assert_eq!(ids(&sandbox, &["--stage", "development"]), grep_ids("issues", "stage = \"development\""));
+    assert_eq!(ids(&sandbox, &["--type", "bug"]), grep_ids("issues", "type = \"bug\""));
+    assert_eq!(ids(&sandbox, &["--assignee", "jason"]), grep_ids("issues", "assignee = \"jason\""));
+    assert_eq!(ids(&sandbox, &["--kind", "milestone"]), grep_ids("milestones", "title"));
     let scheduled = ids(&sandbox, &["--milestone", "16-7"]);
     assert_eq!(scheduled, grep_ids("issues", "milestone = \"16-7\""));
     assert!(!scheduled.is_empty());
@@ -79,10 +52,7 @@ fn labels_combine_and_scopes_match_any_value() {
         );
     }
     assert_eq!(ids(&sandbox, &["-l", "customer::*"]), ["a1", "b2"]);
-    assert_eq!(
-        ids(&sandbox, &["-l", "customer::*", "-l", "priority::1"]),
-        ["a1"]
-    );
+    assert_eq!(ids(&sandbox, &["-l", "customer::*", "-l", "priority::1"]), ["a1"]);
     assert_eq!(ids(&sandbox, &["-l", "priority::1"]), ["a1", "c3"]);
     assert_eq!(ids(&sandbox, &["-l", "nope"]), Vec::<String>::new());
 }
@@ -90,22 +60,19 @@ fn labels_combine_and_scopes_match_any_value() {
 #[test]
 fn sorting() {
     let sandbox = Sandbox::tracker();
-    for (id, weight, stage, created) in [
-        ("a1", 3, "planning", "2026-11-03"),
-        ("b2", 1, "triage", "2026-11-01"),
-        ("c3", 5, "development", "2026-11-02"),
-    ] {
+    for (id, weight, stage, created) in
+        [("a1", 3, "planning", "2026-11-03"), ("b2", 1, "triage", "2026-11-01"), ("c3", 5, "development", "2026-11-02")]
+    {
         sandbox.write(
             &format!("issues/{id}.toml"),
-            &format!("title = \"T {id}\"\ntype = \"bug\"\nstage = \"{stage}\"\nweight = {weight}\ncreated = {created}\n"),
+            &format!(
+                "title = \"T {id}\"\ntype = \"bug\"\nstage = \"{stage}\"\nweight = {weight}\ncreated = {created}\n"
+            ),
         );
     }
     assert_eq!(ids(&sandbox, &[]), ["a1", "b2", "c3"]);
     assert_eq!(ids(&sandbox, &["--sort", "weight"]), ["b2", "a1", "c3"]);
-    assert_eq!(
-        ids(&sandbox, &["--sort", "weight", "--reverse"]),
-        ["c3", "a1", "b2"]
-    );
+    assert_eq!(ids(&sandbox, &["--sort", "weight", "--reverse"]), ["c3", "a1", "b2"]);
     assert_eq!(ids(&sandbox, &["--sort", "created"]), ["b2", "c3", "a1"]);
     // Workflow order: triage, planning, …, development.
     assert_eq!(ids(&sandbox, &["--sort", "stage"]), ["b2", "a1", "c3"]);
@@ -117,14 +84,9 @@ fn mir_bugs_by_status_and_process_state() {
     assert_eq!(ids(&sandbox, &["--status", "invalid"]).len(), 2);
     assert_eq!(ids(&sandbox, &["--state", "invalid_unpromoted"]).len(), 1);
     // Every one of the ten process states is in the example, once.
-    let json: serde_json::Value =
-        serde_json::from_str(sandbox.docket(&["list", "--json"]).ok()).expect("json");
-    let mut states: Vec<&str> = json
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|r| r["process_state"].as_str().expect("state"))
-        .collect();
+    let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["list", "--json"]).ok()).expect("json");
+    let mut states: Vec<&str> =
+        json.as_array().expect("array").iter().map(|r| r["process_state"].as_str().expect("state")).collect();
     states.sort_unstable();
     assert_eq!(
         states,
@@ -146,39 +108,18 @@ fn mir_bugs_by_status_and_process_state() {
 #[test]
 fn broken_files_are_all_reported_and_the_rest_still_listed() {
     let sandbox = Sandbox::tracker();
-    sandbox.write(
-        "issues/good.toml",
-        "title = \"Fine\"\ntype = \"bug\"\nstage = \"triage\"\n",
-    );
-    sandbox.write(
-        "issues/typo.toml",
-        "title = \"Typo\"\ntype = \"bug\"\nstge = \"triage\"\n",
-    );
-    sandbox.write(
-        "issues/string.toml",
-        "title = \"String\"\ntype = \"bug\"\nstage = \"triage\"\nweight = \"three\"\n",
-    );
+    sandbox.write("issues/good.toml", "title = \"Fine\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    sandbox.write("issues/typo.toml", "title = \"Typo\"\ntype = \"bug\"\nstge = \"triage\"\n");
+    sandbox.write("issues/string.toml", "title = \"String\"\ntype = \"bug\"\nstage = \"triage\"\nweight = \"three\"\n");
     sandbox.write("issues/broken.toml", "title = \"Broken\ntype = \"bug\"\n");
     let run = sandbox.docket(&["list"]);
     assert_eq!(run.code, 2);
     assert!(run.stdout.starts_with("good "), "{}", run.stdout);
-    for location in [
-        "issues/typo.toml:3:1",
-        "issues/typo.toml:1:1",
-        "issues/string.toml:4:10",
-        "issues/broken.toml:1:",
-    ] {
-        assert!(
-            run.stderr.contains(&format!("--> {location}")),
-            "{location} missing:\n{}",
-            run.stderr
-        );
+    for location in ["issues/typo.toml:3:1", "issues/typo.toml:1:1", "issues/string.toml:4:10", "issues/broken.toml:1:"]
+    {
+        assert!(run.stderr.contains(&format!("--> {location}")), "{location} missing:\n{}", run.stderr);
     }
-    assert!(
-        run.stderr.contains("error: 4 problems in 3 files"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("error: 4 problems in 3 files"), "{}", run.stderr);
 }
 
 #[test]
@@ -195,31 +136,18 @@ fn files_that_are_not_records_are_skipped_or_reported() {
 #[test]
 fn the_sharded_layout_is_read_too() {
     let sandbox = Sandbox::tracker();
-    sandbox.write(
-        "issues/k3/k3x9q2.toml",
-        "title = \"Sharded\"\ntype = \"bug\"\nstage = \"triage\"\n",
-    );
-    sandbox.write(
-        "issues/flat1.toml",
-        "title = \"Flat\"\ntype = \"bug\"\nstage = \"triage\"\n",
-    );
+    sandbox.write("issues/k3/k3x9q2.toml", "title = \"Sharded\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    sandbox.write("issues/flat1.toml", "title = \"Flat\"\ntype = \"bug\"\nstage = \"triage\"\n");
     assert_eq!(ids(&sandbox, &[]), ["flat1", "k3x9q2"]);
-    let json: serde_json::Value =
-        serde_json::from_str(sandbox.docket(&["show", "k3x", "--json"]).ok()).expect("json");
+    let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["show", "k3x", "--json"]).ok()).expect("json");
     assert_eq!(json["path"], "issues/k3/k3x9q2.toml");
 }
 
 #[test]
 fn duplicate_ids_across_kinds_are_reported() {
     let sandbox = Sandbox::tracker();
-    sandbox.write(
-        "issues/same.toml",
-        "title = \"Issue\"\ntype = \"bug\"\nstage = \"triage\"\n",
-    );
-    sandbox.write(
-        "milestones/same.toml",
-        "title = \"Milestone\"\nstage = \"planning\"\n",
-    );
+    sandbox.write("issues/same.toml", "title = \"Issue\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    sandbox.write("milestones/same.toml", "title = \"Milestone\"\nstage = \"planning\"\n");
     let run = sandbox.docket(&["list"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("error[id.duplicate]"), "{}", run.stderr);

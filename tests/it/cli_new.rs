@@ -7,28 +7,14 @@ fn init_creates_the_layout_and_is_idempotent() {
     let sandbox = Sandbox::new();
     let first = sandbox.docket(&["init"]);
     first.ok();
-    for path in [
-        "docket.toml",
-        "issues/.gitkeep",
-        "mir/.gitkeep",
-        "milestones/.gitkeep",
-        "workflows/.gitkeep",
-    ] {
+    for path in ["docket.toml", "issues/.gitkeep", "mir/.gitkeep", "milestones/.gitkeep", "workflows/.gitkeep"] {
         assert!(sandbox.root().join(path).is_file(), "{path} missing");
     }
     sandbox.write("docket.toml", "# mine\nversion = 1\n");
     let second = sandbox.docket(&["init"]);
     second.ok();
-    assert!(
-        second.stderr.contains("already initialized"),
-        "{}",
-        second.stderr
-    );
-    assert_eq!(
-        sandbox.read("docket.toml"),
-        "# mine\nversion = 1\n",
-        "init must not overwrite the config"
-    );
+    assert!(second.stderr.contains("already initialized"), "{}", second.stderr);
+    assert_eq!(sandbox.read("docket.toml"), "# mine\nversion = 1\n", "init must not overwrite the config");
 }
 
 #[test]
@@ -37,19 +23,10 @@ fn init_in_a_subfolder_and_discovery_from_below() {
     sandbox.docket(&["init", "--dir", "tracker"]).ok();
     assert!(sandbox.root().join("tracker/docket.toml").is_file());
     std::fs::create_dir_all(sandbox.root().join("tracker/issues/deep")).expect("folder");
-    let id = sandbox.docket_in(
-        &sandbox.root().join("tracker/issues/deep"),
-        &["new", "issue", "-t", "From below"],
-        &[],
-        "",
-    );
+    let id =
+        sandbox.docket_in(&sandbox.root().join("tracker/issues/deep"), &["new", "issue", "-t", "From below"], &[], "");
     let id = id.ok().trim().to_owned();
-    assert!(
-        sandbox
-            .root()
-            .join(format!("tracker/issues/{id}.toml"))
-            .is_file()
-    );
+    assert!(sandbox.root().join(format!("tracker/issues/{id}.toml")).is_file());
     // -C works like git's.
     let listed = sandbox.docket(&["-C", "tracker", "list", "--json"]);
     let records: serde_json::Value = serde_json::from_str(listed.ok()).expect("json");
@@ -59,27 +36,15 @@ fn init_in_a_subfolder_and_discovery_from_below() {
 #[test]
 fn new_issue_prints_the_id_and_writes_a_valid_file() {
     let sandbox = Sandbox::tracker();
-    let run = sandbox.docket(&[
-        "new",
-        "issue",
-        "--type",
-        "feature",
-        "--title",
-        "Refund macro",
-    ]);
+    let run = sandbox.docket(&["new", "issue", "--type", "feature", "--title", "Refund macro"]);
     let id = run.ok().trim().to_owned();
     assert_eq!(id.len(), 6);
-    assert!(
-        id.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
-        "{id}"
-    );
+    assert!(id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{id}");
     let text = sandbox.read(&format!("issues/{id}.toml"));
     assert!(text.contains("stage = \"triage\"\n"), "{text}");
     assert!(text.contains(&format!("created = {NOW}\n")), "{text}");
 
-    let listed: serde_json::Value =
-        serde_json::from_str(sandbox.docket(&["list", "--json"]).ok()).expect("json");
+    let listed: serde_json::Value = serde_json::from_str(sandbox.docket(&["list", "--json"]).ok()).expect("json");
     let record = &listed[0];
     assert_eq!(record["id"], id.as_str());
     assert_eq!(record["kind"], "issue");
@@ -114,46 +79,26 @@ fn new_with_every_flag() {
         "--json",
     ]);
     let record: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
-    assert_eq!(
-        record["labels"],
-        serde_json::json!(["customer::smb", "priority::1", "system::zendesk"])
-    );
+    assert_eq!(record["labels"], serde_json::json!(["customer::smb", "priority::1", "system::zendesk"]));
     assert_eq!(record["weight"], 2);
     assert_eq!(record["assignee"], "jason");
     assert_eq!(record["description"], "## Context\nit keeps running");
     let text = sandbox.read(record["path"].as_str().expect("path"));
-    assert!(
-        text.contains("description = \"\"\"\n## Context\nit keeps running\"\"\""),
-        "{text}"
-    );
+    assert!(text.contains("description = \"\"\"\n## Context\nit keeps running\"\"\""), "{text}");
 }
 
 #[test]
 fn new_mir_bug_and_milestone() {
     let sandbox = Sandbox::tracker();
-    let mir: serde_json::Value = serde_json::from_str(
-        sandbox
-            .docket(&["new", "mir", "--package", "libfoo", "--json"])
-            .ok(),
-    )
-    .expect("json");
+    let mir: serde_json::Value =
+        serde_json::from_str(sandbox.docket(&["new", "mir", "--package", "libfoo", "--json"]).ok()).expect("json");
     assert_eq!(mir["title"], "[MIR] libfoo");
     assert_eq!(mir["status"], "new");
     assert_eq!(mir["subscribers"], serde_json::json!(["~ubuntu-mir"]));
     assert_eq!(mir["process_state"], "unassigned");
     let milestone: serde_json::Value = serde_json::from_str(
         sandbox
-            .docket(&[
-                "new",
-                "milestone",
-                "-t",
-                "16.7",
-                "--start",
-                "2026-12-01",
-                "--end",
-                "2026-12-14",
-                "--json",
-            ])
+            .docket(&["new", "milestone", "-t", "16.7", "--start", "2026-12-01", "--end", "2026-12-14", "--json"])
             .ok(),
     )
     .expect("json");
@@ -164,15 +109,8 @@ fn new_mir_bug_and_milestone() {
 #[test]
 fn ids_do_not_collide_with_existing_prefixes() {
     let sandbox = Sandbox::tracker();
-    let mut ids: Vec<String> = (0..20)
-        .map(|_| {
-            sandbox
-                .docket(&["new", "issue", "-t", "x"])
-                .ok()
-                .trim()
-                .to_owned()
-        })
-        .collect();
+    let mut ids: Vec<String> =
+        (0..20).map(|_| sandbox.docket(&["new", "issue", "-t", "x"]).ok().trim().to_owned()).collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 20);
@@ -181,17 +119,11 @@ fn ids_do_not_collide_with_existing_prefixes() {
 #[test]
 fn new_in_the_editor_uses_the_template() {
     let sandbox = Sandbox::tracker();
-    let editor = sandbox.script(
-        "editor",
-        r#"sed -i 's/^title = ""/title = "Written in the editor"/' "$1""#,
-    );
+    let editor = sandbox.script("editor", r#"sed -i 's/^title = ""/title = "Written in the editor"/' "$1""#);
     let run = sandbox.docket_with(&["new", "issue", "--edit"], &[("EDITOR", &editor)], "");
     let id = run.ok().trim().to_owned();
     let text = sandbox.read(&format!("issues/{id}.toml"));
-    assert!(
-        text.starts_with("title = \"Written in the editor\"\n"),
-        "the preamble is stripped:\n{text}"
-    );
+    assert!(text.starts_with("title = \"Written in the editor\"\n"), "the preamble is stripped:\n{text}");
     assert!(text.contains("## Context"), "{text}");
 }
 
@@ -200,13 +132,7 @@ fn new_in_the_editor_given_up_writes_nothing() {
     let sandbox = Sandbox::tracker();
     let run = sandbox.docket_with(&["new", "issue", "--edit"], &[("EDITOR", "true")], "n\n");
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("`title` cannot be empty"),
-        "{}",
-        run.stderr
-    );
-    let issues: Vec<_> = std::fs::read_dir(sandbox.root().join("issues"))
-        .expect("dir")
-        .collect();
+    assert!(run.stderr.contains("`title` cannot be empty"), "{}", run.stderr);
+    let issues: Vec<_> = std::fs::read_dir(sandbox.root().join("issues")).expect("dir").collect();
     assert_eq!(issues.len(), 1, "only .gitkeep");
 }

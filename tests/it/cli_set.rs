@@ -36,57 +36,33 @@ fn sandbox() -> Sandbox {
 fn set_changes_one_line_and_keeps_comments_and_alignment() {
     let sandbox = sandbox();
     let run = sandbox.docket(&["set", "k3x", "weight=3"]);
-    assert_eq!(
-        run.ok(),
-        "-weight = 2 # a first guess\n+weight = 3 # a first guess\n"
-    );
+    assert_eq!(run.ok(), "-weight = 2 # a first guess\n+weight = 3 # a first guess\n");
     assert_eq!(
         changed_lines(HAND_WRITTEN, &sandbox.read("issues/k3x9q2.toml")),
-        [(
-            "weight = 2 # a first guess".to_owned(),
-            "weight = 3 # a first guess".to_owned()
-        )]
+        [("weight = 2 # a first guess".to_owned(), "weight = 3 # a first guess".to_owned())]
     );
 }
 
 #[test]
 fn set_several_fields_nested_and_lists() {
     let sandbox = sandbox();
-    sandbox
-        .docket(&[
-            "set",
-            "k3x9q2",
-            "stage=planning",
-            "rice.effort=2.5",
-            "labels+=priority::2",
-        ])
-        .ok();
+    sandbox.docket(&["set", "k3x9q2", "stage=planning", "rice.effort=2.5", "labels+=priority::2"]).ok();
     let after = sandbox.read("issues/k3x9q2.toml");
     let changes = changed_lines(HAND_WRITTEN, &after);
     assert_eq!(changes.len(), 3, "{changes:?}");
     assert_eq!(changes[0].1, "stage    = \"planning\"");
     assert!(changes[1].1.contains("\"priority::2\""), "{changes:?}");
     assert_eq!(changes[2].1, "effort = 2.5 # days");
-    assert!(
-        after.contains("\"customer::enterprise\",  # the big accounts"),
-        "{after}"
-    );
+    assert!(after.contains("\"customer::enterprise\",  # the big accounts"), "{after}");
 }
 
 #[test]
 fn set_adds_new_fields_and_unsets_them() {
     let sandbox = sandbox();
-    sandbox
-        .docket(&["set", "k3x", "assignee=jason", "created=today"])
-        .ok();
+    sandbox.docket(&["set", "k3x", "assignee=jason", "created=today"]).ok();
     let after = sandbox.read("issues/k3x9q2.toml");
-    assert!(
-        after.contains("assignee = \"jason\"\ncreated = 2026-11-23\n"),
-        "{after}"
-    );
-    sandbox
-        .docket(&["set", "k3x", "--unset", "assignee", "--unset", "created"])
-        .ok();
+    assert!(after.contains("assignee = \"jason\"\ncreated = 2026-11-23\n"), "{after}");
+    sandbox.docket(&["set", "k3x", "--unset", "assignee", "--unset", "created"]).ok();
     assert_eq!(sandbox.read("issues/k3x9q2.toml"), HAND_WRITTEN);
 }
 
@@ -105,11 +81,7 @@ fn invalid_results_are_refused_and_the_file_is_unchanged() {
     ] {
         let run = sandbox.docket(args);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
-        assert_eq!(
-            sandbox.read("issues/k3x9q2.toml"),
-            HAND_WRITTEN,
-            "{args:?} changed the file"
-        );
+        assert_eq!(sandbox.read("issues/k3x9q2.toml"), HAND_WRITTEN, "{args:?} changed the file");
     }
 }
 
@@ -117,8 +89,7 @@ fn invalid_results_are_refused_and_the_file_is_unchanged() {
 fn set_json_prints_the_record() {
     let sandbox = sandbox();
     let json: serde_json::Value =
-        serde_json::from_str(sandbox.docket(&["set", "k3x", "weight=4", "--json"]).ok())
-            .expect("json");
+        serde_json::from_str(sandbox.docket(&["set", "k3x", "weight=4", "--json"]).ok()).expect("json");
     assert_eq!(json["weight"], 4);
     assert_eq!(json["rice"]["confidence"], 0.8);
 }
@@ -126,23 +97,15 @@ fn set_json_prints_the_record() {
 #[test]
 fn comment_appends_with_date_and_author() {
     let sandbox = sandbox();
-    sandbox
-        .docket(&["comment", "k3x", "-m", "approved by support leadership"])
-        .ok();
+    sandbox.docket(&["comment", "k3x", "-m", "approved by support leadership"]).ok();
     let after = sandbox.read("issues/k3x9q2.toml");
-    assert!(
-        after.starts_with(HAND_WRITTEN),
-        "the existing text is untouched:\n{after}"
-    );
+    assert!(after.starts_with(HAND_WRITTEN), "the existing text is untouched:\n{after}");
     assert!(
         after.ends_with("\n[[comments]]\ndate = 2026-11-23T12:00:00Z\nauthor = \"Test User\"\ntext = \"approved by support leadership\"\n"),
         "{after}"
     );
-    let second = sandbox.docket_with(
-        &["comment", "k3x", "-F", "-", "--author", "dylan", "--json"],
-        &[],
-        "line one\nline two\n",
-    );
+    let second =
+        sandbox.docket_with(&["comment", "k3x", "-F", "-", "--author", "dylan", "--json"], &[], "line one\nline two\n");
     let json: serde_json::Value = serde_json::from_str(second.ok()).expect("json");
     assert_eq!(json["comments"][1]["author"], "dylan");
     assert_eq!(json["comments"][1]["text"], "line one\nline two\n");
@@ -159,14 +122,8 @@ fn an_empty_comment_is_refused() {
 #[test]
 fn comment_in_the_editor() {
     let sandbox = sandbox();
-    let editor = sandbox.script(
-        "editor",
-        r#"printf 'from the editor\n%s' "$(cat "$1")" > "$1""#,
-    );
-    sandbox
-        .docket_with(&["comment", "k3x"], &[("EDITOR", &editor)], "")
-        .ok();
-    let json: serde_json::Value =
-        serde_json::from_str(sandbox.docket(&["show", "k3x", "--json"]).ok()).expect("json");
+    let editor = sandbox.script("editor", r#"printf 'from the editor\n%s' "$(cat "$1")" > "$1""#);
+    sandbox.docket_with(&["comment", "k3x"], &[("EDITOR", &editor)], "").ok();
+    let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["show", "k3x", "--json"]).ok()).expect("json");
     assert_eq!(json["comments"][0]["text"], "from the editor");
 }

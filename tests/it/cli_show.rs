@@ -19,9 +19,7 @@ fn show_mir_bug_names_its_process_state() {
     let sandbox = Sandbox::example("mir");
     let text = sandbox.docket(&["show", "jt8bha"]);
     assert!(
-        text.ok().contains(
-            "process state: 2. New / Confirmed (assigned to MIR team member) (assigned_mir)"
-        ),
+        text.ok().contains("process state: 2. New / Confirmed (assigned to MIR team member) (assigned_mir)"),
         "{}",
         text.stdout
     );
@@ -35,11 +33,7 @@ fn unknown_fields_are_kept_shown_and_output() {
         "title = \"Custom\"\ntype = \"bug\"\nstage = \"triage\"\nzendesk_ticket = 48213\n[sla]\nhours = 4\n",
     );
     let text = sandbox.docket(&["show", "custom"]);
-    assert!(
-        text.ok().contains("zendesk_ticket: 48213"),
-        "{}",
-        text.stdout
-    );
+    assert!(text.ok().contains("zendesk_ticket: 48213"), "{}", text.stdout);
     let json: serde_json::Value =
         serde_json::from_str(sandbox.docket(&["show", "custom", "--json"]).ok()).expect("json");
     assert_eq!(json["zendesk_ticket"], 48213);
@@ -50,12 +44,8 @@ fn unknown_fields_are_kept_shown_and_output() {
 fn an_exact_id_wins_over_longer_ids_it_prefixes() {
     let sandbox = Sandbox::tracker();
     for id in ["ab", "abc", "abd"] {
-        sandbox.write(
-            &format!("issues/{id}.toml"),
-            &format!("title = \"{id}\"\ntype = \"bug\"\nstage = \"triage\"\n"),
-        );
+        sandbox.write(&format!("issues/{id}.toml"), &format!("title = \"{id}\"\ntype = \"bug\"\nstage = \"triage\"\n"));
     }
-    let json: serde_json::Value =
-        serde_json::from_str(sandbox.docket(&["show", "ab", "--json"]).ok()).expect("json");
+    let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["show", "ab", "--json"]).ok()).expect("json");
     assert_eq!(json["id"], "ab");
 }

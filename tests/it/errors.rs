@@ -9,16 +9,9 @@ use crate::support::Sandbox;
 /// `docket list`.
 fn list_with(file: &Path) -> String {
     let sandbox = Sandbox::tracker();
-    let name = file
-        .file_stem()
-        .expect("stem")
-        .to_string_lossy()
-        .into_owned();
+    let name = file.file_stem().expect("stem").to_string_lossy().into_owned();
     let text = std::fs::read_to_string(file).expect("read");
-    let id = name
-        .split_once('-')
-        .map_or(name.as_str(), |(_, rest)| rest)
-        .to_owned();
+    let id = name.split_once('-').map_or(name.as_str(), |(_, rest)| rest).to_owned();
     let target = match name.split('-').next() {
         Some("issue") => format!("issues/{id}.toml"),
         Some("mir") => format!("mir/{id}.toml"),
@@ -28,32 +21,17 @@ fn list_with(file: &Path) -> String {
     };
     sandbox.write(&target, &text);
     let run = sandbox.docket(&["list"]);
-    assert_eq!(
-        run.code,
-        2,
-        "{name} must be rejected with exit 2:\n{}",
-        run.both()
-    );
+    assert_eq!(run.code, 2, "{name} must be rejected with exit 2:\n{}", run.both());
     run.both()
 }
 
 fn snapshot_folder(folder: &str, prefix: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("folder")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("folder").filter_map(Result::ok).map(|e| e.path()).collect();
     files.sort();
     assert!(!files.is_empty(), "no samples in {folder}");
-    for file in files
-        .iter()
-        .filter(|f| f.extension().is_some_and(|x| x == "toml"))
-    {
-        let name = format!(
-            "{prefix}{}",
-            file.file_stem().expect("stem").to_string_lossy()
-        );
+    for file in files.iter().filter(|f| f.extension().is_some_and(|x| x == "toml")) {
+        let name = format!("{prefix}{}", file.file_stem().expect("stem").to_string_lossy());
         insta::assert_snapshot!(name, list_with(file));
     }
 }
@@ -75,29 +53,13 @@ fn outside_a_git_repository() {
     let run = sandbox.docket_in(
         outside.path(),
         &["list"],
-        &[(
-            "GIT_CEILING_DIRECTORIES",
-            &outside
-                .path()
-                .parent()
-                .expect("parent")
-                .display()
-                .to_string(),
-        )],
+        &[("GIT_CEILING_DIRECTORIES", &outside.path().parent().expect("parent").display().to_string())],
         "",
     );
     assert_eq!(run.code, 2);
     let message = run
         .stderr
-        .replace(
-            &outside
-                .path()
-                .canonicalize()
-                .expect("exists")
-                .display()
-                .to_string(),
-            "[OUTSIDE]",
-        )
+        .replace(&outside.path().canonicalize().expect("exists").display().to_string(), "[OUTSIDE]")
         .replace(&outside.path().display().to_string(), "[OUTSIDE]");
     insta::assert_snapshot!("not_a_repository", message);
 }
@@ -108,10 +70,8 @@ fn commands_that_fail() {
     insta::assert_snapshot!("not_a_tracker", sandbox.docket(&["list"]).both());
     sandbox.docket(&["init"]).ok();
     for (id, title) in [("k3x9q2", "Refund macro"), ("k3x7aa", "SLA policy")] {
-        sandbox.write(
-            &format!("issues/{id}.toml"),
-            &format!("title = \"{title}\"\ntype = \"bug\"\nstage = \"triage\"\n"),
-        );
+        sandbox
+            .write(&format!("issues/{id}.toml"), &format!("title = \"{title}\"\ntype = \"bug\"\nstage = \"triage\"\n"));
     }
     let cases: &[(&str, &[&str])] = &[
         ("ambiguous_prefix", &["show", "k3x"]),
@@ -125,14 +85,8 @@ fn commands_that_fail() {
         ("set_table_list", &["set", "k3x9q2", "comments=hello"]),
         ("set_required", &["set", "k3x9q2", "--unset", "title"]),
         ("new_without_title", &["new", "issue"]),
-        (
-            "new_bad_type",
-            &["new", "issue", "-t", "x", "--type", "story"],
-        ),
-        (
-            "new_bad_date",
-            &["new", "milestone", "-t", "16.7", "--start", "soon"],
-        ),
+        ("new_bad_type", &["new", "issue", "-t", "x", "--type", "story"]),
+        ("new_bad_date", &["new", "milestone", "-t", "16.7", "--start", "soon"]),
         ("bad_flag", &["list", "--frobnicate"]),
         ("bad_sort", &["list", "--sort", "colour"]),
         ("missing_folder", &["-C", "no/such/folder", "list"]),
@@ -157,7 +111,10 @@ fn an_unknown_workflow_is_reported() {
     let sandbox = Sandbox::tracker();
     sandbox.write("docket.toml", "[workflows]\nissue = \"kanban\"\n");
     insta::assert_snapshot!("unknown_workflow", sandbox.docket(&["list"]).both());
-    sandbox.write("workflows/kanban.toml", "name = \"kanban\"\nkind = \"issue\"\nfield = \"stage\"\ninitial = \"todo\"\n[states.doing]\n");
+    sandbox.write(
+        "workflows/kanban.toml",
+        "name = \"kanban\"\nkind = \"issue\"\nfield = \"stage\"\ninitial = \"todo\"\n[states.doing]\n",
+    );
     insta::assert_snapshot!("bad_workflow_file", sandbox.docket(&["list"]).both());
 }
 
@@ -169,10 +126,7 @@ fn unreadable_files_are_reported_with_the_rest() {
         b"title = \"caf\xe9\"\ntype = \"bug\"\nstage = \"triage\"\n",
     )
     .expect("write");
-    sandbox.write(
-        "issues/fine.toml",
-        "title = \"Fine\"\ntype = \"bug\"\nstage = \"triage\"\n",
-    );
+    sandbox.write("issues/fine.toml", "title = \"Fine\"\ntype = \"bug\"\nstage = \"triage\"\n");
     let run = sandbox.docket(&["list"]);
     assert_eq!(run.code, 2);
     insta::assert_snapshot!("invalid_utf8", run.both());

@@ -8,9 +8,7 @@ const EXAMPLES: &[&str] = &["ops", "refinement", "support", "mir"];
 
 /// The ids of all `.toml` files under the record folders, found without docket.
 fn file_ids(example: &str) -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(example);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(example);
     let mut ids = Vec::new();
     for folder in ["issues", "mir", "milestones"] {
         let Ok(entries) = std::fs::read_dir(root.join(folder)) else {
@@ -19,12 +17,7 @@ fn file_ids(example: &str) -> Vec<String> {
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
             if path.extension().is_some_and(|x| x == "toml") {
-                ids.push(
-                    path.file_stem()
-                        .expect("stem")
-                        .to_string_lossy()
-                        .into_owned(),
-                );
+                ids.push(path.file_stem().expect("stem").to_string_lossy().into_owned());
             }
         }
     }
@@ -40,12 +33,8 @@ fn every_example_is_valid_and_complete() {
         assert_eq!(run.code, 0, "{example}: {}", run.stderr);
         assert_eq!(run.stderr, "", "{example} has warnings");
         let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
-        let mut ids: Vec<String> = json
-            .as_array()
-            .expect("array")
-            .iter()
-            .map(|r| r["id"].as_str().expect("id").to_owned())
-            .collect();
+        let mut ids: Vec<String> =
+            json.as_array().expect("array").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect();
         ids.sort();
         assert_eq!(ids, file_ids(example), "{example}");
         assert!(ids.len() >= 10, "{example} is too small to be realistic");
@@ -67,10 +56,6 @@ fn examples_work_in_place_from_the_repository() {
         .env_remove("GIT_WORK_TREE")
         .output()
         .expect("docket runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("Refund macro"));
 }

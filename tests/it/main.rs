@@ -9,5 +9,7 @@ mod cli_set;
 mod cli_show;
 mod errors;
 mod examples;
+mod hooks;
 mod schema;
 mod support;
+mod workflows;

@@ -14,8 +14,7 @@ fn root() -> &'static Path {
 }
 
 fn schema(name: &str) -> serde_json::Value {
-    let text =
-        std::fs::read_to_string(root().join(format!("schema/{name}.schema.json"))).expect("schema");
+    let text = std::fs::read_to_string(root().join(format!("schema/{name}.schema.json"))).expect("schema");
     serde_json::from_str(&text).expect("schema is JSON")
 }
 
@@ -32,38 +31,24 @@ fn samples(folder: &str) -> Vec<PathBuf> {
 
 /// Whether docket accepts the sample, and whether the schema does.
 fn verdicts(path: &Path) -> (bool, bool) {
-    let name = path
-        .file_stem()
-        .expect("stem")
-        .to_string_lossy()
-        .into_owned();
+    let name = path.file_stem().expect("stem").to_string_lossy().into_owned();
     let text = std::fs::read_to_string(path).expect("read");
     let prefix = name.split('-').next().expect("prefix");
     let docket_accepts = match prefix {
         "docket" => Config::parse("docket.toml", &text).is_ok(),
         kind => {
             let kind = Kind::from_name(kind).expect("a kind prefix");
-            let workflow = Workflow::built_in(if kind == Kind::Issue {
-                "ops"
-            } else {
-                kind.name()
-            })
-            .expect("built in");
-            let rules = RecordRules {
-                states: Some(workflow.state_names()),
-                workflow: workflow.name,
-                custom_fields: Vec::new(),
-            };
+            let workflow = Workflow::built_in(if kind == Kind::Issue { "ops" } else { kind.name() }).expect("built in");
+            let rules =
+                RecordRules { states: workflow.field_values(), workflow: workflow.name, custom_fields: Vec::new() };
             let parsed = parse_record(kind, "sample", &name, &text, &rules);
             parsed.record.is_some()
         }
     };
     let value: toml::Value = toml::from_str(&text).expect("samples are valid TOML");
     let instance = docket::format::value::to_json(&value);
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema(prefix))
-        .expect("the schema compiles");
+    let validator =
+        jsonschema::options().should_validate_formats(true).build(&schema(prefix)).expect("the schema compiles");
     (docket_accepts, validator.is_valid(&instance))
 }
 
@@ -72,12 +57,7 @@ fn valid_samples_pass_both() {
     let files = samples("valid");
     assert!(files.len() >= 12);
     for file in files {
-        assert_eq!(
-            verdicts(&file),
-            (true, true),
-            "{} (docket, schema)",
-            file.display()
-        );
+        assert_eq!(verdicts(&file), (true, true), "{} (docket, schema)", file.display());
     }
 }
 
@@ -86,43 +66,24 @@ fn invalid_samples_fail_both() {
     let files = samples("invalid");
     assert!(files.len() >= 12);
     for file in files {
-        assert_eq!(
-            verdicts(&file),
-            (false, false),
-            "{} (docket, schema)",
-            file.display()
-        );
+        assert_eq!(verdicts(&file), (false, false), "{} (docket, schema)", file.display());
     }
 }
 
 #[test]
 fn the_examples_pass_the_schemas() {
     for example in ["ops", "refinement", "support", "mir"] {
-        for (folder, schema_name) in [
-            ("issues", "issue"),
-            ("mir", "mir"),
-            ("milestones", "milestone"),
-        ] {
-            let Ok(entries) = std::fs::read_dir(root().join("examples").join(example).join(folder))
-            else {
+        for (folder, schema_name) in [("issues", "issue"), ("mir", "mir"), ("milestones", "milestone")] {
+            let Ok(entries) = std::fs::read_dir(root().join("examples").join(example).join(folder)) else {
                 continue;
             };
-            let validator = jsonschema::options()
-                .should_validate_formats(true)
-                .build(&schema(schema_name))
-                .expect("compiles");
-            for entry in entries
-                .filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
-            {
+            let validator =
+                jsonschema::options().should_validate_formats(true).build(&schema(schema_name)).expect("compiles");
+            for entry in entries.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "toml")) {
                 let value: toml::Value =
-                    toml::from_str(&std::fs::read_to_string(entry.path()).expect("read"))
-                        .expect("toml");
+                    toml::from_str(&std::fs::read_to_string(entry.path()).expect("read")).expect("toml");
                 let instance = docket::format::value::to_json(&value);
-                let errors: Vec<String> = validator
-                    .iter_errors(&instance)
-                    .map(|e| e.to_string())
-                    .collect();
+                let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
                 assert!(errors.is_empty(), "{}: {errors:?}", entry.path().display());
             }
         }
@@ -130,16 +91,11 @@ fn the_examples_pass_the_schemas() {
 }
 
 fn check_properties(specs: &[FieldSpec], schema: &serde_json::Value, context: &str) {
-    let properties = schema["properties"]
-        .as_object()
-        .unwrap_or_else(|| panic!("{context} has properties"));
+    let properties = schema["properties"].as_object().unwrap_or_else(|| panic!("{context} has properties"));
     for spec in specs {
-        let property = properties
-            .get(spec.name)
-            .unwrap_or_else(|| panic!("{context}: the schema lacks `{}`", spec.name));
-        let required = schema["required"]
-            .as_array()
-            .is_some_and(|r| r.iter().any(|n| n == spec.name));
+        let property =
+            properties.get(spec.name).unwrap_or_else(|| panic!("{context}: the schema lacks `{}`", spec.name));
+        let required = schema["required"].as_array().is_some_and(|r| r.iter().any(|n| n == spec.name));
         assert_eq!(
             required, spec.required,
             "{context}: docket and the schema disagree on whether `{}` is required",
@@ -149,11 +105,9 @@ fn check_properties(specs: &[FieldSpec], schema: &serde_json::Value, context: &s
             fields::FieldType::Table(inner) => {
                 check_properties(inner, property, &format!("{context}.{}", spec.name));
             }
-            fields::FieldType::TableList(inner) => check_properties(
-                inner,
-                &property["items"],
-                &format!("{context}.{}[]", spec.name),
-            ),
+            fields::FieldType::TableList(inner) => {
+                check_properties(inner, &property["items"], &format!("{context}.{}[]", spec.name));
+            }
             _ => {}
         }
     }

@@ -22,43 +22,27 @@ pub struct Run {
 
 impl Run {
     fn from(output: &Output, root: &Path) -> Self {
-        let clean = |bytes: &[u8]| {
-            String::from_utf8_lossy(bytes).replace(&root.display().to_string(), "[ROOT]")
-        };
-        Self {
-            code: output.status.code().unwrap_or(-1),
-            stdout: clean(&output.stdout),
-            stderr: clean(&output.stderr),
-        }
+        let clean = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(&root.display().to_string(), "[ROOT]");
+        Self { code: output.status.code().unwrap_or(-1), stdout: clean(&output.stdout), stderr: clean(&output.stderr) }
     }
 
     /// Asserts success and returns stdout.
     #[track_caller]
     pub fn ok(&self) -> &str {
-        assert_eq!(
-            self.code, 0,
-            "expected success\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
+        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         &self.stdout
     }
 
     /// Both streams, for snapshots.
     pub fn both(&self) -> String {
-        format!(
-            "exit: {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
+        format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
     }
 }
 
 impl Sandbox {
     /// An empty git repository on branch `main`.
     pub fn new() -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("docket-test")
-            .tempdir()
-            .expect("a temporary folder");
+        let dir = tempfile::Builder::new().prefix("docket-test").tempdir().expect("a temporary folder");
         let sandbox = Self { dir };
         std::fs::create_dir_all(sandbox.home()).expect("home");
         std::fs::create_dir_all(sandbox.root()).expect("repo");
@@ -79,12 +63,7 @@ impl Sandbox {
     /// A repository holding a copy of `examples/<name>` as its tracker, at the top.
     pub fn example(name: &str) -> Self {
         let sandbox = Self::new();
-        copy_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("examples")
-                .join(name),
-            &sandbox.root(),
-        );
+        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name), &sandbox.root());
         sandbox.commit_all("example");
         sandbox
     }
@@ -143,34 +122,38 @@ impl Sandbox {
     /// Runs docket in folder `dir`.
     pub fn docket_in(&self, dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
         let mut command = self.command(env!("CARGO_BIN_EXE_docket"));
-        command
-            .current_dir(dir)
-            .args(args)
-            .envs(env.iter().copied());
-        command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        command.current_dir(dir).args(args).envs(env.iter().copied());
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = command.spawn().expect("docket starts");
         {
             use std::io::Write;
             let mut input = child.stdin.take().expect("stdin is piped");
             let _ = input.write_all(stdin.as_bytes());
         }
-        Run::from(
-            &child.wait_with_output().expect("docket runs"),
-            &self.dir.path().canonicalize().expect("exists"),
-        )
+        Run::from(&child.wait_with_output().expect("docket runs"), &self.dir.path().canonicalize().expect("exists"))
+    }
+
+    /// Runs git in `dir` with extra environment variables, whatever its exit status.
+    pub fn git_in(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let output =
+            self.command("git").current_dir(dir).args(args).envs(env.iter().copied()).output().expect("git runs");
+        Run::from(&output, &self.dir.path().canonicalize().expect("exists"))
+    }
+
+    /// Runs git in the repository with extra environment variables, whatever its exit status.
+    pub fn git_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.git_in(&self.root(), args, env)
+    }
+
+    /// A folder in the sandbox, outside the repository (for bare remotes, worktrees).
+    pub fn outside(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
     }
 
     /// Runs git and asserts it succeeded.
     pub fn git(&self, args: &[&str]) -> String {
         let output = self.command("git").args(args).output().expect("git runs");
-        assert!(
-            output.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
@@ -214,15 +197,6 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Lines of `after` that differ from `before`, paired, when both have the same number of lines.
 pub fn changed_lines(before: &str, after: &str) -> Vec<(String, String)> {
-    assert_eq!(
-        before.lines().count(),
-        after.lines().count(),
-        "line count changed:\n{after}"
-    );
-    before
-        .lines()
-        .zip(after.lines())
-        .filter(|(a, b)| a != b)
-        .map(|(a, b)| (a.to_owned(), b.to_owned()))
-        .collect()
+    assert_eq!(before.lines().count(), after.lines().count(), "line count changed:\n{after}");
+    before.lines().zip(after.lines()).filter(|(a, b)| a != b).map(|(a, b)| (a.to_owned(), b.to_owned())).collect()
 }

@@ -9,9 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// docket: issues, milestones and MIR bugs as TOML files in your git repository
 #[derive(Debug, Parser)]
 #[command(name = "docket", version, about, long_about = None, propagate_version = true)]
-#[command(
-    after_help = "Run `docket <command> --help` for a command's flags. The book has the full guide."
-)]
+#[command(after_help = "Run `docket <command> --help` for a command's flags. The book has the full guide.")]
 pub struct Cli {
     /// Run as if docket was started in PATH, like `git -C`
     #[arg(short = 'C', value_name = "PATH", global = true)]
@@ -49,6 +47,12 @@ pub enum Command {
     Set(SetArgs),
     /// Add a comment to a record
     Comment(CommentArgs),
+    /// Move a record to another state, through its workflow
+    Move(MoveArgs),
+    /// Check records against their workflows (what the hooks and CI run)
+    Check(CheckArgs),
+    /// Install docket's git hooks
+    Hook(HookArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the command reference as Markdown (for the book)
@@ -85,15 +89,12 @@ pub struct NewArgs {
     #[arg(long)]
     pub stage: Option<String>,
     /// A label; repeat or separate with commas
-    #[arg(
-        long = "label",
-        short = 'l',
-        value_name = "LABEL",
-        value_delimiter = ','
-    )]
+    #[arg(long = "label", short = 'l', value_name = "LABEL", value_delimiter = ',')]
     pub labels: Vec<String>,
+    /// Who works on it
     #[arg(long)]
     pub assignee: Option<String>,
+    /// Who asked for it
     #[arg(long)]
     pub requester: Option<String>,
     /// Milestone id
@@ -208,6 +209,77 @@ pub struct CommentArgs {
     /// Print the updated record as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  docket move k3x9 scheduling\n  docket move k3x9 blocked blocked_reason=\"waiting for the Zendesk sandbox\"\n  docket move cqa5 assigned_mir assignee=didrocks"
+)]
+pub struct MoveArgs {
+    /// The record's id or an unambiguous prefix of it
+    pub id: String,
+    /// The state to move to (for MIR bugs: one of the ten process states)
+    pub state: String,
+    /// Fields to set in the same change, as for `docket set`
+    #[arg(value_name = "FIELD=VALUE")]
+    pub assignments: Vec<String>,
+    /// Print the moved record as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Without --staged or --range, checks every record in the work tree.\nExit status: 0 when nothing is wrong (warnings allowed), 1 on violations, 2 on usage errors."
+)]
+pub struct CheckArgs {
+    /// Check what is being committed: the index against HEAD (the pre-commit hook)
+    #[arg(long, conflicts_with = "range")]
+    pub staged: bool,
+    /// Check every commit of a range against its parent, e.g. origin/main..HEAD (CI)
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
+    /// Print {"violations": […]} as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub action: HookAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookAction {
+    /// Install pre-commit and pre-push hooks (or pre-receive with --server), keeping any hook
+    /// already there: it is chained and runs after docket's check
+    Install(HookInstallArgs),
+    /// Run a hook (what the installed hook scripts call)
+    #[command(hide = true)]
+    Run(HookRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HookInstallArgs {
+    /// Install the pre-receive hook of a bare (server) repository
+    #[arg(long)]
+    pub server: bool,
+    /// With --server: the tracker's folder inside the repository, if not its top
+    #[arg(long, value_name = "PATH")]
+    pub root: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HookRunArgs {
+    /// The tracker's folder inside the repository ("" for its top)
+    #[arg(long, default_value = "")]
+    pub root: String,
+    /// pre-commit, pre-push or pre-receive
+    pub name: String,
+    /// The arguments git gave the hook
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -9,11 +9,7 @@ use crate::error::CliError;
 fn editor_command() -> String {
     ["DOCKET_EDITOR", "GIT_EDITOR", "VISUAL", "EDITOR"]
         .iter()
-        .find_map(|name| {
-            std::env::var(name)
-                .ok()
-                .filter(|value| !value.trim().is_empty())
-        })
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.trim().is_empty()))
         .unwrap_or_else(|| "vi".to_owned())
 }
 
@@ -27,10 +23,7 @@ pub fn edit(path: &Path) -> Result<(), CliError> {
         .arg(&editor)
         .arg(path)
         .status()
-        .map_err(|source| CliError::Io {
-            message: format!("cannot start the editor `{editor}`"),
-            source,
-        })?;
+        .map_err(|source| CliError::Io { message: format!("cannot start the editor `{editor}`"), source })?;
     if status.success() {
         Ok(())
     } else {

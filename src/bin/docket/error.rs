@@ -4,13 +4,16 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use docket::diagnostic::Diagnostic;
+use docket::policy::PolicyError;
 use docket::store::StoreError;
 use docket::tracker::TrackerError;
 
 use crate::render;
 use crate::ui::Style;
 
-/// Exit code for usage and input errors (PRODUCT.md §6).
+/// Exit code for violations: a workflow broken, a hook refusing (PRODUCT.md §6).
+pub const EXIT_VIOLATIONS: u8 = 1;
+/// Exit code for usage and input errors.
 pub const EXIT_INPUT: u8 = 2;
 
 /// Why a command failed.
@@ -37,12 +40,31 @@ impl From<TrackerError> for CliError {
     }
 }
 
+impl From<StoreError> for CliError {
+    fn from(error: StoreError) -> Self {
+        CliError::Tracker(TrackerError::Store(error))
+    }
+}
+
+impl From<PolicyError> for CliError {
+    fn from(error: PolicyError) -> Self {
+        CliError::Tracker(TrackerError::Policy(error))
+    }
+}
+
+impl From<docket::check::CheckError> for CliError {
+    fn from(error: docket::check::CheckError) -> Self {
+        match error {
+            docket::check::CheckError::Store(error) => error.into(),
+            docket::check::CheckError::Tracker(error) => error.into(),
+            docket::check::CheckError::Policy { error, .. } => error.into(),
+        }
+    }
+}
+
 impl CliError {
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        CliError::Usage {
-            message: message.into(),
-            hint: Some(hint.into()),
-        }
+        CliError::Usage { message: message.into(), hint: Some(hint.into()) }
     }
 
     pub fn exit_code(&self) -> ExitCode {
@@ -51,46 +73,73 @@ impl CliError {
 
     /// The message for stderr.
     pub fn render(&self, style: Style) -> String {
-        let (message, hint) = match self {
+        let (message, hint): (String, Option<&str>) = match self {
             CliError::Diagnostics(list) => return render::diagnostics(list, style),
-            CliError::Usage { message, hint } => (message.clone(), hint.clone()),
+            CliError::Usage { message, hint } => (message.clone(), hint.as_deref()),
             CliError::Io { message, source } => (format!("{message}: {source}"), None),
-            CliError::Tracker(error) => match error {
-                TrackerError::Config(list) | TrackerError::Workflow { diagnostics: list, .. } => {
-                    return render::diagnostics(list, style);
+            CliError::Tracker(TrackerError::Policy(error)) => return policy_message(error, style),
+            CliError::Tracker(TrackerError::Ambiguous { prefix, candidates }) => {
+                let mut message = format!("the id prefix `{prefix}` is ambiguous; it could be:");
+                for candidate in candidates {
+                    let _ = write!(
+                        message,
+                        "\n    {}  {:<9}  {}",
+                        style.id(&candidate.id),
+                        candidate.kind.name(),
+                        candidate.title
+                    );
                 }
-                TrackerError::Store(StoreError::NotARepository(_)) => {
-                    (error.to_string(), Some("run `git init` first, or pass -C PATH to work in another repository".to_owned()))
-                }
-                TrackerError::Store(StoreError::Bare(_)) => {
-                    (error.to_string(), Some("clone it and run docket in the clone's work tree".to_owned()))
-                }
-                TrackerError::NotATracker(_) => {
-                    (error.to_string(), Some("run `docket init` to create a tracker, or pass -C PATH to one".to_owned()))
-                }
-                TrackerError::Read { source, .. } | TrackerError::Write { source, .. } => (format!("{error}: {source}"), None),
-                TrackerError::UnknownWorkflow { .. } => (
-                    error.to_string(),
-                    Some("use ops, refinement, support, mir or milestone, or add workflows/<name>.toml".to_owned()),
-                ),
-                TrackerError::InvalidId { .. } => (error.to_string(), Some("ids are lowercase letters, digits and `-`".to_owned())),
-                TrackerError::NoSuchRecord(_) => (error.to_string(), Some("run `docket list` to see the ids".to_owned())),
-                TrackerError::Ambiguous { prefix, candidates } => {
-                    let mut message = format!("the id prefix `{prefix}` is ambiguous; it could be:");
-                    for candidate in candidates {
-                        let _ = write!(message, "\n    {}  {:<9}  {}", style.id(&candidate.id), candidate.kind.name(), candidate.title);
+                (message, Some("type more characters of the id"))
+            }
+            CliError::Tracker(error) => {
+                let hint = match error {
+                    TrackerError::Store(StoreError::NotARepository(_)) => {
+                        Some("run `git init` first, or pass -C PATH to work in another repository")
                     }
-                    (message, Some("type more characters of the id".to_owned()))
-                }
-                TrackerError::OutsideRepository { .. } => {
-                    (error.to_string(), Some("pick a folder inside the repository".to_owned()))
-                }
-            },
+                    TrackerError::Store(StoreError::Bare(_)) => {
+                        Some("clone it and run docket in the clone's work tree")
+                    }
+                    TrackerError::NotATracker(_) => {
+                        Some("run `docket init` to create a tracker, or pass -C PATH to one")
+                    }
+                    TrackerError::InvalidId { .. } => Some("ids are lowercase letters, digits and `-`"),
+                    TrackerError::NoSuchRecord(_) => Some("run `docket list` to see the ids"),
+                    TrackerError::OutsideRepository { .. } => Some("pick a folder inside the repository"),
+                    _ => None,
+                };
+                let message = match error {
+                    TrackerError::Read { source, .. } | TrackerError::Write { source, .. } => {
+                        format!("{error}: {source}")
+                    }
+                    _ => error.to_string(),
+                };
+                (message, hint)
+            }
         };
-        let mut text = format!("{}{} {message}\n", style.error("error"), style.bold(":"));
-        if let Some(hint) = hint {
-            let _ = writeln!(text, "{} {hint}", style.hint("hint:"));
-        }
-        text
+        line(style, &message, hint)
     }
+}
+
+fn line(style: Style, message: &str, hint: Option<&str>) -> String {
+    let mut text = format!("{}{} {message}\n", style.error("error"), style.bold(":"));
+    if let Some(hint) = hint {
+        let _ = writeln!(text, "{} {hint}", style.hint("hint:"));
+    }
+    text
+}
+
+/// A problem with `docket.toml` or a workflow file, for stderr.
+pub fn policy_message(error: &PolicyError, style: Style) -> String {
+    let hint = match error {
+        PolicyError::Config(list) | PolicyError::Workflow { diagnostics: list, .. } => {
+            return render::diagnostics(list, style);
+        }
+        PolicyError::NoConfig => "run `docket init`, or pass -C PATH to a tracker",
+        PolicyError::UnknownWorkflow { .. } => {
+            "use ops, refinement, support, mir or milestone, or add workflows/<name>.toml"
+        }
+        PolicyError::WrongKind { .. } => "point docket.toml [workflows] at a workflow made for that kind",
+        PolicyError::Read { .. } => "check the file's permissions",
+    };
+    line(style, &error.to_string(), Some(hint))
 }

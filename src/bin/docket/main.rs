@@ -15,12 +15,8 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
-        eprintln!(
-            "error: docket hit an internal error (a bug in docket, not in your files): {info}"
-        );
-        eprintln!(
-            "hint: your files were not changed by the failed step; please report this with the command you ran"
-        );
+        eprintln!("error: docket hit an internal error (a bug in docket, not in your files): {info}");
+        eprintln!("hint: your files were not changed by the failed step; please report this with the command you ran");
     }));
     let cli = cli::Cli::parse();
     let ui = ui::Ui::new(cli.color);

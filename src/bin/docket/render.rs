@@ -25,12 +25,7 @@ pub fn diagnostic(d: &Diagnostic, style: Style) -> String {
         Severity::Error => style.error(&format!("error[{}]", d.rule)),
         Severity::Warning => style.warning(&format!("warning[{}]", d.rule)),
     };
-    let _ = writeln!(
-        text,
-        "{label}{} {}",
-        style.bold(":"),
-        style.bold(&d.message)
-    );
+    let _ = writeln!(text, "{label}{} {}", style.bold(":"), style.bold(&d.message));
     let location = match (d.line, d.column) {
         (Some(line), Some(column)) => format!("{}:{line}:{column}", d.path),
         _ => d.path.clone(),
@@ -41,22 +36,13 @@ pub fn diagnostic(d: &Diagnostic, style: Style) -> String {
     if let (Some(excerpt), Some(line)) = (&d.excerpt, d.line) {
         let bar = style.hint("|");
         let _ = writeln!(text, "{pad} {bar}");
-        let _ = writeln!(
-            text,
-            "{} {bar} {}",
-            style.hint(&line.to_string()),
-            excerpt.text
-        );
+        let _ = writeln!(text, "{} {bar} {}", style.hint(&line.to_string()), excerpt.text);
         let carets = "^".repeat(excerpt.carets.len().max(1));
         let marker = match d.severity {
             Severity::Error => style.error(&carets),
             Severity::Warning => style.warning(&carets),
         };
-        let _ = writeln!(
-            text,
-            "{pad} {bar} {}{marker}",
-            " ".repeat(excerpt.carets.start)
-        );
+        let _ = writeln!(text, "{pad} {bar} {}{marker}", " ".repeat(excerpt.carets.start));
     }
     if let Some(hint) = &d.hint {
         let _ = writeln!(text, "{pad} {} {}", style.hint("= hint:"), hint);
@@ -73,11 +59,7 @@ pub fn diagnostics(list: &[Diagnostic], style: Style) -> String {
     }
     let errors = list.iter().filter(|d| d.is_error()).count();
     let warnings = list.len() - errors;
-    let mut files: Vec<&str> = list
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.path.as_str())
-        .collect();
+    let mut files: Vec<&str> = list.iter().filter(|d| d.is_error()).map(|d| d.path.as_str()).collect();
     files.sort_unstable();
     files.dedup();
     if errors > 0 {
@@ -87,22 +69,14 @@ pub fn diagnostics(list: &[Diagnostic], style: Style) -> String {
             style.error("error"),
             plural(errors, "problem"),
             plural(files.len(), "file"),
-            if warnings > 0 {
-                format!(", and {}", plural(warnings, "warning"))
-            } else {
-                String::new()
-            }
+            if warnings > 0 { format!(", and {}", plural(warnings, "warning")) } else { String::new() }
         );
     }
     text
 }
 
 pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
 /// Fields `show` prints as paragraphs rather than on one line.
@@ -112,16 +86,9 @@ const LONG_TEXT: &[&str] = &["description", "gameplan", "blueprint", "review"];
 /// texts, tables and lists of tables.
 pub fn record(record: &Record, workflow: Option<&Workflow>, style: Style) -> String {
     let mut text = String::new();
-    let _ = writeln!(
-        text,
-        "{} {}",
-        style.id(&record.id),
-        style.bold(record.title())
-    );
+    let _ = writeln!(text, "{} {}", style.id(&record.id), style.bold(record.title()));
     let state = record.state();
-    let display = workflow
-        .and_then(|w| w.state(state))
-        .map(|s| s.display.clone());
+    let display = workflow.and_then(|w| w.state(state)).map(|s| s.display.clone());
     let mut header = vec![format!("kind: {}", record.kind())];
     header.push(match display {
         Some(display) if display != state => {
@@ -164,9 +131,7 @@ pub fn record(record: &Record, workflow: Option<&Workflow>, style: Style) -> Str
                     }
                 }
             }
-            toml::Value::Array(items)
-                if !items.is_empty() && items.iter().all(toml::Value::is_table) =>
-            {
+            toml::Value::Array(items) if !items.is_empty() && items.iter().all(toml::Value::is_table) => {
                 let _ = writeln!(paragraphs, "\n{}", style.bold(key));
                 for item in items.iter().filter_map(toml::Value::as_table) {
                     paragraphs.push_str(&entry(item, style));
@@ -208,20 +173,16 @@ pub fn inline(value: &toml::Value) -> String {
     match value {
         toml::Value::String(s) => s.clone(),
         toml::Value::Array(items) => items.iter().map(inline).collect::<Vec<_>>().join(", "),
-        toml::Value::Table(table) => table
-            .iter()
-            .map(|(k, v)| format!("{k}={}", inline(v)))
-            .collect::<Vec<_>>()
-            .join(" "),
+        toml::Value::Table(table) => {
+            table.iter().map(|(k, v)| format!("{k}={}", inline(v))).collect::<Vec<_>>().join(" ")
+        }
         other => other.to_string(),
     }
 }
 
 /// The records of `docket list` as aligned columns.
 pub fn table(records: &[&Record], style: Style) -> String {
-    let mixed_kinds = records
-        .windows(2)
-        .any(|pair| pair[0].kind() != pair[1].kind());
+    let mixed_kinds = records.windows(2).any(|pair| pair[0].kind() != pair[1].kind());
     let rows: Vec<Vec<String>> = records
         .iter()
         .map(|record| {
@@ -230,38 +191,23 @@ pub fn table(records: &[&Record], style: Style) -> String {
                 _ => record.state().to_owned(),
             };
             let (detail, weight) = match &record.body {
-                Body::Issue(issue) => (
-                    issue.issue_type.name().to_owned(),
-                    issue.weight.map(|w| format!("w{w}")).unwrap_or_default(),
-                ),
-                Body::Mir(bug) => (bug.package.clone(), String::new()),
-                Body::Milestone(milestone) => {
-                    (dates(milestone.start, milestone.end), String::new())
+                Body::Issue(issue) => {
+                    (issue.issue_type.name().to_owned(), issue.weight.map(|w| format!("w{w}")).unwrap_or_default())
                 }
+                Body::Mir(bug) => (bug.package.clone(), String::new()),
+                Body::Milestone(milestone) => (dates(milestone.start, milestone.end), String::new()),
             };
             let mut row = vec![record.id.clone()];
             if mixed_kinds {
                 row.push(record.kind().name().to_owned());
             }
-            row.extend([
-                state,
-                detail,
-                record.assignee().unwrap_or("-").to_owned(),
-                weight,
-                record.title().to_owned(),
-            ]);
+            row.extend([state, detail, record.assignee().unwrap_or("-").to_owned(), weight, record.title().to_owned()]);
             row
         })
         .collect();
     let columns = rows.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .map(|row| row[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths: Vec<usize> =
+        (0..columns).map(|c| rows.iter().map(|row| row[c].chars().count()).max().unwrap_or(0)).collect();
     let mut text = String::new();
     for row in rows {
         let mut line = String::new();
@@ -279,13 +225,8 @@ pub fn table(records: &[&Record], style: Style) -> String {
 }
 
 fn dates(start: Option<i64>, end: Option<i64>) -> String {
-    let day =
-        |t: Option<i64>| t.map_or_else(|| "?".to_owned(), |t| docket::time::date_of(t).to_string());
-    if start.is_none() && end.is_none() {
-        String::new()
-    } else {
-        format!("{}..{}", day(start), day(end))
-    }
+    let day = |t: Option<i64>| t.map_or_else(|| "?".to_owned(), |t| docket::time::date_of(t).to_string());
+    if start.is_none() && end.is_none() { String::new() } else { format!("{}..{}", day(start), day(end)) }
 }
 
 /// The lines that differ between two versions of a file, as a unified diff without headers.

@@ -21,11 +21,7 @@ pub struct Style {
 
 impl Style {
     fn paint(self, code: &str, text: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
+        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
     }
     pub fn error(self, text: &str) -> String {
         self.paint("1;31", text)
@@ -70,25 +66,18 @@ impl Ui {
 
     /// Styles for text bound for stdout.
     pub fn out_style(&self) -> Style {
-        Style {
-            on: self.color_stdout,
-        }
+        Style { on: self.color_stdout }
     }
 
     /// Styles for text bound for stderr.
     pub fn err_style(&self) -> Style {
-        Style {
-            on: self.color_stderr,
-        }
+        Style { on: self.color_stderr }
     }
 
     /// Writes a result to stdout. A closed pipe (`docket list | head`) ends the process quietly.
     pub fn out(&self, text: &str) {
         let mut stdout = io::stdout().lock();
-        if let Err(error) = stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
+        if let Err(error) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
             if error.kind() == io::ErrorKind::BrokenPipe {
                 std::process::exit(0);
             }
@@ -109,10 +98,7 @@ impl Ui {
     /// Asks a yes/no question on stderr and reads the answer from stdin. End of input or
     /// anything but yes counts as `default` when empty, else no.
     pub fn confirm(&self, question: &str, default: bool) -> bool {
-        self.err(&format!(
-            "{question} [{}] ",
-            if default { "Y/n" } else { "y/N" }
-        ));
+        self.err(&format!("{question} [{}] ", if default { "Y/n" } else { "y/N" }));
         let mut answer = String::new();
         match io::stdin().read_line(&mut answer) {
             Ok(0) | Err(_) => {

@@ -24,38 +24,23 @@ pub fn cmd_comment(ui: &Ui, env: &Env, args: &CommentArgs) -> Result<ExitCode, C
         (Some(message), _) => message.clone(),
         (None, Some(path)) if path.as_os_str() == "-" => {
             let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|source| CliError::Io {
-                    message: "cannot read the comment from standard input".into(),
-                    source,
-                })?;
+            std::io::stdin().read_to_string(&mut text).map_err(|source| CliError::Io {
+                message: "cannot read the comment from standard input".into(),
+                source,
+            })?;
             text
         }
-        (None, Some(path)) => {
-            std::fs::read_to_string(env.start.join(path)).map_err(|source| CliError::Io {
-                message: format!("cannot read {}", path.display()),
-                source,
-            })?
-        }
+        (None, Some(path)) => std::fs::read_to_string(env.start.join(path))
+            .map_err(|source| CliError::Io { message: format!("cannot read {}", path.display()), source })?,
         (None, None) => {
-            let scratch =
-                scratch_path(&tracker, &format!("{}-comment", file.id)).with_extension("md");
-            let io = |source| CliError::Io {
-                message: format!("cannot write {}", scratch.display()),
-                source,
-            };
-            std::fs::create_dir_all(scratch.parent().expect("the scratch file is in a folder"))
-                .map_err(io)?;
+            let scratch = scratch_path(&tracker, &format!("{}-comment", file.id)).with_extension("md");
+            let io = |source| CliError::Io { message: format!("cannot write {}", scratch.display()), source };
+            std::fs::create_dir_all(scratch.parent().expect("the scratch file is in a folder")).map_err(io)?;
             std::fs::write(&scratch, COMMENT_TEMPLATE).map_err(io)?;
             editor::edit(&scratch)?;
             let written = std::fs::read_to_string(&scratch).map_err(io)?;
             let _ = std::fs::remove_file(&scratch);
-            written
-                .lines()
-                .filter(|line| !line.starts_with('#'))
-                .collect::<Vec<_>>()
-                .join("\n")
+            written.lines().filter(|line| !line.starts_with('#')).collect::<Vec<_>>().join("\n")
         }
     };
     let text = text.trim();
@@ -65,19 +50,15 @@ pub fn cmd_comment(ui: &Ui, env: &Env, args: &CommentArgs) -> Result<ExitCode, C
             "pass -m \"text\", -F FILE, or write the comment in the editor",
         ));
     }
-    let author = args
-        .author
-        .clone()
-        .or_else(|| tracker.repo.author().map(str::to_owned))
-        .or_else(|| std::env::var("USER").ok());
-    let edited = edit::append_comment(&source, env.context.now(), author.as_deref(), text)
-        .map_err(|error| {
-            CliError::usage(
-                format!("cannot edit {}: {error}", file.path),
-                "fix the file first (`docket show` reports its problems)",
-            )
-        })?;
-    let parsed = tracker.parse(&file, &edited)?;
+    let author =
+        args.author.clone().or_else(|| tracker.repo.author().map(str::to_owned)).or_else(|| std::env::var("USER").ok());
+    let edited = edit::append_comment(&source, env.context.now(), author.as_deref(), text).map_err(|error| {
+        CliError::usage(
+            format!("cannot edit {}: {error}", file.path),
+            "fix the file first (`docket show` reports its problems)",
+        )
+    })?;
+    let parsed = tracker.parse(&file, &edited);
     if has_errors(&parsed.diagnostics) {
         ui.err(&format!(
             "{} {} was not changed: it has problems to fix first\n",

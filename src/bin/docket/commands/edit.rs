@@ -27,10 +27,7 @@ pub fn cmd_edit(ui: &Ui, env: &Env, args: &EditArgs) -> Result<ExitCode, CliErro
         let scratch = super::scratch_path(&tracker, &file.id);
         let _ = std::fs::write(&scratch, &edited);
         return Err(CliError::usage(
-            format!(
-                "{} changed while it was being edited; your edit was not applied",
-                file.path
-            ),
+            format!("{} changed while it was being edited; your edit was not applied", file.path),
             format!("your version is in {}; merge it by hand", scratch.display()),
         ));
     }

@@ -13,15 +13,9 @@ pub fn cmd_init(ui: &Ui, env: &Env, args: &InitArgs) -> Result<ExitCode, CliErro
     let report = Tracker::init(&env.start, args.dir.as_deref())?;
     let style = ui.err_style();
     if report.created.is_empty() {
-        ui.err(&format!(
-            "docket tracker already initialized in {}; nothing changed\n",
-            report.root.display()
-        ));
+        ui.err(&format!("docket tracker already initialized in {}; nothing changed\n", report.root.display()));
     } else {
-        ui.err(&format!(
-            "Initialized docket tracker in {}\n",
-            report.root.display()
-        ));
+        ui.err(&format!("Initialized docket tracker in {}\n", report.root.display()));
         for path in &report.created {
             ui.err(&format!("  created {path}\n"));
         }

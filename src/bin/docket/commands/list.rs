@@ -25,10 +25,7 @@ pub fn cmd_list(ui: &Ui, env: &Env, args: &ListArgs) -> Result<ExitCode, CliErro
         milestones: args.milestone.clone(),
     };
     let key = SortKey::from_name(&args.sort).unwrap_or_default();
-    let workflows: Vec<_> = docket::model::Kind::ALL
-        .iter()
-        .filter_map(|&kind| tracker.workflow(kind).ok())
-        .collect();
+    let workflows: Vec<_> = docket::model::Kind::ALL.iter().map(|&kind| tracker.workflow(kind)).collect();
     let rank = |kind, state: &str| {
         workflows
             .iter()
@@ -38,21 +35,12 @@ pub fn cmd_list(ui: &Ui, env: &Env, args: &ListArgs) -> Result<ExitCode, CliErro
     };
     let records = select(&loaded.records, &filter, key, args.reverse, &rank);
     if args.json {
-        ui.json(&serde_json::Value::Array(
-            records
-                .iter()
-                .map(|r| docket::json::record_to_json(r))
-                .collect(),
-        ));
+        ui.json(&serde_json::Value::Array(records.iter().map(|r| docket::json::record_to_json(r)).collect()));
     } else {
         ui.out(&render::table(&records, ui.out_style()));
     }
     if !loaded.diagnostics.is_empty() {
         ui.err(&render::diagnostics(&loaded.diagnostics, ui.err_style()));
     }
-    Ok(if has_errors(&loaded.diagnostics) {
-        ExitCode::from(EXIT_INPUT)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if has_errors(&loaded.diagnostics) { ExitCode::from(EXIT_INPUT) } else { ExitCode::SUCCESS })
 }

@@ -1,11 +1,14 @@
 //! One file per subcommand, each `cmd_<verb>(ui, env, args)`; this module dispatches and holds
 //! what several commands share.
 
+mod check;
 mod comment;
 mod completions;
 mod edit;
+mod hook;
 mod init;
 mod list;
+mod move_record;
 mod new;
 mod reference;
 mod set;
@@ -38,10 +41,8 @@ impl Env {
 
 /// Runs the command `cli` names.
 pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
-    let current = std::env::current_dir().map_err(|source| CliError::Io {
-        message: "cannot read the current folder".into(),
-        source,
-    })?;
+    let current = std::env::current_dir()
+        .map_err(|source| CliError::Io { message: "cannot read the current folder".into(), source })?;
     let start = match &cli.directory {
         Some(path) => current.join(path),
         None => current,
@@ -52,8 +53,8 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
             "check the path given to -C",
         ));
     }
-    let context = Context::from_env()
-        .map_err(|error| CliError::usage(error.to_string(), "unset it or fix its value"))?;
+    let context =
+        Context::from_env().map_err(|error| CliError::usage(error.to_string(), "unset it or fix its value"))?;
     let env = Env { start, context };
     match &cli.command {
         Command::Init(args) => init::cmd_init(ui, &env, args),
@@ -63,6 +64,9 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
         Command::Edit(args) => edit::cmd_edit(ui, &env, args),
         Command::Set(args) => set::cmd_set(ui, &env, args),
         Command::Comment(args) => comment::cmd_comment(ui, &env, args),
+        Command::Move(args) => move_record::cmd_move(ui, &env, args),
+        Command::Check(args) => check::cmd_check(ui, &env, args),
+        Command::Hook(args) => hook::cmd_hook(ui, &env, args),
         Command::Completions(args) => Ok(completions::cmd_completions(ui, args)),
         Command::Reference => Ok(reference::cmd_reference(ui)),
     }
@@ -71,12 +75,7 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
 /// Where a record being edited in `$EDITOR` waits: under the git directory, so that it is
 /// neither in the record folders nor committed, and survives a failed validation.
 pub fn scratch_path(tracker: &Tracker, id: &str) -> PathBuf {
-    tracker
-        .repo
-        .git_dir
-        .join("docket")
-        .join("edit")
-        .join(format!("{id}.toml"))
+    tracker.repo.git_dir.join("docket").join("edit").join(format!("{id}.toml"))
 }
 
 /// Opens the editor on `text` until it is a valid record for `file` or the user gives up.
@@ -93,12 +92,10 @@ pub fn edit_until_valid(
     write_scratch(&scratch, text)?;
     loop {
         editor::edit(&scratch)?;
-        let edited = std::fs::read_to_string(&scratch).map_err(|source| CliError::Io {
-            message: format!("cannot read {}", scratch.display()),
-            source,
-        })?;
+        let edited = std::fs::read_to_string(&scratch)
+            .map_err(|source| CliError::Io { message: format!("cannot read {}", scratch.display()), source })?;
         let edited = edited.strip_prefix(strip).unwrap_or(&edited).to_owned();
-        let parsed = tracker.parse(file, &edited)?;
+        let parsed = tracker.parse(file, &edited);
         if !has_errors(&parsed.diagnostics) {
             let _ = std::fs::remove_file(&scratch);
             return Ok(Some(edited));
@@ -117,10 +114,7 @@ pub fn edit_until_valid(
 }
 
 fn write_scratch(path: &Path, text: &str) -> Result<(), CliError> {
-    let io = |source| CliError::Io {
-        message: format!("cannot write {}", path.display()),
-        source,
-    };
+    let io = |source| CliError::Io { message: format!("cannot write {}", path.display()), source };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }

@@ -17,43 +17,29 @@ use crate::ui::Ui;
 pub fn cmd_new(ui: &Ui, mut env: Env, args: &NewArgs) -> Result<ExitCode, CliError> {
     let tracker = env.tracker()?;
     let kind = args.kind.kind();
-    let workflow = tracker.workflow(kind)?;
+    let workflow = tracker.workflow(kind);
     let id = tracker.new_id(&mut env.context)?;
-    let file = RecordFile {
-        kind,
-        id: id.clone(),
-        path: tracker.path_for(kind, &id),
-    };
+    let file = RecordFile { kind, id: id.clone(), path: tracker.path_for(kind, &id) };
 
-    let title = args.title.clone().or_else(|| {
-        args.package
-            .as_ref()
-            .filter(|_| kind == Kind::Mir)
-            .map(|p| format!("[MIR] {p}"))
-    });
+    let title = args
+        .title
+        .clone()
+        .or_else(|| args.package.as_ref().filter(|_| kind == Kind::Mir).map(|p| format!("[MIR] {p}")));
     let use_editor = args.edit || (title.is_none() && ui.interactive);
     if title.is_none() && !use_editor {
         return Err(CliError::usage(
-            format!("a new {kind} needs a title"),
+            format!("a new {} needs a title", kind.noun()),
             "pass --title \"…\" (or --package for a MIR bug), or --edit to write it in $EDITOR",
         ));
     }
 
     let mut record = NewRecord::default();
     record.set("title", title.clone().unwrap_or_default());
-    let stage = args
-        .stage
-        .clone()
-        .unwrap_or_else(|| workflow.initial.clone());
+    let stage = args.stage.clone().unwrap_or_else(|| workflow.initial.clone());
     let now = env.context.now();
     match kind {
         Kind::Issue => {
-            record.set(
-                "type",
-                args.issue_type
-                    .clone()
-                    .unwrap_or_else(|| "feature".to_owned()),
-            );
+            record.set("type", args.issue_type.clone().unwrap_or_else(|| "feature".to_owned()));
             record.set("stage", stage);
             record.set("labels", strings(&args.labels));
             for (key, value) in [
@@ -72,9 +58,14 @@ pub fn cmd_new(ui: &Ui, mut env: Env, args: &NewArgs) -> Result<ExitCode, CliErr
             record.set("created", time::datetime_of(now));
         }
         Kind::Mir => {
+            // MIR states are derived: the state to start in says which status (and assignee)
+            // to write.
+            let set = workflow.state(&stage).map(|state| &state.set);
+            let preset =
+                |field: &str| set.and_then(|set| set.get(field)).and_then(toml::Value::as_str).map(str::to_owned);
             record.set("package", args.package.clone().unwrap_or_default());
-            record.set("status", stage);
-            record.set("assignee", args.assignee.clone().unwrap_or_default());
+            record.set("status", preset("status").unwrap_or(stage));
+            record.set("assignee", args.assignee.clone().or_else(|| preset("assignee")).unwrap_or_default());
             record.set("subscribers", strings(&["~ubuntu-mir".to_owned()]));
             record.set("security_review", false);
             record.set("verdict", "");
@@ -110,23 +101,18 @@ pub fn cmd_new(ui: &Ui, mut env: Env, args: &NewArgs) -> Result<ExitCode, CliErr
 
     let text = if use_editor {
         let preamble = editor_preamble(kind);
-        match edit_until_valid(
-            ui,
-            &tracker,
-            &file,
-            &format!("{preamble}{}", record.to_toml()),
-            &preamble,
-        )? {
+        match edit_until_valid(ui, &tracker, &file, &format!("{preamble}{}", record.to_toml()), &preamble)? {
             Some(text) => text,
             None => return Ok(ExitCode::from(EXIT_INPUT)),
         }
     } else {
         let text = record.to_toml();
-        let parsed = tracker.parse(&file, &text)?;
+        let parsed = tracker.parse(&file, &text);
         if has_errors(&parsed.diagnostics) {
             ui.err(&format!(
-                "{} the {kind} was not created: the flags give an invalid record (shown as it would have been written)\n",
-                ui.err_style().error("error:")
+                "{} the {} was not created: the flags give an invalid record (shown as it would have been written)\n",
+                ui.err_style().error("error:"),
+                kind.noun()
             ));
             return Err(CliError::Diagnostics(parsed.diagnostics));
         }
@@ -134,7 +120,7 @@ pub fn cmd_new(ui: &Ui, mut env: Env, args: &NewArgs) -> Result<ExitCode, CliErr
     };
 
     tracker.write(&file.path, &text)?;
-    let parsed = tracker.parse(&file, &text)?;
+    let parsed = tracker.parse(&file, &text);
     match (args.json, parsed.record) {
         (true, Some(record)) => ui.json(&docket::json::record_to_json(&record)),
         _ => ui.out(&format!("{id}\n")),

@@ -22,10 +22,7 @@ pub fn cmd_set(ui: &Ui, env: &Env, args: &SetArgs) -> Result<ExitCode, CliError>
     let mut assignments = Vec::new();
     for text in &args.assignments {
         assignments.push(Assignment::parse(text).map_err(|error| {
-            CliError::usage(
-                error.to_string(),
-                "write FIELD=VALUE, FIELD+=VALUE or FIELD-=VALUE, e.g. `weight=3`",
-            )
+            CliError::usage(error.to_string(), "write FIELD=VALUE, FIELD+=VALUE or FIELD-=VALUE, e.g. `weight=3`")
         })?);
     }
     assignments.extend(args.unset.iter().map(|field| Assignment::unset(field)));
@@ -33,14 +30,13 @@ pub fn cmd_set(ui: &Ui, env: &Env, args: &SetArgs) -> Result<ExitCode, CliError>
     let tracker = env.tracker()?;
     let file = tracker.resolve(&args.id)?;
     let (_, _, source) = tracker.load(&file)?;
-    let edited =
-        edit::apply(&source, file.kind, &assignments, env.context.now()).map_err(|error| {
-            CliError::usage(
-                format!("cannot edit {}: {error}", file.path),
-                "see `docket set --help` for the forms a change may take",
-            )
-        })?;
-    let parsed = tracker.parse(&file, &edited)?;
+    let edited = edit::apply(&source, file.kind, &assignments, env.context.now()).map_err(|error| {
+        CliError::usage(
+            format!("cannot edit {}: {error}", file.path),
+            "see `docket set --help` for the forms a change may take",
+        )
+    })?;
+    let parsed = tracker.parse(&file, &edited);
     if has_errors(&parsed.diagnostics) {
         ui.err(&format!(
             "{} {} was not changed: the result would be invalid\n",
@@ -50,10 +46,7 @@ pub fn cmd_set(ui: &Ui, env: &Env, args: &SetArgs) -> Result<ExitCode, CliError>
         return Err(CliError::Diagnostics(parsed.diagnostics));
     }
     if edited == source {
-        ui.err(&format!(
-            "{} already has these values; nothing changed\n",
-            file.path
-        ));
+        ui.err(&format!("{} already has these values; nothing changed\n", file.path));
     } else {
         tracker.write(&file.path, &edited)?;
         if !args.json {

@@ -18,8 +18,7 @@ pub fn cmd_show(ui: &Ui, env: &Env, args: &ShowArgs) -> Result<ExitCode, CliErro
     if args.json {
         ui.json(&docket::json::record_to_json(&record));
     } else {
-        let workflow = tracker.workflow(record.kind()).ok();
-        ui.out(&render::record(&record, workflow.as_ref(), ui.out_style()));
+        ui.out(&render::record(&record, Some(tracker.workflow(record.kind())), ui.out_style()));
     }
     if !diagnostics.is_empty() {
         ui.err(&render::diagnostics(&diagnostics, ui.err_style()));

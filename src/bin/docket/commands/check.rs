@@ -1,0 +1,59 @@
+//! `docket check`: the staged change, a range of commits, or the whole tree, against the
+//! workflows. Exit 1 on violations, 0 when there are at most warnings.
+
+use std::process::ExitCode;
+
+use docket::check::{self, Report};
+use docket::tracker::Tracker;
+
+use super::Env;
+use crate::cli::CheckArgs;
+use crate::error::{CliError, EXIT_VIOLATIONS};
+use crate::render;
+use crate::ui::Ui;
+
+pub fn cmd_check(ui: &Ui, env: &Env, args: &CheckArgs) -> Result<ExitCode, CliError> {
+    let report = if args.staged {
+        let (repo, root) = Tracker::locate(&env.start)?;
+        check::check_staged(&repo, &Tracker::prefix_of(&repo, &root), env.context.commit_time())?
+    } else if let Some(range) = &args.range {
+        let (from, to) = match range.split_once("..") {
+            Some((from, to)) if !to.is_empty() && !to.starts_with('.') => ((!from.is_empty()).then_some(from), to),
+            _ => {
+                return Err(CliError::usage(
+                    format!("`{range}` is not a range"),
+                    "write it as A..B, e.g. `docket check --range origin/main..HEAD`",
+                ));
+            }
+        };
+        let (repo, root) = Tracker::locate(&env.start)?;
+        let commits = repo.range(from, to)?;
+        check::check_commits(&repo, &Tracker::prefix_of(&repo, &root), &commits)?
+    } else {
+        check::check_tree(&env.tracker()?, env.context.commit_time())?
+    };
+    Ok(finish(ui, &report, args.json, None))
+}
+
+/// Prints a report and says how the process exits; `refused` names what a failing hook stops.
+pub fn finish(ui: &Ui, report: &Report, json: bool, refused: Option<&str>) -> ExitCode {
+    if json {
+        ui.json(&serde_json::json!({
+            "violations": report.diagnostics,
+            "files": report.files,
+            "commits": report.commits,
+        }));
+    } else if !report.diagnostics.is_empty() {
+        ui.err(&render::diagnostics(&report.diagnostics, ui.err_style()));
+    }
+    if !report.has_errors() {
+        return ExitCode::SUCCESS;
+    }
+    if let Some(what) = refused {
+        ui.err(&format!(
+            "{} {what}: fix the problems above and try again (your files and the index are unchanged)\n",
+            ui.err_style().error("docket refused the")
+        ));
+    }
+    ExitCode::from(EXIT_VIOLATIONS)
+}

@@ -1,0 +1,80 @@
+//! `docket move`: a transition through the workflow engine, filling what it can
+//! (`previous_stage`), refused with the same diagnostics as the hooks, editing only the lines it
+//! must.
+
+use std::process::ExitCode;
+
+use docket::diagnostic::has_errors;
+use docket::format::edit::{self, Assignment};
+use docket::workflow::engine::move_edits;
+
+use super::Env;
+use crate::cli::MoveArgs;
+use crate::error::{CliError, EXIT_VIOLATIONS};
+use crate::render;
+use crate::ui::Ui;
+
+pub fn cmd_move(ui: &Ui, env: &Env, args: &MoveArgs) -> Result<ExitCode, CliError> {
+    let tracker = env.tracker()?;
+    let file = tracker.resolve(&args.id)?;
+    let (record, diagnostics, source) = tracker.load(&file)?;
+    let Some(record) = record else { return Err(CliError::Diagnostics(diagnostics)) };
+    let workflow = tracker.workflow(file.kind);
+    if workflow.state(&args.state).is_none() {
+        let names: Vec<&str> = workflow.states.iter().map(|s| s.name.as_str()).collect();
+        let near = docket::format::fields::closest(&args.state, names.iter().copied());
+        let list = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        return Err(CliError::usage(
+            format!("the `{}` workflow has no state `{}`", workflow.name, args.state),
+            match near {
+                Some(near) => format!("did you mean `{near}`? (the states: {list})"),
+                None => format!("the states: {list}"),
+            },
+        ));
+    }
+    let current = workflow.state_of(&record);
+    if current == args.state && args.assignments.is_empty() {
+        ui.err(&format!("{} is already in `{current}`; nothing changed\n", file.path));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut edits = move_edits(workflow, &record, &args.state);
+    for text in &args.assignments {
+        edits.push(Assignment::parse(text).map_err(|error| {
+            CliError::usage(error.to_string(), "write FIELD=VALUE, e.g. `blocked_reason=\"waiting for the sandbox\"`")
+        })?);
+    }
+    let moved = edit::apply(&source, file.kind, &edits, env.context.now())
+        .map_err(|error| CliError::usage(format!("cannot edit {}: {error}", file.path), "see `docket move --help`"))?;
+    let parsed = tracker.parse(&file, &moved);
+    if has_errors(&parsed.diagnostics) {
+        ui.err(&format!(
+            "{} {} was not changed: the result would be invalid\n",
+            ui.err_style().error("error:"),
+            file.path
+        ));
+        return Err(CliError::Diagnostics(parsed.diagnostics));
+    }
+    let verdict = docket::check::check_edit(&tracker, &file.path, &source, &moved, env.context.commit_time());
+    if !verdict.is_empty() {
+        ui.err(&render::diagnostics(&verdict, ui.err_style()));
+    }
+    if has_errors(&verdict) {
+        ui.err(&format!(
+            "{} `{current}` → `{}` refused; {} is unchanged\n",
+            ui.err_style().error("error:"),
+            args.state,
+            file.path
+        ));
+        return Ok(ExitCode::from(EXIT_VIOLATIONS));
+    }
+    tracker.write(&file.path, &moved)?;
+    if args.json {
+        if let Some(record) = parsed.record {
+            ui.json(&docket::json::record_to_json(&record));
+        }
+    } else {
+        ui.out(&render::diff(&source, &moved, ui.out_style()));
+    }
+    ui.err(&format!("moved {} from `{current}` to `{}`\n", file.path, args.state));
+    Ok(ExitCode::SUCCESS)
+}

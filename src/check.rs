@@ -1,0 +1,405 @@
+//! Checking changes against the workflows, wherever they happen: the change being committed
+//! (`--staged`, the pre-commit hook), every commit of a range (`--range`, CI, pre-push,
+//! pre-receive), a single edit (`docket move`), and the whole work tree.
+//!
+//! Records are read from the object store for staged and range checks, never from the work
+//! tree, so what is judged is exactly what is committed. The policy (docket.toml and workflows)
+//! is read from the same place as the records.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::format::{self, parse_record};
+use crate::id;
+use crate::model::{Kind, Record};
+use crate::plan;
+use crate::policy::{Policy, PolicyError};
+use crate::store::{CommitInfo, FileChange, Repo, StoreError};
+use crate::time::Timestamp;
+use crate::tracker::Tracker;
+use crate::workflow::engine::{self, Env, Violation};
+use crate::workflow::{Facts, Workflow};
+
+/// What a check found.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Record files judged.
+    pub files: usize,
+    /// Commits judged (range checks).
+    pub commits: usize,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        crate::diagnostic::has_errors(&self.diagnostics)
+    }
+}
+
+/// Why a check could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{}: {error}", commit.as_deref().map_or_else(|| "the staged docket.toml".to_owned(), |c| format!("commit {}", short(c))))]
+    Policy { commit: Option<String>, error: PolicyError },
+    #[error(transparent)]
+    Tracker(#[from] crate::tracker::TrackerError),
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(10)]
+}
+
+/// Where files are read from.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    /// The index being committed; files it does not change are read from `HEAD`.
+    Index {
+        head: Option<&'a str>,
+        changes: &'a [FileChange],
+    },
+    Commit(&'a str),
+}
+
+/// The folders of a tracker at `prefix` that checks look at.
+fn folders(prefix: &str) -> Vec<String> {
+    let mut folders: Vec<String> = Kind::ALL.iter().map(|kind| format!("{prefix}{}/", kind.folder())).collect();
+    folders.push(format!("{prefix}docket.toml"));
+    folders.push(format!("{prefix}workflows/"));
+    folders
+}
+
+fn read_at(repo: &Repo, at: At<'_>, path: &str) -> Result<Option<String>, StoreError> {
+    match at {
+        At::Index { head, changes } => match changes.iter().find(|change| change.path == path) {
+            Some(change) => match &change.new {
+                Some(blob) => repo.blob_text(blob),
+                None => Ok(None),
+            },
+            None => match head {
+                Some(head) => repo.file_at(head, path),
+                None => Ok(None),
+            },
+        },
+        At::Commit(commit) => repo.file_at(commit, path),
+    }
+}
+
+fn policy_at(repo: &Repo, prefix: &str, at: At<'_>) -> Result<Policy, PolicyError> {
+    Policy::load(&|path: &str| read_at(repo, at, &format!("{prefix}{path}")).map_err(|e| e.to_string()))
+}
+
+/// Which record a path (relative to the tracker root) holds, if any: `issues/<id>.toml` or
+/// `issues/<shard>/<id>.toml`.
+pub fn record_at(path: &str) -> Option<(Kind, String)> {
+    let (folder, rest) = path.split_once('/')?;
+    let kind = Kind::ALL.into_iter().find(|kind| kind.folder() == folder)?;
+    let name = rest.rsplit('/').next()?;
+    let stem = name.strip_suffix(".toml")?;
+    let depth = rest.matches('/').count();
+    (depth <= 1 && id::validate(stem).is_ok()).then(|| (kind, stem.to_owned()))
+}
+
+/// History and cross-record facts from git, as of one commit.
+struct GitFacts<'a> {
+    repo: &'a Repo,
+    /// The commit the old version of the record is in; `None` before the first commit.
+    commit: Option<&'a str>,
+    prefix: &'a str,
+    workflow: &'a Workflow,
+    issues: &'a dyn Fn() -> Vec<Record>,
+    settings: plan::Settings,
+}
+
+impl Facts for GitFacts<'_> {
+    fn entered(&self, record: &Record, field: &str, value: &str) -> Option<Timestamp> {
+        let commit = self.commit?;
+        let path = format!("{}{}", self.prefix, record.path);
+        let kind = record.kind();
+        let holds = |text: &str| {
+            let Some(record) = parse_record(kind, "history", &path, text, &format::RecordRules::default()).record
+            else {
+                return false;
+            };
+            if field == "$state" {
+                self.workflow.state_of(&record) == value
+            } else {
+                crate::workflow::condition::lookup(&record, field).and_then(toml::Value::as_str) == Some(value)
+            }
+        };
+        self.repo.since(commit, &path, &format!("{field}={value}"), &holds).ok().flatten()
+    }
+
+    fn milestone_ready(&self, milestone: &Record) -> Result<(), Vec<String>> {
+        let crate::model::Body::Milestone(body) = &milestone.body else { return Ok(()) };
+        plan::readiness(&milestone.id, body, &(self.issues)(), &self.settings)
+    }
+}
+
+/// One record file's change, as texts.
+struct FileTexts {
+    path: String,
+    kind: Kind,
+    id: String,
+    old: Option<String>,
+    new: Option<String>,
+}
+
+/// Judges one file's change under `policy`, as of `now`, with history as of `history`.
+#[allow(clippy::too_many_arguments)]
+fn judge(
+    repo: &Repo,
+    prefix: &str,
+    policy: &Policy,
+    file: &FileTexts,
+    now: Timestamp,
+    history: Option<&str>,
+    issues: &dyn Fn() -> Vec<Record>,
+    commit: Option<&CommitInfo>,
+) -> Vec<Diagnostic> {
+    let rules = policy.rules(file.kind);
+    let shown_path = format!("{prefix}{}", file.path);
+    let mut diagnostics = Vec::new();
+    let new = match &file.new {
+        Some(text) => {
+            let parsed = parse_record(file.kind, &file.id, &shown_path, text, &rules);
+            diagnostics.extend(parsed.diagnostics);
+            match parsed.record {
+                Some(record) => Some(record),
+                None => return annotate(diagnostics, commit),
+            }
+        }
+        None => None,
+    };
+    // An old version docket cannot read (written before a rule existed, or by hand) is judged
+    // only for what the new version is, not for the move.
+    let old = file
+        .old
+        .as_deref()
+        .and_then(|text| parse_record(file.kind, &file.id, &file.path, text, &format::RecordRules::default()).record);
+    let workflow = policy.workflow(file.kind);
+    let facts = GitFacts {
+        repo,
+        commit: history,
+        prefix,
+        workflow,
+        issues,
+        settings: plan::Settings::from_config(&policy.config),
+    };
+    let env = Env { now, config: &policy.config, facts: &facts };
+    let violations = match (&old, &new, file.old.is_some()) {
+        (None, Some(new), true) => engine::check_record(workflow, new, &env),
+        _ => engine::check_change(workflow, old.as_ref(), new.as_ref(), &env),
+    };
+    let source = file.new.as_deref().or(file.old.as_deref()).unwrap_or("");
+    for violation in violations {
+        diagnostics.push(to_diagnostic(violation, &shown_path, &file.id, source, workflow));
+    }
+    annotate(diagnostics, commit)
+}
+
+fn annotate(mut diagnostics: Vec<Diagnostic>, commit: Option<&CommitInfo>) -> Vec<Diagnostic> {
+    if let Some(commit) = commit {
+        for diagnostic in &mut diagnostics {
+            diagnostic.commit = Some(commit.id.clone());
+        }
+    }
+    diagnostics
+}
+
+/// A violation as a diagnostic located in `source`.
+pub fn to_diagnostic(violation: Violation, path: &str, id: &str, source: &str, workflow: &Workflow) -> Diagnostic {
+    let field = violation.field.clone().unwrap_or_else(|| workflow.field.clone());
+    let span = format::locate(source, &field).or_else(|| format::locate(source, &workflow.field));
+    let mut diagnostic = match violation.severity {
+        Severity::Error => Diagnostic::error(path, violation.rule, violation.message),
+        Severity::Warning => Diagnostic::warning(path, violation.rule, violation.message),
+    }
+    .with_id(id);
+    if !source.is_empty() {
+        diagnostic = diagnostic.at(source, span.or(Some(0..0)));
+    }
+    let mut hint = violation.hint.unwrap_or_default();
+    if !violation.missing.is_empty() && hint.is_empty() {
+        hint = format!("add {}", violation.missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "));
+    }
+    if !violation.allowed.is_empty() && !hint.contains("may go to") {
+        let allowed: Vec<String> = violation.allowed.iter().map(|s| format!("`{s}`")).collect();
+        let sep = if hint.is_empty() { "" } else { "; " };
+        hint = format!("{hint}{sep}allowed next: {}", allowed.join(", "));
+    }
+    if !hint.is_empty() {
+        diagnostic = diagnostic.with_hint(hint);
+    }
+    diagnostic.allowed = violation.allowed;
+    diagnostic.missing = violation.missing;
+    diagnostic
+}
+
+fn texts(repo: &Repo, prefix: &str, changes: &[FileChange]) -> Result<Vec<FileTexts>, StoreError> {
+    let mut files = Vec::new();
+    for change in changes {
+        let Some(relative) = change.path.strip_prefix(prefix) else { continue };
+        let Some((kind, id)) = record_at(relative) else { continue };
+        let read = |blob: &Option<String>| blob.as_ref().map(|b| repo.blob_text(b)).transpose().map(Option::flatten);
+        files.push(FileTexts { path: relative.to_owned(), kind, id, old: read(&change.old)?, new: read(&change.new)? });
+    }
+    Ok(files)
+}
+
+/// Drops the changes a merge takes unchanged from one of the `merged` commits: their history
+/// is judged commit by commit, and judging the jump from the first parent would refuse a
+/// record that moved legally in several steps on the other branch.
+fn drop_merged(repo: &Repo, changes: &mut Vec<FileChange>, merged: &[String]) -> Result<(), StoreError> {
+    if merged.is_empty() {
+        return Ok(());
+    }
+    let mut kept = Vec::with_capacity(changes.len());
+    for change in changes.drain(..) {
+        let mut from_merged = false;
+        for commit in merged {
+            if repo.blob_at(commit, &change.path)? == change.new {
+                from_merged = true;
+                break;
+            }
+        }
+        if !from_merged {
+            kept.push(change);
+        }
+    }
+    *changes = kept;
+    Ok(())
+}
+
+/// Loads every issue under `prefix` at `at`, for the milestone rules.
+fn issues_at(repo: &Repo, prefix: &str, commit: Option<&str>) -> Vec<Record> {
+    let folder = format!("{prefix}issues/");
+    let Ok(files) = repo.files_under(commit, &folder) else { return Vec::new() };
+    files
+        .into_iter()
+        .filter_map(|(path, blob)| {
+            let relative = path.strip_prefix(prefix)?.to_owned();
+            let (kind, id) = record_at(&relative)?;
+            let text = repo.blob_text(&blob).ok()??;
+            parse_record(kind, &id, &relative, &text, &format::RecordRules::default()).record
+        })
+        .collect()
+}
+
+/// Checks what `git commit` is about to record: every record the index changes against `HEAD`,
+/// judged at `now` (the commit's time).
+pub fn check_staged(repo: &Repo, prefix: &str, now: Timestamp) -> Result<Report, CheckError> {
+    let mut changes = repo.staged_changes(&folders(prefix))?;
+    // Concluding a merge: what the merged branch brings was checked commit by commit where it
+    // was made; only what differs from every side (a conflict resolved by hand) is judged here.
+    drop_merged(repo, &mut changes, &repo.merge_heads())?;
+    let head = repo.head();
+    let at = At::Index { head: head.as_deref(), changes: &changes };
+    let files = texts(repo, prefix, &changes)?;
+    let mut report = Report { files: files.len(), ..Report::default() };
+    if files.is_empty() {
+        return Ok(report);
+    }
+    let policy = policy_at(repo, prefix, at).map_err(|error| CheckError::Policy { commit: None, error })?;
+    let issues = || issues_at(repo, prefix, None);
+    for file in &files {
+        report.diagnostics.extend(judge(repo, prefix, &policy, file, now, head.as_deref(), &issues, None));
+    }
+    Ok(report)
+}
+
+/// Checks each commit of `commits` against its first parent, at the commit's own time, with the
+/// policy of that commit.
+pub fn check_commits(repo: &Repo, prefix: &str, commits: &[CommitInfo]) -> Result<Report, CheckError> {
+    let mut report = Report::default();
+    for commit in commits {
+        report.commits += 1;
+        let mut changes = repo.commit_changes(&commit.id, &folders(prefix))?;
+        drop_merged(repo, &mut changes, &commit.merged)?;
+        let files = texts(repo, prefix, &changes)?;
+        if files.is_empty() {
+            continue;
+        }
+        report.files += files.len();
+        let policy = policy_at(repo, prefix, At::Commit(&commit.id))
+            .map_err(|error| CheckError::Policy { commit: Some(commit.id.clone()), error })?;
+        let issues = || issues_at(repo, prefix, Some(&commit.id));
+        for file in &files {
+            report.diagnostics.extend(judge(
+                repo,
+                prefix,
+                &policy,
+                file,
+                commit.time,
+                commit.parent.as_deref(),
+                &issues,
+                Some(commit),
+            ));
+        }
+    }
+    Ok(report)
+}
+
+/// Judges an edit of one record in the work tree (`docket move`): `old` is the file before,
+/// `new` after; history is read from `HEAD`.
+pub fn check_edit(tracker: &Tracker, path: &str, old: &str, new: &str, now: Timestamp) -> Vec<Diagnostic> {
+    let Some((kind, id)) = record_at(path) else { return Vec::new() };
+    let file = FileTexts { path: path.to_owned(), kind, id, old: Some(old.to_owned()), new: Some(new.to_owned()) };
+    let head = tracker.repo.head();
+    let issues = || tracker.load_all().map(|loaded| loaded.records).unwrap_or_default();
+    let mut diagnostics = judge(&tracker.repo, "", &tracker.policy, &file, now, head.as_deref(), &issues, None);
+    // Paths are shown relative to the tracker root, as everywhere else in the CLI.
+    for diagnostic in &mut diagnostics {
+        path.clone_into(&mut diagnostic.path);
+    }
+    diagnostics
+}
+
+/// Checks the whole work tree: every record valid, in a defined state, holding what its state
+/// requires, and holding the artifacts of the states before it.
+pub fn check_tree(tracker: &Tracker, now: Timestamp) -> Result<Report, CheckError> {
+    let loaded = tracker.load_all()?;
+    let mut report = Report { files: loaded.records.len(), diagnostics: loaded.diagnostics, commits: 0 };
+    let head = tracker.repo.head();
+    let records = loaded.records;
+    let issues = || records.clone();
+    for record in &records {
+        let workflow = tracker.workflow(record.kind());
+        let facts = GitFacts {
+            repo: &tracker.repo,
+            commit: head.as_deref(),
+            prefix: &tracker.prefix,
+            workflow,
+            issues: &issues,
+            settings: plan::Settings::from_config(tracker.config()),
+        };
+        let env = Env { now, config: tracker.config(), facts: &facts };
+        // Judged as if it appeared now: its state defined and its requirements and the
+        // artifacts of the states before it present.
+        let violations = engine::check_change(workflow, None, Some(record), &env);
+        if violations.is_empty() {
+            continue;
+        }
+        let source = std::fs::read_to_string(tracker.absolute(&record.path)).unwrap_or_default();
+        for violation in violations {
+            report.diagnostics.push(to_diagnostic(violation, &record.path, &record.id, &source, workflow));
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_paths() {
+        assert_eq!(record_at("issues/k3x9q2.toml"), Some((Kind::Issue, "k3x9q2".into())));
+        assert_eq!(record_at("issues/k3/k3x9q2.toml"), Some((Kind::Issue, "k3x9q2".into())));
+        assert_eq!(record_at("mir/ab.toml"), Some((Kind::Mir, "ab".into())));
+        assert_eq!(record_at("issues/.gitkeep"), None);
+        assert_eq!(record_at("issues/README.md"), None);
+        assert_eq!(record_at("issues/a/b/c.toml"), None);
+        assert_eq!(record_at("docs/a.toml"), None);
+        assert_eq!(record_at("issues/Bad.toml"), None);
+    }
+}

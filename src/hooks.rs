@@ -1,0 +1,143 @@
+//! git hooks: installing docket's pre-commit, pre-push and pre-receive hooks beside any hook
+//! already there, and turning what git hands a push hook into the commits to check.
+//!
+//! Hooks never touch the network; they read the repository only.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::store::{CommitInfo, Repo, StoreError};
+
+/// The text that marks a hook as docket's.
+const MARKER: &str = "Installed by `docket hook install`";
+/// The suffix a foreign hook is kept under; docket's hook runs it after its own check.
+pub const CHAINED_SUFFIX: &str = ".pre-docket";
+/// The all-zero id git uses for "no commit" in push hooks.
+const ZERO: &str = "0000000000000000000000000000000000000000";
+
+/// What `install` did to one hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installed {
+    pub name: String,
+    pub path: PathBuf,
+    /// Where a hook that was already there now lives (it still runs, after docket's).
+    pub chained: Option<PathBuf>,
+    /// Whether docket's hook was already there and only refreshed.
+    pub refreshed: bool,
+}
+
+/// Why hooks could not be installed.
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    #[error("cannot write the hook {path}")]
+    Write { path: PathBuf, source: io::Error },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The hooks to install: pre-commit and pre-push in a clone, pre-receive on a server.
+pub fn names(server: bool) -> &'static [&'static str] {
+    if server { &["pre-receive"] } else { &["pre-commit", "pre-push"] }
+}
+
+/// The script of hook `name`, running the docket at `docket` (or the one on `PATH` when that
+/// one is gone).
+pub fn script(name: &str, docket: &Path, root: &str) -> String {
+    let quoted = docket.display().to_string().replace('\'', r"'\''");
+    let root = root.replace('\'', r"'\''");
+    format!(
+        "#!/bin/sh\n\
+         # Installed by `docket hook install`: checks records against the tracker's workflows.\n\
+         # A hook that was here before is kept as {name}{CHAINED_SUFFIX} and runs after docket's check.\n\
+         DOCKET='{quoted}'\n\
+         [ -x \"$DOCKET\" ] || DOCKET=docket\n\
+         exec \"$DOCKET\" hook run --root '{root}' {name} \"$@\"\n"
+    )
+}
+
+/// Installs docket's hooks where git looks for them (`core.hooksPath`, or the common git
+/// directory of linked worktrees), keeping any other hook by chaining it.
+/// `root` is the tracker's folder inside the repository (`""` for the top).
+pub fn install(repo: &Repo, server: bool, docket: &Path, root: &str) -> Result<Vec<Installed>, HookError> {
+    let folder = repo.git_path("hooks");
+    fs::create_dir_all(&folder).map_err(|source| HookError::Write { path: folder.clone(), source })?;
+    let mut installed = Vec::new();
+    for name in names(server) {
+        let path = folder.join(name);
+        let existing = fs::read_to_string(&path).ok();
+        let refreshed = existing.as_deref().is_some_and(|text| text.contains(MARKER));
+        let mut chained = None;
+        if existing.is_some() && !refreshed {
+            let keep = folder.join(format!("{name}{CHAINED_SUFFIX}"));
+            if keep.exists() {
+                // Never overwrite a hook: a second foreign hook keeps a numbered name.
+                let numbered =
+                    (1..10_000).map(|n| folder.join(format!("{name}{CHAINED_SUFFIX}.{n}"))).find(|p| !p.exists());
+                let numbered = numbered.ok_or_else(|| HookError::Write {
+                    path: folder.join(format!("{name}{CHAINED_SUFFIX}.*")),
+                    source: io::Error::other("too many chained hooks"),
+                })?;
+                fs::rename(&keep, &numbered).map_err(|source| HookError::Write { path: numbered.clone(), source })?;
+            }
+            fs::rename(&path, &keep).map_err(|source| HookError::Write { path: keep.clone(), source })?;
+            chained = Some(keep);
+        } else if folder.join(format!("{name}{CHAINED_SUFFIX}")).exists() {
+            chained = Some(folder.join(format!("{name}{CHAINED_SUFFIX}")));
+        }
+        write_executable(&path, &script(name, docket, root))?;
+        installed.push(Installed { name: (*name).to_owned(), path, chained, refreshed });
+    }
+    Ok(installed)
+}
+
+fn write_executable(path: &Path, text: &str) -> Result<(), HookError> {
+    let error = |source| HookError::Write { path: path.to_path_buf(), source };
+    let temporary = path.with_extension("docket-tmp");
+    fs::write(&temporary, text).map_err(error)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&temporary, fs::Permissions::from_mode(0o755)).map_err(error)?;
+    }
+    fs::rename(&temporary, path).map_err(error)
+}
+
+/// The foreign hooks chained behind docket's hook `name`, in the order they run: the one kept
+/// last, then any older ones (`.pre-docket.1`, `.pre-docket.2`, …).
+pub fn chained(repo: &Repo, name: &str) -> Vec<PathBuf> {
+    let folder = repo.git_path("hooks");
+    let first = folder.join(format!("{name}{CHAINED_SUFFIX}"));
+    let older = (1..10_000).map(|n| folder.join(format!("{name}{CHAINED_SUFFIX}.{n}"))).take_while(|p| p.is_file());
+    std::iter::once(first).filter(|p| p.is_file()).chain(older).collect()
+}
+
+/// The commits a push introduces, from the lines git gives a pre-push hook
+/// (`<local ref> <local id> <remote ref> <remote id>`) or a pre-receive hook
+/// (`<old id> <new id> <ref>`), oldest first and without repeats. A new branch brings the
+/// commits no existing ref (pre-receive) or remote-tracking ref (pre-push) has.
+pub fn pushed_commits(repo: &Repo, input: &str, pre_push: bool) -> Result<Vec<CommitInfo>, StoreError> {
+    let mut commits: Vec<CommitInfo> = Vec::new();
+    for line in input.lines().filter(|line| !line.trim().is_empty()) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (old, new) = match (pre_push, words.as_slice()) {
+            (true, [_, local, _, remote]) => (*remote, *local),
+            (false, [old, new, _]) => (*old, *new),
+            _ => continue,
+        };
+        if new == ZERO {
+            continue; // a deleted ref brings nothing
+        }
+        let found = if old == ZERO || repo.resolve(old).is_err() {
+            repo.new_commits(new, pre_push)?
+        } else {
+            repo.range(Some(old), new)?
+        };
+        for commit in found {
+            if !commits.iter().any(|c| c.id == commit.id) {
+                commits.push(commit);
+            }
+        }
+    }
+    Ok(commits)
+}

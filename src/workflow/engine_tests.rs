@@ -1,0 +1,796 @@
+//! Table-driven tests of the built-in workflows: every allowed and every forbidden transition,
+//! and each requirement, accepted and refused.
+
+use std::collections::BTreeMap;
+
+use super::engine::{Env, Violation, check_change, move_edits};
+use super::{Facts, Workflow};
+use crate::config::Config;
+use crate::format::{RecordRules, parse_record};
+use crate::model::{Kind, Record};
+use crate::time::{Timestamp, parse_timestamp};
+
+const DAY: i64 = 86_400;
+
+struct TestFacts {
+    entered: BTreeMap<(String, String), Timestamp>,
+    milestone_problems: Vec<String>,
+}
+
+impl Facts for TestFacts {
+    fn entered(&self, _record: &Record, field: &str, value: &str) -> Option<Timestamp> {
+        self.entered.get(&(field.to_owned(), value.to_owned())).copied()
+    }
+    fn milestone_ready(&self, _milestone: &Record) -> Result<(), Vec<String>> {
+        if self.milestone_problems.is_empty() { Ok(()) } else { Err(self.milestone_problems.clone()) }
+    }
+}
+
+fn no_facts() -> TestFacts {
+    TestFacts { entered: BTreeMap::new(), milestone_problems: Vec::new() }
+}
+
+fn config() -> Config {
+    Config::parse(
+        "docket.toml",
+        r#"
+[labels]
+required_scopes = ["customer", "system", "priority"]
+[[iterations]]
+name = "2026-w47"
+start = 2026-11-16
+end = 2026-11-22
+[[iterations]]
+name = "2026-w48"
+start = 2026-11-23
+end = 2026-11-29
+[[iterations]]
+name = "2026-w50"
+start = 2026-12-07
+end = 2026-12-13
+"#,
+    )
+    .expect("valid config")
+}
+
+fn now() -> Timestamp {
+    parse_timestamp("2026-11-24T12:00:00Z").expect("valid")
+}
+
+fn record(kind: Kind, text: &str) -> Record {
+    let parsed = parse_record(kind, "t1", "issues/t1.toml", text, &RecordRules::default());
+    parsed.record.unwrap_or_else(|| panic!("test record is invalid: {:?}\n{text}", parsed.diagnostics))
+}
+
+fn judge(
+    workflow: &Workflow,
+    old: Option<&Record>,
+    new: Option<&Record>,
+    facts: &TestFacts,
+    at: Timestamp,
+) -> Vec<Violation> {
+    let config = config();
+    let env = Env { now: at, config: &config, facts };
+    check_change(workflow, old, new, &env)
+}
+
+fn errors(violations: &[Violation]) -> Vec<String> {
+    violations
+        .iter()
+        .filter(|v| v.severity == crate::diagnostic::Severity::Error)
+        .map(|v| format!("{}: {}", v.rule, v.message))
+        .collect()
+}
+
+/// An ops issue of `issue_type` in `stage` carrying every artifact, with `labels`.
+fn ops_issue(issue_type: &str, stage: &str, labels: &[&str], extra: &str) -> String {
+    let mut all = vec!["customer::enterprise", "system::zendesk", "priority::2"];
+    all.extend_from_slice(labels);
+    let labels: Vec<String> = all.iter().map(|l| format!("\"{l}\"")).collect();
+    format!(
+        r#"title = "Refund macro"
+type = "{issue_type}"
+stage = "{stage}"
+labels = [{}]
+assignee = "jason"
+milestone = "16-7"
+iteration = "2026-w48"
+gameplan = "the plan"
+blueprint = "what changed"
+{extra}
+[rice]
+reach = 500
+impact = 2
+confidence = 0.8
+effort = 3
+"#,
+        labels.join(", ")
+    )
+}
+
+/// Whether the engine lets an issue of `issue_type` move `from` → `to`, ignoring whether its
+/// artifacts are complete.
+fn edge_allowed(workflow: &Workflow, kind: Kind, old_text: &str, new_text: &str) -> bool {
+    let old = record(kind, old_text);
+    let new = record(kind, new_text);
+    let violations = judge(workflow, Some(&old), Some(&new), &no_facts(), now());
+    !violations.iter().any(|v| v.rule == "workflow.transition")
+}
+
+#[test]
+fn ops_every_transition_allowed_and_forbidden() {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let open = ["triage", "planning", "scheduling", "queued", "development", "validation", "implementation"];
+    for issue_type in ["bug", "feature", "administrative"] {
+        let mut allowed: Vec<(&str, &str)> = vec![
+            ("implementation", "completed"),
+            ("completed", "closed"),
+            ("triage", "closed"),
+            ("blocked", "backlogged"),
+        ];
+        allowed.extend([("scheduling", "development"), ("scheduling", "queued"), ("queued", "development")]);
+        allowed.extend([("validation", "development"), ("validation", "implementation")]);
+        match issue_type {
+            "bug" => {
+                allowed.extend([("triage", "planning"), ("planning", "development"), ("development", "validation")]);
+            }
+            "feature" => {
+                allowed.extend([("triage", "planning"), ("planning", "scheduling"), ("development", "validation")]);
+            }
+            _ => allowed.extend([("triage", "development"), ("development", "implementation")]),
+        }
+        for from in open {
+            allowed.push((from, "blocked"));
+            allowed.push((from, "backlogged"));
+        }
+        // Blocked and backlogged return only to the recorded stage: development here.
+        allowed.extend([("blocked", "development"), ("backlogged", "development")]);
+        for from in ops.states.iter().map(|s| s.name.as_str()) {
+            for to in ops.states.iter().map(|s| s.name.as_str()).filter(|to| *to != from) {
+                let extra = |stage: &str| {
+                    if stage == "blocked" || stage == "backlogged" {
+                        let previous = if from == "blocked" || from == "backlogged" { "development" } else { from };
+                        format!("previous_stage = \"{previous}\"\nblocked_reason = \"sandbox\"")
+                    } else {
+                        String::new()
+                    }
+                };
+                let old_previous = if from == "blocked" || from == "backlogged" {
+                    "previous_stage = \"development\"\nblocked_reason = \"sandbox\"".to_owned()
+                } else {
+                    String::new()
+                };
+                let old = ops_issue(issue_type, from, &[], &old_previous);
+                let new = ops_issue(issue_type, to, &[], &extra(to));
+                let expected = allowed.contains(&(from, to));
+                assert_eq!(edge_allowed(&ops, Kind::Issue, &old, &new), expected, "{issue_type}: {from} → {to}");
+            }
+        }
+    }
+}
+
+/// Moves an ops issue and returns the errors.
+#[allow(clippy::too_many_arguments)]
+fn ops_move(
+    issue_type: &str,
+    from: &str,
+    to: &str,
+    old_labels: &[&str],
+    new_labels: &[&str],
+    old_extra: &str,
+    new_extra: &str,
+    at: Timestamp,
+) -> Vec<String> {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let old = record(Kind::Issue, &ops_issue(issue_type, from, old_labels, old_extra));
+    let new = record(Kind::Issue, &ops_issue(issue_type, to, new_labels, new_extra));
+    errors(&judge(&ops, Some(&old), Some(&new), &no_facts(), at))
+}
+
+fn strip(text: &str, field: &str) -> String {
+    text.lines().filter(|line| !line.starts_with(&format!("{field} ="))).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn ops_requirements() {
+    let at = now();
+    // Happy paths.
+    assert_eq!(ops_move("feature", "triage", "planning", &[], &[], "", "", at), Vec::<String>::new());
+    assert_eq!(ops_move("feature", "planning", "scheduling", &[], &[], "", "", at), Vec::<String>::new());
+    assert_eq!(ops_move("feature", "scheduling", "development", &[], &[], "", "", at), Vec::<String>::new());
+    assert_eq!(
+        ops_move("feature", "development", "validation", &[], &["validation::requested"], "", "", at),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ops_move(
+            "feature",
+            "validation",
+            "development",
+            &["validation::requested"],
+            &["validation::rejected"],
+            "",
+            "",
+            at
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ops_move(
+            "feature",
+            "validation",
+            "implementation",
+            &["validation::requested"],
+            &["validation::received"],
+            "",
+            "",
+            at
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ops_move("administrative", "development", "implementation", &[], &["validation::skipped"], "", "", at),
+        Vec::<String>::new()
+    );
+    assert_eq!(ops_move("feature", "implementation", "completed", &[], &[], "", "", at), Vec::<String>::new());
+
+    // The validation labels drive validation.
+    assert_eq!(
+        ops_move("feature", "development", "validation", &[], &[], "", "", at),
+        ["workflow.require: `development` → `validation` needs the label `validation::requested`"]
+    );
+    assert_eq!(
+        ops_move("feature", "validation", "implementation", &[], &["validation::rejected"], "", "", at),
+        ["workflow.require: `validation` → `implementation` needs the label `validation::received`"]
+    );
+    assert_eq!(
+        ops_move("administrative", "development", "implementation", &[], &[], "", "", at),
+        ["workflow.require: `development` → `implementation` needs the label `validation::skipped`"]
+    );
+    // One label per scope.
+    assert_eq!(
+        ops_move(
+            "feature",
+            "development",
+            "validation",
+            &[],
+            &["validation::requested", "validation::rejected"],
+            "",
+            "",
+            at
+        ),
+        [
+            "workflow.labels: at most one `validation::` label is allowed, and there are `validation::rejected` and `validation::requested`"
+        ]
+    );
+    // Scheduling: development only in the current iteration, else queued.
+    let later = parse_timestamp("2026-12-01T12:00:00Z").expect("valid");
+    assert_eq!(
+        ops_move("feature", "scheduling", "development", &[], &[], "", "", later),
+        [
+            "workflow.require: `scheduling` → `development` only when the iteration `2026-w48` is current (2026-11-23 to 2026-11-29; today is 2026-12-01)"
+        ]
+    );
+    let before = parse_timestamp("2026-11-20T12:00:00Z").expect("valid");
+    assert_eq!(ops_move("feature", "scheduling", "queued", &[], &[], "", "", before), Vec::<String>::new());
+    assert_eq!(
+        ops_move("feature", "scheduling", "queued", &[], &[], "", "", at),
+        [
+            "workflow.require: `scheduling` → `queued` only while the iteration `2026-w48` has not started (it started 2026-11-23)"
+        ]
+    );
+    assert_eq!(ops_move("feature", "queued", "development", &[], &[], "", "", at), Vec::<String>::new());
+    // Blocked records where it came from, and returns only there.
+    assert_eq!(
+        ops_move(
+            "feature",
+            "development",
+            "blocked",
+            &[],
+            &[],
+            "",
+            "previous_stage = \"development\"\nblocked_reason = \"sandbox\"",
+            at
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ops_move(
+            "feature",
+            "development",
+            "blocked",
+            &[],
+            &[],
+            "",
+            "previous_stage = \"planning\"\nblocked_reason = \"sandbox\"",
+            at
+        ),
+        [
+            "workflow.require: `development` → `blocked` needs `previous_stage` = \"development\", the state left, not \"planning\""
+        ]
+    );
+    assert_eq!(
+        ops_move("feature", "development", "blocked", &[], &[], "", "previous_stage = \"development\"", at),
+        ["workflow.state: while in `blocked`, the record needs `blocked_reason`"]
+    );
+    assert_eq!(
+        ops_move(
+            "feature",
+            "blocked",
+            "planning",
+            &[],
+            &[],
+            "previous_stage = \"development\"\nblocked_reason = \"x\"",
+            "",
+            at
+        ),
+        [
+            "workflow.transition: a record leaves `blocked` only back to the state it came from (`previous_stage` = \"development\"), not to `planning`"
+        ]
+    );
+}
+
+#[test]
+fn ops_artifacts_are_required() {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let cases: &[(&str, &str, &str, &str, &str)] = &[
+        ("feature", "planning", "scheduling", "gameplan", "needs `gameplan`"),
+        ("feature", "planning", "scheduling", "effort", "needs `rice.effort`"),
+        ("bug", "planning", "development", "gameplan", "needs `gameplan`"),
+        ("feature", "scheduling", "development", "milestone", "needs `milestone`"),
+        ("feature", "scheduling", "development", "assignee", "needs `assignee`"),
+        ("feature", "implementation", "completed", "blueprint", "needs `blueprint`"),
+    ];
+    for (issue_type, from, to, field, expected) in cases {
+        let old = record(Kind::Issue, &ops_issue(issue_type, from, &[], ""));
+        let new = record(Kind::Issue, &strip(&ops_issue(issue_type, to, &[], ""), field));
+        let found = errors(&judge(&ops, Some(&old), Some(&new), &no_facts(), now()));
+        assert_eq!(found, [format!("workflow.require: `{from}` → `{to}` {expected}")], "{from} → {to} without {field}");
+        let violation = &judge(&ops, Some(&old), Some(&new), &no_facts(), now())[0];
+        assert!(!violation.allowed.is_empty(), "the allowed next states are listed");
+    }
+    // Leaving triage needs the configured label scopes, and approval when flagged.
+    let old = record(Kind::Issue, "title = \"x\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    let new = record(
+        Kind::Issue,
+        "title = \"x\"\ntype = \"bug\"\nstage = \"planning\"\nlabels = [\"customer::smb\"]\napproval_required = true\n",
+    );
+    assert_eq!(
+        errors(&judge(&ops, Some(&old), Some(&new), &no_facts(), now())),
+        [
+            "workflow.require: `triage` → `planning` needs a `system::…` label",
+            "workflow.require: `triage` → `planning` needs a `priority::…` label",
+            "workflow.rule: this issue needs approval before it leaves triage: needs `approved_by` (rule `approval`)",
+        ]
+    );
+    // Closing from triage needs a comment added in the same change.
+    let closed = record(Kind::Issue, "title = \"x\"\ntype = \"bug\"\nstage = \"closed\"\n");
+    assert_eq!(
+        errors(&judge(&ops, Some(&old), Some(&closed), &no_facts(), now())),
+        ["workflow.require: `triage` → `closed` needs a comment, added in the same change, saying why"]
+    );
+    let commented = record(
+        Kind::Issue,
+        "title = \"x\"\ntype = \"bug\"\nstage = \"closed\"\n[[comments]]\ndate = 2026-11-24\ntext = \"duplicate of k3x\"\n",
+    );
+    assert_eq!(errors(&judge(&ops, Some(&old), Some(&commented), &no_facts(), now())), Vec::<String>::new());
+}
+
+#[test]
+fn ops_records_that_appear_and_disappear() {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let at = now();
+    // In the initial state: fine. Later on: only with the artifacts of the path there.
+    let fresh = record(Kind::Issue, "title = \"x\"\ntype = \"feature\"\nstage = \"triage\"\n");
+    assert_eq!(errors(&judge(&ops, None, Some(&fresh), &no_facts(), at)), Vec::<String>::new());
+    let imported = record(Kind::Issue, &ops_issue("feature", "implementation", &["validation::received"], ""));
+    assert_eq!(errors(&judge(&ops, None, Some(&imported), &no_facts(), at)), Vec::<String>::new());
+    let bare =
+        record(Kind::Issue, &strip(&ops_issue("feature", "implementation", &["validation::received"], ""), "gameplan"));
+    assert_eq!(
+        errors(&judge(&ops, None, Some(&bare), &no_facts(), at)),
+        ["workflow.appear: a record in `implementation` needs `gameplan`"]
+    );
+    // Deleting is refused: issues are closed, not deleted.
+    assert_eq!(
+        errors(&judge(&ops, Some(&fresh), None, &no_facts(), at)),
+        ["workflow.delete: the record was deleted in state `triage`, and the `ops` workflow keeps records"]
+    );
+}
+
+#[test]
+fn refinement_workflow() {
+    let wf = Workflow::built_in("refinement").expect("built in");
+    let issue = |stage: &str, weight: &str, description: &str, labels: &str| {
+        record(
+            Kind::Issue,
+            &format!(
+                "title = \"x\"\ntype = \"feature\"\nstage = \"{stage}\"\nassignee = \"ana\"\nlabels = [{labels}]\n{weight}\ndescription = \"\"\"\n{description}\"\"\"\n"
+            ),
+        )
+    };
+    let full =
+        "## Context\nc\n## References and Resources\n## Proposal\np\n## Definition of Done / Acceptance Criteria\nd\n";
+    let old = issue("refinement", "", full, "");
+    assert_eq!(
+        errors(&judge(
+            &wf,
+            Some(&old),
+            Some(&issue("ready_for_development", "weight = 3", full, "")),
+            &no_facts(),
+            now()
+        )),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        errors(&judge(
+            &wf,
+            Some(&old),
+            Some(&issue("ready_for_development", "", "## Context\nc\n", "")),
+            &no_facts(),
+            now()
+        )),
+        [
+            "workflow.state: while in `ready_for_development`, the record needs `weight` (from 1 to 5)",
+            "workflow.require: `refinement` → `ready_for_development` the description needs a `## Proposal` section",
+            "workflow.require: `refinement` → `ready_for_development` the description needs a `## Definition of Done` section",
+            "workflow.require: `refinement` → `ready_for_development` needs `weight` (from 1 to 5)",
+        ]
+    );
+    // Weight 5 is a warning, not an error.
+    let heavy =
+        judge(&wf, Some(&old), Some(&issue("ready_for_development", "weight = 5", full, "")), &no_facts(), now());
+    assert_eq!(errors(&heavy), Vec::<String>::new());
+    assert_eq!(heavy.len(), 1);
+    assert!(heavy[0].message.contains("split the issue"), "{}", heavy[0].message);
+    // The workflow:: label mirrors the stage.
+    assert_eq!(
+        errors(&judge(
+            &wf,
+            Some(&old),
+            Some(&issue("ready_for_development", "weight = 2", full, "\"workflow::refinement\"")),
+            &no_facts(),
+            now()
+        )),
+        [
+            "workflow.labels: the label `workflow::refinement` says the record is elsewhere than its state `ready_for_development`"
+        ]
+    );
+    assert_eq!(
+        errors(&judge(
+            &wf,
+            Some(&old),
+            Some(&issue("ready_for_development", "weight = 2", full, "\"workflow::ready for development\"")),
+            &no_facts(),
+            now()
+        )),
+        Vec::<String>::new()
+    );
+    // Every allowed and forbidden move.
+    let allowed = [
+        ("refinement", "ready_for_development"),
+        ("ready_for_development", "in_dev"),
+        ("ready_for_development", "refinement"),
+        ("in_dev", "in_review"),
+        ("in_dev", "ready_for_development"),
+        ("in_review", "done"),
+        ("in_review", "in_dev"),
+        ("refinement", "closed"),
+        ("ready_for_development", "closed"),
+        ("in_dev", "closed"),
+        ("in_review", "closed"),
+    ];
+    for from in wf.states.iter().map(|s| s.name.as_str()) {
+        for to in wf.states.iter().map(|s| s.name.as_str()).filter(|to| *to != from) {
+            let old = format!("title = \"x\"\ntype = \"bug\"\nstage = \"{from}\"\nweight = 2\nassignee = \"ana\"\n");
+            let new = old.replace(&format!("stage = \"{from}\""), &format!("stage = \"{to}\""));
+            assert_eq!(edge_allowed(&wf, Kind::Issue, &old, &new), allowed.contains(&(from, to)), "{from} → {to}");
+        }
+    }
+}
+
+#[test]
+fn support_workflow() {
+    let wf = Workflow::built_in("support").expect("built in");
+    let request = |stage: &str, labels: &str, extra: &str| {
+        record(
+            Kind::Issue,
+            &format!(
+                "title = \"x\"\ntype = \"bug\"\nstage = \"{stage}\"\nlabels = [\"team/repo-management\"{labels}]\n{extra}"
+            ),
+        )
+    };
+    let comment = "[[comments]]\ndate = 2026-11-24\ntext = \"ETA Friday\"\n";
+    // Creation needs the team label.
+    let unlabelled = record(Kind::Issue, "title = \"x\"\ntype = \"bug\"\nstage = \"new\"\n");
+    assert_eq!(
+        errors(&judge(&wf, None, Some(&unlabelled), &no_facts(), now())),
+        ["workflow.create: a new record needs the label `team/repo-management`"]
+    );
+    let new = request("new", "", "");
+    assert_eq!(
+        errors(&judge(
+            &wf,
+            Some(&new),
+            Some(&request("acknowledged", "", &format!("assignee = \"keegan\"\n{comment}"))),
+            &no_facts(),
+            now()
+        )),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        errors(&judge(
+            &wf,
+            Some(&new),
+            Some(&request("acknowledged", "", "assignee = \"keegan\"\n")),
+            &no_facts(),
+            now()
+        )),
+        ["workflow.require: `new` → `acknowledged` needs a comment, added in the same change, saying why"]
+    );
+    let acked = request("acknowledged", "", "assignee = \"keegan\"\n");
+    assert_eq!(
+        errors(&judge(
+            &wf,
+            Some(&acked),
+            Some(&request("in_progress", ", \"priority::p2\"", "assignee = \"keegan\"\n")),
+            &no_facts(),
+            now()
+        )),
+        ["workflow.require: `acknowledged` → `in_progress` needs one of the labels `priority::p0`, `priority::p1`"]
+    );
+    assert_eq!(
+        errors(&judge(
+            &wf,
+            Some(&acked),
+            Some(&request("in_progress", ", \"priority::p1\"", "assignee = \"keegan\"\n")),
+            &no_facts(),
+            now()
+        )),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        errors(&judge(&wf, Some(&acked), Some(&request("queued", "", "assignee = \"keegan\"\n")), &no_facts(), now())),
+        [
+            "workflow.state: while in `queued`, the record needs a `priority::…` label",
+            "workflow.require: `acknowledged` → `queued` needs a `priority::…` label"
+        ]
+    );
+    let allowed = [
+        ("new", "acknowledged"),
+        ("acknowledged", "queued"),
+        ("acknowledged", "in_progress"),
+        ("queued", "in_progress"),
+        ("in_progress", "queued"),
+        ("in_progress", "done"),
+        ("new", "closed"),
+        ("acknowledged", "closed"),
+        ("queued", "closed"),
+        ("in_progress", "closed"),
+    ];
+    for from in wf.states.iter().map(|s| s.name.as_str()) {
+        for to in wf.states.iter().map(|s| s.name.as_str()).filter(|to| *to != from) {
+            let old = format!(
+                "title = \"x\"\ntype = \"bug\"\nstage = \"{from}\"\nassignee = \"a\"\nlabels = [\"team/repo-management\", \"priority::p1\"]\n"
+            );
+            let new = old.replace(&format!("stage = \"{from}\""), &format!("stage = \"{to}\""));
+            assert_eq!(edge_allowed(&wf, Kind::Issue, &old, &new), allowed.contains(&(from, to)), "{from} → {to}");
+        }
+    }
+}
+
+#[test]
+fn milestone_workflow() {
+    let wf = Workflow::built_in("milestone").expect("built in");
+    let milestone = |stage: &str| {
+        record(
+            Kind::Milestone,
+            &format!(
+                "title = \"16.7\"\nstage = \"{stage}\"\nstart = 2026-12-01\nend = 2026-12-14\n[capacity]\njason = 8\n"
+            ),
+        )
+    };
+    let planning = milestone("planning");
+    let early = parse_timestamp("2026-11-20T12:00:00Z").expect("valid");
+    let late = parse_timestamp("2026-11-30T12:00:00Z").expect("valid");
+    assert_eq!(judge(&wf, Some(&planning), Some(&milestone("finalized")), &no_facts(), early), Vec::new());
+    let late_finalize = judge(&wf, Some(&planning), Some(&milestone("finalized")), &no_facts(), late);
+    assert_eq!(errors(&late_finalize), Vec::<String>::new(), "finalizing late is a warning");
+    assert_eq!(late_finalize.len(), 1);
+    assert!(
+        late_finalize[0].message.contains("at least 3 days before `start` (2026-12-01)"),
+        "{}",
+        late_finalize[0].message
+    );
+    let not_ready =
+        TestFacts { entered: BTreeMap::new(), milestone_problems: vec!["the Deliverable `k3x` has no weight".into()] };
+    assert_eq!(
+        errors(&judge(&wf, Some(&planning), Some(&milestone("finalized")), &not_ready, early)),
+        ["workflow.require: `planning` → `finalized` the Deliverable `k3x` has no weight"]
+    );
+    let allowed = [("planning", "finalized"), ("finalized", "planning"), ("finalized", "active"), ("active", "closed")];
+    for from in wf.states.iter().map(|s| s.name.as_str()) {
+        for to in wf.states.iter().map(|s| s.name.as_str()).filter(|to| *to != from) {
+            let text = |stage: &str| {
+                format!(
+                    "title = \"16.7\"\nstage = \"{stage}\"\nstart = 2026-12-01\nend = 2026-12-14\n[capacity]\njason = 8\n"
+                )
+            };
+            assert_eq!(
+                edge_allowed(&wf, Kind::Milestone, &text(from), &text(to)),
+                allowed.contains(&(from, to)),
+                "{from} → {to}"
+            );
+        }
+    }
+}
+
+fn mir(status: &str, assignee: &str, extra: &str) -> Record {
+    record(
+        Kind::Mir,
+        &format!(
+            "title = \"[MIR] libfoo\"\npackage = \"libfoo\"\nstatus = \"{status}\"\nassignee = \"{assignee}\"\nsubscribers = [\"~ubuntu-mir\"]\n{extra}"
+        ),
+    )
+}
+
+#[test]
+fn mir_every_transition_allowed_and_forbidden() {
+    let wf = Workflow::built_in("mir").expect("built in");
+    // One bug per process state, each carrying what its state needs.
+    let states: Vec<(&str, Record)> = vec![
+        ("unassigned", mir("new", "", "")),
+        ("assigned_mir", mir("confirmed", "didrocks", "")),
+        ("assigned_security", mir("confirmed", "~ubuntu-security", "security_review = true")),
+        ("in_progress", mir("in_progress", "didrocks", "verdict = \"ack\"\nreview = \"ok\"")),
+        ("fix_committed", mir("fix_committed", "didrocks", "verdict = \"ack\"\nreview = \"ok\"")),
+        ("fix_released", mir("fix_released", "", "verdict = \"ack\"")),
+        ("wont_fix", mir("wont_fix", "", "verdict = \"nack\"")),
+        ("incomplete", mir("incomplete", "didrocks", "")),
+        ("invalid_expired", mir("invalid", "", "")),
+        ("invalid_unpromoted", mir("invalid", "", "verdict = \"ack\"")),
+    ];
+    for (name, bug) in &states {
+        assert_eq!(wf.state_of(bug), *name);
+    }
+    let allowed = [
+        ("unassigned", "assigned_mir"),
+        ("assigned_mir", "assigned_security"),
+        ("assigned_mir", "wont_fix"),
+        ("assigned_security", "wont_fix"),
+        ("assigned_mir", "in_progress"),
+        ("assigned_mir", "fix_committed"),
+        ("assigned_security", "in_progress"),
+        ("assigned_security", "fix_committed"),
+        ("in_progress", "fix_committed"),
+        ("fix_committed", "fix_released"),
+        ("assigned_mir", "incomplete"),
+        ("assigned_security", "incomplete"),
+        ("incomplete", "unassigned"),
+        ("incomplete", "invalid_expired"),
+        ("in_progress", "invalid_unpromoted"),
+        ("fix_committed", "invalid_unpromoted"),
+    ];
+    for (from, old) in &states {
+        for (to, new) in states.iter().filter(|(to, _)| to != from) {
+            let violations = judge(&wf, Some(old), Some(new), &no_facts(), now());
+            let open = !violations.iter().any(|v| v.rule == "workflow.transition");
+            assert_eq!(open, allowed.contains(&(*from, *to)), "{from} → {to}: {violations:?}");
+        }
+    }
+}
+
+#[test]
+fn mir_requirements_and_time_rules() {
+    let wf = Workflow::built_in("mir").expect("built in");
+    // Creation: `[MIR] <package>` and ~ubuntu-mir subscribed.
+    let bad = record(Kind::Mir, "title = \"libfoo please\"\npackage = \"libfoo\"\nstatus = \"new\"\n");
+    assert_eq!(
+        errors(&judge(&wf, None, Some(&bad), &no_facts(), now())),
+        [
+            "workflow.create: a new record `subscribers` must include `~ubuntu-mir`",
+            "workflow.create: a new record `title` must be \"[MIR] libfoo\""
+        ]
+    );
+    // A security assignment needs security_review = true.
+    let assigned = mir("confirmed", "didrocks", "");
+    assert_eq!(
+        errors(&judge(&wf, Some(&assigned), Some(&mir("confirmed", "~ubuntu-security", "")), &no_facts(), now())),
+        [
+            "workflow.state: while in `assigned_security`, the record `security_review` must be true",
+            "workflow.require: `assigned_mir` → `assigned_security` `security_review` must be true",
+        ]
+    );
+    // Won't Fix needs a NACK; In Progress needs the ACK (and the security ACK when asked).
+    assert_eq!(
+        errors(&judge(&wf, Some(&assigned), Some(&mir("wont_fix", "", "")), &no_facts(), now())),
+        [
+            "workflow.require: `assigned_mir` → `wont_fix` needs one of: `verdict` must be \"nack\"; or `security_verdict` must be \"nack\""
+        ]
+    );
+    let security = mir("confirmed", "~ubuntu-security", "security_review = true");
+    assert_eq!(
+        errors(&judge(
+            &wf,
+            Some(&security),
+            Some(&mir("in_progress", "", "security_review = true\nverdict = \"ack\"\nreview = \"ok\"")),
+            &no_facts(),
+            now()
+        )),
+        [
+            "workflow.rule: a security review was asked, so the Security team's ACK is needed too: `security_verdict` must be \"ack\" (rule `security-ack`)"
+        ]
+    );
+    assert_eq!(
+        errors(&judge(
+            &wf,
+            Some(&security),
+            Some(&mir(
+                "in_progress",
+                "",
+                "security_review = true\nverdict = \"ack\"\nsecurity_verdict = \"ack\"\nreview = \"ok\""
+            )),
+            &no_facts(),
+            now()
+        )),
+        Vec::<String>::new()
+    );
+    // An in_progress status without an ACK is an undefined state.
+    assert_eq!(
+        errors(&judge(&wf, Some(&assigned), Some(&mir("in_progress", "didrocks", "")), &no_facts(), now())),
+        ["workflow.undefined: `undefined` is not a state of the `mir` workflow: the record is in an undefined state"]
+    );
+    // Incomplete → Invalid only 60 days after entering Incomplete (from history).
+    let incomplete = mir("incomplete", "didrocks", "");
+    let expired = mir("invalid", "", "");
+    let entered = parse_timestamp("2026-09-01T00:00:00Z").expect("valid");
+    let facts = TestFacts {
+        entered: BTreeMap::from([(("$state".to_owned(), "incomplete".to_owned()), entered)]),
+        milestone_problems: vec![],
+    };
+    let found = errors(&judge(&wf, Some(&incomplete), Some(&expired), &facts, entered + 59 * DAY));
+    assert_eq!(
+        found,
+        [
+            "workflow.require: `incomplete` → `invalid_expired` allowed only after 60 days in `incomplete`: 59 so far, since 2026-09-01 (from git history)"
+        ]
+    );
+    assert_eq!(
+        errors(&judge(&wf, Some(&incomplete), Some(&expired), &facts, entered + 61 * DAY)),
+        Vec::<String>::new()
+    );
+    // Acked but unpromoted → Invalid only 2 years after the ACK.
+    let acked = mir("fix_committed", "didrocks", "verdict = \"ack\"\nreview = \"ok\"");
+    let unpromoted = mir("invalid", "", "verdict = \"ack\"");
+    let facts = TestFacts {
+        entered: BTreeMap::from([(("verdict".to_owned(), "ack".to_owned()), entered)]),
+        milestone_problems: vec![],
+    };
+    assert_eq!(errors(&judge(&wf, Some(&acked), Some(&unpromoted), &facts, entered + 729 * DAY)).len(), 1);
+    assert_eq!(errors(&judge(&wf, Some(&acked), Some(&unpromoted), &facts, entered + 731 * DAY)), Vec::<String>::new());
+}
+
+#[test]
+fn move_fills_and_clears_previous_stage() {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let dev = record(Kind::Issue, &ops_issue("feature", "development", &[], ""));
+    let edits: Vec<String> = move_edits(&ops, &dev, "blocked")
+        .iter()
+        .map(|a| format!("{}={:?}:{}", a.path.join("."), a.op, a.value))
+        .collect();
+    assert_eq!(edits, ["stage=Set:blocked", "previous_stage=Set:development"]);
+    let blocked = record(
+        Kind::Issue,
+        &ops_issue("feature", "blocked", &[], "previous_stage = \"development\"\nblocked_reason = \"x\""),
+    );
+    let edits: Vec<String> =
+        move_edits(&ops, &blocked, "development").iter().map(|a| format!("{}={:?}", a.path.join("."), a.op)).collect();
+    assert_eq!(edits, ["stage=Set", "previous_stage=Unset", "blocked_reason=Unset"]);
+    let wf = Workflow::built_in("mir").expect("built in");
+    let bug = mir("confirmed", "didrocks", "");
+    let edits: Vec<String> = move_edits(&wf, &bug, "assigned_security")
+        .iter()
+        .map(|a| format!("{}={}", a.path.join("."), a.value))
+        .collect();
+    assert_eq!(edits, ["assignee=~ubuntu-security", "status=confirmed"]);
+}

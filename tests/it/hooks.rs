@@ -1,0 +1,264 @@
+//! The hooks, with the real `git commit` and `git push`: a refused commit leaves HEAD, the
+//! index and the work tree as they were; every way of committing is covered.
+
+use crate::support::Sandbox;
+
+/// A tracker using the ops workflow with one issue in triage, committed, hooks installed.
+fn ops_sandbox() -> Sandbox {
+    let sandbox = Sandbox::new();
+    sandbox.docket(&["init"]).ok();
+    sandbox.write(
+        "docket.toml",
+        "[workflows]\nissue = \"ops\"\n[labels]\nrequired_scopes = [\"customer\", \"priority\"]\n",
+    );
+    sandbox.write(
+        "issues/k3x9q2.toml",
+        "title = \"Refund macro\"\ntype = \"feature\"\nstage = \"triage\" # moved by dylan\n",
+    );
+    sandbox.commit_all("init");
+    sandbox.docket(&["hook", "install"]).ok();
+    sandbox
+}
+
+const SKIPPED: &str = "title = \"Refund macro\"\ntype = \"feature\"\nstage = \"scheduling\" # moved by dylan\nlabels = [\"customer::smb\", \"priority::1\"]\n";
+const PLANNED: &str = "title = \"Refund macro\"\ntype = \"feature\"\nstage = \"planning\" # moved by dylan\nlabels = [\"customer::smb\", \"priority::1\"]\n";
+
+fn head(sandbox: &Sandbox) -> String {
+    sandbox.git(&["rev-parse", "HEAD"])
+}
+
+#[test]
+fn an_illegal_commit_is_refused_and_nothing_changes() {
+    let sandbox = ops_sandbox();
+    let before = head(&sandbox);
+    sandbox.write("issues/k3x9q2.toml", SKIPPED);
+    sandbox.git(&["add", "issues/k3x9q2.toml"]);
+    let run = sandbox.git_with(&["commit", "-m", "skip planning"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!("hook_refused_commit", run.stderr);
+    assert_eq!(head(&sandbox), before, "HEAD did not move");
+    assert_eq!(sandbox.git(&["diff", "--cached", "--name-only"]), "issues/k3x9q2.toml\n", "the index is as it was");
+    assert_eq!(sandbox.read("issues/k3x9q2.toml"), SKIPPED, "the work tree is as it was");
+}
+
+#[test]
+fn a_legal_commit_goes_through() {
+    let sandbox = ops_sandbox();
+    sandbox.write("issues/k3x9q2.toml", PLANNED);
+    let run = sandbox.git_with(&["commit", "-qam", "plan"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(sandbox.git(&["log", "--format=%s", "-1"]), "plan\n");
+}
+
+#[test]
+fn commit_all_and_commit_path_cannot_slip_past() {
+    let sandbox = ops_sandbox();
+    let before = head(&sandbox);
+    // `git commit -a`: git hands the hook a temporary index; the real one has nothing staged.
+    sandbox.write("issues/k3x9q2.toml", SKIPPED);
+    let run = sandbox.git_with(&["commit", "-am", "sneak"], &[]);
+    assert_eq!(run.code, 1, "commit -a: {}", run.stderr);
+    assert!(run.stderr.contains("`triage` → `scheduling`"), "{}", run.stderr);
+    // `git commit <path>`: another temporary index.
+    let run = sandbox.git_with(&["commit", "-m", "sneak", "issues/k3x9q2.toml"], &[]);
+    assert_eq!(run.code, 1, "commit <path>: {}", run.stderr);
+    // From a subfolder.
+    std::fs::create_dir_all(sandbox.root().join("docs")).expect("folder");
+    let run = sandbox.git_in(&sandbox.root().join("docs"), &["commit", "-am", "sneak"], &[]);
+    assert_eq!(run.code, 1, "from a subfolder: {}", run.stderr);
+    assert_eq!(head(&sandbox), before);
+    assert_eq!(sandbox.read("issues/k3x9q2.toml"), SKIPPED);
+}
+
+#[test]
+fn amend_is_checked_against_the_parent() {
+    let sandbox = ops_sandbox();
+    sandbox.write("issues/k3x9q2.toml", PLANNED);
+    sandbox.git(&["commit", "-qam", "plan"]);
+    // Amending the planning commit into a jump to scheduling: triage → scheduling overall.
+    sandbox.write("issues/k3x9q2.toml", SKIPPED);
+    let run = sandbox.git_with(&["commit", "--amend", "-am", "plan and schedule"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(sandbox.git(&["log", "--format=%s", "-1"]), "plan\n");
+}
+
+#[test]
+fn a_foreign_hook_is_kept_and_chained() {
+    let sandbox = Sandbox::tracker();
+    let hooks = sandbox.root().join(".git/hooks");
+    std::fs::write(hooks.join("pre-commit"), "#!/bin/sh\necho 'lint ran' >&2\nexit 0\n").expect("write");
+    make_executable(&hooks.join("pre-commit"));
+    let run = sandbox.docket(&["hook", "install"]);
+    run.ok();
+    assert!(run.stderr.contains("pre-commit.pre-docket"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit.pre-docket")).expect("kept"),
+        "#!/bin/sh\necho 'lint ran' >&2\nexit 0\n"
+    );
+    // Installing again refreshes docket's hook and keeps the chained one.
+    sandbox.docket(&["hook", "install"]).ok();
+    assert!(hooks.join("pre-commit.pre-docket").is_file());
+    assert!(!hooks.join("pre-commit.pre-docket.1").exists());
+    sandbox.write("notes.txt", "x");
+    let run = sandbox.git_with(&["commit", "-qam", "notes"], &[]);
+    sandbox.git(&["add", "notes.txt"]);
+    let run2 = sandbox.git_with(&["commit", "-qm", "notes"], &[]);
+    assert!(run.stderr.contains("lint ran") || run2.stderr.contains("lint ran"), "{}{}", run.stderr, run2.stderr);
+    // A failing chained hook still stops the commit.
+    std::fs::write(hooks.join("pre-commit.pre-docket"), "#!/bin/sh\necho 'lint failed' >&2\nexit 3\n").expect("write");
+    sandbox.write("notes.txt", "y");
+    let run = sandbox.git_with(&["commit", "-qam", "notes again"], &[]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("lint failed"), "{}", run.stderr);
+}
+
+fn make_executable(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+#[test]
+fn core_hooks_path_and_worktrees() {
+    let sandbox = ops_sandbox();
+    sandbox.git(&["config", "core.hooksPath", ".githooks"]);
+    sandbox.docket(&["hook", "install"]).ok();
+    assert!(sandbox.root().join(".githooks/pre-commit").is_file());
+    sandbox.write("issues/k3x9q2.toml", SKIPPED);
+    let run = sandbox.git_with(&["commit", "-qam", "sneak"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    sandbox.git(&["checkout", "--", "."]);
+    // A linked worktree shares the hooks of the common git directory and has its own index.
+    // (A relative core.hooksPath would name a folder inside each worktree, as git documents.)
+    sandbox.git(&["config", "--unset", "core.hooksPath"]);
+    let worktree = sandbox.outside("wt");
+    sandbox.git(&["worktree", "add", "-q", worktree.to_str().expect("utf-8"), "-b", "side"]);
+    std::fs::write(worktree.join("issues/k3x9q2.toml"), SKIPPED).expect("write");
+    let run = sandbox.git_in(&worktree, &["commit", "-qam", "sneak in a worktree"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    std::fs::write(worktree.join("issues/k3x9q2.toml"), PLANNED).expect("write");
+    let run = sandbox.git_in(&worktree, &["commit", "-qam", "plan in a worktree"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn no_verify_is_caught_by_the_range_check_and_the_server() {
+    let sandbox = ops_sandbox();
+    let server = sandbox.outside("server.git");
+    sandbox.git(&["init", "-q", "--bare", server.to_str().expect("utf-8")]);
+    sandbox.docket_in(&server, &["hook", "install", "--server"], &[], "").ok();
+    assert!(server.join("hooks/pre-receive").is_file());
+    sandbox.git(&["remote", "add", "origin", server.to_str().expect("utf-8")]);
+    sandbox.git(&["push", "-q", "origin", "main"]);
+
+    let base = head(&sandbox);
+    sandbox.write("issues/k3x9q2.toml", PLANNED);
+    sandbox.git(&["commit", "-qam", "plan"]);
+    sandbox.write("issues/k3x9q2.toml", SKIPPED.replace("scheduling", "validation").as_str());
+    sandbox.git(&["commit", "-q", "--no-verify", "-am", "smuggled"]);
+    sandbox.write("README.md", "notes\n");
+    sandbox.git(&["add", "README.md"]);
+    sandbox.git(&["commit", "-qm", "innocent"]);
+
+    // CI: the range check finds the middle commit.
+    let run = sandbox.docket(&["check", "--range", &format!("{}..HEAD", base.trim())]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("`planning` → `validation`"), "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(
+        sandbox.docket(&["check", "--json", "--range", &format!("{}..HEAD", base.trim())]).stdout.as_str(),
+    )
+    .expect("json");
+    assert_eq!(json["commits"], 3);
+    let violation = &json["violations"][0];
+    assert_eq!(violation["path"], "issues/k3x9q2.toml");
+    assert_eq!(violation["rule"], "workflow.transition");
+    assert_eq!(violation["severity"], "error");
+    assert_eq!(violation["line"], 3);
+    assert_eq!(violation["commit"], sandbox.git(&["rev-parse", "HEAD~1"]).trim());
+
+    // pre-push refuses locally; with --no-verify the server still refuses.
+    let run = sandbox.git_with(&["push", "origin", "main"], &[]);
+    assert_ne!(run.code, 0, "pre-push must refuse: {}", run.stderr);
+    let run = sandbox.git_with(&["push", "--no-verify", "origin", "main"], &[]);
+    assert_ne!(run.code, 0, "the server must refuse: {}", run.stderr);
+    assert!(run.stderr.contains("docket refused the push"), "{}", run.stderr);
+    let server_head = sandbox.git_in(&server, &["rev-parse", "main"], &[]).stdout;
+    assert_eq!(server_head, base, "the server's branch did not move");
+
+    // A new branch pushed with the same history is refused too.
+    let run = sandbox.git_with(&["push", "--no-verify", "origin", "main:feature"], &[]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn a_merge_of_legal_steps_is_accepted() {
+    let sandbox = ops_sandbox();
+    sandbox.git(&["checkout", "-q", "-b", "side"]);
+    sandbox.write("issues/k3x9q2.toml", PLANNED);
+    sandbox.git(&["commit", "-qam", "plan"]);
+    let scheduled = PLANNED.replace("\"planning\"", "\"scheduling\"")
+        + "gameplan = \"macro\"\n[rice]\nreach = 1\nimpact = 1\nconfidence = 1\neffort = 1\n";
+    sandbox.write("issues/k3x9q2.toml", &scheduled);
+    sandbox.git(&["commit", "-qam", "schedule"]);
+    sandbox.git(&["checkout", "-q", "main"]);
+    sandbox.write("README.md", "main moves on\n");
+    sandbox.git(&["add", "README.md"]);
+    sandbox.git(&["commit", "-qm", "readme"]);
+    // Merging brings triage → scheduling in one jump, made of two legal steps.
+    let run = sandbox.git_with(&["merge", "-q", "--no-edit", "side"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let base = sandbox.git(&["rev-parse", "HEAD~1"]);
+    let run = sandbox.docket(&["check", "--range", &format!("{}..HEAD", base.trim())]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn time_rules_use_the_commit_time_and_history() {
+    let sandbox = Sandbox::new();
+    sandbox.docket(&["init"]).ok();
+    let bug = |status: &str, assignee: &str| {
+        format!(
+            "title = \"[MIR] libfoo\"\npackage = \"libfoo\"\nstatus = \"{status}\"\nassignee = \"{assignee}\"\nsubscribers = [\"~ubuntu-mir\"]\n"
+        )
+    };
+    sandbox.write("mir/libfoo.toml", &bug("confirmed", "didrocks"));
+    sandbox.commit_all("filed and triaged");
+    sandbox.docket(&["hook", "install"]).ok();
+    let entered = "2026-09-01T10:00:00Z";
+    sandbox.write("mir/libfoo.toml", &bug("incomplete", "didrocks"));
+    let run = sandbox
+        .git_with(&["commit", "-qam", "questions"], &[("GIT_COMMITTER_DATE", entered), ("GIT_AUTHOR_DATE", entered)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    sandbox.write("mir/libfoo.toml", &bug("invalid", ""));
+    // 59 days after entering Incomplete: refused.
+    let day59 = "2026-10-30T10:00:00Z";
+    let run = sandbox.git_with(&["commit", "-qam", "expire"], &[("GIT_COMMITTER_DATE", day59)]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("allowed only after 60 days in `incomplete`: 59 so far, since 2026-09-01"),
+        "{}",
+        run.stderr
+    );
+    // 61 days: accepted.
+    let day61 = "2026-11-01T10:00:00Z";
+    let run = sandbox.git_with(&["commit", "-qam", "expire"], &[("GIT_COMMITTER_DATE", day61)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn a_deleted_record_is_refused() {
+    let sandbox = ops_sandbox();
+    sandbox.git(&["rm", "-q", "issues/k3x9q2.toml"]);
+    let run = sandbox.git_with(&["commit", "-qm", "remove"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("was deleted in state `triage`"), "{}", run.stderr);
+}
+
+#[test]
+fn a_new_record_must_start_right() {
+    let sandbox = ops_sandbox();
+    sandbox.write("issues/new001.toml", SKIPPED);
+    sandbox.git(&["add", "-A"]);
+    let run = sandbox.git_with(&["commit", "-qm", "arrives late"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("a record in `scheduling` needs `gameplan`"), "{}", run.stderr);
+}
