@@ -339,11 +339,11 @@ pub fn check_commits(repo: &Repo, prefix: &str, commits: &[CommitInfo]) -> Resul
     Ok(report)
 }
 
-/// Judges an edit of one record in the work tree (`docket move`): `old` is the file before,
-/// `new` after; history is read from `HEAD`.
-pub fn check_edit(tracker: &Tracker, path: &str, old: &str, new: &str, now: Timestamp) -> Vec<Diagnostic> {
+/// Judges an edit of one record in the work tree (`move`, `set`, `edit`, `new`): `old` is the
+/// file before (none for a new record), `new` after; history is read from `HEAD`.
+pub fn check_edit(tracker: &Tracker, path: &str, old: Option<&str>, new: &str, now: Timestamp) -> Vec<Diagnostic> {
     let Some((kind, id)) = record_at(path) else { return Vec::new() };
-    let file = FileTexts { path: path.to_owned(), kind, id, old: Some(old.to_owned()), new: Some(new.to_owned()) };
+    let file = FileTexts { path: path.to_owned(), kind, id, old: old.map(str::to_owned), new: Some(new.to_owned()) };
     let head = tracker.repo.head();
     let issues = || tracker.load_all().map(|loaded| loaded.records).unwrap_or_default();
     let mut diagnostics = judge(&tracker.repo, "", &tracker.policy, &file, now, head.as_deref(), &issues, None);
@@ -352,6 +352,16 @@ pub fn check_edit(tracker: &Tracker, path: &str, old: &str, new: &str, now: Time
         path.clone_into(&mut diagnostic.path);
     }
     diagnostics
+}
+
+/// The errors `check_edit` finds in `old` → `new` that were not already there before the edit:
+/// what the edit breaks, not what it inherits.
+pub fn edit_breaks(tracker: &Tracker, path: &str, old: Option<&str>, new: &str, now: Timestamp) -> Vec<Diagnostic> {
+    let before = old.map(|old| check_edit(tracker, path, Some(old), old, now)).unwrap_or_default();
+    check_edit(tracker, path, old, new, now)
+        .into_iter()
+        .filter(|d| d.is_error() && !before.iter().any(|b| b.rule == d.rule && b.message == d.message))
+        .collect()
 }
 
 /// Checks the whole work tree: every record valid, in a defined state, holding what its state
@@ -384,7 +394,58 @@ pub fn check_tree(tracker: &Tracker, now: Timestamp) -> Result<Report, CheckErro
             report.diagnostics.push(to_diagnostic(violation, &record.path, &record.id, &source, workflow));
         }
     }
+    report.diagnostics.extend(dangling_references(tracker, &records));
     Ok(report)
+}
+
+/// References to records or iterations that do not exist: an issue's `milestone`, its
+/// `blocked_by` ids and `iteration`, a milestone's parking-lot issues.
+fn dangling_references(tracker: &Tracker, records: &[Record]) -> Vec<Diagnostic> {
+    use crate::model::Body;
+    let exists =
+        |id: &str, kind: Option<Kind>| records.iter().any(|r| r.id == id && kind.is_none_or(|k| r.kind() == k));
+    let mut problems = Vec::new();
+    for record in records {
+        let mut missing: Vec<(String, String)> = Vec::new();
+        match &record.body {
+            Body::Issue(issue) => {
+                if let Some(milestone) = issue.milestone.as_deref().filter(|m| !exists(m, Some(Kind::Milestone))) {
+                    missing.push(("milestone".into(), format!("the milestone `{milestone}` does not exist")));
+                }
+                for id in issue.blocked_by.iter().filter(|id| !exists(id, None)) {
+                    missing.push(("blocked_by".into(), format!("`blocked_by` names `{id}`, which does not exist")));
+                }
+                if let Some(iteration) = issue.iteration.as_deref() {
+                    if !tracker.config().iterations.iter().any(|it| it.name == iteration) {
+                        missing
+                            .push(("iteration".into(), format!("the iteration `{iteration}` is not in docket.toml")));
+                    }
+                }
+            }
+            Body::Milestone(milestone) => {
+                for item in milestone.parking_lot.iter().filter(|item| !exists(&item.issue, Some(Kind::Issue))) {
+                    missing.push((
+                        "parking_lot".into(),
+                        format!("the parking lot names the issue `{}`, which does not exist", item.issue),
+                    ));
+                }
+            }
+            Body::Mir(_) => {}
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        let source = std::fs::read_to_string(tracker.absolute(&record.path)).unwrap_or_default();
+        for (field, message) in missing {
+            problems.push(
+                Diagnostic::error(&record.path, "record.reference", message)
+                    .with_id(&record.id)
+                    .at(&source, format::locate(&source, &field))
+                    .with_hint("fix the id or name, or create what it refers to"),
+            );
+        }
+    }
+    problems
 }
 
 #[cfg(test)]

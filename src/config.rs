@@ -4,7 +4,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::format::RecordRules;
 use crate::format::fields::{FieldSpec, FieldType};
-use crate::format::parse::check_document;
+use crate::format::parse::{check_document, end_before_start};
 use crate::model::Kind;
 use crate::time::{self, Timestamp};
 
@@ -129,7 +129,7 @@ fn strings(table: Option<&toml::Table>, key: &str) -> Vec<String> {
 impl Config {
     /// Parses `docket.toml`, reporting every problem with its location.
     pub fn parse(path: &str, source: &str) -> Result<Self, Vec<Diagnostic>> {
-        let (table, diagnostics) = check_document(path, None, source, CONFIG, &RecordRules::default());
+        let (table, mut diagnostics) = check_document(path, None, source, CONFIG, &RecordRules::default());
         let Some(table) = table else {
             return Err(diagnostics);
         };
@@ -147,7 +147,14 @@ impl Config {
                 let date = |key: &str| it.get(key).and_then(toml::Value::as_datetime).and_then(time::timestamp_of);
                 Some(Iteration { name: it.get("name")?.as_str()?.to_owned(), start: date("start")?, end: date("end")? })
             })
-            .collect();
+            .collect::<Vec<Iteration>>();
+        for (index, iteration) in iterations.iter().enumerate() {
+            let key = format!("iterations[{index}].end");
+            diagnostics.extend(end_before_start(path, source, Some(iteration.start), Some(iteration.end), &key));
+        }
+        if crate::diagnostic::has_errors(&diagnostics) {
+            return Err(diagnostics);
+        }
         Ok(Config {
             layout: match table.get("layout").and_then(toml::Value::as_str) {
                 Some("sharded") => Layout::Sharded,

@@ -1,6 +1,7 @@
 //! The JSON shape of records for `--json` (PRODUCT.md §6): `id`, `kind`, `path`, then the
-//! record's fields under their own names, in file order. MIR bugs add their derived
-//! `process_state`.
+//! record's fields under their own names, in file order. Derived values are added under names
+//! no record field has: `process_state` for MIR bugs, `rice_score` for issues with a complete
+//! RICE score.
 
 use serde_json::{Map, Value};
 
@@ -18,8 +19,16 @@ pub fn record_to_json(record: &Record) -> Value {
             object.insert(key, value);
         }
     }
-    if let Body::Mir(bug) = &record.body {
-        object.insert("process_state".into(), Value::String(bug.state().name().into()));
+    match &record.body {
+        Body::Mir(bug) => {
+            object.insert("process_state".into(), Value::String(bug.state().name().into()));
+        }
+        Body::Issue(issue) => {
+            if let Some(score) = issue.rice.and_then(|rice| rice.score()) {
+                object.insert("rice_score".into(), Value::from(score));
+            }
+        }
+        Body::Milestone(_) => {}
     }
     Value::Object(object)
 }

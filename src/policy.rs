@@ -72,6 +72,7 @@ impl Policy {
             states: workflow.field_values(),
             workflow: workflow.name.clone(),
             custom_fields: self.config.custom_fields(kind).to_vec(),
+            is_record: true,
         }
     }
 }

@@ -85,13 +85,13 @@ fn has_label(labels: &[String], wanted: &str) -> bool {
 }
 
 /// The records passing `filter`, ordered by `key` (ties broken by kind and id).
-/// `state_rank` gives a state's position in its kind's workflow, for [`SortKey::Stage`].
+/// `state_rank` gives a record's state's position in its workflow, for [`SortKey::Stage`].
 pub fn select<'a>(
     records: &'a [Record],
     filter: &Filter,
     key: SortKey,
     reverse: bool,
-    state_rank: &dyn Fn(Kind, &str) -> usize,
+    state_rank: &dyn Fn(&Record) -> usize,
 ) -> Vec<&'a Record> {
     let mut selected: Vec<&Record> = records.iter().filter(|record| filter.matches(record)).collect();
     let by_id = |a: &&Record, b: &&Record| a.kind().cmp(&b.kind()).then_with(|| a.id.cmp(&b.id));
@@ -100,7 +100,7 @@ pub fn select<'a>(
             SortKey::Id => Ordering::Equal,
             SortKey::Title => a.title().to_lowercase().cmp(&b.title().to_lowercase()),
             SortKey::Created => a.created().cmp(&b.created()),
-            SortKey::Stage => state_rank(a.kind(), a.state()).cmp(&state_rank(b.kind(), b.state())),
+            SortKey::Stage => state_rank(a).cmp(&state_rank(b)),
             SortKey::Weight => weight(a).cmp(&weight(b)),
         };
         primary.then_with(|| by_id(a, b))
@@ -147,7 +147,7 @@ mod tests {
             issue("c3", "triage", &["priority::2"], Some(1)),
         ];
         let ids = |filter: &Filter, key: SortKey| -> Vec<String> {
-            select(&records, filter, key, false, &|_, s| usize::from(s != "triage"))
+            select(&records, filter, key, false, &|r| usize::from(r.state() != "triage"))
                 .iter()
                 .map(|r| r.id.clone())
                 .collect()

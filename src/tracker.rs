@@ -52,6 +52,7 @@ pub struct Candidate {
     pub id: String,
     pub kind: Kind,
     pub title: String,
+    pub path: String,
 }
 
 /// Why a tracker operation failed.
@@ -136,7 +137,8 @@ impl Tracker {
         let root = match dir {
             Some(dir) if dir.is_absolute() => dir.to_path_buf(),
             Some(dir) => start.join(dir),
-            None => workdir.clone(),
+            // Inside an existing tracker (even one in a subfolder), `init` is about that one.
+            None => Self::locate(start).map_or_else(|_| workdir.clone(), |(_, root)| root),
         };
         fs::create_dir_all(&root).map_err(|source| TrackerError::Write { path: root.clone(), source })?;
         let root = root.canonicalize().map_err(|source| TrackerError::Read { path: root.clone(), source })?;
@@ -215,6 +217,15 @@ impl Tracker {
             let Some(stem) = name.strip_suffix(".toml") else {
                 continue;
             };
+            let shard = (!descend).then(|| relative.rsplit('/').next().unwrap_or(""));
+            if let (Some(shard), Ok(())) = (shard, id::validate(stem)) {
+                if !stem.starts_with(shard) {
+                    problems.push(
+                        Diagnostic::warning(&path, "id.shard", format!("`{stem}` is in the shard folder `{shard}/`"))
+                            .with_hint(format!("move it to {}/{}/{name}", kind.folder(), &stem[..stem.len().min(2)])),
+                    );
+                }
+            }
             match id::validate(stem) {
                 Ok(()) => files.push(RecordFile { kind, id: stem.to_owned(), path }),
                 Err(reason) => problems.push(
@@ -229,13 +240,18 @@ impl Tracker {
     }
 
     /// The record file whose id is `prefix` or, failing that, the one whose id starts with it.
+    /// Ids are lowercase, so `K3X` finds `k3x9q2`. Two files with the same id are ambiguous too.
     pub fn resolve(&self, prefix: &str) -> Result<RecordFile, TrackerError> {
+        let prefix = prefix.to_lowercase();
+        let prefix = prefix.as_str();
         id::validate(prefix).map_err(|reason| TrackerError::InvalidId { prefix: prefix.to_owned(), reason })?;
         let (files, _) = self.record_files()?;
-        if let Some(exact) = files.iter().find(|file| file.id == prefix) {
-            return Ok(exact.clone());
-        }
-        let matches: Vec<RecordFile> = files.into_iter().filter(|file| file.id.starts_with(prefix)).collect();
+        let exact: Vec<&RecordFile> = files.iter().filter(|file| file.id == prefix).collect();
+        let matches: Vec<RecordFile> = match exact.as_slice() {
+            [one] => return Ok((*one).clone()),
+            [] => files.iter().filter(|file| file.id.starts_with(prefix)).cloned().collect(),
+            several => several.iter().map(|file| (*file).clone()).collect(),
+        };
         match matches.len() {
             0 => Err(TrackerError::NoSuchRecord(prefix.to_owned())),
             1 => Ok(matches.into_iter().next().expect("one match")),
@@ -249,6 +265,7 @@ impl Tracker {
                             id: file.id,
                             kind: file.kind,
                             title: title.unwrap_or_else(|| "(unreadable)".to_owned()),
+                            path: file.path,
                         }
                     })
                     .collect();

@@ -64,7 +64,7 @@ const MIR_REPORTER_SECTIONS: &str = "[Availability]\n\n[Rationale]\n\n[Security]
 /// The comment block opening a record opened in `$EDITOR`, naming the fields one may add.
 pub fn editor_preamble(kind: Kind) -> String {
     let mut text = format!(
-        "# New {kind}. Fill in the fields, save and close the editor; lines starting with # are kept.\n# Fields you may add:\n"
+        "# New {kind}. Fill in the fields, save and close the editor. This help is removed when\n# you save, unless you edit it; other # lines are TOML comments and stay in the file.\n# Fields you may add:\n"
     );
     for spec in super::fields::fields_of(kind) {
         let _ = writeln!(text, "#   {:<18} {}", spec.name, spec.doc);

@@ -17,6 +17,8 @@ pub struct RecordRules {
     pub workflow: String,
     /// Custom fields declared in `docket.toml` that look like typos but are meant.
     pub custom_fields: Vec<String>,
+    /// Whether the file is a record (whose custom fields may be declared), not `docket.toml`.
+    pub is_record: bool,
 }
 
 /// The outcome of reading one file: the record when it has no errors, and every problem.
@@ -28,14 +30,41 @@ pub struct Parsed {
 
 /// Parses and validates the record `id` of `kind` held in `source`, read from `path`.
 pub fn parse_record(kind: Kind, id: &str, path: &str, source: &str, rules: &RecordRules) -> Parsed {
-    let (fields, diagnostics) = check_document(path, Some(id), source, fields::fields_of(kind), rules);
+    let (fields, mut diagnostics) = check_document(path, Some(id), source, fields::fields_of(kind), rules);
     let record = fields.map(|fields| Record {
         id: id.to_owned(),
         path: path.to_owned(),
         body: Body::from_table(kind, &fields),
         fields,
     });
+    // Rules across fields, once each field is valid on its own.
+    if let Some(Body::Milestone(milestone)) = record.as_ref().map(|r| &r.body) {
+        if let Some(problem) = end_before_start(path, source, milestone.start, milestone.end, "end") {
+            diagnostics.push(problem.with_id(id));
+            return Parsed { record: None, diagnostics };
+        }
+    }
     Parsed { record, diagnostics }
+}
+
+/// An error when `end` comes before `start`, pointing at the key `end_key`.
+pub fn end_before_start(
+    path: &str,
+    source: &str,
+    start: Option<crate::time::Timestamp>,
+    end: Option<crate::time::Timestamp>,
+    end_key: &str,
+) -> Option<Diagnostic> {
+    let (start, end) = (start?, end?);
+    (end < start).then(|| {
+        Diagnostic::error(
+            path,
+            "field.range",
+            format!("`end` ({}) is before `start` ({})", crate::time::date_of(end), crate::time::date_of(start)),
+        )
+        .at(source, super::locate(source, end_key))
+        .with_hint("swap the dates, or fix the one that is wrong")
+    })
 }
 
 /// Parses `source` and checks its top-level table against `specs`: the table when there are
@@ -112,9 +141,13 @@ impl Checker<'_> {
                             "field.unknown",
                             format!("unknown field `{}`", qualified(key)),
                             key_span,
-                            format!(
-                                "did you mean `{known}`? (a custom field that is meant must be listed under [fields] in docket.toml)"
-                            ),
+                            if self.rules.is_record && parent.is_none() {
+                                format!(
+                                    "did you mean `{known}`? (a custom field that is meant must be listed under [fields] in docket.toml)"
+                                )
+                            } else {
+                                format!("did you mean `{known}`?")
+                            },
                         );
                     }
                 }
@@ -185,12 +218,18 @@ impl Checker<'_> {
                 Some(n) if (min..=max).contains(&n) => {}
                 Some(n) => self.error(
                     "field.range",
-                    format!("`{name}` must be from {min} to {max}, not {n}"),
+                    format!("`{name}` must be {}, not {n}", integer_range(min, max)),
                     span,
-                    format!("pick a value from {min} to {max}"),
+                    if min == max { format!("use {min}") } else { format!("pick a value from {min} to {max}") },
                 ),
                 None => {
-                    wrong_type(self, &format!("an integer from {min} to {max}"), &format!("`{} = {min}`", spec.name));
+                    let example = format!("a whole number without quotes, e.g. `{} = {}`", spec.name, (min + max) / 2);
+                    let expected = if min == max {
+                        format!("the integer {min}")
+                    } else {
+                        format!("an integer from {min} to {max}")
+                    };
+                    wrong_type(self, &expected, &example);
                 }
             },
             FieldType::Number { min, max, exclusive } => {
@@ -374,6 +413,11 @@ impl Checker<'_> {
             );
         }
     }
+}
+
+/// "from 1 to 5", or "1" when there is one value.
+fn integer_range(min: i64, max: i64) -> String {
+    if min == max { format!("{min}") } else { format!("from {min} to {max}") }
 }
 
 /// "did you mean `x`? " when `value` is close to one of `allowed`, then the full list.

@@ -26,7 +26,7 @@ fn an_invalid_edit_given_up_keeps_the_original() {
     let run = sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", &editor)], "n\n");
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("`type` cannot be `story`"), "{}", run.stderr);
-    assert!(run.stderr.contains("issues/ed1t01.toml is unchanged; your edit is kept in"), "{}", run.stderr);
+    assert!(run.stderr.contains("issues/ed1t01.toml is unchanged; your draft is kept in"), "{}", run.stderr);
     assert_eq!(sandbox.read("issues/ed1t01.toml"), ISSUE);
     let kept = sandbox.root().join(".git/docket/edit/ed1t01.toml");
     assert!(std::fs::read_to_string(kept).expect("kept").contains("story"));
@@ -60,5 +60,29 @@ fn a_failing_editor_is_an_error() {
     let run = sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", "false")], "");
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("the editor `false` exited"), "{}", run.stderr);
+    assert_eq!(sandbox.read("issues/ed1t01.toml"), ISSUE);
+}
+
+#[test]
+fn a_draft_given_up_is_offered_again() {
+    let sandbox = sandbox();
+    let breaker = sandbox.script("breaker", r#"sed -i 's/type = "bug"/type = "story"/' "$1""#);
+    let run = sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", &breaker)], "n\n");
+    assert_eq!(run.code, 2);
+    // The next edit resumes the draft (non-interactively, without asking) rather than losing it.
+    let fixer = sandbox.script("fixer", r#"sed -i 's/type = "story"/type = "feature"/' "$1""#);
+    let run = sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", &fixer)], "");
+    run.ok();
+    assert!(run.stderr.contains("resuming the edit kept in"), "{}", run.stderr);
+    assert_eq!(sandbox.read("issues/ed1t01.toml"), ISSUE.replace("bug", "feature"));
+}
+
+#[test]
+fn an_edit_that_breaks_the_workflow_is_refused() {
+    let sandbox = sandbox();
+    let editor = sandbox.script("editor", r#"sed -i 's/stage = "triage"/stage = "completed"/' "$1""#);
+    let run = sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", &editor)], "n\n");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`triage` → `completed`"), "{}", run.stderr);
     assert_eq!(sandbox.read("issues/ed1t01.toml"), ISSUE);
 }

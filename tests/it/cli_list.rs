@@ -152,3 +152,28 @@ fn duplicate_ids_across_kinds_are_reported() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("error[id.duplicate]"), "{}", run.stderr);
 }
+
+#[test]
+fn filter_values_nothing_can_have_are_refused() {
+    let sandbox = Sandbox::example("ops");
+    let run = sandbox.docket(&["list", "--stage", "developmnet"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("did you mean `development`?"), "{}", run.stderr);
+    assert_eq!(sandbox.docket(&["list", "--type", "bgu"]).code, 2);
+    assert_eq!(sandbox.docket(&["list", "--state", "bogus"]).code, 2);
+    // Labels split on commas like every other list flag, and milestones take id prefixes.
+    assert_eq!(
+        ids(&sandbox, &["-l", "customer::saas,priority::1"]),
+        ids(&sandbox, &["-l", "customer::saas", "-l", "priority::1"])
+    );
+    assert_eq!(ids(&sandbox, &["--milestone", "16"]), ids(&sandbox, &["--milestone", "16-7"]));
+}
+
+#[test]
+fn a_file_in_the_wrong_shard_is_reported() {
+    let sandbox = Sandbox::tracker();
+    sandbox.write("issues/zz/ab99cd.toml", "title = \"Lost\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    let run = sandbox.docket(&["list"]);
+    assert!(run.stderr.contains("warning[id.shard]"), "{}", run.stderr);
+    assert!(run.stderr.contains("move it to issues/ab/ab99cd.toml"), "{}", run.stderr);
+}

@@ -136,3 +136,77 @@ fn new_in_the_editor_given_up_writes_nothing() {
     let issues: Vec<_> = std::fs::read_dir(sandbox.root().join("issues")).expect("dir").collect();
     assert_eq!(issues.len(), 1, "only .gitkeep");
 }
+
+#[test]
+fn new_with_a_chosen_id_and_refused_flags() {
+    let sandbox = Sandbox::tracker();
+    let run = sandbox.docket(&[
+        "new",
+        "milestone",
+        "--id",
+        "16-7",
+        "-t",
+        "16.7",
+        "--start",
+        "2026-12-01",
+        "--end",
+        "2026-12-14",
+    ]);
+    assert_eq!(run.ok(), "16-7\n");
+    let again = sandbox.docket(&["new", "milestone", "--id", "16-7", "-t", "16.7"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("a record with the id `16-7` already exists"), "{}", again.stderr);
+    let bad = sandbox.docket(&["new", "issue", "--id", "Bad Id", "-t", "x"]);
+    assert_eq!(bad.code, 2);
+    let foreign = sandbox.docket(&["new", "issue", "-t", "x", "--package", "libfoo"]);
+    assert_eq!(foreign.code, 2);
+    assert!(
+        foreign.stderr.contains("--package does not apply to a issue")
+            || foreign.stderr.contains("--package does not apply to an issue"),
+        "{}",
+        foreign.stderr
+    );
+    let foreign = sandbox.docket(&["new", "milestone", "-t", "x", "--weight", "3"]);
+    assert_eq!(foreign.code, 2);
+    assert!(foreign.stderr.contains("--weight is for issue"), "{}", foreign.stderr);
+}
+
+#[test]
+fn new_records_are_judged_by_their_workflow() {
+    let sandbox = Sandbox::tracker();
+    sandbox.write("docket.toml", "[workflows]\nissue = \"support\"\n");
+    let run = sandbox.docket(&["new", "issue", "-t", "Perforce sync stalls"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("needs the label `team/repo-management`"), "{}", run.stderr);
+    let issues = std::fs::read_dir(sandbox.root().join("issues")).expect("dir").count();
+    assert_eq!(issues, 1, "only .gitkeep: nothing was written");
+    let run = sandbox.docket(&["new", "issue", "-t", "Perforce sync stalls", "-l", "team/repo-management"]);
+    run.ok();
+}
+
+#[test]
+fn milestones_end_after_they_start() {
+    let sandbox = Sandbox::tracker();
+    sandbox
+        .docket(&["new", "milestone", "--id", "m1", "-t", "16.7", "--start", "2026-12-01", "--end", "2026-12-14"])
+        .ok();
+    let run = sandbox.docket(&["set", "m1", "end=2026-11-01"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`end` (2026-11-01) is before `start` (2026-12-01)"), "{}", run.stderr);
+    sandbox.write("docket.toml", "[[iterations]]\nname = \"w1\"\nstart = 2026-12-07\nend = 2026-12-01\n");
+    let run = sandbox.docket(&["list"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--> docket.toml:4:1"), "{}", run.stderr);
+}
+
+#[test]
+fn init_inside_a_subfolder_tracker_is_about_that_tracker() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.docket(&["init", "--dir", "tracker"]);
+    run.ok();
+    assert!(run.stderr.contains("docket -C tracker new issue"), "{}", run.stderr);
+    let again = sandbox.docket_in(&sandbox.root().join("tracker/issues"), &["init"], &[], "");
+    again.ok();
+    assert!(again.stderr.contains("already initialized"), "{}", again.stderr);
+    assert!(!sandbox.root().join("docket.toml").exists(), "no second tracker at the top");
+}

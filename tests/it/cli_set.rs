@@ -46,11 +46,11 @@ fn set_changes_one_line_and_keeps_comments_and_alignment() {
 #[test]
 fn set_several_fields_nested_and_lists() {
     let sandbox = sandbox();
-    sandbox.docket(&["set", "k3x9q2", "stage=planning", "rice.effort=2.5", "labels+=priority::2"]).ok();
+    sandbox.docket(&["set", "k3x9q2", "type=bug", "rice.effort=2.5", "labels+=priority::2"]).ok();
     let after = sandbox.read("issues/k3x9q2.toml");
     let changes = changed_lines(HAND_WRITTEN, &after);
     assert_eq!(changes.len(), 3, "{changes:?}");
-    assert_eq!(changes[0].1, "stage    = \"planning\"");
+    assert_eq!(changes[0].1, "type     = \"bug\"");
     assert!(changes[1].1.contains("\"priority::2\""), "{changes:?}");
     assert_eq!(changes[2].1, "effort = 2.5 # days");
     assert!(after.contains("\"customer::enterprise\",  # the big accounts"), "{after}");
@@ -126,4 +126,33 @@ fn comment_in_the_editor() {
     sandbox.docket_with(&["comment", "k3x"], &[("EDITOR", &editor)], "").ok();
     let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["show", "k3x", "--json"]).ok()).expect("json");
     assert_eq!(json["comments"][0]["text"], "from the editor");
+}
+
+#[test]
+fn set_does_not_move_and_does_not_break_the_workflow() {
+    let sandbox = sandbox();
+    let run = sandbox.docket(&["set", "k3x", "stage=planning"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("run `docket move k3x9q2 planning`"), "{}", run.stderr);
+    // One label per scope (the ops workflow): refused, the file unchanged.
+    let run = sandbox.docket(&["set", "k3x", "labels+=customer::smb"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("at most one `customer::` label"), "{}", run.stderr);
+    assert_eq!(sandbox.read("issues/k3x9q2.toml"), HAND_WRITTEN);
+    // Unsetting a nested field that is not there creates nothing.
+    let run = sandbox.docket(&["set", "k3x", "--unset", "sla.hours"]);
+    run.ok();
+    assert_eq!(sandbox.read("issues/k3x9q2.toml"), HAND_WRITTEN);
+    let run = sandbox.docket(&["set", "k3x", "title.x=1"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("`title` is not a table"), "{}", run.stderr);
+}
+
+#[test]
+fn comments_keep_markdown_headings() {
+    let sandbox = sandbox();
+    let editor = sandbox.script("editor", r#"printf '## Findings\nthe macro is fine\n%s' "$(cat "$1")" > "$1""#);
+    sandbox.docket_with(&["comment", "k3x"], &[("EDITOR", &editor)], "").ok();
+    let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["show", "k3x", "--json"]).ok()).expect("json");
+    assert_eq!(json["comments"][0]["text"], "## Findings\nthe macro is fine\n");
 }

@@ -49,3 +49,15 @@ fn an_exact_id_wins_over_longer_ids_it_prefixes() {
     let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["show", "ab", "--json"]).ok()).expect("json");
     assert_eq!(json["id"], "ab");
 }
+
+#[test]
+fn ids_are_case_insensitive_and_duplicates_are_ambiguous() {
+    let sandbox = Sandbox::tracker();
+    sandbox.write("issues/k3x9q2.toml", "title = \"Flat\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["show", "K3X", "--json"]).ok()).expect("json");
+    assert_eq!(json["id"], "k3x9q2");
+    sandbox.write("issues/k3/k3x9q2.toml", "title = \"Sharded\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    let run = sandbox.docket(&["show", "k3x9q2"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("two files have this id"), "{}", run.stderr);
+}

@@ -39,8 +39,12 @@ fn verdicts(path: &Path) -> (bool, bool) {
         kind => {
             let kind = Kind::from_name(kind).expect("a kind prefix");
             let workflow = Workflow::built_in(if kind == Kind::Issue { "ops" } else { kind.name() }).expect("built in");
-            let rules =
-                RecordRules { states: workflow.field_values(), workflow: workflow.name, custom_fields: Vec::new() };
+            let rules = RecordRules {
+                states: workflow.field_values(),
+                workflow: workflow.name,
+                custom_fields: Vec::new(),
+                is_record: true,
+            };
             let parsed = parse_record(kind, "sample", &name, &text, &rules);
             parsed.record.is_some()
         }

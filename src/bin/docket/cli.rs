@@ -118,6 +118,9 @@ pub struct NewArgs {
     /// Milestones: the last day (YYYY-MM-DD)
     #[arg(long)]
     pub end: Option<String>,
+    /// Use this id instead of a random one (e.g. `16-7` for a milestone)
+    #[arg(long)]
+    pub id: Option<String>,
     /// Open $EDITOR on the new record before creating it (the default without --title on a terminal)
     #[arg(long, short)]
     pub edit: bool,
@@ -149,8 +152,9 @@ pub struct ListArgs {
     /// Only issues of this type
     #[arg(long = "type", value_name = "TYPE", value_delimiter = ',')]
     pub issue_type: Vec<String>,
-    /// Only records with this label; repeat to require several; `scope::*` matches any value
-    #[arg(long = "label", short = 'l', value_name = "LABEL")]
+    /// Only records with this label; repeat or separate with commas to require several;
+    /// `scope::*` matches any value
+    #[arg(long = "label", short = 'l', value_name = "LABEL", value_delimiter = ',')]
     pub labels: Vec<String>,
     /// Only records assigned to this person
     #[arg(long, value_delimiter = ',')]

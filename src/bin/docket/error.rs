@@ -83,13 +83,20 @@ impl CliError {
                 for candidate in candidates {
                     let _ = write!(
                         message,
-                        "\n    {}  {:<9}  {}",
+                        "\n    {}  {:<9}  {}  ({})",
                         style.id(&candidate.id),
                         candidate.kind.name(),
-                        candidate.title
+                        candidate.title,
+                        candidate.path
                     );
                 }
-                (message, Some("type more characters of the id"))
+                let same_id = candidates.windows(2).any(|pair| pair[0].id == pair[1].id);
+                let hint = if same_id {
+                    "two files have this id: rename one (ids are unique across issues, MIR bugs and milestones)"
+                } else {
+                    "type more characters of the id"
+                };
+                (message, Some(hint))
             }
             CliError::Tracker(error) => {
                 let hint = match error {
@@ -135,8 +142,13 @@ pub fn policy_message(error: &PolicyError, style: Style) -> String {
             return render::diagnostics(list, style);
         }
         PolicyError::NoConfig => "run `docket init`, or pass -C PATH to a tracker",
-        PolicyError::UnknownWorkflow { .. } => {
-            "use ops, refinement, support, mir or milestone, or add workflows/<name>.toml"
+        PolicyError::UnknownWorkflow { name, .. } => {
+            let names = docket::workflow::BUILT_IN.iter().map(|(n, _)| *n);
+            let hint = match docket::format::fields::closest(name, names) {
+                Some(near) => format!("did you mean `{near}`? Or add workflows/{name}.toml"),
+                None => format!("use ops, refinement, support, mir or milestone, or add workflows/{name}.toml"),
+            };
+            return line(style, &error.to_string(), Some(&hint));
         }
         PolicyError::WrongKind { .. } => "point docket.toml [workflows] at a workflow made for that kind",
         PolicyError::Read { .. } => "check the file's permissions",

@@ -137,6 +137,7 @@ pub fn record(record: &Record, workflow: Option<&Workflow>, style: Style) -> Str
                     paragraphs.push_str(&entry(item, style));
                 }
             }
+            toml::Value::Array(items) if items.is_empty() => {}
             _ => {
                 let _ = writeln!(text, "{key}: {}", inline(value));
             }

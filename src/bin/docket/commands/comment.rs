@@ -12,8 +12,10 @@ use crate::editor;
 use crate::error::CliError;
 use crate::ui::Ui;
 
-const COMMENT_TEMPLATE: &str =
-    "\n# Write the comment above. Lines starting with # are removed; an empty comment aborts.\n";
+/// git's scissors line: everything below it is help, removed from the comment; nothing above
+/// it is touched, so Markdown headings (`## Context`) survive.
+const SCISSORS: &str = "# ------------------------ >8 ------------------------";
+const COMMENT_TEMPLATE: &str = "\n# ------------------------ >8 ------------------------\n# Write the comment above this line; everything below it is removed.\n# An empty comment aborts.\n";
 
 pub fn cmd_comment(ui: &Ui, env: &Env, args: &CommentArgs) -> Result<ExitCode, CliError> {
     let tracker = env.tracker()?;
@@ -40,7 +42,7 @@ pub fn cmd_comment(ui: &Ui, env: &Env, args: &CommentArgs) -> Result<ExitCode, C
             editor::edit(&scratch)?;
             let written = std::fs::read_to_string(&scratch).map_err(io)?;
             let _ = std::fs::remove_file(&scratch);
-            written.lines().filter(|line| !line.starts_with('#')).collect::<Vec<_>>().join("\n")
+            written.split_once(SCISSORS).map_or(written.as_str(), |(above, _)| above).to_owned()
         }
     };
     let text = text.trim();

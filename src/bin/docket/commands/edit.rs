@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use super::{Env, edit_until_valid};
+use super::{Draft, Env, edit_until_valid};
 use crate::cli::EditArgs;
 use crate::error::{CliError, EXIT_INPUT};
 use crate::render;
@@ -13,7 +13,15 @@ pub fn cmd_edit(ui: &Ui, env: &Env, args: &EditArgs) -> Result<ExitCode, CliErro
     let tracker = env.tracker()?;
     let file = tracker.resolve(&args.id)?;
     let (_, _, original) = tracker.load(&file)?;
-    let Some(edited) = edit_until_valid(ui, &tracker, &file, &original, "")? else {
+    let draft = Draft {
+        file: &file,
+        scratch: &file.id,
+        text: &original,
+        strip: "",
+        old: Some(&original),
+        now: env.context.commit_time(),
+    };
+    let Some(edited) = edit_until_valid(ui, &tracker, &draft)? else {
         return Ok(ExitCode::from(EXIT_INPUT));
     };
     if edited == original {

@@ -19,8 +19,16 @@ pub fn cmd_init(ui: &Ui, env: &Env, args: &InitArgs) -> Result<ExitCode, CliErro
         for path in &report.created {
             ui.err(&format!("  created {path}\n"));
         }
+        // From elsewhere than the tracker, the next commands need -C to find it.
+        let here = env.start.canonicalize().unwrap_or_else(|_| env.start.clone());
+        let from = if here.starts_with(&report.root) {
+            String::new()
+        } else {
+            let relative = report.root.strip_prefix(&here).unwrap_or(&report.root);
+            format!("-C {} ", relative.display())
+        };
         ui.err(&format!(
-            "{} create an issue with `docket new issue --title \"…\"`, then commit with git\n",
+            "{} create an issue with `docket {from}new issue --title \"…\"`, install the workflow hooks with `docket {from}hook install`, and commit with git\n",
             style.hint("next:")
         ));
     }

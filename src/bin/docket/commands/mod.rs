@@ -78,34 +78,59 @@ pub fn scratch_path(tracker: &Tracker, id: &str) -> PathBuf {
     tracker.repo.git_dir.join("docket").join("edit").join(format!("{id}.toml"))
 }
 
-/// Opens the editor on `text` until it is a valid record for `file` or the user gives up.
-/// Returns the valid text, or `None` when the user gave up (the attempt stays in the scratch
-/// file, and the record is untouched).
-pub fn edit_until_valid(
-    ui: &Ui,
-    tracker: &Tracker,
-    file: &RecordFile,
-    text: &str,
-    strip: &str,
-) -> Result<Option<String>, CliError> {
-    let scratch = scratch_path(tracker, &file.id);
-    write_scratch(&scratch, text)?;
+/// What `edit_until_valid` edits.
+pub struct Draft<'a> {
+    pub file: &'a RecordFile,
+    /// The scratch file's name: the id, or `new-issue` for a record being created.
+    pub scratch: &'a str,
+    /// The text to open the editor on.
+    pub text: &'a str,
+    /// A preamble to remove from the result (a comment block of help).
+    pub strip: &'a str,
+    /// The record before the edit (none for a new record), to judge the change by the workflow.
+    pub old: Option<&'a str>,
+    /// When the change is made, for time rules.
+    pub now: docket::time::Timestamp,
+}
+
+/// Opens the editor until the text is a valid record that breaks no workflow rule, or the user
+/// gives up. Returns the valid text, or `None` when the user gave up; the attempt then stays
+/// in the scratch file, and the next edit of the same record offers to resume it.
+pub fn edit_until_valid(ui: &Ui, tracker: &Tracker, draft: &Draft<'_>) -> Result<Option<String>, CliError> {
+    let file = draft.file;
+    let scratch = scratch_path(tracker, draft.scratch);
+    let resume = std::fs::read_to_string(&scratch).ok().filter(|kept| kept != draft.text && !kept.trim().is_empty());
+    let start = match resume {
+        // A non-interactive run resumes: losing the user's work is worse than reopening it.
+        Some(kept) if !ui.interactive || ui.confirm("resume the edit you gave up on last time?", true) => {
+            ui.err(&format!("resuming the edit kept in {}\n", scratch.display()));
+            kept
+        }
+        _ => draft.text.to_owned(),
+    };
+    write_scratch(&scratch, &start)?;
     loop {
         editor::edit(&scratch)?;
         let edited = std::fs::read_to_string(&scratch)
             .map_err(|source| CliError::Io { message: format!("cannot read {}", scratch.display()), source })?;
-        let edited = edited.strip_prefix(strip).unwrap_or(&edited).to_owned();
-        let parsed = tracker.parse(file, &edited);
-        if !has_errors(&parsed.diagnostics) {
+        let edited = edited.strip_prefix(draft.strip).unwrap_or(&edited).to_owned();
+        let mut problems = tracker.parse(file, &edited).diagnostics;
+        if !has_errors(&problems) {
+            problems = docket::check::edit_breaks(tracker, &file.path, draft.old, &edited, draft.now);
+        }
+        if !has_errors(&problems) {
             let _ = std::fs::remove_file(&scratch);
             return Ok(Some(edited));
         }
-        ui.err(&render::diagnostics(&parsed.diagnostics, ui.err_style()));
+        ui.err(&render::diagnostics(&problems, ui.err_style()));
         if !ui.confirm("re-open the editor to fix it?", true) {
+            let what = match draft.old {
+                Some(_) => format!("{} is unchanged", file.path),
+                None => format!("nothing was created ({} was not written)", file.path),
+            };
             ui.err(&format!(
-                "{} {} is unchanged; your edit is kept in {}\n",
+                "{} {what}; your draft is kept in {} and `docket edit`/`docket new` offer to resume it\n",
                 ui.err_style().hint("note:"),
-                file.path,
                 scratch.display()
             ));
             return Ok(None);

@@ -54,7 +54,7 @@ pub fn cmd_move(ui: &Ui, env: &Env, args: &MoveArgs) -> Result<ExitCode, CliErro
         ));
         return Err(CliError::Diagnostics(parsed.diagnostics));
     }
-    let verdict = docket::check::check_edit(&tracker, &file.path, &source, &moved, env.context.commit_time());
+    let verdict = docket::check::check_edit(&tracker, &file.path, Some(&source), &moved, env.context.commit_time());
     if !verdict.is_empty() {
         ui.err(&render::diagnostics(&verdict, ui.err_style()));
     }

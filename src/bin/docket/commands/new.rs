@@ -9,7 +9,7 @@ use docket::time;
 use docket::tracker::RecordFile;
 use toml_edit::{Array, Value};
 
-use super::{Env, edit_until_valid};
+use super::{Draft, Env, edit_until_valid};
 use crate::cli::NewArgs;
 use crate::error::{CliError, EXIT_INPUT};
 use crate::ui::Ui;
@@ -18,7 +18,25 @@ pub fn cmd_new(ui: &Ui, mut env: Env, args: &NewArgs) -> Result<ExitCode, CliErr
     let tracker = env.tracker()?;
     let kind = args.kind.kind();
     let workflow = tracker.workflow(kind);
-    let id = tracker.new_id(&mut env.context)?;
+    refuse_foreign_flags(kind, args)?;
+    let id = match &args.id {
+        Some(id) => {
+            docket::id::validate(id).map_err(|why| {
+                CliError::usage(
+                    format!("`{id}` cannot be an id: {why}"),
+                    "use lowercase letters, digits and `-`, e.g. `16-7`",
+                )
+            })?;
+            if tracker.record_files()?.0.iter().any(|file| file.id == *id) {
+                return Err(CliError::usage(
+                    format!("a record with the id `{id}` already exists"),
+                    format!("see it with `docket show {id}`, or pick another id"),
+                ));
+            }
+            id.clone()
+        }
+        None => tracker.new_id(&mut env.context)?,
+    };
     let file = RecordFile { kind, id: id.clone(), path: tracker.path_for(kind, &id) };
 
     let title = args
@@ -101,7 +119,17 @@ pub fn cmd_new(ui: &Ui, mut env: Env, args: &NewArgs) -> Result<ExitCode, CliErr
 
     let text = if use_editor {
         let preamble = editor_preamble(kind);
-        match edit_until_valid(ui, &tracker, &file, &format!("{preamble}{}", record.to_toml()), &preamble)? {
+        let text = format!("{preamble}{}", record.to_toml());
+        let scratch = format!("new-{}", kind.name());
+        let draft = Draft {
+            file: &file,
+            scratch: &scratch,
+            text: &text,
+            strip: &preamble,
+            old: None,
+            now: env.context.commit_time(),
+        };
+        match edit_until_valid(ui, &tracker, &draft)? {
             Some(text) => text,
             None => return Ok(ExitCode::from(EXIT_INPUT)),
         }
@@ -115,6 +143,17 @@ pub fn cmd_new(ui: &Ui, mut env: Env, args: &NewArgs) -> Result<ExitCode, CliErr
                 kind.noun()
             ));
             return Err(CliError::Diagnostics(parsed.diagnostics));
+        }
+        let breaks = docket::check::edit_breaks(&tracker, &file.path, None, &text, env.context.commit_time());
+        if has_errors(&breaks) {
+            ui.err(&crate::render::diagnostics(&breaks, ui.err_style()));
+            ui.err(&format!(
+                "{} the {} was not created: the `{}` workflow would refuse it\n",
+                ui.err_style().error("error:"),
+                kind.noun(),
+                workflow.name
+            ));
+            return Ok(ExitCode::from(crate::error::EXIT_VIOLATIONS));
         }
         text
     };
@@ -135,4 +174,31 @@ fn strings(items: &[String]) -> Value {
         array.push(item);
     }
     Value::Array(array)
+}
+
+/// Flags that make no sense for `kind` are refused rather than silently ignored.
+fn refuse_foreign_flags(kind: Kind, args: &NewArgs) -> Result<(), CliError> {
+    let given = [
+        ("--type", args.issue_type.is_some(), [true, false, false]),
+        ("--requester", args.requester.is_some(), [true, false, false]),
+        ("--milestone", args.milestone.is_some(), [true, false, false]),
+        ("--iteration", args.iteration.is_some(), [true, false, false]),
+        ("--weight", args.weight.is_some(), [true, false, false]),
+        ("--assignee", args.assignee.is_some(), [true, true, false]),
+        ("--label", !args.labels.is_empty(), [true, true, false]),
+        ("--package", args.package.is_some(), [false, true, false]),
+        ("--start", args.start.is_some(), [false, false, true]),
+        ("--end", args.end.is_some(), [false, false, true]),
+    ];
+    let index = Kind::ALL.iter().position(|k| *k == kind).expect("every kind is in ALL");
+    for (flag, set, applies) in given {
+        if set && !applies[index] {
+            let owners: Vec<&str> = Kind::ALL.iter().zip(applies).filter(|(_, a)| *a).map(|(k, _)| k.noun()).collect();
+            return Err(CliError::usage(
+                format!("{flag} does not apply to a {}", kind.noun()),
+                format!("{flag} is for {}", owners.join(" and ")),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! `docket set`: change fields in place (`toml_edit`), validate the result, and write it only
-//! when it is valid.
+//! when it is valid and breaks no workflow rule that held before. Changing the state is
+//! `docket move`'s job.
 
 use std::process::ExitCode;
 
@@ -44,6 +45,29 @@ pub fn cmd_set(ui: &Ui, env: &Env, args: &SetArgs) -> Result<ExitCode, CliError>
             file.path
         ));
         return Err(CliError::Diagnostics(parsed.diagnostics));
+    }
+    if let (Some(old), Some(new)) = (tracker.parse(&file, &source).record, &parsed.record) {
+        let workflow = tracker.workflow(file.kind);
+        let (from, to) = (workflow.state_of(&old), workflow.state_of(new));
+        if from != to {
+            return Err(CliError::usage(
+                format!("this would move {} from `{from}` to `{to}`, which is `docket move`'s job", file.path),
+                format!("run `docket move {} {to}` (it checks the workflow and fills what it can)", file.id),
+            ));
+        }
+        // Refuse only what this change breaks, not what was already wrong.
+        let introduced =
+            docket::check::edit_breaks(&tracker, &file.path, Some(&source), &edited, env.context.commit_time());
+        if !introduced.is_empty() {
+            ui.err(&render::diagnostics(&introduced, ui.err_style()));
+            ui.err(&format!(
+                "{} {} was not changed: the `{}` workflow would refuse it\n",
+                ui.err_style().error("error:"),
+                file.path,
+                workflow.name
+            ));
+            return Ok(ExitCode::from(crate::error::EXIT_VIOLATIONS));
+        }
     }
     if edited == source {
         ui.err(&format!("{} already has these values; nothing changed\n", file.path));
