@@ -1,0 +1,239 @@
+//! Shared by the benchmarks: a generated tracker of realistic records in a real git
+//! repository, and timing of whole commands beside their floors.
+
+#![allow(dead_code, clippy::print_stdout, clippy::unwrap_used)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const WORDS: &[&str] = &[
+    "refund",
+    "macro",
+    "zendesk",
+    "ticket",
+    "customer",
+    "sandbox",
+    "trigger",
+    "salesforce",
+    "sync",
+    "sla",
+    "policy",
+    "form",
+    "field",
+    "agent",
+    "escalation",
+    "queue",
+    "priority",
+    "gitlab",
+    "dedicated",
+    "license",
+    "renewal",
+    "account",
+    "owner",
+    "organization",
+    "survey",
+    "csat",
+    "automation",
+    "view",
+    "report",
+    "dashboard",
+    "token",
+    "webhook",
+    "api",
+    "migration",
+    "theme",
+    "help",
+    "center",
+    "article",
+    "search",
+    "login",
+    "sso",
+    "saml",
+    "billing",
+    "invoice",
+    "subscription",
+    "trial",
+    "upgrade",
+    "namespace",
+    "verification",
+    "emergency",
+    "on-call",
+    "pager",
+    "region",
+    "timezone",
+    "holiday",
+    "schedule",
+    "business",
+    "hours",
+    "language",
+    "translation",
+    "template",
+    "signature",
+];
+const STAGES: &[&str] = &[
+    "triage",
+    "planning",
+    "scheduling",
+    "queued",
+    "development",
+    "validation",
+    "implementation",
+    "completed",
+    "closed",
+];
+
+/// A small deterministic generator (splitmix64).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn words(&mut self, n: usize) -> String {
+        (0..n).map(|_| WORDS[self.below(WORDS.len())]).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The id of record `n`: 6 lowercase base32 characters, like `docket new` makes.
+pub fn id_of(n: usize) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    let mut x = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20;
+    (0..6)
+        .map(|_| {
+            let c = ALPHABET[(x & 31) as usize] as char;
+            x >>= 5;
+            c
+        })
+        .collect()
+}
+
+/// One ops issue of about 1 KB with every artifact of its stage.
+pub fn issue(rng: &mut Rng, n: usize) -> String {
+    let stage = STAGES[rng.below(STAGES.len())];
+    let mut text = format!(
+        "title = \"{}\"\ntype = \"feature\"\nstage = \"{stage}\"\nlabels = [\"customer::enterprise\", \"system::zendesk\", \"priority::{}\"]\n",
+        rng.words(6),
+        1 + rng.below(3)
+    );
+    let _ = writeln!(
+        text,
+        "assignee = \"{}\"\nmilestone = \"16-7\"\niteration = \"2026-w48\"\nweight = {}",
+        ["jason", "dylan", "lyle"][rng.below(3)],
+        1 + rng.below(5)
+    );
+    let _ = writeln!(text, "created = 2026-{:02}-{:02}T10:00:00Z", 1 + rng.below(11), 1 + rng.below(28));
+    let _ = writeln!(
+        text,
+        "description = \"\"\"\n## Context\n{}.\n\n## Request\n{}.\n\"\"\"",
+        rng.words(40),
+        rng.words(30)
+    );
+    let _ = writeln!(text, "gameplan = \"\"\"\n{}\n\"\"\"\nblueprint = \"{}\"", rng.words(25), rng.words(8));
+    let _ = writeln!(text, "\n[rice]\nreach = {}\nimpact = 2\nconfidence = 0.8\neffort = 3", 100 + n % 900);
+    let _ =
+        writeln!(text, "\n[[comments]]\ndate = 2026-11-20T09:30:00Z\nauthor = \"dylan\"\ntext = \"{}\"", rng.words(15));
+    text
+}
+
+/// A git repository holding a sharded ops tracker of `records` issues, committed; built once
+/// and reused (`target/bench-data/<name>`).
+pub fn tracker(name: &str, records: usize) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data").join(name);
+    if root.join(".git").exists() && root.join("docket.toml").exists() {
+        git(&root, &["reset", "-q", "--hard"]);
+        git(&root, &["clean", "-qfd"]);
+        return root;
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    git(&root, &["init", "-q", "-b", "main"]);
+    std::fs::write(
+        root.join("docket.toml"),
+        "layout = \"sharded\"\n[workflows]\nissue = \"ops\"\n[labels]\nrequired_scopes = [\"customer\", \"system\", \"priority\"]\n[[iterations]]\nname = \"2026-w48\"\nstart = 2026-11-23\nend = 2026-11-29\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("milestones")).unwrap();
+    std::fs::write(
+        root.join("milestones/16-7.toml"),
+        "title = \"16.7\"\nstage = \"active\"\nstart = 2026-11-16\nend = 2026-12-11\n",
+    )
+    .unwrap();
+    let mut rng = Rng::new(7);
+    for n in 0..records {
+        let id = id_of(n);
+        let folder = root.join("issues").join(&id[..2]);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join(format!("{id}.toml")), issue(&mut rng, n)).unwrap();
+    }
+    git(&root, &["add", "-A"]);
+    git(&root, &["-c", "user.name=bench", "-c", "user.email=b@x", "commit", "-q", "-m", "generated tracker"]);
+    root
+}
+
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let output =
+        Command::new("git").current_dir(dir).args(args).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The median wall time of `runs` runs of a command (after one warm-up), in milliseconds, and
+/// its peak resident memory in MiB (from `/usr/bin/time`).
+pub fn measure(dir: &Path, program: &str, args: &[&str], runs: usize) -> (f64, f64) {
+    let run = || {
+        let status = Command::new(program)
+            .current_dir(dir)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        status
+    };
+    run();
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            run();
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let output = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(program)
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let kib: f64 = stderr.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(f64::NAN);
+    (median, kib / 1024.0)
+}
+
+/// Prints one row of a results table: the measured command, its floor, and the ratio.
+pub fn row(what: &str, (ms, mib): (f64, f64), floor_what: &str, (floor_ms, floor_mib): (f64, f64)) {
+    println!(
+        "| {what} | {ms:.1} ms | {mib:.0} MiB | {floor_what} | {floor_ms:.1} ms | {floor_mib:.0} MiB | {:.2}× |",
+        ms / floor_ms
+    );
+}
+
+pub fn header() {
+    println!("| measured | time (median) | peak RSS | floor | floor time | floor RSS | ratio |");
+    println!("|---|---|---|---|---|---|---|");
+}
