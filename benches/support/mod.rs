@@ -1,7 +1,13 @@
 //! Shared by the benchmarks: a generated tracker of realistic records in a real git
 //! repository, and timing of whole commands beside their floors.
 
-#![allow(dead_code, clippy::print_stdout, clippy::unwrap_used)]
+#![allow(
+    dead_code,
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss
+)]
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -193,14 +199,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 /// its peak resident memory in MiB (from `/usr/bin/time`).
 pub fn measure(dir: &Path, program: &str, args: &[&str], runs: usize) -> (f64, f64) {
     let run = || {
-        let status = Command::new(program)
-            .current_dir(dir)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        status
+        Command::new(program).current_dir(dir).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap()
     };
     run();
     let mut times: Vec<f64> = (0..runs)
