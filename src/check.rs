@@ -293,50 +293,104 @@ pub fn check_staged(repo: &Repo, prefix: &str, now: Timestamp) -> Result<Report,
     // was made; only what differs from every side (a conflict resolved by hand) is judged here.
     drop_merged(repo, &mut changes, &repo.merge_heads())?;
     let head = repo.head();
-    let at = At::Index { head: head.as_deref(), changes: &changes };
-    let files = texts(repo, prefix, &changes)?;
-    let mut report = Report { files: files.len(), ..Report::default() };
-    if files.is_empty() {
-        return Ok(report);
-    }
-    let policy = policy_at(repo, prefix, at).map_err(|error| CheckError::Policy { commit: None, error })?;
-    let issues = || issues_at(repo, prefix, None);
-    for file in &files {
-        report.diagnostics.extend(judge(repo, prefix, &policy, file, now, head.as_deref(), &issues, None));
-    }
+    let mut report = Report::default();
+    let change_set = ChangeSet {
+        changes: &changes,
+        new_at: At::Index { head: head.as_deref(), changes: &changes },
+        old_at: head.as_deref().map(At::Commit),
+        now,
+        history: head.as_deref(),
+        commit: None,
+    };
+    judge_changes(repo, prefix, &change_set, &mut report)?;
     Ok(report)
 }
 
-/// Checks each commit of `commits` against its first parent, at the commit's own time, with the
-/// policy of that commit.
+/// Checks each commit of `commits` against its first parent, at the commit's own time.
 pub fn check_commits(repo: &Repo, prefix: &str, commits: &[CommitInfo]) -> Result<Report, CheckError> {
     let mut report = Report::default();
     for commit in commits {
         report.commits += 1;
         let mut changes = repo.commit_changes(&commit.id, &folders(prefix))?;
         drop_merged(repo, &mut changes, &commit.merged)?;
-        let files = texts(repo, prefix, &changes)?;
-        if files.is_empty() {
-            continue;
-        }
-        report.files += files.len();
-        let policy = policy_at(repo, prefix, At::Commit(&commit.id))
-            .map_err(|error| CheckError::Policy { commit: Some(commit.id.clone()), error })?;
-        let issues = || issues_at(repo, prefix, Some(&commit.id));
-        for file in &files {
-            report.diagnostics.extend(judge(
-                repo,
-                prefix,
-                &policy,
-                file,
-                commit.time,
-                commit.parent.as_deref(),
-                &issues,
-                Some(commit),
-            ));
-        }
+        let change_set = ChangeSet {
+            changes: &changes,
+            new_at: At::Commit(&commit.id),
+            old_at: commit.parent.as_deref().map(At::Commit),
+            now: commit.time,
+            history: commit.parent.as_deref(),
+            commit: Some(commit),
+        };
+        judge_changes(repo, prefix, &change_set, &mut report)?;
     }
     Ok(report)
+}
+
+/// One commit's (or the index's) changes and where to read them.
+struct ChangeSet<'a> {
+    changes: &'a [FileChange],
+    /// Where the changed files are read.
+    new_at: At<'a>,
+    /// Where the files were before (the parent, or `HEAD`).
+    old_at: Option<At<'a>>,
+    now: Timestamp,
+    /// The commit whose history says when states were entered.
+    history: Option<&'a str>,
+    commit: Option<&'a CommitInfo>,
+}
+
+fn is_policy_path(prefix: &str, path: &str) -> bool {
+    path.strip_prefix(prefix).is_some_and(|rest| rest == crate::config::CONFIG_FILE || rest.starts_with("workflows/"))
+}
+
+/// Judges a set of changes. A change to `docket.toml` or a workflow must leave them valid;
+/// records are judged by the policy in force before the change, so that one commit cannot
+/// loosen a workflow and pass a record through the looser one.
+fn judge_changes(repo: &Repo, prefix: &str, set: &ChangeSet<'_>, report: &mut Report) -> Result<(), CheckError> {
+    let policy_changed = set.changes.iter().any(|c| is_policy_path(prefix, &c.path));
+    let files = texts(repo, prefix, set.changes)?;
+    report.files += files.len();
+    if !policy_changed && files.is_empty() {
+        return Ok(());
+    }
+    let new_policy = policy_at(repo, prefix, set.new_at);
+    if policy_changed && let Err(error) = &new_policy {
+        report.diagnostics.extend(annotate(policy_diagnostics(prefix, error), set.commit));
+        return Ok(());
+    }
+    if files.is_empty() {
+        return Ok(());
+    }
+    let old_policy = set.old_at.map(|at| policy_at(repo, prefix, at)).and_then(Result::ok);
+    let policy = match (old_policy, new_policy) {
+        (Some(old), _) => old,
+        (None, Ok(new)) => new,
+        (None, Err(error)) => return Err(CheckError::Policy { commit: set.commit.map(|c| c.id.clone()), error }),
+    };
+    let at_commit = match set.new_at {
+        At::Commit(id) => Some(id),
+        At::Index { .. } => None,
+    };
+    let issues = || issues_at(repo, prefix, at_commit);
+    for file in &files {
+        report.diagnostics.extend(judge(repo, prefix, &policy, file, set.now, set.history, &issues, set.commit));
+    }
+    Ok(())
+}
+
+/// A broken `docket.toml` or workflow as diagnostics of the change that broke it.
+fn policy_diagnostics(prefix: &str, error: &PolicyError) -> Vec<Diagnostic> {
+    let mut diagnostics = match error {
+        PolicyError::Config(list) | PolicyError::Workflow { diagnostics: list, .. } => list.clone(),
+        other => vec![
+            Diagnostic::error(crate::config::CONFIG_FILE, "policy.invalid", other.to_string())
+                .with_hint("fix docket.toml [workflows] or add the workflow file in the same change"),
+        ],
+    };
+    for diagnostic in &mut diagnostics {
+        diagnostic.path = format!("{prefix}{}", diagnostic.path);
+    }
+    diagnostics
 }
 
 /// Judges an edit of one record in the work tree (`move`, `set`, `edit`, `new`): `old` is the
@@ -383,9 +437,20 @@ pub fn check_tree(tracker: &Tracker, now: Timestamp) -> Result<Report, CheckErro
             settings: plan::Settings::from_config(tracker.config()),
         };
         let env = Env { now, config: tracker.config(), facts: &facts };
-        // Judged as if it appeared now: its state defined and its requirements and the
-        // artifacts of the states before it present.
-        let violations = engine::check_change(workflow, None, Some(record), &env);
+        // Its state defined, its requirements and the artifacts of the states before it
+        // present; and a warning for a move whose time has come (an expired Incomplete).
+        let mut violations = engine::check_standing(workflow, record, &env);
+        for target in engine::due_moves(workflow, record, &env) {
+            violations.push(Violation {
+                severity: Severity::Warning,
+                rule: "workflow.due",
+                message: format!("the time to move from `{}` to `{target}` has come", workflow.state_of(record)),
+                field: Some(workflow.field.clone()),
+                allowed: Vec::new(),
+                missing: Vec::new(),
+                hint: Some(format!("docket move {} {target}", record.id)),
+            });
+        }
         if violations.is_empty() {
             continue;
         }
@@ -415,11 +480,10 @@ fn dangling_references(tracker: &Tracker, records: &[Record]) -> Vec<Diagnostic>
                 for id in issue.blocked_by.iter().filter(|id| !exists(id, None)) {
                     missing.push(("blocked_by".into(), format!("`blocked_by` names `{id}`, which does not exist")));
                 }
-                if let Some(iteration) = issue.iteration.as_deref() {
-                    if !tracker.config().iterations.iter().any(|it| it.name == iteration) {
-                        missing
-                            .push(("iteration".into(), format!("the iteration `{iteration}` is not in docket.toml")));
-                    }
+                if let Some(iteration) = issue.iteration.as_deref()
+                    && !tracker.config().iterations.iter().any(|it| it.name == iteration)
+                {
+                    missing.push(("iteration".into(), format!("the iteration `{iteration}` is not in docket.toml")));
                 }
             }
             Body::Milestone(milestone) => {

@@ -36,9 +36,10 @@ pub enum HookError {
     Store(#[from] StoreError),
 }
 
-/// The hooks to install: pre-commit and pre-push in a clone, pre-receive on a server.
+/// The hooks to install: pre-commit, pre-merge-commit (git runs it instead of pre-commit for a
+/// merge it completes by itself) and pre-push in a clone; pre-receive on a server.
 pub fn names(server: bool) -> &'static [&'static str] {
-    if server { &["pre-receive"] } else { &["pre-commit", "pre-push"] }
+    if server { &["pre-receive"] } else { &["pre-commit", "pre-merge-commit", "pre-push"] }
 }
 
 /// The script of hook `name`, running the docket at `docket` (or the one on `PATH` when that

@@ -21,6 +21,8 @@
 //! - [`check`] judges changes against the workflows: the staged change, ranges of commits,
 //!   one edit, the whole tree.
 //! - [`hooks`] installs docket's git hooks beside existing ones and reads what push hooks get.
+//! - [`index`] is the full-text index behind `docket search`, and the only user of tantivy:
+//!   derived, under the git directory, kept fresh by comparing stamps, deletable at any time.
 //! - [`store`] is the git repository, and the only user of git2.
 //! - [`plan`] is planning, pure: milestone capacity and readiness.
 //! - [`query`] filters and sorts loaded records for `list`; [`json`] gives their `--json` shape.
@@ -34,6 +36,7 @@ pub mod diagnostic;
 pub mod format;
 pub mod hooks;
 pub mod id;
+pub mod index;
 pub mod json;
 pub mod model;
 pub mod plan;

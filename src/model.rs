@@ -40,6 +40,15 @@ impl Kind {
         }
     }
 
+    /// The kind in words with its article: "an issue", "a MIR bug", "a milestone".
+    pub fn a_noun(self) -> &'static str {
+        match self {
+            Kind::Issue => "an issue",
+            Kind::Mir => "a MIR bug",
+            Kind::Milestone => "a milestone",
+        }
+    }
+
     /// The folder, under the tracker root, holding records of this kind.
     pub fn folder(self) -> &'static str {
         match self {

@@ -139,11 +139,32 @@ impl Repo {
         self.repository.head().ok()?.peel_to_commit().ok().map(|c| c.id().to_string())
     }
 
-    /// The commits being merged into `HEAD` by an unfinished merge (`MERGE_HEAD`).
+    /// The commits being merged into `HEAD`: from `MERGE_HEAD` when concluding a merge, or,
+    /// during git's `pre-merge-commit` hook (run before `MERGE_HEAD` exists), from what
+    /// `GIT_REFLOG_ACTION` names (`merge side`, or `pull`, which merges `FETCH_HEAD`).
     pub fn merge_heads(&self) -> Vec<String> {
-        std::fs::read_to_string(self.git_dir.join("MERGE_HEAD"))
-            .map(|text| text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect())
-            .unwrap_or_default()
+        let lines = |name: &str| -> Vec<String> {
+            std::fs::read_to_string(self.git_dir.join(name))
+                .map(|text| {
+                    text.lines()
+                        .filter(|l| !l.contains("not-for-merge"))
+                        .filter_map(|l| l.split_whitespace().next())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let merging = lines("MERGE_HEAD");
+        if !merging.is_empty() {
+            return merging;
+        }
+        let action = std::env::var("GIT_REFLOG_ACTION").unwrap_or_default();
+        let mut words = action.split_whitespace();
+        match words.next() {
+            Some("merge") => words.filter(|w| !w.starts_with('-')).filter_map(|w| self.resolve(w).ok()).collect(),
+            Some("pull") => lines("FETCH_HEAD"),
+            _ => Vec::new(),
+        }
     }
 
     /// The id of the commit `spec` names (`HEAD~2`, `main`, a hash).
@@ -171,6 +192,50 @@ impl Repo {
             });
         }
         Ok(parse_raw_diff(&output.stdout))
+    }
+
+    /// The tree `HEAD`'s commit records, if there is a commit.
+    pub fn head_tree(&self) -> Option<String> {
+        self.repository.head().ok()?.peel_to_tree().ok().map(|tree| tree.id().to_string())
+    }
+
+    /// The paths under `prefixes` that differ between two trees (either may be absent).
+    pub fn tree_changes(
+        &self,
+        old: Option<&str>,
+        new: Option<&str>,
+        prefixes: &[String],
+    ) -> Result<Vec<FileChange>, StoreError> {
+        let tree = |id: Option<&str>| -> Result<Option<git2::Tree<'_>>, StoreError> {
+            match id {
+                Some(id) => Ok(Some(
+                    self.repository.find_tree(self.oid(id)?).map_err(git_error(format!("read the tree {id}")))?,
+                )),
+                None => Ok(None),
+            }
+        };
+        let (old, new) = (tree(old)?, tree(new)?);
+        let mut options = git2::DiffOptions::new();
+        for prefix in prefixes {
+            options.pathspec(prefix);
+        }
+        let diff = self
+            .repository
+            .diff_tree_to_tree(old.as_ref(), new.as_ref(), Some(&mut options))
+            .map_err(git_error("compare two trees"))?;
+        Ok(diff
+            .deltas()
+            .filter_map(|delta| {
+                let id = |file: git2::DiffFile<'_>| (!file.id().is_zero()).then(|| file.id().to_string());
+                let path = delta.new_file().path().or_else(|| delta.old_file().path())?.to_str()?.to_owned();
+                Some(FileChange { path, old: id(delta.old_file()), new: id(delta.new_file()) })
+            })
+            .collect())
+    }
+
+    /// The git blob id of `content`, as `git hash-object` computes it.
+    pub fn blob_id(content: &[u8]) -> String {
+        git2::Oid::hash_object(git2::ObjectType::Blob, content).map(|oid| oid.to_string()).unwrap_or_default()
     }
 
     /// What `commit` changes against its first parent (against nothing for a root commit) under
@@ -295,10 +360,10 @@ impl Repo {
             let Ok(entry) = tree.get_path(Path::new(folder)) else { return Ok(files) };
             let Ok(sub) = self.repository.find_tree(entry.id()) else { return Ok(files) };
             sub.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-                if entry.kind() == Some(git2::ObjectType::Blob) {
-                    if let Ok(name) = entry.name() {
-                        files.push((format!("{folder}/{dir}{name}"), entry.id().to_string()));
-                    }
+                if entry.kind() == Some(git2::ObjectType::Blob)
+                    && let Ok(name) = entry.name()
+                {
+                    files.push((format!("{folder}/{dir}{name}"), entry.id().to_string()));
                 }
                 git2::TreeWalkResult::Ok
             })

@@ -97,11 +97,12 @@ pub fn parse_git_date(text: &str) -> Option<Timestamp> {
         return Some(t);
     }
     // `2026-11-23 12:00:00 +0100`
-    if let (Some(time), zone) = (words.next(), words.next()) {
-        if first.len() == 10 && first.as_bytes()[4] == b'-' {
-            let offset = zone.map_or(Some("Z".to_owned()), git_zone)?;
-            return parse_timestamp(&format!("{first}T{time}{offset}"));
-        }
+    if let (Some(time), zone) = (words.next(), words.next())
+        && first.len() == 10
+        && first.as_bytes()[4] == b'-'
+    {
+        let offset = zone.map_or(Some("Z".to_owned()), git_zone)?;
+        return parse_timestamp(&format!("{first}T{time}{offset}"));
     }
     parse_rfc2822(text)
 }

@@ -218,13 +218,13 @@ impl Tracker {
                 continue;
             };
             let shard = (!descend).then(|| relative.rsplit('/').next().unwrap_or(""));
-            if let (Some(shard), Ok(())) = (shard, id::validate(stem)) {
-                if !stem.starts_with(shard) {
-                    problems.push(
-                        Diagnostic::warning(&path, "id.shard", format!("`{stem}` is in the shard folder `{shard}/`"))
-                            .with_hint(format!("move it to {}/{}/{name}", kind.folder(), &stem[..stem.len().min(2)])),
-                    );
-                }
+            if let (Some(shard), Ok(())) = (shard, id::validate(stem))
+                && !stem.starts_with(shard)
+            {
+                problems.push(
+                    Diagnostic::warning(&path, "id.shard", format!("`{stem}` is in the shard folder `{shard}/`"))
+                        .with_hint(format!("move it to {}/{}/{name}", kind.folder(), &stem[..stem.len().min(2)])),
+                );
             }
             match id::validate(stem) {
                 Ok(()) => files.push(RecordFile { kind, id: stem.to_owned(), path }),

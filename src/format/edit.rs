@@ -170,7 +170,17 @@ fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, no
             for item in items {
                 let position = array.iter().position(|v| v.as_str() == Some(item));
                 match (assignment.op, position) {
-                    (Op::Append, None) => array.push(item),
+                    (Op::Append, None) => {
+                        // GitLab's scoped labels: adding `priority::1` replaces `priority::2`.
+                        if name == "labels"
+                            && let Some((scope, _)) = item.rsplit_once("::")
+                        {
+                            array.retain(|v| {
+                                v.as_str().and_then(|l| l.rsplit_once("::")).is_none_or(|(s, _)| s != scope)
+                            });
+                        }
+                        array.push(item);
+                    }
                     (Op::Remove, Some(index)) => {
                         array.remove(index);
                     }

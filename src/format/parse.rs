@@ -38,11 +38,11 @@ pub fn parse_record(kind: Kind, id: &str, path: &str, source: &str, rules: &Reco
         fields,
     });
     // Rules across fields, once each field is valid on its own.
-    if let Some(Body::Milestone(milestone)) = record.as_ref().map(|r| &r.body) {
-        if let Some(problem) = end_before_start(path, source, milestone.start, milestone.end, "end") {
-            diagnostics.push(problem.with_id(id));
-            return Parsed { record: None, diagnostics };
-        }
+    if let Some(Body::Milestone(milestone)) = record.as_ref().map(|r| &r.body)
+        && let Some(problem) = end_before_start(path, source, milestone.start, milestone.end, "end")
+    {
+        diagnostics.push(problem.with_id(id));
+        return Parsed { record: None, diagnostics };
     }
     Parsed { record, diagnostics }
 }
@@ -223,7 +223,8 @@ impl Checker<'_> {
                     if min == max { format!("use {min}") } else { format!("pick a value from {min} to {max}") },
                 ),
                 None => {
-                    let example = format!("a whole number without quotes, e.g. `{} = {}`", spec.name, (min + max) / 2);
+                    let example =
+                        format!("a whole number without quotes, e.g. `{} = {}`", spec.name, i64::midpoint(min, max));
                     let expected = if min == max {
                         format!("the integer {min}")
                     } else {

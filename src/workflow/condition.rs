@@ -123,12 +123,25 @@ pub struct Scope<'a> {
     pub now: Timestamp,
     pub config: &'a crate::config::Config,
     pub facts: &'a dyn Facts,
-    /// Skip what depends on the change's moment: time since a state was entered, iterations,
-    /// dates, an added comment, the milestone's readiness (checking a path a new record took).
-    pub skip_time: bool,
-    /// Skip labels and equalities that mark a moment rather than an artifact (earlier steps of
-    /// such a path: `validation::requested` is replaced by `validation::received` later).
-    pub skip_markers: bool,
+    /// How much of the condition applies.
+    pub mode: Mode,
+}
+
+/// How strictly a condition is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Everything: a real move at a real moment.
+    Full,
+    /// What a state requires while a record is in it: everything but time.
+    State,
+    /// The last step of the path a record arriving in a later state (an import, a mirror pull)
+    /// may have taken: no time, and no labels that mark a moment (`validation::requested`
+    /// gives way to `validation::rejected` while the issue is still in validation); a comment
+    /// the step needs must exist.
+    FinalStep,
+    /// The earlier steps of such a path: only the artifacts the record must still carry
+    /// (fields, sections, ranges, label scopes).
+    EarlierStep,
 }
 
 /// A dotted field of a record: `rice.reach`.
@@ -181,8 +194,21 @@ impl Condition {
         self == &Condition::default()
     }
 
-    /// Every requirement `scope.record` fails.
+    /// Every requirement `scope.record` fails, each once.
     pub fn unmet(&self, scope: &Scope<'_>) -> Vec<Unmet> {
+        let mut unmet = self.unmet_raw(scope);
+        let mut seen = Vec::new();
+        unmet.retain(|u| {
+            let key = (u.field.clone(), u.message.clone());
+            let fresh = !seen.contains(&key);
+            seen.push(key);
+            fresh
+        });
+        // "needs `iteration`" from `fields` and from `iteration` say the same thing.
+        unmet
+    }
+
+    fn unmet_raw(&self, scope: &Scope<'_>) -> Vec<Unmet> {
         let record = scope.record;
         let mut unmet = Vec::new();
         let mut fail = |field: Option<&str>, message: String, missing: bool| {
@@ -195,7 +221,8 @@ impl Condition {
             }
         }
         let present = labels(record);
-        if !scope.skip_markers {
+        let skip_labels = matches!(scope.mode, Mode::FinalStep | Mode::EarlierStep);
+        if !skip_labels {
             for label in &self.labels {
                 if !present.contains(label) {
                     fail(Some("labels"), format!("needs the label `{label}`"), false);
@@ -244,7 +271,7 @@ impl Condition {
                 None => fail(Some(field), format!("needs `{field}` (from {min} to {max})"), true),
             }
         }
-        if !scope.skip_markers {
+        if scope.mode != Mode::EarlierStep {
             for (field, expected) in &self.equals {
                 let expected = match (expected.as_str(), scope.from) {
                     (Some("$from"), Some(from)) => toml::Value::String(from.to_owned()),
@@ -296,7 +323,14 @@ impl Condition {
                 });
             }
         }
-        if scope.skip_time {
+        if self.comment_added && scope.mode == Mode::FinalStep && comment_count(record) == 0 {
+            unmet.push(Unmet {
+                field: Some("comments".into()),
+                message: "needs a comment saying why".into(),
+                missing: false,
+            });
+        }
+        if scope.mode != Mode::Full {
             return unmet;
         }
         if let (Some(days), Some(from)) = (self.min_days_in_state, scope.from) {
@@ -343,11 +377,11 @@ impl Condition {
                 });
             }
         }
-        if self.milestone_ready {
-            if let Err(problems) = scope.facts.milestone_ready(record) {
-                for problem in problems {
-                    unmet.push(Unmet { field: Some("stage".into()), message: problem, missing: false });
-                }
+        if self.milestone_ready
+            && let Err(problems) = scope.facts.milestone_ready(record)
+        {
+            for problem in problems {
+                unmet.push(Unmet { field: Some("stage".into()), message: problem, missing: false });
             }
         }
         unmet

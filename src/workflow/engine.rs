@@ -4,11 +4,11 @@
 
 use crate::config::Config;
 use crate::diagnostic::Severity;
-use crate::format::edit::Assignment;
-use crate::model::Record;
+use crate::format::edit::{Assignment, Op};
+use crate::model::{Body, Record};
 use crate::time::Timestamp;
 
-use super::condition::{Facts, Scope, Unmet};
+use super::condition::{Facts, Mode, Scope, Unmet};
 use super::{Appear, Derive, Transition, Workflow};
 
 /// One way a change breaks its workflow.
@@ -21,7 +21,7 @@ pub struct Violation {
     pub message: String,
     /// The field to point at.
     pub field: Option<String>,
-    /// The states the record may move to from its old state.
+    /// Where the record may go instead, from its old state (for refused moves).
     pub allowed: Vec<String>,
     /// Fields the change lacks.
     pub missing: Vec<String>,
@@ -34,19 +34,6 @@ pub struct Env<'a> {
     pub now: Timestamp,
     pub config: &'a Config,
     pub facts: &'a dyn Facts,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// Everything, for a real move.
-    Full,
-    /// A step of a path a record arriving in a later state may have taken: only the artifacts
-    /// it must still carry (fields, sections, ranges, label scopes) — not time, not an added
-    /// comment, and not labels that mark a moment (`validation::requested` gives way to
-    /// `validation::rejected` while the issue is still in validation).
-    Path,
-    /// What a state requires while a record is in it: everything but time.
-    State,
 }
 
 struct Judge<'a> {
@@ -71,13 +58,12 @@ impl Judge<'_> {
             now: self.env.now,
             config: self.env.config,
             facts: self.env.facts,
-            skip_time: mode != Mode::Full,
-            skip_markers: mode == Mode::Path,
+            mode,
         };
         condition.unmet(&scope)
     }
 
-    /// Transitions from `from` to `to` open to `record`.
+    /// Transitions from `from` to `to`, and those of them whose `when` admits `record`.
     fn edges<'t>(
         &'t self,
         from: &str,
@@ -123,22 +109,20 @@ fn violation(rule: &'static str, message: String, field: Option<String>) -> Viol
     Violation { severity: Severity::Error, rule, message, field, allowed: Vec::new(), missing: Vec::new(), hint: None }
 }
 
-fn from_unmet(rule: &'static str, what: &str, unmet: Unmet, allowed: &[String], severity: Severity) -> Violation {
+/// A violation for one unmet requirement: "`what`: `unmet`".
+fn from_unmet(rule: &'static str, what: &str, unmet: Unmet, severity: Severity) -> Violation {
     let missing = if unmet.missing { unmet.field.iter().cloned().collect() } else { Vec::new() };
     let hint = match (&unmet.field, unmet.missing) {
         (Some(field), true) => Some(format!("fill in `{field}` in the same change")),
         (Some(field), false) if field == "labels" => Some("fix the labels in the same change".to_owned()),
         _ => None,
     };
-    Violation {
-        severity,
-        rule,
-        message: format!("{what} {}", unmet.message),
-        field: unmet.field,
-        allowed: allowed.to_vec(),
-        missing,
-        hint,
-    }
+    let message = if what.is_empty() { unmet.message } else { format!("{what}: {}", unmet.message) };
+    Violation { severity, rule, message, field: unmet.field, allowed: Vec::new(), missing, hint }
+}
+
+fn quote(states: &[String]) -> String {
+    states.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// Judges one change to one record: `old` is the version before (none for a new record),
@@ -150,7 +134,7 @@ pub fn check_change(workflow: &Workflow, old: Option<&Record>, new: Option<&Reco
         (Some(old), None) => check_deletion(&judge, old),
         (None, Some(new)) => {
             let mut violations = check_state(&judge, new);
-            violations.extend(check_appearance(&judge, new));
+            violations.extend(check_appearance(&judge, new, true));
             violations
         }
         (Some(old), Some(new)) => {
@@ -167,42 +151,53 @@ pub fn check_record(workflow: &Workflow, record: &Record, env: &Env<'_>) -> Vec<
     check_state(&Judge { workflow, env }, record)
 }
 
+/// A record judged as it stands, for `docket check` on the whole tree: its state's
+/// requirements and the artifacts of the states before it (not what only a new record must
+/// satisfy at creation).
+pub fn check_standing(workflow: &Workflow, record: &Record, env: &Env<'_>) -> Vec<Violation> {
+    let judge = Judge { workflow, env };
+    let mut violations = check_state(&judge, record);
+    violations.extend(check_appearance(&judge, record, false));
+    violations
+}
+
 fn check_state(judge: &Judge<'_>, record: &Record) -> Vec<Violation> {
     let workflow = judge.workflow;
     let state_name = workflow.state_of(record);
     let mut violations = Vec::new();
     let Some(state) = workflow.state(&state_name) else {
-        let names: Vec<String> = workflow.states.iter().map(|s| format!("`{}`", s.name)).collect();
+        let found = match &record.body {
+            Body::Mir(bug) => format!(
+                "status `{}` with assignee `{}` and verdict `{}` is none of the ten MIR process states",
+                bug.status.name(),
+                bug.assignee.as_deref().unwrap_or(""),
+                bug.verdict.name()
+            ),
+            _ => format!("`{state_name}` is not a state of the `{}` workflow", workflow.name),
+        };
         let mut v = violation(
             "workflow.undefined",
-            format!(
-                "`{state_name}` is not a state of the `{}` workflow: the record is in an undefined state",
-                workflow.name
-            ),
+            format!("{found}: the record is in an undefined state"),
             Some(workflow.field.clone()),
         );
         v.hint = Some(match workflow.derive {
-            Derive::MirProcess => "set `status`, `assignee` and `verdict` so the bug is in one of the ten MIR process states (see `docket show`)".to_owned(),
-            Derive::Field => format!("use one of {}", names.join(", ")),
+            Derive::MirProcess => {
+                "in_progress and fix_committed need `verdict = \"ack\"`; triaged, opinion and the like are not MIR states: use `docket move` to one of the ten".to_owned()
+            }
+            Derive::Field => format!("use one of {}", quote(&workflow.states.iter().map(|s| s.name.clone()).collect::<Vec<_>>())),
         });
         violations.push(v);
         return violations;
     };
     for unmet in judge.unmet(&state.require, record, None, None, Mode::State) {
-        violations.push(from_unmet(
-            "workflow.state",
-            &format!("while in `{}`, the record", state.name),
-            unmet,
-            &[],
-            Severity::Error,
-        ));
+        violations.push(from_unmet("workflow.state", &format!("while in `{}`", state.name), unmet, Severity::Error));
     }
     if let Some(previous) = &state.previous {
         let value = record.fields.get(previous).and_then(toml::Value::as_str).unwrap_or("");
         if value.is_empty() {
             let mut v = violation(
                 "workflow.state",
-                format!("while in `{}`, the record needs `{previous}`: the state it left", state.name),
+                format!("while in `{}`: needs `{previous}`, the state it left", state.name),
                 Some(previous.clone()),
             );
             v.missing = vec![previous.clone()];
@@ -214,7 +209,7 @@ fn check_state(judge: &Judge<'_>, record: &Record) -> Vec<Violation> {
                 format!("`{previous}` is `{value}`, which is not a state it can return to"),
                 Some(previous.clone()),
             );
-            v.hint = Some("name the stage the issue was in before".to_owned());
+            v.hint = Some("name the stage the record was in before".to_owned());
             violations.push(v);
         }
     }
@@ -249,7 +244,7 @@ fn check_state(judge: &Judge<'_>, record: &Record) -> Vec<Violation> {
                     format!("the label `{label}` says the record is elsewhere than its state `{}`", state.name),
                     Some("labels".into()),
                 );
-                v.hint = Some(format!("change it to `{scope}::{}`", state.name));
+                v.hint = Some(format!("change it to `{scope}::{}` (`docket move` does it)", state.name));
                 violations.push(v);
             }
         }
@@ -267,21 +262,28 @@ fn check_deletion(judge: &Judge<'_>, old: &Record) -> Vec<Violation> {
         format!("the record was deleted in state `{state}`, and the `{}` workflow keeps records", judge.workflow.name),
         None,
     );
-    v.allowed.clone_from(&judge.workflow.deletable);
+    let terminal: Vec<String> = judge.workflow.states.iter().filter(|s| s.terminal).map(|s| s.name.clone()).collect();
     v.hint = Some(format!(
-        "restore it (`git restore --staged --worktree {}`) and move it to a terminal state instead",
-        old.path
+        "restore it (`git restore --staged --worktree {}`) and move it to {} instead",
+        old.path,
+        if terminal.is_empty() { "a final state".to_owned() } else { quote(&terminal) }
     ));
     vec![v]
 }
 
-fn check_appearance(judge: &Judge<'_>, new: &Record) -> Vec<Violation> {
+/// Whether `record`, arriving in its state without history, carries what the way there asks.
+/// `creation` also applies the workflow's `create` requirements.
+fn check_appearance(judge: &Judge<'_>, new: &Record, creation: bool) -> Vec<Violation> {
     let workflow = judge.workflow;
-    let mut violations: Vec<Violation> = judge
-        .unmet(&workflow.create, new, None, None, Mode::Full)
-        .into_iter()
-        .map(|unmet| from_unmet("workflow.create", "a new record", unmet, &[], Severity::Error))
-        .collect();
+    let mut violations: Vec<Violation> = Vec::new();
+    if creation {
+        violations.extend(
+            judge
+                .unmet(&workflow.create, new, None, None, Mode::Full)
+                .into_iter()
+                .map(|unmet| from_unmet("workflow.create", "a new record", unmet, Severity::Error)),
+        );
+    }
     let target = workflow.state_of(new);
     if target == workflow.initial || workflow.state(&target).is_none() {
         return violations;
@@ -292,7 +294,6 @@ fn check_appearance(judge: &Judge<'_>, new: &Record) -> Vec<Violation> {
             format!("a new record must start in `{}`, not `{target}`", workflow.initial),
             Some(workflow.field.clone()),
         );
-        v.allowed = vec![workflow.initial.clone()];
         v.hint = Some(format!("create it in `{}` and move it on in later commits", workflow.initial));
         violations.push(v);
         return violations;
@@ -303,14 +304,14 @@ fn check_appearance(judge: &Judge<'_>, new: &Record) -> Vec<Violation> {
     let mut best: Vec<Option<Vec<Unmet>>> = vec![None; n];
     best[index(&workflow.initial).expect("the initial state exists")] = Some(Vec::new());
     let target_index = index(&target).expect("the target state exists");
-    let mode = Mode::Path;
     for _ in 0..n {
         let mut changed = false;
         for (from_index, state) in workflow.states.iter().enumerate() {
             let Some(so_far) = best[from_index].clone() else { continue };
             for t in workflow.transitions.iter().filter(|t| workflow.leaves(t, &state.name)) {
-                for to in workflow.targets(t, &state.name, None) {
+                for to in workflow.targets(t, &state.name, Some(new)) {
                     let Some(to_index) = index(&to) else { continue };
+                    let mode = if to_index == target_index { Mode::FinalStep } else { Mode::EarlierStep };
                     if !judge.unmet(&t.when, new, None, Some(&state.name), mode).is_empty() {
                         continue;
                     }
@@ -332,7 +333,7 @@ fn check_appearance(judge: &Judge<'_>, new: &Record) -> Vec<Violation> {
         Some(unmet) => {
             let what = format!("a record in `{target}`");
             violations.extend(unmet.into_iter().map(|u| {
-                let mut v = from_unmet("workflow.appear", &what, u, &[], Severity::Error);
+                let mut v = from_unmet("workflow.appear", &what, u, Severity::Error);
                 v.hint = Some(format!(
                     "a record in `{target}` carries the artifacts of the states before it (a new one may also start in `{}`)",
                     workflow.initial
@@ -369,8 +370,7 @@ fn check_move(judge: &Judge<'_>, old: &Record, new: &Record) -> Vec<Violation> {
             let reasons: Vec<String> =
                 judge.unmet(&t.when, new, Some(old), Some(&from), Mode::Full).into_iter().map(|u| u.message).collect();
             violation("workflow.transition", format!("`{from}` → `{to}` is {}", reasons.join(", ")), field)
-        } else if workflow.state(&from).and_then(|s| s.previous.as_ref()).is_some() {
-            let previous = workflow.state(&from).and_then(|s| s.previous.clone()).unwrap_or_default();
+        } else if let Some(previous) = workflow.state(&from).and_then(|s| s.previous.clone()) {
             let back = old.fields.get(&previous).and_then(toml::Value::as_str).unwrap_or("");
             violation(
                 "workflow.transition",
@@ -387,39 +387,51 @@ fn check_move(judge: &Judge<'_>, old: &Record, new: &Record) -> Vec<Violation> {
             )
         };
         v.allowed.clone_from(&allowed);
-        v.hint = Some(if allowed.is_empty() {
-            format!("`{from}` is final: nothing leaves it")
-        } else {
-            format!("from `{from}` this record may go to {}", quote(&allowed))
+        let terminal = workflow.state(&from).is_some_and(|s| s.terminal);
+        v.hint = Some(match (allowed.is_empty(), terminal) {
+            (true, true) => format!("`{from}` is final: nothing leaves it"),
+            (true, false) => format!("the `{}` workflow has no way out of `{from}`", workflow.name),
+            (false, _) => format!("from `{from}` this record may go to {}", quote(&allowed)),
         });
         violations.push(v);
         return violations;
     }
     // The first open transition whose requirements all hold is taken; if none, report the
     // requirements of the one closest to holding.
-    let mut best: Option<Vec<Unmet>> = None;
+    let mut best: Option<(Vec<Unmet>, &Transition)> = None;
     for t in &open {
         let unmet = judge.unmet(&t.require, new, Some(old), Some(&from), Mode::Full);
-        if best.as_ref().is_none_or(|b| unmet.len() < b.len()) {
-            best = Some(unmet);
+        if best.as_ref().is_none_or(|(b, _)| unmet.len() < b.len()) {
+            best = Some((unmet, t));
         }
     }
     let what = format!("`{from}` → `{to}`");
-    violations.extend(
-        best.unwrap_or_default()
-            .into_iter()
-            .map(|u| from_unmet("workflow.require", &what, u, &allowed, Severity::Error)),
-    );
+    if let Some((unmet, transition)) = best {
+        for u in unmet {
+            let mut v = from_unmet("workflow.require", &what, u, Severity::Error);
+            if let Some(why) = &transition.message {
+                v.message = format!("{} ({why})", v.message);
+            }
+            violations.push(v);
+        }
+    }
+    // Entering a state that records where the record came from: that state, or, coming from
+    // another such state (blocked → backlogged), the one recorded there.
     if let Some(previous) = workflow.state(&to).and_then(|s| s.previous.as_ref()) {
+        let expected = match workflow.state(&from).and_then(|s| s.previous.as_ref()) {
+            Some(from_previous) => {
+                old.fields.get(from_previous).and_then(toml::Value::as_str).unwrap_or(&from).to_owned()
+            }
+            None => from.clone(),
+        };
         let value = new.fields.get(previous).and_then(toml::Value::as_str).unwrap_or("");
-        if !value.is_empty() && value != from {
+        if !value.is_empty() && value != expected {
             let mut v = violation(
                 "workflow.require",
-                format!("{what} needs `{previous}` = \"{from}\", the state left, not \"{value}\""),
+                format!("{what}: needs `{previous}` = \"{expected}\", the state it came from, not \"{value}\""),
                 Some(previous.clone()),
             );
-            v.allowed.clone_from(&allowed);
-            v.hint = Some(format!("set `{previous} = \"{from}\"` (`docket move` does it for you)"));
+            v.hint = Some(format!("set `{previous} = \"{expected}\"` (`docket move` does it for you)"));
             violations.push(v);
         }
     }
@@ -430,44 +442,49 @@ fn check_move(judge: &Judge<'_>, old: &Record, new: &Record) -> Vec<Violation> {
             continue;
         }
         for unmet in judge.unmet(&rule.require, new, Some(old), Some(&from), Mode::Full) {
-            let mut v = from_unmet("workflow.rule", "", unmet, &allowed, rule.severity);
-            v.message = format!("{}:{} (rule `{}`)", rule.message, v.message, rule.name);
+            let mut v = from_unmet("workflow.rule", &rule.message, unmet, rule.severity);
+            v.message = format!("{} (rule `{}`)", v.message, rule.name);
             violations.push(v);
         }
     }
     violations
 }
 
-fn quote(states: &[String]) -> String {
-    let quoted: Vec<String> = states.iter().map(|s| format!("`{s}`")).collect();
-    quoted.join(", ")
-}
-
 /// The edits `docket move` makes to take `record` to `target`: the state field (or, for
 /// derived states, the target state's `set` fields), the `previous` field of a state that
-/// records where the record came from, and the clearing of it when leaving such a state.
+/// records where the record came from (kept when moving between two such states), the clearing
+/// of it when leaving, and the state label (`workflow::…`) when the record has one.
 pub fn move_edits(workflow: &Workflow, record: &Record, target: &str) -> Vec<Assignment> {
     let from = workflow.state_of(record);
     let mut edits = Vec::new();
     let Some(state) = workflow.state(target) else { return edits };
-    match workflow.derive {
-        Derive::Field => {
-            edits.push(Assignment::parse(&format!("{}={target}", workflow.field)).expect("a simple assignment parses"));
-        }
-        Derive::MirProcess => {}
+    let set = |field: &str, value: String| Assignment { path: vec![field.to_owned()], op: Op::Set, value };
+    if workflow.derive == Derive::Field {
+        edits.push(set(&workflow.field, target.to_owned()));
     }
     for (field, value) in &state.set {
-        let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
-        edits.push(Assignment { path: vec![field.clone()], op: crate::format::edit::Op::Set, value: text });
+        edits.push(set(field, value.as_str().map_or_else(|| value.to_string(), str::to_owned)));
     }
-    if let Some(previous) = &state.previous {
-        edits.push(Assignment { path: vec![previous.clone()], op: crate::format::edit::Op::Set, value: from.clone() });
-    }
-    if let Some(left) = workflow.state(&from) {
-        if left.previous.is_some() && state.previous.is_none() {
-            for field in left.previous.iter().chain(&left.require.fields) {
-                edits.push(Assignment::unset(field));
+    let left = workflow.state(&from);
+    match (&state.previous, left.and_then(|s| s.previous.as_ref())) {
+        (Some(previous), None) => edits.push(set(previous, from.clone())),
+        (None, Some(previous)) => {
+            edits.push(Assignment::unset(previous));
+            for field in left.map(|s| s.require.fields.clone()).unwrap_or_default() {
+                edits.push(Assignment::unset(&field));
             }
+        }
+        // Between two such states (blocked → backlogged) the recorded state stays.
+        (Some(_), Some(_)) | (None, None) => {}
+    }
+    if let Some(scope) = &workflow.state_label_scope {
+        let prefix = format!("{scope}::");
+        let old: Vec<&String> = record.labels().iter().filter(|l| l.starts_with(&prefix)).collect();
+        if !old.is_empty() {
+            for label in old {
+                edits.push(Assignment { path: vec!["labels".into()], op: Op::Remove, value: label.clone() });
+            }
+            edits.push(Assignment { path: vec!["labels".into()], op: Op::Append, value: format!("{prefix}{target}") });
         }
     }
     edits
@@ -477,4 +494,23 @@ pub fn move_edits(workflow: &Workflow, record: &Record, target: &str) -> Vec<Ass
 pub fn next_states(workflow: &Workflow, record: &Record, env: &Env<'_>) -> Vec<String> {
     let judge = Judge { workflow, env };
     judge.allowed(&workflow.state_of(record), record, Some(record))
+}
+
+/// Moves whose time has come: transitions out of the record's state that wait on time (60
+/// days in Incomplete, 2 years after an ACK) and whose every requirement now holds. For
+/// `docket check` and `docket report expiring`.
+pub fn due_moves(workflow: &Workflow, record: &Record, env: &Env<'_>) -> Vec<String> {
+    let judge = Judge { workflow, env };
+    let from = workflow.state_of(record);
+    let mut due = Vec::new();
+    for t in workflow.transitions.iter().filter(|t| workflow.leaves(t, &from)) {
+        let timed = t.require.min_days_in_state.is_some() || t.require.min_days_since.is_some();
+        if !timed || !judge.unmet(&t.when, record, Some(record), Some(&from), Mode::Full).is_empty() {
+            continue;
+        }
+        if judge.unmet(&t.require, record, Some(record), Some(&from), Mode::Full).is_empty() {
+            due.extend(workflow.targets(t, &from, Some(record)));
+        }
+    }
+    due
 }

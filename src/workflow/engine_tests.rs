@@ -237,15 +237,15 @@ fn ops_requirements() {
     // The validation labels drive validation.
     assert_eq!(
         ops_move("feature", "development", "validation", &[], &[], "", "", at),
-        ["workflow.require: `development` → `validation` needs the label `validation::requested`"]
+        ["workflow.require: `development` → `validation`: needs the label `validation::requested`"]
     );
     assert_eq!(
         ops_move("feature", "validation", "implementation", &[], &["validation::rejected"], "", "", at),
-        ["workflow.require: `validation` → `implementation` needs the label `validation::received`"]
+        ["workflow.require: `validation` → `implementation`: needs the label `validation::received`"]
     );
     assert_eq!(
         ops_move("administrative", "development", "implementation", &[], &[], "", "", at),
-        ["workflow.require: `development` → `implementation` needs the label `validation::skipped`"]
+        ["workflow.require: `development` → `implementation`: needs the label `validation::skipped`"]
     );
     // One label per scope.
     assert_eq!(
@@ -268,7 +268,7 @@ fn ops_requirements() {
     assert_eq!(
         ops_move("feature", "scheduling", "development", &[], &[], "", "", later),
         [
-            "workflow.require: `scheduling` → `development` only when the iteration `2026-w48` is current (2026-11-23 to 2026-11-29; today is 2026-12-01)"
+            "workflow.require: `scheduling` → `development`: only when the iteration `2026-w48` is current (2026-11-23 to 2026-11-29; today is 2026-12-01)"
         ]
     );
     let before = parse_timestamp("2026-11-20T12:00:00Z").expect("valid");
@@ -276,7 +276,7 @@ fn ops_requirements() {
     assert_eq!(
         ops_move("feature", "scheduling", "queued", &[], &[], "", "", at),
         [
-            "workflow.require: `scheduling` → `queued` only while the iteration `2026-w48` has not started (it started 2026-11-23)"
+            "workflow.require: `scheduling` → `queued`: only while the iteration `2026-w48` has not started (it started 2026-11-23)"
         ]
     );
     assert_eq!(ops_move("feature", "queued", "development", &[], &[], "", "", at), Vec::<String>::new());
@@ -306,12 +306,12 @@ fn ops_requirements() {
             at
         ),
         [
-            "workflow.require: `development` → `blocked` needs `previous_stage` = \"development\", the state left, not \"planning\""
+            "workflow.require: `development` → `blocked`: needs `previous_stage` = \"development\", the state it came from, not \"planning\""
         ]
     );
     assert_eq!(
         ops_move("feature", "development", "blocked", &[], &[], "", "previous_stage = \"development\"", at),
-        ["workflow.state: while in `blocked`, the record needs `blocked_reason`"]
+        ["workflow.state: while in `blocked`: needs `blocked_reason`"]
     );
     assert_eq!(
         ops_move(
@@ -345,9 +345,16 @@ fn ops_artifacts_are_required() {
         let old = record(Kind::Issue, &ops_issue(issue_type, from, &[], ""));
         let new = record(Kind::Issue, &strip(&ops_issue(issue_type, to, &[], ""), field));
         let found = errors(&judge(&ops, Some(&old), Some(&new), &no_facts(), now()));
-        assert_eq!(found, [format!("workflow.require: `{from}` → `{to}` {expected}")], "{from} → {to} without {field}");
+        assert_eq!(
+            found,
+            [format!("workflow.require: `{from}` → `{to}`: {expected}")],
+            "{from} → {to} without {field}"
+        );
         let violation = &judge(&ops, Some(&old), Some(&new), &no_facts(), now())[0];
-        assert!(!violation.allowed.is_empty(), "the allowed next states are listed");
+        assert_eq!(
+            violation.missing,
+            [if *field == "effort" { "rice.effort".to_owned() } else { (*field).to_owned() }]
+        );
     }
     // Leaving triage needs the configured label scopes, and approval when flagged.
     let old = record(Kind::Issue, "title = \"x\"\ntype = \"bug\"\nstage = \"triage\"\n");
@@ -358,8 +365,8 @@ fn ops_artifacts_are_required() {
     assert_eq!(
         errors(&judge(&ops, Some(&old), Some(&new), &no_facts(), now())),
         [
-            "workflow.require: `triage` → `planning` needs a `system::…` label",
-            "workflow.require: `triage` → `planning` needs a `priority::…` label",
+            "workflow.require: `triage` → `planning`: needs a `system::…` label",
+            "workflow.require: `triage` → `planning`: needs a `priority::…` label",
             "workflow.rule: this issue needs approval before it leaves triage: needs `approved_by` (rule `approval`)",
         ]
     );
@@ -367,7 +374,7 @@ fn ops_artifacts_are_required() {
     let closed = record(Kind::Issue, "title = \"x\"\ntype = \"bug\"\nstage = \"closed\"\n");
     assert_eq!(
         errors(&judge(&ops, Some(&old), Some(&closed), &no_facts(), now())),
-        ["workflow.require: `triage` → `closed` needs a comment, added in the same change, saying why"]
+        ["workflow.require: `triage` → `closed`: needs a comment, added in the same change, saying why"]
     );
     let commented = record(
         Kind::Issue,
@@ -389,7 +396,7 @@ fn ops_records_that_appear_and_disappear() {
         record(Kind::Issue, &strip(&ops_issue("feature", "implementation", &["validation::received"], ""), "gameplan"));
     assert_eq!(
         errors(&judge(&ops, None, Some(&bare), &no_facts(), at)),
-        ["workflow.appear: a record in `implementation` needs `gameplan`"]
+        ["workflow.appear: a record in `implementation`: needs `gameplan`"]
     );
     // Deleting is refused: issues are closed, not deleted.
     assert_eq!(
@@ -431,10 +438,10 @@ fn refinement_workflow() {
             now()
         )),
         [
-            "workflow.state: while in `ready_for_development`, the record needs `weight` (from 1 to 5)",
-            "workflow.require: `refinement` → `ready_for_development` the description needs a `## Proposal` section",
-            "workflow.require: `refinement` → `ready_for_development` the description needs a `## Definition of Done` section",
-            "workflow.require: `refinement` → `ready_for_development` needs `weight` (from 1 to 5)",
+            "workflow.state: while in `ready_for_development`: needs `weight` (from 1 to 5)",
+            "workflow.require: `refinement` → `ready_for_development`: the description needs a `## Proposal` section",
+            "workflow.require: `refinement` → `ready_for_development`: the description needs a `## Definition of Done` section",
+            "workflow.require: `refinement` → `ready_for_development`: needs `weight` (from 1 to 5)",
         ]
     );
     // Weight 5 is a warning, not an error.
@@ -505,7 +512,7 @@ fn support_workflow() {
     let unlabelled = record(Kind::Issue, "title = \"x\"\ntype = \"bug\"\nstage = \"new\"\n");
     assert_eq!(
         errors(&judge(&wf, None, Some(&unlabelled), &no_facts(), now())),
-        ["workflow.create: a new record needs the label `team/repo-management`"]
+        ["workflow.create: a new record: needs the label `team/repo-management`"]
     );
     let new = request("new", "", "");
     assert_eq!(
@@ -526,7 +533,7 @@ fn support_workflow() {
             &no_facts(),
             now()
         )),
-        ["workflow.require: `new` → `acknowledged` needs a comment, added in the same change, saying why"]
+        ["workflow.require: `new` → `acknowledged`: needs a comment, added in the same change, saying why"]
     );
     let acked = request("acknowledged", "", "assignee = \"keegan\"\n");
     assert_eq!(
@@ -537,7 +544,9 @@ fn support_workflow() {
             &no_facts(),
             now()
         )),
-        ["workflow.require: `acknowledged` → `in_progress` needs one of the labels `priority::p0`, `priority::p1`"]
+        [
+            "workflow.require: `acknowledged` → `in_progress`: needs one of the labels `priority::p0`, `priority::p1` (only p0 and p1 requests skip the queue)"
+        ]
     );
     assert_eq!(
         errors(&judge(
@@ -552,8 +561,8 @@ fn support_workflow() {
     assert_eq!(
         errors(&judge(&wf, Some(&acked), Some(&request("queued", "", "assignee = \"keegan\"\n")), &no_facts(), now())),
         [
-            "workflow.state: while in `queued`, the record needs a `priority::…` label",
-            "workflow.require: `acknowledged` → `queued` needs a `priority::…` label"
+            "workflow.state: while in `queued`: needs a `priority::…` label",
+            "workflow.require: `acknowledged` → `queued`: needs a `priority::…` label"
         ]
     );
     let allowed = [
@@ -606,7 +615,7 @@ fn milestone_workflow() {
         TestFacts { entered: BTreeMap::new(), milestone_problems: vec!["the Deliverable `k3x` has no weight".into()] };
     assert_eq!(
         errors(&judge(&wf, Some(&planning), Some(&milestone("finalized")), &not_ready, early)),
-        ["workflow.require: `planning` → `finalized` the Deliverable `k3x` has no weight"]
+        ["workflow.require: `planning` → `finalized`: the Deliverable `k3x` has no weight"]
     );
     let allowed = [("planning", "finalized"), ("finalized", "planning"), ("finalized", "active"), ("active", "closed")];
     for from in wf.states.iter().map(|s| s.name.as_str()) {
@@ -688,8 +697,8 @@ fn mir_requirements_and_time_rules() {
     assert_eq!(
         errors(&judge(&wf, None, Some(&bad), &no_facts(), now())),
         [
-            "workflow.create: a new record `subscribers` must include `~ubuntu-mir`",
-            "workflow.create: a new record `title` must be \"[MIR] libfoo\""
+            "workflow.create: a new record: `subscribers` must include `~ubuntu-mir`",
+            "workflow.create: a new record: `title` must be \"[MIR] libfoo\""
         ]
     );
     // A security assignment needs security_review = true.
@@ -697,15 +706,15 @@ fn mir_requirements_and_time_rules() {
     assert_eq!(
         errors(&judge(&wf, Some(&assigned), Some(&mir("confirmed", "~ubuntu-security", "")), &no_facts(), now())),
         [
-            "workflow.state: while in `assigned_security`, the record `security_review` must be true",
-            "workflow.require: `assigned_mir` → `assigned_security` `security_review` must be true",
+            "workflow.state: while in `assigned_security`: `security_review` must be true",
+            "workflow.require: `assigned_mir` → `assigned_security`: `security_review` must be true",
         ]
     );
     // Won't Fix needs a NACK; In Progress needs the ACK (and the security ACK when asked).
     assert_eq!(
         errors(&judge(&wf, Some(&assigned), Some(&mir("wont_fix", "", "")), &no_facts(), now())),
         [
-            "workflow.require: `assigned_mir` → `wont_fix` needs one of: `verdict` must be \"nack\"; or `security_verdict` must be \"nack\""
+            "workflow.require: `assigned_mir` → `wont_fix`: needs one of: `verdict` must be \"nack\"; or `security_verdict` must be \"nack\""
         ]
     );
     let security = mir("confirmed", "~ubuntu-security", "security_review = true");
@@ -738,7 +747,9 @@ fn mir_requirements_and_time_rules() {
     // An in_progress status without an ACK is an undefined state.
     assert_eq!(
         errors(&judge(&wf, Some(&assigned), Some(&mir("in_progress", "didrocks", "")), &no_facts(), now())),
-        ["workflow.undefined: `undefined` is not a state of the `mir` workflow: the record is in an undefined state"]
+        [
+            "workflow.undefined: status `in_progress` with assignee `didrocks` and verdict `` is none of the ten MIR process states: the record is in an undefined state"
+        ]
     );
     // Incomplete → Invalid only 60 days after entering Incomplete (from history).
     let incomplete = mir("incomplete", "didrocks", "");
@@ -752,7 +763,7 @@ fn mir_requirements_and_time_rules() {
     assert_eq!(
         found,
         [
-            "workflow.require: `incomplete` → `invalid_expired` allowed only after 60 days in `incomplete`: 59 so far, since 2026-09-01 (from git history)"
+            "workflow.require: `incomplete` → `invalid_expired`: allowed only after 60 days in `incomplete`: 59 so far, since 2026-09-01 (from git history)"
         ]
     );
     assert_eq!(
@@ -768,6 +779,33 @@ fn mir_requirements_and_time_rules() {
     };
     assert_eq!(errors(&judge(&wf, Some(&acked), Some(&unpromoted), &facts, entered + 729 * DAY)).len(), 1);
     assert_eq!(errors(&judge(&wf, Some(&acked), Some(&unpromoted), &facts, entered + 731 * DAY)), Vec::<String>::new());
+}
+
+#[test]
+fn blocked_to_backlogged_keeps_the_stage_it_came_from() {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let blocked = record(
+        Kind::Issue,
+        &ops_issue("feature", "blocked", &[], "previous_stage = \"development\"\nblocked_reason = \"x\""),
+    );
+    let edits: Vec<String> =
+        move_edits(&ops, &blocked, "backlogged").iter().map(|a| format!("{}={}", a.path.join("."), a.value)).collect();
+    assert_eq!(edits, ["stage=backlogged"]);
+    let backlogged = record(
+        Kind::Issue,
+        &ops_issue("feature", "backlogged", &[], "previous_stage = \"development\"\nblocked_reason = \"x\""),
+    );
+    assert_eq!(errors(&judge(&ops, Some(&blocked), Some(&backlogged), &no_facts(), now())), Vec::<String>::new());
+}
+
+#[test]
+fn a_record_arriving_closed_needs_its_comment() {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let closed = record(Kind::Issue, "title = \"x\"\ntype = \"bug\"\nstage = \"closed\"\n");
+    assert_eq!(
+        errors(&judge(&ops, None, Some(&closed), &no_facts(), now())),
+        ["workflow.appear: a record in `closed`: needs a comment saying why"]
+    );
 }
 
 #[test]

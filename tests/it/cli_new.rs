@@ -175,13 +175,17 @@ fn new_with_a_chosen_id_and_refused_flags() {
 fn new_records_are_judged_by_their_workflow() {
     let sandbox = Sandbox::tracker();
     sandbox.write("docket.toml", "[workflows]\nissue = \"support\"\n");
-    let run = sandbox.docket(&["new", "issue", "-t", "Perforce sync stalls"]);
+    // The label every new support request needs is added for the user…
+    let run = sandbox.docket(&["new", "issue", "-t", "Perforce sync stalls", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    assert_eq!(json["labels"], serde_json::json!(["team/repo-management"]));
+    assert_eq!(json["stage"], "new");
+    // …and a new record the workflow refuses is not written.
+    let run = sandbox.docket(&["new", "issue", "-t", "Jump the queue", "--stage", "in_progress"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("needs the label `team/repo-management`"), "{}", run.stderr);
+    assert!(run.stderr.contains("needs `assignee`"), "{}", run.stderr);
     let issues = std::fs::read_dir(sandbox.root().join("issues")).expect("dir").count();
-    assert_eq!(issues, 1, "only .gitkeep: nothing was written");
-    let run = sandbox.docket(&["new", "issue", "-t", "Perforce sync stalls", "-l", "team/repo-management"]);
-    run.ok();
+    assert_eq!(issues, 2, ".gitkeep and the first request only");
 }
 
 #[test]

@@ -134,10 +134,15 @@ fn set_does_not_move_and_does_not_break_the_workflow() {
     let run = sandbox.docket(&["set", "k3x", "stage=planning"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("run `docket move k3x9q2 planning`"), "{}", run.stderr);
-    // One label per scope (the ops workflow): refused, the file unchanged.
+    // Adding a scoped label replaces the scope's old value, as GitLab does.
     let run = sandbox.docket(&["set", "k3x", "labels+=customer::smb"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("at most one `customer::` label"), "{}", run.stderr);
+    run.ok();
+    let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["show", "k3x", "--json"]).ok()).expect("json");
+    assert_eq!(json["labels"], serde_json::json!(["system::zendesk", "customer::smb"]));
+    sandbox.write("issues/k3x9q2.toml", HAND_WRITTEN);
+    // A change the workflow refuses (a blocked issue must say why) is not written.
+    let run = sandbox.docket(&["set", "k3x", "type=administrative", "weight=9"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(sandbox.read("issues/k3x9q2.toml"), HAND_WRITTEN);
     // Unsetting a nested field that is not there creates nothing.
     let run = sandbox.docket(&["set", "k3x", "--unset", "sla.hours"]);

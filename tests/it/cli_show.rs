@@ -19,7 +19,9 @@ fn show_mir_bug_names_its_process_state() {
     let sandbox = Sandbox::example("mir");
     let text = sandbox.docket(&["show", "jt8bha"]);
     assert!(
-        text.ok().contains("process state: 2. New / Confirmed (assigned to MIR team member) (assigned_mir)"),
+        text.ok().contains(
+            "status: confirmed   process state: assigned_mir (2. New / Confirmed (assigned to MIR team member))"
+        ),
         "{}",
         text.stdout
     );

@@ -260,5 +260,5 @@ fn a_new_record_must_start_right() {
     sandbox.git(&["add", "-A"]);
     let run = sandbox.git_with(&["commit", "-qm", "arrives late"], &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("a record in `scheduling` needs `gameplan`"), "{}", run.stderr);
+    assert!(run.stderr.contains("a record in `scheduling`: needs `gameplan`"), "{}", run.stderr);
 }

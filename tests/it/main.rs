@@ -11,5 +11,6 @@ mod errors;
 mod examples;
 mod hooks;
 mod schema;
+mod search;
 mod support;
 mod workflows;

@@ -14,6 +14,7 @@ fn move_fills_previous_stage_and_changes_only_its_lines() {
     assert!(after.contains("blocked_reason = \"waiting for the Zendesk sandbox\"\n"), "{after}");
     let removed: Vec<&str> = before.lines().filter(|l| !after.lines().any(|a| a == *l)).collect();
     assert_eq!(removed.len(), 1, "only the stage line changed: {removed:?}");
+    sandbox.commit_all("blocked");
     // And back: only to the recorded stage, clearing what blocked needed.
     let run = sandbox.docket(&["move", "sn2", "planning"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -53,9 +54,23 @@ fn move_a_mir_bug_between_process_states() {
     let text = sandbox.read("mir/cqa5k8.toml");
     assert!(text.contains("status = \"confirmed\""), "{text}");
     assert!(text.contains("assignee = \"didrocks\""), "{text}");
-    // assigned_mir → in_progress without an ACK: refused.
+    // A second move before the first is committed: refused, as the hook would.
+    let run = sandbox.docket(&["move", "cqa5k8", "incomplete"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("already moves from `unassigned` to `assigned_mir` in uncommitted changes"),
+        "{}",
+        run.stderr
+    );
+    sandbox.commit_all("triaged");
+    // assigned_mir → in_progress without an ACK: the state is not reached.
     let run = sandbox.docket(&["move", "cqa5k8", "in_progress"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("record the ACK: `verdict=ack`"), "{}", run.stderr);
+    // With the ACK but no review report: refused by the workflow.
+    let run = sandbox.docket(&["move", "cqa5k8", "in_progress", "verdict=ack"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("needs `review`"), "{}", run.stderr);
 }
 
 #[test]

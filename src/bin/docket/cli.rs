@@ -53,6 +53,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Install docket's git hooks
     Hook(HookArgs),
+    /// Search every record: full text and fields, from an index that is never stale
+    Search(SearchArgs),
+    /// Show the search index's status, or rebuild it
+    Index(IndexArgs),
+    /// Keep the search index live while people edit, printing each record it re-indexes
+    Watch(WatchArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the command reference as Markdown (for the book)
@@ -168,6 +174,9 @@ pub struct ListArgs {
     /// Reverse the order
     #[arg(long, short)]
     pub reverse: bool,
+    /// Read every file instead of asking the search index which ones may match
+    #[arg(long)]
+    pub no_index: bool,
     /// Print an array of records as JSON
     #[arg(long)]
     pub json: bool,
@@ -227,6 +236,9 @@ pub struct MoveArgs {
     /// Fields to set in the same change, as for `docket set`
     #[arg(value_name = "FIELD=VALUE")]
     pub assignments: Vec<String>,
+    /// Add a comment in the same change (some moves need one, e.g. closing from triage)
+    #[arg(long, short)]
+    pub message: Option<String>,
     /// Print the moved record as JSON
     #[arg(long)]
     pub json: bool,
@@ -301,4 +313,40 @@ impl KindArg {
             KindArg::Milestone => docket::model::Kind::Milestone,
         }
     }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Query language:\n  refund macro                 both words, stemmed, in any text field\n  \"refund macro\"               the phrase\n  refnd~   refnd~2             fuzzy: within 1 or 2 edits\n  stage:planning  type:bug  kind:mir  assignee:jason  milestone:16-7  package:libfoo\n  label:\"customer::enterprise\"  label:customer::*\n  weight:>=3  weight:2..4  created:>2026-01-01  updated:<=2026-11-30\n  title:refund                 one text field (title, description, comments, updates, ...)\n  a OR b   NOT a   -a   (a OR b) c"
+)]
+pub struct SearchArgs {
+    /// The query; several words are joined with spaces
+    #[arg(required = true, value_name = "QUERY", allow_hyphen_values = true, trailing_var_arg = true)]
+    pub query: Vec<String>,
+    /// Show at most this many results (0: all) [default: 20 on a terminal, all with --json]
+    #[arg(long, short = 'n')]
+    pub limit: Option<usize>,
+    /// Order: relevance, created, updated or weight (newest or heaviest first)
+    #[arg(long, default_value = "relevance", value_parser = ["relevance", "created", "updated", "weight"])]
+    pub sort: String,
+    /// Print an array of records with their `score` as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Throw the index away and build it again from the files
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Print the status as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Milliseconds to wait for a burst of saves to settle before indexing
+    #[arg(long, default_value_t = 50)]
+    pub debounce: u64,
 }

@@ -44,6 +44,9 @@ pub fn diagnostic(d: &Diagnostic, style: Style) -> String {
         };
         let _ = writeln!(text, "{pad} {bar} {}{marker}", " ".repeat(excerpt.carets.start));
     }
+    if let Some(commit) = &d.commit {
+        let _ = writeln!(text, "{pad} {} {}", style.hint("= in commit"), &commit[..commit.len().min(12)]);
+    }
     if let Some(hint) = &d.hint {
         let _ = writeln!(text, "{pad} {} {}", style.hint("= hint:"), hint);
     }
@@ -90,18 +93,20 @@ pub fn record(record: &Record, workflow: Option<&Workflow>, style: Style) -> Str
     let state = record.state();
     let display = workflow.and_then(|w| w.state(state)).map(|s| s.display.clone());
     let mut header = vec![format!("kind: {}", record.kind())];
-    header.push(match display {
-        Some(display) if display != state => {
-            format!("{}: {state} ({display})", record.kind().state_field())
+    match &record.body {
+        // A MIR bug's workflow states are the ten process states, not its status.
+        Body::Mir(bug) => {
+            header.push(format!("status: {state}"));
+            let process = bug.state();
+            header.push(match process.number() {
+                Some(n) => format!("process state: {} ({n}. {})", process.name(), process.display()),
+                None => format!("process state: {}", style.warning(process.display())),
+            });
         }
-        _ => format!("{}: {state}", record.kind().state_field()),
-    });
-    if let Body::Mir(bug) = &record.body {
-        let state = bug.state();
-        header.push(match state.number() {
-            Some(n) => format!("process state: {n}. {} ({})", state.display(), state.name()),
-            None => format!("process state: {}", style.warning(state.display())),
-        });
+        _ => header.push(match display {
+            Some(display) if display != state => format!("{}: {state} ({display})", record.kind().state_field()),
+            _ => format!("{}: {state}", record.kind().state_field()),
+        }),
     }
     let _ = writeln!(text, "{}", header.join("   "));
     let _ = writeln!(text, "{}", style.dim(&format!("path: {}", record.path)));
@@ -123,12 +128,11 @@ pub fn record(record: &Record, workflow: Option<&Workflow>, style: Style) -> Str
                 for (k, v) in table {
                     let _ = writeln!(paragraphs, "    {k}: {}", inline(v));
                 }
-                if key == "rice" {
-                    if let Body::Issue(issue) = &record.body {
-                        if let Some(score) = issue.rice.and_then(|r| r.score()) {
-                            let _ = writeln!(paragraphs, "    score: {score:.1}");
-                        }
-                    }
+                if key == "rice"
+                    && let Body::Issue(issue) = &record.body
+                    && let Some(score) = issue.rice.and_then(|r| r.score())
+                {
+                    let _ = writeln!(paragraphs, "    score: {score:.1}");
                 }
             }
             toml::Value::Array(items) if !items.is_empty() && items.iter().all(toml::Value::is_table) => {

@@ -77,10 +77,10 @@ impl Ui {
     /// Writes a result to stdout. A closed pipe (`docket list | head`) ends the process quietly.
     pub fn out(&self, text: &str) {
         let mut stdout = io::stdout().lock();
-        if let Err(error) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-            if error.kind() == io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
+        if let Err(error) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush())
+            && error.kind() == io::ErrorKind::BrokenPipe
+        {
+            std::process::exit(0);
         }
     }
 
@@ -110,6 +110,43 @@ impl Ui {
                 "y" | "yes" => true,
                 _ => false,
             },
+        }
+    }
+}
+
+/// A progress bar on stderr for long work, drawn only on a terminal.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Ui {
+    /// A progress bar for `what` (hidden when stderr is not a terminal).
+    pub fn progress(&self, what: &str) -> Progress {
+        if !io::stderr().is_terminal() {
+            return Progress { bar: None };
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        let style = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})")
+            .map_or_else(|_| indicatif::ProgressStyle::default_bar(), |s| s.progress_chars("=> "));
+        bar.set_style(style);
+        bar.set_message(what.to_owned());
+        Progress { bar: Some(bar) }
+    }
+}
+
+impl Progress {
+    /// Moves the bar to `done` of `total`.
+    pub fn set(&self, done: usize, total: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 }

@@ -49,11 +49,16 @@ pub fn finish(ui: &Ui, report: &Report, json: bool, refused: Option<&str>) -> Ex
     if !report.has_errors() {
         return ExitCode::SUCCESS;
     }
-    if let Some(what) = refused {
-        ui.err(&format!(
-            "{} {what}: fix the problems above and try again (your files and the index are unchanged)\n",
+    match refused {
+        Some("commit") => ui.err(&format!(
+            "{} commit: fix the problems above and commit again (your files and the index are unchanged)\n",
             ui.err_style().error("docket refused the")
-        ));
+        )),
+        Some(what) => ui.err(&format!(
+            "{} {what}: a later commit cannot repair an earlier one; rewrite the commits named above (e.g. `git rebase -i`) and push again\n",
+            ui.err_style().error("docket refused the")
+        )),
+        None => {}
     }
     ExitCode::from(EXIT_VIOLATIONS)
 }

@@ -52,8 +52,7 @@ pub fn cmd_comment(ui: &Ui, env: &Env, args: &CommentArgs) -> Result<ExitCode, C
             "pass -m \"text\", -F FILE, or write the comment in the editor",
         ));
     }
-    let author =
-        args.author.clone().or_else(|| tracker.repo.author().map(str::to_owned)).or_else(|| std::env::var("USER").ok());
+    let author = author(&tracker, args.author.as_deref());
     let edited = edit::append_comment(&source, env.context.now(), author.as_deref(), text).map_err(|error| {
         CliError::usage(
             format!("cannot edit {}: {error}", file.path),
@@ -75,4 +74,14 @@ pub fn cmd_comment(ui: &Ui, env: &Env, args: &CommentArgs) -> Result<ExitCode, C
     }
     ui.err(&format!("commented on {}\n", file.path));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Who writes a comment: `--author`, else git's author (`GIT_AUTHOR_NAME`, `user.name`), else
+/// the login name.
+pub fn author(tracker: &docket::tracker::Tracker, given: Option<&str>) -> Option<String> {
+    given
+        .map(str::to_owned)
+        .or_else(|| std::env::var("GIT_AUTHOR_NAME").ok().filter(|n| !n.trim().is_empty()))
+        .or_else(|| tracker.repo.author().map(str::to_owned))
+        .or_else(|| std::env::var("USER").ok().filter(|n| !n.trim().is_empty()))
 }

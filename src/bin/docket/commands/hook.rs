@@ -56,13 +56,15 @@ fn cmd_run(ui: &Ui, env: &Env, args: &HookRunArgs) -> Result<ExitCode, CliError>
     let repo = Repo::discover_any(&env.start)?;
     let prefix = normalise_root(&args.root);
     let mut input = String::new();
-    if args.name != "pre-commit" {
+    if args.name == "pre-push" || args.name == "pre-receive" {
         std::io::stdin()
             .read_to_string(&mut input)
             .map_err(|source| CliError::Io { message: "cannot read what git passed the hook".into(), source })?;
     }
     let (report, what) = match args.name.as_str() {
-        "pre-commit" => (check::check_staged(&repo, &prefix, env.context.commit_time())?, "commit"),
+        "pre-commit" | "pre-merge-commit" => {
+            (check::check_staged(&repo, &prefix, env.context.commit_time())?, "commit")
+        }
         "pre-push" => (check::check_commits(&repo, &prefix, &hooks::pushed_commits(&repo, &input, true)?)?, "push"),
         "pre-receive" => (check::check_commits(&repo, &prefix, &hooks::pushed_commits(&repo, &input, false)?)?, "push"),
         other => {

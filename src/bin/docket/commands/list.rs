@@ -25,19 +25,35 @@ pub fn cmd_list(ui: &Ui, env: &Env, args: &ListArgs) -> Result<ExitCode, CliErro
             _ => states.extend(tracker.workflow(*kind).states.iter().map(|s| s.name.as_str())),
         }
     }
+    states.sort_unstable();
+    states.dedup();
     check_values("--stage", &args.stage, &states)?;
     check_values("--type", &args.issue_type, IssueType::NAMES)?;
     check_values("--state", &args.state, MirState::NAMES)?;
-    let loaded = tracker.load_all()?;
     // Milestones may be named by an id prefix, like every other id.
     let mut milestones = Vec::new();
     for wanted in &args.milestone {
-        let exact = loaded.records.iter().any(|r| r.kind() == Kind::Milestone && r.id == *wanted);
+        let exact = tracker.absolute(&tracker.path_for(Kind::Milestone, wanted)).is_file()
+            || tracker.absolute(&format!("milestones/{wanted}.toml")).is_file();
         milestones.push(match tracker.resolve(wanted) {
             Ok(file) if !exact && file.kind == Kind::Milestone => file.id,
             _ => wanted.clone(),
         });
     }
+    let filtered = !(kinds.is_empty()
+        && args.stage.is_empty()
+        && args.state.is_empty()
+        && args.issue_type.is_empty()
+        && args.labels.is_empty()
+        && args.assignee.is_empty()
+        && milestones.is_empty());
+    // With filters, the index narrows the files to read; the filter below decides, so both
+    // paths give the same answer (a test compares them). `--no-index` reads every file.
+    let loaded = if filtered && !args.no_index {
+        load_through_index(ui, &tracker, args, &kinds, &milestones)?
+    } else {
+        tracker.load_all()?
+    };
     let filter = Filter {
         kinds,
         states: args.stage.clone(),
@@ -77,4 +93,61 @@ fn check_values(flag: &str, values: &[String], allowed: &[&str]) -> Result<(), C
         }
     }
     Ok(())
+}
+
+/// The records the index says may pass the filters, read from their files, and the problems of
+/// every file the index knows is not a valid record.
+fn load_through_index(
+    ui: &Ui,
+    tracker: &docket::tracker::Tracker,
+    args: &ListArgs,
+    kinds: &[Kind],
+    milestones: &[String],
+) -> Result<docket::tracker::Loaded, CliError> {
+    use docket::index::query::Expr;
+    let index = super::search::open_fresh(ui, tracker)?;
+    let field =
+        |field: &str, value: &str| Expr::Field { field: field.into(), value: value.into(), quoted: true, position: 0 };
+    let any = |exprs: Vec<Expr>| Expr::Or(exprs);
+    let mut parts = Vec::new();
+    if !kinds.is_empty() {
+        parts.push(any(kinds.iter().map(|k| field("kind", k.name())).collect()));
+    }
+    if !args.stage.is_empty() {
+        parts.push(any(args.stage.iter().flat_map(|s| [field("stage", s), field("status", s)]).collect()));
+    }
+    for (name, values) in [("state", &args.state), ("type", &args.issue_type), ("assignee", &args.assignee)] {
+        if !values.is_empty() {
+            parts.push(any(values.iter().map(|v| field(name, v)).collect()));
+        }
+    }
+    if !milestones.is_empty() {
+        parts.push(any(milestones.iter().map(|m| field("milestone", m)).collect()));
+    }
+    for label in &args.labels {
+        let value = label.strip_suffix("::*").map_or_else(|| label.clone(), |scope| format!("{scope}::*"));
+        parts.push(field("label", &value));
+    }
+    let results = index
+        .search_expr(&Expr::And(parts), docket::index::Sort::Relevance, None)
+        .map_err(|e| super::search::index_error(&e))?;
+    let mut loaded = docket::tracker::Loaded::default();
+    let mut read = |kind: Kind, id: &str, path: &str| -> Result<(), CliError> {
+        let file = docket::tracker::RecordFile { kind, id: id.to_owned(), path: path.to_owned() };
+        let (record, diagnostics, _) = tracker.load(&file)?;
+        loaded.records.extend(record);
+        loaded.diagnostics.extend(diagnostics);
+        Ok(())
+    };
+    for hit in &results.hits {
+        read(Kind::from_name(&hit.kind).unwrap_or(Kind::Issue), &hit.id, &hit.path)?;
+    }
+    for path in index.invalid_paths().map_err(|e| super::search::index_error(&e))? {
+        if let Some((kind, id)) = docket::check::record_at(&path)
+            && !results.hits.iter().any(|h| h.path == path)
+        {
+            read(kind, &id, &path)?;
+        }
+    }
+    Ok(loaded)
 }

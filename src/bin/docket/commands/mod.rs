@@ -6,13 +6,16 @@ mod comment;
 mod completions;
 mod edit;
 mod hook;
+mod index;
 mod init;
 mod list;
 mod move_record;
 mod new;
 mod reference;
+mod search;
 mod set;
 mod show;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -67,6 +70,9 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
         Command::Move(args) => move_record::cmd_move(ui, &env, args),
         Command::Check(args) => check::cmd_check(ui, &env, args),
         Command::Hook(args) => hook::cmd_hook(ui, &env, args),
+        Command::Search(args) => search::cmd_search(ui, &env, args),
+        Command::Index(args) => index::cmd_index(ui, &env, args),
+        Command::Watch(args) => watch::cmd_watch(ui, &env, args),
         Command::Completions(args) => Ok(completions::cmd_completions(ui, args)),
         Command::Reference => Ok(reference::cmd_reference(ui)),
     }

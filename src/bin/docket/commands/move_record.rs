@@ -37,14 +37,34 @@ pub fn cmd_move(ui: &Ui, env: &Env, args: &MoveArgs) -> Result<ExitCode, CliErro
         ui.err(&format!("{} is already in `{current}`; nothing changed\n", file.path));
         return Ok(ExitCode::SUCCESS);
     }
+    // The hook judges the committed version against the new one, so `move` does too: a move
+    // already made in uncommitted changes must be committed before the next one.
+    let committed = tracker
+        .repo
+        .head()
+        .and_then(|head| tracker.repo.file_at(&head, &format!("{}{}", tracker.prefix, file.path)).ok().flatten());
+    let committed_state =
+        committed.as_deref().and_then(|text| tracker.parse(&file, text).record).map(|r| workflow.state_of(&r));
+    if let Some(committed_state) = committed_state.filter(|s| *s != current) {
+        return Err(CliError::usage(
+            format!("{} already moves from `{committed_state}` to `{current}` in uncommitted changes", file.path),
+            "commit that move first (each commit is one step through the workflow), or undo it with `git restore`",
+        ));
+    }
     let mut edits = move_edits(workflow, &record, &args.state);
     for text in &args.assignments {
         edits.push(Assignment::parse(text).map_err(|error| {
             CliError::usage(error.to_string(), "write FIELD=VALUE, e.g. `blocked_reason=\"waiting for the sandbox\"`")
         })?);
     }
-    let moved = edit::apply(&source, file.kind, &edits, env.context.now())
+    let mut moved = edit::apply(&source, file.kind, &edits, env.context.now())
         .map_err(|error| CliError::usage(format!("cannot edit {}: {error}", file.path), "see `docket move --help`"))?;
+    if let Some(message) = &args.message {
+        let author = super::comment::author(&tracker, None);
+        moved = edit::append_comment(&moved, env.context.now(), author.as_deref(), message).map_err(|error| {
+            CliError::usage(format!("cannot edit {}: {error}", file.path), "see `docket move --help`")
+        })?;
+    }
     let parsed = tracker.parse(&file, &moved);
     if has_errors(&parsed.diagnostics) {
         ui.err(&format!(
@@ -54,7 +74,19 @@ pub fn cmd_move(ui: &Ui, env: &Env, args: &MoveArgs) -> Result<ExitCode, CliErro
         ));
         return Err(CliError::Diagnostics(parsed.diagnostics));
     }
-    let verdict = docket::check::check_edit(&tracker, &file.path, Some(&source), &moved, env.context.commit_time());
+    // A derived state (MIR) may need more than the move sets: say what.
+    if let Some(reached) = parsed.record.as_ref().map(|r| workflow.state_of(r)).filter(|s| *s != args.state) {
+        return Err(CliError::usage(
+            format!("these changes leave {} in `{reached}`, not `{}`", file.path, args.state),
+            match args.state.as_str() {
+                "assigned_mir" => "give the MIR team member: `assignee=<name>`".to_owned(),
+                "in_progress" | "fix_committed" | "invalid_unpromoted" => "record the ACK: `verdict=ack`".to_owned(),
+                _ => "set the fields that state is made of in the same command (FIELD=VALUE)".to_owned(),
+            },
+        ));
+    }
+    let before = committed.as_deref().unwrap_or(&source);
+    let verdict = docket::check::check_edit(&tracker, &file.path, Some(before), &moved, env.context.commit_time());
     if !verdict.is_empty() {
         ui.err(&render::diagnostics(&verdict, ui.err_style()));
     }

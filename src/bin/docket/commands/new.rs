@@ -59,7 +59,14 @@ pub fn cmd_new(ui: &Ui, mut env: Env, args: &NewArgs) -> Result<ExitCode, CliErr
         Kind::Issue => {
             record.set("type", args.issue_type.clone().unwrap_or_else(|| "feature".to_owned()));
             record.set("stage", stage);
-            record.set("labels", strings(&args.labels));
+            // Labels the workflow requires of every new record are added for the user.
+            let mut labels = args.labels.clone();
+            for label in &workflow.create.labels {
+                if !labels.contains(label) {
+                    labels.push(label.clone());
+                }
+            }
+            record.set("labels", strings(&labels));
             for (key, value) in [
                 ("requester", &args.requester),
                 ("assignee", &args.assignee),
@@ -195,8 +202,8 @@ fn refuse_foreign_flags(kind: Kind, args: &NewArgs) -> Result<(), CliError> {
         if set && !applies[index] {
             let owners: Vec<&str> = Kind::ALL.iter().zip(applies).filter(|(_, a)| *a).map(|(k, _)| k.noun()).collect();
             return Err(CliError::usage(
-                format!("{flag} does not apply to a {}", kind.noun()),
-                format!("{flag} is for {}", owners.join(" and ")),
+                format!("{flag} does not apply to {}", kind.a_noun()),
+                format!("{flag} is for {}s", owners.join("s and ")),
             ));
         }
     }

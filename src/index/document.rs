@@ -1,0 +1,248 @@
+//! The index's schema and how a record file becomes a document.
+//!
+//! Text fields are stemmed English (`en_stem`); ids, labels and the other structured fields are
+//! kept whole and lowercased (`keyword`), so `label:"workflow::refinement"` matches exactly.
+//! A file that does not parse is still indexed, its text searchable, marked not valid.
+
+use tantivy::TantivyDocument;
+use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::{LowerCaser, RawTokenizer, TextAnalyzer};
+
+use crate::check::record_at;
+use crate::format::{RecordRules, parse_record};
+use crate::model::{Body, Record};
+use crate::time::{self, Timestamp};
+
+/// The version of the schema and of what goes into documents; a change rebuilds the index.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The name the keyword analyzer is registered under.
+pub const KEYWORD: &str = "keyword";
+
+/// The fields of the schema.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub kind: Field,
+    pub path: Field,
+    /// The folder holding the file, to re-read a folder that changed.
+    pub dir: Field,
+    /// The git blob id of the text the document was built from.
+    pub blob: Field,
+    /// The file's modification time (ns) and size when indexed: its stamp.
+    pub mtime: Field,
+    pub size: Field,
+    /// 1 when the file is a valid record.
+    pub valid: Field,
+    pub title: Field,
+    pub description: Field,
+    pub comments: Field,
+    pub updates: Field,
+    pub gameplan: Field,
+    pub blueprint: Field,
+    pub review: Field,
+    /// Every other text of the file, unknown fields included.
+    pub other: Field,
+    pub stage: Field,
+    pub state: Field,
+    pub status: Field,
+    pub issue_type: Field,
+    pub label: Field,
+    pub assignee: Field,
+    pub milestone: Field,
+    pub iteration: Field,
+    pub package: Field,
+    pub health: Field,
+    pub requester: Field,
+    pub weight: Field,
+    pub created: Field,
+    pub updated: Field,
+}
+
+/// The text fields searched by free text, with their boosts.
+pub fn text_fields(fields: &Fields) -> [(Field, f32); 8] {
+    [
+        (fields.title, 3.0),
+        (fields.description, 1.0),
+        (fields.comments, 1.0),
+        (fields.updates, 1.0),
+        (fields.gameplan, 1.0),
+        (fields.blueprint, 1.0),
+        (fields.review, 1.0),
+        (fields.other, 0.5),
+    ]
+}
+
+/// The keyword analyzer: the whole value, lowercased.
+pub fn keyword_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build()
+}
+
+/// The schema and its fields.
+pub fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("en_stem")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let keyword = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer(KEYWORD).set_index_option(IndexRecordOption::Basic),
+    );
+    let stored_keyword = keyword.clone().set_stored();
+    let fields = Fields {
+        id: builder.add_text_field("id", stored_keyword.clone()),
+        kind: builder.add_text_field("kind", stored_keyword.clone()),
+        path: builder.add_text_field("path", stored_keyword.clone()),
+        dir: builder.add_text_field("dir", keyword.clone()),
+        blob: builder.add_text_field("blob", STORED),
+        mtime: builder.add_u64_field("mtime", STORED),
+        size: builder.add_u64_field("size", STORED),
+        valid: builder.add_u64_field("valid", INDEXED | STORED),
+        title: builder.add_text_field("title", text.clone()),
+        description: builder.add_text_field("description", text.clone()),
+        comments: builder.add_text_field("comments", text.clone()),
+        updates: builder.add_text_field("updates", text.clone()),
+        gameplan: builder.add_text_field("gameplan", text.clone()),
+        blueprint: builder.add_text_field("blueprint", text.clone()),
+        review: builder.add_text_field("review", text.clone()),
+        other: builder.add_text_field("other", text),
+        stage: builder.add_text_field("stage", keyword.clone()),
+        state: builder.add_text_field("state", keyword.clone()),
+        status: builder.add_text_field("status", keyword.clone()),
+        issue_type: builder.add_text_field("type", keyword.clone()),
+        label: builder.add_text_field("label", keyword.clone()),
+        assignee: builder.add_text_field("assignee", keyword.clone()),
+        milestone: builder.add_text_field("milestone", keyword.clone()),
+        iteration: builder.add_text_field("iteration", keyword.clone()),
+        package: builder.add_text_field("package", keyword.clone()),
+        health: builder.add_text_field("health", keyword.clone()),
+        requester: builder.add_text_field("requester", keyword),
+        weight: builder.add_i64_field("weight", INDEXED | FAST),
+        created: builder.add_i64_field("created", INDEXED | FAST),
+        updated: builder.add_i64_field("updated", INDEXED | FAST),
+    };
+    (builder.build(), fields)
+}
+
+/// A file's stamp: modification time in nanoseconds and size. A stamp of 0 means "unsure,
+/// look again" (a file changed within the clock's resolution of being read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stamp {
+    pub mtime: u64,
+    pub size: u64,
+}
+
+/// The document for the file at `path` (relative to the tracker root) holding `text`.
+pub fn build(fields: &Fields, path: &str, text: &str, stamp: Stamp) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    let (kind, id) = record_at(path).unwrap_or((crate::model::Kind::Issue, String::new()));
+    doc.add_text(fields.id, &id);
+    doc.add_text(fields.kind, kind.name());
+    doc.add_text(fields.path, path);
+    doc.add_text(fields.dir, path.rsplit_once('/').map_or("", |(dir, _)| dir));
+    doc.add_text(fields.blob, crate::store::Repo::blob_id(text.as_bytes()));
+    doc.add_u64(fields.mtime, stamp.mtime);
+    doc.add_u64(fields.size, stamp.size);
+    let parsed = parse_record(kind, &id, path, text, &RecordRules::default());
+    doc.add_u64(fields.valid, u64::from(parsed.record.is_some()));
+    match parsed.record {
+        Some(record) => add_record(fields, &mut doc, &record),
+        // Not a valid record: its text is still found.
+        None => doc.add_text(fields.other, text),
+    }
+    doc
+}
+
+fn add_record(fields: &Fields, doc: &mut TantivyDocument, record: &Record) {
+    let table = &record.fields;
+    let text_of = |key: &str| table.get(key).and_then(toml::Value::as_str).unwrap_or("");
+    doc.add_text(fields.title, record.title());
+    for (field, key) in [
+        (fields.description, "description"),
+        (fields.gameplan, "gameplan"),
+        (fields.blueprint, "blueprint"),
+        (fields.review, "review"),
+    ] {
+        doc.add_text(field, text_of(key));
+    }
+    let entries = |key: &str| -> Vec<&toml::Table> {
+        table.get(key).and_then(toml::Value::as_array).into_iter().flatten().filter_map(toml::Value::as_table).collect()
+    };
+    let created = table.get("created").and_then(toml::Value::as_datetime).and_then(time::timestamp_of);
+    let mut latest: Option<Timestamp> = created;
+    for (field, key) in [(fields.comments, "comments"), (fields.updates, "updates")] {
+        for entry in entries(key) {
+            let author = entry.get("author").and_then(toml::Value::as_str).unwrap_or("");
+            let body = entry.get("text").and_then(toml::Value::as_str).unwrap_or("");
+            doc.add_text(field, format!("{author} {body}"));
+            let date = entry.get("date").and_then(toml::Value::as_datetime).and_then(time::timestamp_of);
+            latest = latest.max(date);
+        }
+    }
+    // Every other string, unknown fields included, is searchable as text.
+    let known = ["title", "description", "gameplan", "blueprint", "review", "comments", "updates"];
+    let mut other = String::new();
+    for (key, value) in table.iter().filter(|(key, _)| !known.contains(&key.as_str())) {
+        collect_text(value, &mut other);
+        other.push(' ');
+        other.push_str(key);
+        other.push(' ');
+    }
+    doc.add_text(fields.other, other);
+
+    let state = match &record.body {
+        Body::Mir(bug) => bug.state().name().to_owned(),
+        _ => record.state().to_owned(),
+    };
+    doc.add_text(fields.state, state);
+    match &record.body {
+        Body::Mir(bug) => {
+            doc.add_text(fields.status, bug.status.name());
+            doc.add_text(fields.package, &bug.package);
+        }
+        _ => doc.add_text(fields.stage, record.state()),
+    }
+    for label in record.labels() {
+        doc.add_text(fields.label, label);
+    }
+    if let Some(assignee) = record.assignee() {
+        doc.add_text(fields.assignee, assignee);
+    }
+    if let Body::Issue(issue) = &record.body {
+        doc.add_text(fields.issue_type, issue.issue_type.name());
+        for (field, value) in [
+            (fields.milestone, &issue.milestone),
+            (fields.iteration, &issue.iteration),
+            (fields.requester, &issue.requester),
+        ] {
+            if let Some(value) = value {
+                doc.add_text(field, value);
+            }
+        }
+        if let Some(health) = issue.health {
+            doc.add_text(fields.health, health.name());
+        }
+        if let Some(weight) = issue.weight {
+            doc.add_i64(fields.weight, i64::from(weight));
+        }
+    }
+    if let Some(created) = created {
+        doc.add_i64(fields.created, created);
+    }
+    if let Some(latest) = latest {
+        doc.add_i64(fields.updated, latest);
+    }
+}
+
+fn collect_text(value: &toml::Value, out: &mut String) {
+    match value {
+        toml::Value::String(s) => {
+            out.push_str(s);
+            out.push(' ');
+        }
+        toml::Value::Array(items) => items.iter().for_each(|item| collect_text(item, out)),
+        toml::Value::Table(table) => table.values().for_each(|item| collect_text(item, out)),
+        _ => {}
+    }
+}

@@ -1,0 +1,679 @@
+//! The full-text index behind `docket search`: the only module that uses tantivy.
+//!
+//! It lives under the repository's git directory (`git rev-parse --git-path docket/index`),
+//! is derived from the files, and can be deleted at any time. It is kept fresh without a
+//! daemon: each commit of the index records the `HEAD` tree it reflects and the modification
+//! times of the record folders; a search compares them with the repository and the work tree,
+//! and re-reads only what changed — files in folders whose time moved, files the `HEAD` tree
+//! diff names, and, in trackers small enough for it to be cheap, every file's own stamp.
+//!
+//! A few changed files are indexed in memory for the search at hand (an overlay), which costs
+//! far less than committing to the index; once the overlay grows past [`FOLD_AT`] files, it is
+//! committed. Committing needs tantivy's writer lock: a process that finds it taken answers
+//! from the last commit plus its own overlay, so it is still fresh.
+
+pub mod document;
+pub mod query;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Schema, Value};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+use self::document::{Fields, KEYWORD, SCHEMA_VERSION, Stamp};
+use self::query::{Compiler, Expr, QueryError};
+use crate::model::Kind;
+use crate::tracker::Tracker;
+
+/// How many changed files a search indexes in memory before it commits them to the index.
+pub const FOLD_AT: usize = 64;
+/// Trackers with at most this many records have every file's stamp checked on each search,
+/// which also catches edits that rewrite a file in place without touching its folder.
+pub const SWEEP_AT: usize = 5_000;
+/// Stamps this close to now are not trusted: the file may change again within the same tick.
+const RACY_NS: u64 = 2_000_000_000;
+
+/// Why the index could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("the search index at {path} cannot be used: {message}")]
+    Tantivy { path: PathBuf, message: String },
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// What the index's last commit reflects, stored as the commit's payload.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct State {
+    version: u32,
+    /// The tracker's folder in the repository, to tell two trackers' indexes apart.
+    prefix: String,
+    /// The `HEAD` tree the work tree was compared with.
+    tree: Option<String>,
+    /// Record folders (relative to the tracker root) and their modification times (ns).
+    dirs: BTreeMap<String, u64>,
+}
+
+/// How to order search results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Created,
+    Updated,
+    Weight,
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub path: String,
+    pub id: String,
+    pub kind: String,
+    pub score: f32,
+}
+
+/// The results of a search.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Results {
+    pub hits: Vec<Hit>,
+    /// How many records match in all.
+    pub total: usize,
+    /// Whether the index was being written by another process (results are still fresh).
+    pub busy: bool,
+}
+
+/// What bringing the index up to date did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Refresh {
+    /// Files re-read (relative to the tracker root).
+    pub updated: Vec<String>,
+    /// Files gone from the work tree.
+    pub removed: Vec<String>,
+    /// Whether the whole index was rebuilt.
+    pub rebuilt: bool,
+    /// Whether the changes were committed to the index (else they live in memory for one search).
+    pub committed: bool,
+    /// Whether another process held the writer, so nothing could be committed.
+    pub busy: bool,
+}
+
+/// The index's status, for `docket index`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    pub path: PathBuf,
+    pub documents: u64,
+    pub tree: Option<String>,
+    pub folders: usize,
+    pub bytes: u64,
+    pub schema_version: u32,
+}
+
+/// Changes found in the work tree since the last commit of the index.
+#[derive(Default)]
+struct Delta {
+    updated: Vec<(String, String, Stamp)>,
+    removed: Vec<String>,
+    dirs: BTreeMap<String, u64>,
+    tree: Option<String>,
+}
+
+/// An open index of one tracker.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    schema: Schema,
+    path: PathBuf,
+    prefix: String,
+    /// Changed files indexed in memory for this process.
+    overlay: Option<(Index, Vec<String>)>,
+}
+
+fn tantivy_error(path: &Path) -> impl Fn(tantivy::TantivyError) -> IndexError + '_ {
+    move |error| IndexError::Tantivy { path: path.to_path_buf(), message: error.to_string() }
+}
+
+fn register(index: &Index) {
+    index.tokenizers().register(KEYWORD, document::keyword_analyzer());
+}
+
+/// A path's stamp, or none when it does not exist.
+fn stamp_of(path: &Path, now_ns: u64) -> Option<Stamp> {
+    let metadata = fs::metadata(path).ok()?;
+    let mtime = mtime_ns(&metadata);
+    Some(Stamp { mtime: if now_ns.saturating_sub(mtime) < RACY_NS { 0 } else { mtime }, size: metadata.len() })
+}
+
+fn mtime_ns(metadata: &fs::Metadata) -> u64 {
+    metadata
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+fn now_ns() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+impl SearchIndex {
+    /// Where the index of `tracker` lives.
+    pub fn location(tracker: &Tracker) -> PathBuf {
+        let name = if tracker.prefix.is_empty() {
+            "index".to_owned()
+        } else {
+            format!("index-{}", tracker.prefix.trim_end_matches('/').replace('/', "-"))
+        };
+        tracker.repo.git_path("docket").join(name)
+    }
+
+    /// Opens the index of `tracker`, creating it (empty) when missing or of another schema.
+    pub fn open(tracker: &Tracker) -> Result<Self, IndexError> {
+        let path = Self::location(tracker);
+        let (schema, fields) = document::schema();
+        let io = |source| IndexError::Io { path: path.clone(), source };
+        fs::create_dir_all(&path).map_err(io)?;
+        // Opening, creating and wiping happen one process at a time, so that one process never
+        // wipes an index another is creating. (Writing is serialised by tantivy's own lock.)
+        let guard = fs::File::create(path.with_extension("lock")).map_err(io)?;
+        guard.lock().map_err(io)?;
+        let existing = Index::open_in_dir(&path).ok().filter(|index| {
+            let state =
+                index.load_metas().ok().and_then(|m| m.payload).and_then(|p| serde_json::from_str::<State>(&p).ok());
+            // An empty, never-committed index is fine too; another schema is rebuilt.
+            index.schema() == schema && state.is_none_or(|s| s.version == SCHEMA_VERSION)
+        });
+        let index = match existing {
+            Some(index) => index,
+            None => {
+                // Derived data: wipe and start again.
+                let _ = fs::remove_dir_all(&path);
+                fs::create_dir_all(&path).map_err(|source| IndexError::Io { path: path.clone(), source })?;
+                Index::create_in_dir(&path, schema.clone()).map_err(tantivy_error(&path))?
+            }
+        };
+        drop(guard);
+        register(&index);
+        let reader =
+            index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(tantivy_error(&path))?;
+        Ok(Self { index, reader, fields, schema, path, prefix: tracker.prefix.clone(), overlay: None })
+    }
+
+    fn state(&self) -> Option<State> {
+        let payload = self.index.load_metas().ok()?.payload?;
+        serde_json::from_str(&payload).ok().filter(|s: &State| s.version == SCHEMA_VERSION && s.prefix == self.prefix)
+    }
+
+    /// The stamps of the indexed files under `dir` (or of all files).
+    fn indexed(&self, searcher: &Searcher, dir: Option<&str>) -> Result<HashMap<String, Stamp>, IndexError> {
+        let query: Box<dyn Query> = match dir {
+            Some(dir) => Box::new(TermQuery::new(
+                Term::from_field_text(self.fields.dir, &dir.to_lowercase()),
+                IndexRecordOption::Basic,
+            )),
+            None => Box::new(tantivy::query::AllQuery),
+        };
+        let addresses = searcher.search(&query, &DocSetCollector).map_err(tantivy_error(&self.path))?;
+        let mut stamps = HashMap::new();
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(tantivy_error(&self.path))?;
+            let text = |f| doc.get_first(f).and_then(|v| v.as_str()).map(str::to_owned);
+            let number = |f| doc.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
+            if let Some(path) = text(self.fields.path) {
+                stamps.insert(path, Stamp { mtime: number(self.fields.mtime), size: number(self.fields.size) });
+            }
+        }
+        Ok(stamps)
+    }
+
+    /// Every record folder of the tracker and its modification time.
+    fn folders(tracker: &Tracker, now: u64) -> BTreeMap<String, u64> {
+        let mut dirs = BTreeMap::new();
+        for kind in Kind::ALL {
+            let top = tracker.root.join(kind.folder());
+            let Ok(metadata) = fs::metadata(&top) else { continue };
+            let stamp = |m: &fs::Metadata| {
+                let t = mtime_ns(m);
+                if now.saturating_sub(t) < RACY_NS { 0 } else { t }
+            };
+            dirs.insert(kind.folder().to_owned(), stamp(&metadata));
+            let Ok(entries) = fs::read_dir(&top) else { continue };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.len() == 2
+                    && crate::id::validate(&name).is_ok()
+                    && let Some(metadata) = entry.metadata().ok().filter(fs::Metadata::is_dir)
+                {
+                    dirs.insert(format!("{}/{name}", kind.folder()), stamp(&metadata));
+                }
+            }
+        }
+        dirs
+    }
+
+    /// What changed in the work tree since the index's last commit.
+    fn delta(&self, tracker: &Tracker, state: &State) -> Result<Delta, IndexError> {
+        self.delta_with(tracker, state, &[])
+    }
+
+    /// [`Self::delta`], also looking at `paths` (relative to the tracker root), which a watcher
+    /// saw change.
+    fn delta_with(&self, tracker: &Tracker, state: &State, paths: &[String]) -> Result<Delta, IndexError> {
+        let now = now_ns();
+        let searcher = self.reader.searcher();
+        let mut delta = Delta { dirs: Self::folders(tracker, now), tree: tracker.repo.head_tree(), ..Delta::default() };
+        let mut candidates: Vec<String> = paths.to_vec();
+        let mut known: HashMap<String, Stamp> = HashMap::new();
+        for path in paths {
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            known.extend(self.indexed(&searcher, Some(dir))?);
+        }
+        let sweep = searcher.num_docs() <= SWEEP_AT as u64;
+        if sweep {
+            known = self.indexed(&searcher, None)?;
+            candidates.extend(known.keys().cloned());
+        }
+        for (dir, mtime) in &delta.dirs {
+            let unchanged = state.dirs.get(dir).is_some_and(|old| *old == *mtime && *mtime != 0);
+            if unchanged && !sweep {
+                continue;
+            }
+            if !sweep {
+                known.extend(self.indexed(&searcher, Some(dir))?);
+            }
+            let Ok(entries) = fs::read_dir(tracker.root.join(dir)) else { continue };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if Path::new(&name).extension().is_some_and(|x| x == "toml") {
+                    candidates.push(format!("{dir}/{name}"));
+                }
+            }
+            // Files indexed in this folder that may be gone.
+            let prefix = format!("{dir}/");
+            candidates
+                .extend(known.keys().filter(|p| p.starts_with(&prefix) && !p[prefix.len()..].contains('/')).cloned());
+        }
+        // Folders that disappeared take their files with them.
+        for dir in state.dirs.keys().filter(|d| !delta.dirs.contains_key(*d)) {
+            known.extend(self.indexed(&searcher, Some(dir))?);
+            let prefix = format!("{dir}/");
+            candidates.extend(known.keys().filter(|p| p.starts_with(&prefix)).cloned());
+        }
+        // What git says changed between the tree the index saw and HEAD.
+        if state.tree != delta.tree {
+            let folders: Vec<String> = Kind::ALL.iter().map(|k| format!("{}{}/", self.prefix, k.folder())).collect();
+            for change in tracker.repo.tree_changes(state.tree.as_deref(), delta.tree.as_deref(), &folders)? {
+                if let Some(path) = change.path.strip_prefix(&self.prefix) {
+                    if !known.contains_key(path) {
+                        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+                        known.extend(self.indexed(&searcher, Some(dir))?);
+                    }
+                    candidates.push(path.to_owned());
+                }
+            }
+        }
+        candidates.sort();
+        candidates.dedup();
+        for path in candidates {
+            if crate::check::record_at(&path).is_none() {
+                continue;
+            }
+            let absolute = tracker.root.join(&path);
+            match stamp_of(&absolute, now) {
+                Some(stamp) if known.get(&path).is_some_and(|old| *old == stamp && stamp.mtime != 0) => {}
+                Some(stamp) => {
+                    let text =
+                        fs::read(&absolute).map_err(|source| IndexError::Io { path: absolute.clone(), source })?;
+                    delta.updated.push((path, String::from_utf8_lossy(&text).into_owned(), stamp));
+                }
+                None if known.contains_key(&path) => delta.removed.push(path),
+                None => {}
+            }
+        }
+        Ok(delta)
+    }
+
+    /// Brings the index up to date with the work tree. Few changes are kept in memory for this
+    /// process's searches; more are committed (when the writer is free).
+    pub fn refresh(
+        &mut self,
+        tracker: &Tracker,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Refresh, IndexError> {
+        let Some(state) = self.state() else {
+            let rebuilt = self.rebuild(tracker, progress)?;
+            if !rebuilt.busy {
+                return Ok(rebuilt);
+            }
+            // Another process is building the index: answer from memory, from every file.
+            let delta = self.delta(tracker, &State::default())?;
+            self.overlay = Some(self.build_overlay(&delta)?);
+            return Ok(Refresh {
+                updated: delta.updated.into_iter().map(|(p, _, _)| p).collect(),
+                busy: true,
+                ..Refresh::default()
+            });
+        };
+        let delta = self.delta(tracker, &state)?;
+        let mut refresh = Refresh {
+            updated: delta.updated.iter().map(|(p, _, _)| p.clone()).collect(),
+            removed: delta.removed.clone(),
+            ..Refresh::default()
+        };
+        let changed = delta.updated.len() + delta.removed.len();
+        if changed == 0 {
+            self.overlay = None;
+            return Ok(refresh);
+        }
+        if changed > FOLD_AT {
+            match self.commit(&delta, progress) {
+                Ok(()) => {
+                    refresh.committed = true;
+                    self.overlay = None;
+                    return Ok(refresh);
+                }
+                Err(Busy) => refresh.busy = true,
+            }
+        }
+        self.overlay = Some(self.build_overlay(&delta)?);
+        Ok(refresh)
+    }
+
+    /// Commits what changed since the index's last commit (for `docket index` and `watch`),
+    /// looking also at `paths`, which a watcher saw change.
+    pub fn fold(&mut self, tracker: &Tracker, paths: &[String]) -> Result<Refresh, IndexError> {
+        let Some(state) = self.state() else { return self.rebuild(tracker, &|_, _| {}) };
+        let delta = self.delta_with(tracker, &state, paths)?;
+        let mut refresh = Refresh {
+            updated: delta.updated.iter().map(|(p, _, _)| p.clone()).collect(),
+            removed: delta.removed.clone(),
+            ..Refresh::default()
+        };
+        // Commit even with no file changes when the folders' stamps or the tree moved, so the
+        // next search has less to compare.
+        if refresh.updated.is_empty()
+            && refresh.removed.is_empty()
+            && state.dirs == delta.dirs
+            && state.tree == delta.tree
+        {
+            return Ok(refresh);
+        }
+        match self.commit(&delta, &|_, _| {}) {
+            Ok(()) => refresh.committed = true,
+            Err(Busy) => refresh.busy = true,
+        }
+        self.overlay = None;
+        Ok(refresh)
+    }
+
+    fn writer(&self, threads: usize) -> Result<IndexWriter, Busy> {
+        // Another process holding the lock is the only failure worth waiting out; any other
+        // error shows up again when the process that holds it commits.
+        self.index.writer_with_num_threads(threads, 30_000_000 * threads).map_err(|_| Busy)
+    }
+
+    fn commit(&mut self, delta: &Delta, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<(), Busy> {
+        let mut writer: IndexWriter = self.writer(1)?;
+        let total = delta.updated.len();
+        for path in delta.removed.iter().chain(delta.updated.iter().map(|(p, _, _)| p)) {
+            writer.delete_term(Term::from_field_text(self.fields.path, &path.to_lowercase()));
+        }
+        for (done, (path, text, stamp)) in delta.updated.iter().enumerate() {
+            writer.add_document(document::build(&self.fields, path, text, *stamp)).map_err(|_| Busy)?;
+            progress(done + 1, total);
+        }
+        let state = State {
+            version: SCHEMA_VERSION,
+            prefix: self.prefix.clone(),
+            tree: delta.tree.clone(),
+            dirs: delta.dirs.clone(),
+        };
+        let mut prepared = writer.prepare_commit().map_err(|_| Busy)?;
+        prepared.set_payload(&serde_json::to_string(&state).expect("the state serialises"));
+        prepared.commit().map_err(|_| Busy)?;
+        let _ = self.reader.reload();
+        Ok(())
+    }
+
+    fn build_overlay(&self, delta: &Delta) -> Result<(Index, Vec<String>), IndexError> {
+        let overlay = Index::create_in_ram(self.schema.clone());
+        register(&overlay);
+        let mut writer: IndexWriter =
+            overlay.writer_with_num_threads(1, 15_000_000).map_err(tantivy_error(&self.path))?;
+        for (path, text, stamp) in &delta.updated {
+            writer
+                .add_document(document::build(&self.fields, path, text, *stamp))
+                .map_err(tantivy_error(&self.path))?;
+        }
+        writer.commit().map_err(tantivy_error(&self.path))?;
+        let shadowed = delta.updated.iter().map(|(p, _, _)| p.clone()).chain(delta.removed.iter().cloned()).collect();
+        Ok((overlay, shadowed))
+    }
+
+    /// Reads every record file again and replaces the index's content with it, in one commit.
+    pub fn rebuild(
+        &mut self,
+        tracker: &Tracker,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Refresh, IndexError> {
+        let now = now_ns();
+        let (files, _) = tracker
+            .record_files()
+            .map_err(|e| IndexError::Tantivy { path: self.path.clone(), message: e.to_string() })?;
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 8);
+        let Ok(writer) = self.writer(threads) else {
+            return Ok(Refresh { busy: true, ..Refresh::default() });
+        };
+        writer.delete_all_documents().map_err(tantivy_error(&self.path))?;
+        let total = files.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let chunk = total.div_ceil(threads).max(1);
+        let fields = self.fields;
+        let root = &tracker.root;
+        let writer_ref = &writer;
+        let failures: Vec<String> = std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|chunk| {
+                    let done = &done;
+                    scope.spawn(move || {
+                        let mut failures = Vec::new();
+                        for file in chunk {
+                            let absolute = root.join(&file.path);
+                            match (fs::read(&absolute), stamp_of(&absolute, now)) {
+                                (Ok(bytes), Some(stamp)) => {
+                                    let text = String::from_utf8_lossy(&bytes);
+                                    if let Err(error) =
+                                        writer_ref.add_document(document::build(&fields, &file.path, &text, stamp))
+                                    {
+                                        failures.push(error.to_string());
+                                    }
+                                }
+                                _ => failures.push(format!("cannot read {}", file.path)),
+                            }
+                            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                            progress_tick(progress, n, total);
+                        }
+                        failures
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("an indexing thread does not panic")).collect()
+        });
+        if let Some(first) = failures.first() {
+            return Err(IndexError::Tantivy { path: self.path.clone(), message: first.clone() });
+        }
+        let state = State {
+            version: SCHEMA_VERSION,
+            prefix: self.prefix.clone(),
+            tree: tracker.repo.head_tree(),
+            dirs: Self::folders(tracker, now),
+        };
+        let mut writer = writer;
+        let mut prepared = writer.prepare_commit().map_err(tantivy_error(&self.path))?;
+        prepared.set_payload(&serde_json::to_string(&state).expect("the state serialises"));
+        prepared.commit().map_err(tantivy_error(&self.path))?;
+        let _ = writer.wait_merging_threads();
+        let _ = self.reader.reload();
+        self.overlay = None;
+        Ok(Refresh {
+            updated: files.into_iter().map(|f| f.path).collect(),
+            rebuilt: true,
+            committed: true,
+            ..Refresh::default()
+        })
+    }
+
+    /// Runs `query` against the index and this process's overlay.
+    pub fn search(&self, query: &str, sort: Sort, limit: Option<usize>) -> Result<Results, IndexError> {
+        let expr = query::parse(query)?;
+        self.search_expr(&expr, sort, limit)
+    }
+
+    /// Runs a parsed query.
+    pub fn search_expr(&self, expr: &Expr, sort: Sort, limit: Option<usize>) -> Result<Results, IndexError> {
+        let compiled = self.compiler()?.compile(expr)?;
+        let searcher = self.reader.searcher();
+        // The main index, less what the overlay replaces or removes.
+        let main: Box<dyn Query> = match &self.overlay {
+            Some((_, shadowed)) if !shadowed.is_empty() => {
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, compiled.box_clone())];
+                for path in shadowed {
+                    clauses.push((
+                        Occur::MustNot,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(self.fields.path, &path.to_lowercase()),
+                            IndexRecordOption::Basic,
+                        )),
+                    ));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            }
+            _ => compiled.box_clone(),
+        };
+        let mut results = Results::default();
+        self.collect(&searcher, main.as_ref(), sort, limit, &mut results)?;
+        if let Some((overlay, _)) = &self.overlay {
+            let reader = overlay.reader().map_err(tantivy_error(&self.path))?;
+            self.collect(&reader.searcher(), compiled.as_ref(), sort, limit, &mut results)?;
+        }
+        // Merge: the sort key was folded into the score.
+        results.hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        if let Some(limit) = limit {
+            results.hits.truncate(limit);
+        }
+        Ok(results)
+    }
+
+    fn collect(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        sort: Sort,
+        limit: Option<usize>,
+        results: &mut Results,
+    ) -> Result<(), IndexError> {
+        let error = tantivy_error(&self.path);
+        let total = searcher.search(query, &Count).map_err(&error)?;
+        results.total += total;
+        let wanted = limit.unwrap_or(total).min(total);
+        if wanted == 0 {
+            return Ok(());
+        }
+        let top = TopDocs::with_limit(wanted);
+        let addresses: Vec<(f32, DocAddress)> = match sort {
+            Sort::Relevance => searcher.search(query, &top.order_by_score()).map_err(&error)?,
+            other => {
+                let field = match other {
+                    Sort::Created => "created",
+                    Sort::Updated => "updated",
+                    _ => "weight",
+                };
+                let found: Vec<(Option<i64>, DocAddress)> =
+                    searcher.search(query, &top.order_by_fast_field::<i64>(field, Order::Desc)).map_err(&error)?;
+                #[allow(clippy::cast_precision_loss)] // the order, not the value, matters
+                found.into_iter().map(|(key, address)| (key.map_or(f32::MIN, |k| k as f32), address)).collect()
+            }
+        };
+        for (score, address) in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(&error)?;
+            let text = |f| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+            results.hits.push(Hit {
+                path: text(self.fields.path),
+                id: text(self.fields.id),
+                kind: text(self.fields.kind),
+                score,
+            });
+        }
+        Ok(())
+    }
+
+    fn compiler(&self) -> Result<Compiler<'_>, IndexError> {
+        let text = self.index.tokenizer_for_field(self.fields.title).map_err(tantivy_error(&self.path))?;
+        Ok(Compiler { fields: &self.fields, schema: &self.schema, text, keyword: document::keyword_analyzer() })
+    }
+
+    /// A snippet of `text` around the words of `query`, with the byte ranges to highlight.
+    pub fn snippet(&self, query: &str, text: &str) -> Option<(String, Vec<std::ops::Range<usize>>)> {
+        let expr = query::parse(query).ok()?;
+        let compiled = self.compiler().ok()?.compile(&expr).ok()?;
+        let searcher = self.reader.searcher();
+        let mut generator =
+            tantivy::snippet::SnippetGenerator::create(&searcher, compiled.as_ref(), self.fields.description).ok()?;
+        generator.set_max_num_chars(160);
+        let snippet = generator.snippet(text);
+        (!snippet.fragment().is_empty()).then(|| (snippet.fragment().to_owned(), snippet.highlighted().to_vec()))
+    }
+
+    /// The paths of indexed files that are not valid records.
+    pub fn invalid_paths(&self) -> Result<Vec<String>, IndexError> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(Term::from_field_u64(self.fields.valid, 0), IndexRecordOption::Basic);
+        let mut results = Results::default();
+        self.collect(&searcher, &query, Sort::Relevance, None, &mut results)?;
+        let mut paths: Vec<String> = results.hits.into_iter().map(|h| h.path).collect();
+        if let Some((overlay, shadowed)) = &self.overlay {
+            paths.retain(|p| !shadowed.contains(p));
+            let mut more = Results::default();
+            let reader = overlay.reader().map_err(tantivy_error(&self.path))?;
+            self.collect(&reader.searcher(), &query, Sort::Relevance, None, &mut more)?;
+            paths.extend(more.hits.into_iter().map(|h| h.path));
+        }
+        Ok(paths)
+    }
+
+    /// The index's status.
+    pub fn status(&self) -> Status {
+        let state = self.state().unwrap_or_default();
+        let bytes = fs::read_dir(&self.path)
+            .map_or(0, |entries| entries.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum());
+        Status {
+            path: self.path.clone(),
+            documents: self.reader.searcher().num_docs(),
+            tree: state.tree,
+            folders: state.dirs.len(),
+            bytes,
+            schema_version: SCHEMA_VERSION,
+        }
+    }
+}
+
+/// Another process holds the index's writer.
+struct Busy;
+
+fn progress_tick(progress: &(dyn Fn(usize, usize) + Sync), done: usize, total: usize) {
+    if done.is_multiple_of(256) || done == total {
+        progress(done, total);
+    }
+}

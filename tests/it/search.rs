@@ -1,0 +1,327 @@
+//! `docket search`, `docket index`, `docket watch`, and `list` through the index. Expected
+//! answers are computed from the files by the tests themselves, without tantivy.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::Sandbox;
+
+fn ids(sandbox: &Sandbox, query: &str) -> BTreeSet<String> {
+    let run = sandbox.docket(&["search", "--json", query]);
+    let json: serde_json::Value =
+        serde_json::from_str(run.ok()).unwrap_or_else(|_| panic!("json for {query}: {}", run.stderr));
+    json.as_array().expect("array").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
+}
+
+/// Every record file of the sandbox's tracker, parsed with the `toml` crate: (id, table).
+fn records(root: &Path) -> Vec<(String, toml::Table)> {
+    let mut found = Vec::new();
+    for folder in ["issues", "mir", "milestones"] {
+        let Ok(entries) = std::fs::read_dir(root.join(folder)) else { continue };
+        let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        // One level of shard folders.
+        let nested: Vec<_> = paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .flat_map(|d| std::fs::read_dir(d).into_iter().flatten().filter_map(Result::ok).map(|e| e.path()))
+            .collect();
+        paths.extend(nested);
+        for path in paths.into_iter().filter(|p| p.extension().is_some_and(|x| x == "toml")) {
+            let table: toml::Table = toml::from_str(&std::fs::read_to_string(&path).expect("read")).expect("toml");
+            found.push((path.file_stem().expect("stem").to_string_lossy().into_owned(), table));
+        }
+    }
+    found
+}
+
+fn words_of(value: &toml::Value, out: &mut Vec<String>) {
+    match value {
+        toml::Value::String(s) => {
+            out.extend(s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase));
+        }
+        toml::Value::Array(items) => items.iter().for_each(|v| words_of(v, out)),
+        toml::Value::Table(table) => table.values().for_each(|v| words_of(v, out)),
+        _ => {}
+    }
+}
+
+/// The ids whose text holds `word` or a plural or past form of it (what English stemming
+/// folds together for the words these tests use).
+fn expected_word(root: &Path, word: &str) -> BTreeSet<String> {
+    let forms = [word.to_owned(), format!("{word}s"), format!("{word}es"), format!("{word}ed")];
+    records(root)
+        .into_iter()
+        .filter(|(_, table)| {
+            let mut words = Vec::new();
+            table.values().for_each(|v| words_of(v, &mut words));
+            words.iter().any(|w| forms.contains(w))
+        })
+        .map(|(id, _)| id)
+        .collect()
+}
+
+fn expected_where(root: &Path, test: impl Fn(&toml::Table) -> bool) -> BTreeSet<String> {
+    records(root).into_iter().filter(|(_, t)| test(t)).map(|(id, _)| id).collect()
+}
+
+fn text<'a>(table: &'a toml::Table, key: &str) -> &'a str {
+    table.get(key).and_then(toml::Value::as_str).unwrap_or("")
+}
+
+fn labels(table: &toml::Table) -> Vec<&str> {
+    table
+        .get("labels")
+        .and_then(toml::Value::as_array)
+        .map(|a| a.iter().filter_map(toml::Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn words_and_filters_find_exactly_the_expected_records() {
+    for example in ["ops", "mir", "support", "refinement"] {
+        let sandbox = Sandbox::example(example);
+        let root = sandbox.root();
+        for word in ["sandbox", "salesforce", "macro", "autopkgtest", "perforce", "gitserver", "zendesk"] {
+            assert_eq!(ids(&sandbox, word), expected_word(&root, word), "{example}: {word}");
+        }
+        let weight = |t: &toml::Table| t.get("weight").and_then(toml::Value::as_integer);
+        assert_eq!(
+            ids(&sandbox, "weight:>=3"),
+            expected_where(&root, |t| weight(t).is_some_and(|w| w >= 3)),
+            "{example}"
+        );
+        assert_eq!(
+            ids(&sandbox, "weight:2..3"),
+            expected_where(&root, |t| weight(t).is_some_and(|w| (2..=3).contains(&w))),
+            "{example}"
+        );
+        assert_eq!(ids(&sandbox, "type:bug"), expected_where(&root, |t| text(t, "type") == "bug"), "{example}");
+        assert_eq!(
+            ids(&sandbox, "-type:bug kind:issue"),
+            expected_where(&root, |t| t.contains_key("type") && text(t, "type") != "bug"),
+            "{example}"
+        );
+        assert_eq!(
+            ids(&sandbox, "type:bug OR type:administrative"),
+            expected_where(&root, |t| matches!(text(t, "type"), "bug" | "administrative")),
+            "{example}"
+        );
+        assert_eq!(
+            ids(&sandbox, "label:priority::*"),
+            expected_where(&root, |t| labels(t).iter().any(|l| l.starts_with("priority::"))),
+            "{example}"
+        );
+        let created =
+            |t: &toml::Table| t.get("created").and_then(toml::Value::as_datetime).map(std::string::ToString::to_string);
+        assert_eq!(
+            ids(&sandbox, "created:>=2026-11-01"),
+            expected_where(&root, |t| created(t).is_some_and(|c| c.as_str() >= "2026-11-01")),
+            "{example}"
+        );
+    }
+    let sandbox = Sandbox::example("ops");
+    let root = sandbox.root();
+    assert_eq!(
+        ids(&sandbox, r#"label:"customer::enterprise" stage:development"#),
+        expected_where(&root, |t| labels(t).contains(&"customer::enterprise") && text(t, "stage") == "development")
+    );
+    assert_eq!(ids(&sandbox, "stage:blocked"), expected_where(&root, |t| text(t, "stage") == "blocked"));
+    let mir = Sandbox::example("mir");
+    assert_eq!(ids(&mir, "state:incomplete"), expected_where(&mir.root(), |t| text(t, "status") == "incomplete"));
+    assert_eq!(ids(&mir, "package:libyuv").len(), 1);
+}
+
+#[test]
+fn phrases_fuzzy_and_fields() {
+    let sandbox = Sandbox::tracker();
+    sandbox.write("issues/a1.toml", "title = \"Refund macro for enterprise\"\ntype = \"bug\"\nstage = \"triage\"\ndescription = \"the sandbox is slow\"\n");
+    sandbox.write("issues/b2.toml", "title = \"Macro audit\"\ntype = \"bug\"\nstage = \"triage\"\ndescription = \"refund flows and enterprise macro\"\n");
+    let set = |ids: &[&str]| ids.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
+    assert_eq!(ids(&sandbox, "\"refund macro\""), set(&["a1"]));
+    assert_eq!(ids(&sandbox, "refund macro"), set(&["a1", "b2"]));
+    assert_eq!(ids(&sandbox, "title:refund"), set(&["a1"]));
+    assert_eq!(ids(&sandbox, "refnd"), set(&[]));
+    assert_eq!(ids(&sandbox, "refnd~"), set(&["a1", "b2"]));
+    assert_eq!(ids(&sandbox, "sandbx~2"), set(&["a1"]));
+    assert_eq!(ids(&sandbox, "(audit OR sandbox) -enterprise"), set(&[]));
+    assert_eq!(ids(&sandbox, "audit OR sandbox"), set(&["a1", "b2"]));
+    // The title counts more than the description.
+    let run = sandbox.docket(&["search", "--json", "refund"]);
+    let json: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    assert_eq!(json[0]["id"], "a1");
+    assert!(json[0]["score"].as_f64().expect("score") > json[1]["score"].as_f64().expect("score"));
+}
+
+#[test]
+fn results_are_never_stale() {
+    let sandbox = Sandbox::example("ops");
+    assert!(ids(&sandbox, "kumquat").is_empty());
+    // An uncommitted edit is found at once.
+    let text = sandbox.read("issues/sn2gzh.toml").replacen("title = \"", "title = \"Kumquat ", 1);
+    sandbox.write("issues/sn2gzh.toml", &text);
+    assert_eq!(ids(&sandbox, "kumquat"), BTreeSet::from(["sn2gzh".to_owned()]));
+    // A new file, then a deleted one.
+    sandbox.write("issues/new001.toml", "title = \"Kumquat two\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    assert_eq!(ids(&sandbox, "kumquat").len(), 2);
+    std::fs::remove_file(sandbox.root().join("issues/sn2gzh.toml")).expect("remove");
+    assert_eq!(ids(&sandbox, "kumquat"), BTreeSet::from(["new001".to_owned()]));
+    // Switching branches shows that branch's records.
+    sandbox.git(&["checkout", "-q", "--", "."]);
+    sandbox.git(&["checkout", "-q", "-b", "other"]);
+    sandbox.write("issues/only01.toml", "title = \"Persimmon\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    sandbox.commit_all("other branch");
+    assert_eq!(ids(&sandbox, "persimmon").len(), 1);
+    sandbox.git(&["checkout", "-q", "main"]);
+    assert!(ids(&sandbox, "persimmon").is_empty());
+    sandbox.git(&["checkout", "-q", "other"]);
+    assert_eq!(ids(&sandbox, "persimmon").len(), 1);
+    // Deleting the index is safe: it comes back.
+    std::fs::remove_dir_all(sandbox.root().join(".git/docket/index")).expect("remove index");
+    assert_eq!(ids(&sandbox, "persimmon").len(), 1);
+}
+
+#[test]
+fn many_edits_are_committed_to_the_index() {
+    let sandbox = Sandbox::tracker();
+    for n in 0..100 {
+        sandbox.write(
+            &format!("issues/g{n:03}.toml"),
+            &format!("title = \"Generated {n}\"\ntype = \"bug\"\nstage = \"triage\"\nweight = {}\n", 1 + n % 5),
+        );
+    }
+    assert_eq!(ids(&sandbox, "generated").len(), 100);
+    assert_eq!(ids(&sandbox, "weight:5").len(), 20);
+    let status = sandbox.docket(&["index", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(status.ok()).expect("json");
+    assert_eq!(json["documents"], 100);
+    let rebuilt = sandbox.docket(&["index", "--rebuild"]);
+    assert!(rebuilt.stderr.contains("rebuilt the index from 100 files"), "{}", rebuilt.stderr);
+    assert!(rebuilt.stdout.contains("documents:  100"), "{}", rebuilt.stdout);
+}
+
+#[test]
+fn list_through_the_index_agrees_with_reading_every_file() {
+    for example in ["ops", "refinement", "support", "mir"] {
+        let sandbox = Sandbox::example(example);
+        let filters: &[&[&str]] = &[
+            &["--kind", "issue"],
+            &["--kind", "milestone"],
+            &["--stage", "development"],
+            &["--stage", "ready_for_development,in_dev"],
+            &["--type", "bug"],
+            &["-l", "priority::*"],
+            &["-l", "Deliverable"],
+            &["--assignee", "jason"],
+            &["--milestone", "16-7"],
+            &["--state", "incomplete"],
+            &["--status", "confirmed"],
+            &["--type", "feature", "--sort", "weight"],
+        ];
+        for filter in filters {
+            let mut with_index = vec!["list", "--json"];
+            with_index.extend_from_slice(filter);
+            let mut without = with_index.clone();
+            without.push("--no-index");
+            let a = sandbox.docket(&with_index);
+            let b = sandbox.docket(&without);
+            assert_eq!(a.code, b.code, "{example} {filter:?}");
+            assert_eq!(a.stdout, b.stdout, "{example} {filter:?}");
+        }
+    }
+    // Broken files are reported either way.
+    let sandbox = Sandbox::example("ops");
+    sandbox.write("issues/broken.toml", "title = \"Broken\ntype = \"bug\"\n");
+    let a = sandbox.docket(&["list", "--type", "bug"]);
+    let b = sandbox.docket(&["list", "--type", "bug", "--no-index"]);
+    assert_eq!((a.code, a.stdout.clone()), (b.code, b.stdout.clone()));
+    assert!(a.stderr.contains("issues/broken.toml:1:"), "{}", a.stderr);
+}
+
+#[test]
+fn query_errors_point_at_the_problem() {
+    let sandbox = Sandbox::example("ops");
+    for (name, query) in [
+        ("search_unknown_field", "refund stge:planning"),
+        ("search_open_quote", "refund \"macro"),
+        ("search_bad_range", "weight:>=heavy"),
+    ] {
+        let run = sandbox.docket(&["search", query]);
+        assert_eq!(run.code, 2, "{query}");
+        insta::assert_snapshot!(name, run.both());
+    }
+}
+
+#[test]
+fn concurrent_searches_agree() {
+    let sandbox = Sandbox::example("ops");
+    let text = sandbox.read("issues/k23ewa.toml").replacen("title = \"", "title = \"Quince ", 1);
+    sandbox.write("issues/k23ewa.toml", &text);
+    let root = sandbox.root();
+    let outputs: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_docket"))
+                .args(["search", "--json", "quince"])
+                .current_dir(&root)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env_remove("GIT_DIR")
+                .env_remove("GIT_INDEX_FILE")
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("docket starts")
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|child| child.wait_with_output().expect("docket runs"))
+        .collect();
+    for output in &outputs {
+        assert!(output.status.success());
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        assert_eq!(json[0]["id"], "k23ewa");
+    }
+    assert_eq!(ids(&sandbox, "quince").len(), 1);
+}
+
+#[test]
+fn watch_keeps_the_index_live() {
+    let sandbox = Sandbox::example("ops");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(["watch", "--debounce", "20"])
+        .current_dir(sandbox.root())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("docket watch starts");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
+    let mut line = String::new();
+    // Wait until it watches.
+    while stderr.read_line(&mut line).expect("read") > 0 && !line.contains("watching") {}
+    let stdout = child.stdout.take().expect("piped");
+    let (sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    let text = sandbox.read("issues/x24vn8.toml").replacen("title = \"", "title = \"Tamarind ", 1);
+    sandbox.write("issues/x24vn8.toml", &text);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = false;
+    while Instant::now() < deadline {
+        if let Ok(line) = lines.recv_timeout(Duration::from_millis(200))
+            && line.contains("indexed issues/x24vn8.toml")
+        {
+            seen = true;
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen, "docket watch printed the re-indexed record");
+    assert_eq!(ids(&sandbox, "tamarind"), BTreeSet::from(["x24vn8".to_owned()]));
+}
