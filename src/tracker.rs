@@ -178,6 +178,12 @@ impl Tracker {
     /// Every record file, in both the flat and the sharded layout, sorted by kind and id. Files
     /// that are not `.toml` are ignored; `.toml` files whose stem is not a valid id are reported.
     pub fn record_files(&self) -> Result<(Vec<RecordFile>, Vec<Diagnostic>), TrackerError> {
+        self.record_files_with("")
+    }
+
+    /// The record files whose id may start with `prefix`: in the sharded layout only the
+    /// shard folders that can hold such ids are read, so finding one record costs one folder.
+    pub fn record_files_with(&self, prefix: &str) -> Result<(Vec<RecordFile>, Vec<Diagnostic>), TrackerError> {
         let mut files = Vec::new();
         let mut problems = Vec::new();
         for kind in Kind::ALL {
@@ -185,17 +191,19 @@ impl Tracker {
             if !folder.is_dir() {
                 continue;
             }
-            Self::scan(kind, &folder, kind.folder(), true, &mut files, &mut problems)?;
+            Self::scan(kind, &folder, kind.folder(), Some(prefix), &mut files, &mut problems)?;
         }
         files.sort();
         Ok((files, problems))
     }
 
+    /// Reads `folder`; `descend` (the id prefix wanted) when it is a record folder whose
+    /// shard folders may be read, `None` inside a shard.
     fn scan(
         kind: Kind,
         folder: &Path,
         relative: &str,
-        descend: bool,
+        descend: Option<&str>,
         files: &mut Vec<RecordFile>,
         problems: &mut Vec<Diagnostic>,
     ) -> Result<(), TrackerError> {
@@ -209,15 +217,19 @@ impl Tracker {
             let file_type = entry.file_type().map_err(|source| TrackerError::Read { path: entry.path(), source })?;
             if file_type.is_dir() {
                 // A shard folder: the first two characters of the ids inside it.
-                if descend && name.len() == 2 && id::validate(name).is_ok() {
-                    Self::scan(kind, &entry.path(), &path, false, files, problems)?;
+                let wanted = descend.is_some_and(|prefix| {
+                    let n = prefix.len().min(2);
+                    name[..n.min(name.len())] == prefix[..n]
+                });
+                if wanted && name.len() == 2 && id::validate(name).is_ok() {
+                    Self::scan(kind, &entry.path(), &path, None, files, problems)?;
                 }
                 continue;
             }
             let Some(stem) = name.strip_suffix(".toml") else {
                 continue;
             };
-            let shard = (!descend).then(|| relative.rsplit('/').next().unwrap_or(""));
+            let shard = descend.is_none().then(|| relative.rsplit('/').next().unwrap_or(""));
             if let (Some(shard), Ok(())) = (shard, id::validate(stem))
                 && !stem.starts_with(shard)
             {
@@ -245,7 +257,7 @@ impl Tracker {
         let prefix = prefix.to_lowercase();
         let prefix = prefix.as_str();
         id::validate(prefix).map_err(|reason| TrackerError::InvalidId { prefix: prefix.to_owned(), reason })?;
-        let (files, _) = self.record_files()?;
+        let (files, _) = self.record_files_with(prefix)?;
         let exact: Vec<&RecordFile> = files.iter().filter(|file| file.id == prefix).collect();
         let matches: Vec<RecordFile> = match exact.as_slice() {
             [one] => return Ok((*one).clone()),
@@ -337,10 +349,10 @@ impl Tracker {
 
     /// A new random id that no record has and that is not a prefix of any record's id.
     pub fn new_id(&self, context: &mut Context) -> Result<String, TrackerError> {
-        let (files, _) = self.record_files()?;
         loop {
             let candidate = id::generate(context.next_random());
-            if !files.iter().any(|file| file.id.starts_with(&candidate)) {
+            let (files, _) = self.record_files_with(&candidate)?;
+            if !files.iter().any(|file| file.id.starts_with(&candidate) || candidate.starts_with(&file.id)) {
                 return Ok(candidate);
             }
         }

@@ -146,13 +146,27 @@ fn tantivy_error(path: &Path) -> impl Fn(tantivy::TantivyError) -> IndexError + 
 
 fn register(index: &Index) {
     index.tokenizers().register(KEYWORD, document::keyword_analyzer());
+    index.tokenizers().register(document::TEXT, document::text_analyzer());
 }
 
 /// A path's stamp, or none when it does not exist.
 fn stamp_of(path: &Path, now_ns: u64) -> Option<Stamp> {
-    let metadata = fs::metadata(path).ok()?;
-    let mtime = mtime_ns(&metadata);
-    Some(Stamp { mtime: if now_ns.saturating_sub(mtime) < RACY_NS { 0 } else { mtime }, size: metadata.len() })
+    fs::metadata(path).ok().map(|metadata| stamp_from(&metadata, now_ns))
+}
+
+fn stamp_from(metadata: &fs::Metadata, now_ns: u64) -> Stamp {
+    let mtime = mtime_ns(metadata);
+    Stamp { mtime: if now_ns.saturating_sub(mtime) < RACY_NS { 0 } else { mtime }, size: metadata.len() }
+}
+
+/// A file's text and stamp, from one open.
+fn read_stamped(path: &Path, now_ns: u64) -> std::io::Result<(String, Stamp)> {
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    let stamp = stamp_from(&file.metadata()?, now_ns);
+    let mut bytes = Vec::with_capacity(usize::try_from(stamp.size).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok((String::from_utf8_lossy(&bytes).into_owned(), stamp))
 }
 
 fn mtime_ns(metadata: &fs::Metadata) -> u64 {
@@ -417,14 +431,16 @@ impl SearchIndex {
         Ok(refresh)
     }
 
-    fn writer(&self, threads: usize) -> Result<IndexWriter, Busy> {
+    /// A writer with `budget` bytes of memory per thread: small for a few documents, large
+    /// for a rebuild (fewer, larger segments to flush and merge).
+    fn writer(&self, threads: usize, budget: usize) -> Result<IndexWriter, Busy> {
         // Another process holding the lock is the only failure worth waiting out; any other
         // error shows up again when the process that holds it commits.
-        self.index.writer_with_num_threads(threads, 30_000_000 * threads).map_err(|_| Busy)
+        self.index.writer_with_num_threads(threads, budget * threads).map_err(|_| Busy)
     }
 
     fn commit(&mut self, delta: &Delta, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<(), Busy> {
-        let mut writer: IndexWriter = self.writer(1)?;
+        let mut writer: IndexWriter = self.writer(1, 20_000_000)?;
         let total = delta.updated.len();
         for path in delta.removed.iter().chain(delta.updated.iter().map(|(p, _, _)| p)) {
             writer.delete_term(Term::from_field_text(self.fields.path, &path.to_lowercase()));
@@ -447,16 +463,22 @@ impl SearchIndex {
     }
 
     fn build_overlay(&self, delta: &Delta) -> Result<(Index, Vec<String>), IndexError> {
-        let overlay = Index::create_in_ram(self.schema.clone());
-        register(&overlay);
-        let mut writer: IndexWriter =
-            overlay.writer_with_num_threads(1, 15_000_000).map_err(tantivy_error(&self.path))?;
+        // One segment in memory, written without threads: a few documents cost a millisecond.
+        let tokenizers = tantivy::tokenizer::TokenizerManager::default();
+        tokenizers.register(KEYWORD, document::keyword_analyzer());
+        tokenizers.register(document::TEXT, document::text_analyzer());
+        let mut writer = Index::builder()
+            .schema(self.schema.clone())
+            .tokenizers(tokenizers)
+            .single_segment_index_writer(tantivy::directory::RamDirectory::create(), 4_000_000)
+            .map_err(tantivy_error(&self.path))?;
         for (path, text, stamp) in &delta.updated {
             writer
                 .add_document(document::build(&self.fields, path, text, *stamp))
                 .map_err(tantivy_error(&self.path))?;
         }
-        writer.commit().map_err(tantivy_error(&self.path))?;
+        let overlay = writer.finalize().map_err(tantivy_error(&self.path))?;
+        register(&overlay);
         let shadowed = delta.updated.iter().map(|(p, _, _)| p.clone()).chain(delta.removed.iter().cloned()).collect();
         Ok((overlay, shadowed))
     }
@@ -472,7 +494,7 @@ impl SearchIndex {
             .record_files()
             .map_err(|e| IndexError::Tantivy { path: self.path.clone(), message: e.to_string() })?;
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 8);
-        let Ok(writer) = self.writer(threads) else {
+        let Ok(writer) = self.writer(threads, 200_000_000) else {
             return Ok(Refresh { busy: true, ..Refresh::default() });
         };
         writer.delete_all_documents().map_err(tantivy_error(&self.path))?;
@@ -490,17 +512,15 @@ impl SearchIndex {
                     scope.spawn(move || {
                         let mut failures = Vec::new();
                         for file in chunk {
-                            let absolute = root.join(&file.path);
-                            match (fs::read(&absolute), stamp_of(&absolute, now)) {
-                                (Ok(bytes), Some(stamp)) => {
-                                    let text = String::from_utf8_lossy(&bytes);
+                            match read_stamped(&root.join(&file.path), now) {
+                                Ok((text, stamp)) => {
                                     if let Err(error) =
                                         writer_ref.add_document(document::build(&fields, &file.path, &text, stamp))
                                     {
                                         failures.push(error.to_string());
                                     }
                                 }
-                                _ => failures.push(format!("cannot read {}", file.path)),
+                                Err(error) => failures.push(format!("cannot read {}: {error}", file.path)),
                             }
                             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                             progress_tick(progress, n, total);
@@ -524,7 +544,6 @@ impl SearchIndex {
         let mut prepared = writer.prepare_commit().map_err(tantivy_error(&self.path))?;
         prepared.set_payload(&serde_json::to_string(&state).expect("the state serialises"));
         prepared.commit().map_err(tantivy_error(&self.path))?;
-        let _ = writer.wait_merging_threads();
         let _ = self.reader.reload();
         self.overlay = None;
         Ok(Refresh {

@@ -1,0 +1,70 @@
+//! Search at scale, beside its floors, in one run: a fresh `docket search` process after one
+//! edited file against `rg -l WORD` over the same record folders, and the full index rebuild
+//! against reading and parsing every file. Run with `cargo bench --bench search`
+//! (`DOCKET_BENCH_RECORDS` changes the size; `rg` must be installed).
+
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::cast_precision_loss)]
+
+mod support;
+
+use std::time::Instant;
+
+/// Reads and parses every record file on all cores, as the floor of a rebuild.
+fn read_and_parse(root: &std::path::Path) -> f64 {
+    let mut files = Vec::new();
+    for shard in std::fs::read_dir(root.join("issues")).unwrap().flatten() {
+        for file in std::fs::read_dir(shard.path()).unwrap().flatten() {
+            files.push(file.path());
+        }
+    }
+    let start = Instant::now();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    std::thread::scope(|scope| {
+        for chunk in files.chunks(files.len().div_ceil(threads)) {
+            scope.spawn(move || {
+                for path in chunk {
+                    let text = std::fs::read_to_string(path).unwrap();
+                    let table: toml::Table = toml::from_str(&text).unwrap();
+                    std::hint::black_box(table);
+                }
+            });
+        }
+    });
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let records: usize = std::env::var("DOCKET_BENCH_RECORDS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let docket = env!("CARGO_BIN_EXE_docket");
+    println!("generating a tracker of {records} issues (reused between runs)…");
+    let root = support::tracker(&format!("tracker-{records}"), records);
+    support::git(&root, &["reset", "-q", "--hard"]);
+    println!("\n## search at {records} records\n");
+    support::header();
+
+    // The rebuild against reading and parsing every file (the floor), both warm.
+    let floor: Vec<f64> = (0..3).map(|_| read_and_parse(&root)).collect();
+    let floor = floor.iter().copied().fold(f64::INFINITY, f64::min);
+    let rebuild = support::measure(&root, docket, &["index", "--rebuild"], 3);
+    support::row("`docket index --rebuild`", rebuild, "read + parse every file (2 threads)", (floor, f64::NAN));
+
+    // One file edited the way editors save (a new file renamed over the old one).
+    let id = support::id_of(12_345 % records);
+    let path = root.join(format!("issues/{}/{id}.toml", &id[..2]));
+    let text = std::fs::read_to_string(&path).unwrap().replacen("title = \"", "title = \"Kumquat ", 1);
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, text).unwrap();
+    std::fs::rename(&temporary, &path).unwrap();
+    // Let the folder's time settle past the index's racy window, as for a person typing.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let rg = support::measure(&root, "rg", &["-l", "kumquat", "issues"], 5);
+    let search = support::measure(&root, docket, &["search", "kumquat"], 15);
+    support::row("`docket search kumquat`, 1 file edited", search, "`rg -l kumquat issues`", rg);
+    let filtered = support::measure(&root, docket, &["search", "macro stage:development weight:>=3"], 15);
+    support::row("`docket search 'macro stage:development weight:>=3'`", filtered, "`rg -l kumquat issues`", rg);
+    let output =
+        std::process::Command::new(docket).args(["search", "--json", "kumquat"]).current_dir(&root).output().unwrap();
+    let found = String::from_utf8_lossy(&output.stdout);
+    assert!(found.contains(&id), "the edited record is found: {found}");
+    support::git(&root, &["checkout", "-q", "--", "."]);
+}
