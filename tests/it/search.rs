@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::support::Sandbox;
 
 fn ids(sandbox: &Sandbox, query: &str) -> BTreeSet<String> {
-    let run = sandbox.docket(&["search", "--json", query]);
+    let run = sandbox.docket(&["search", "--json", "--", query]);
     let json: serde_json::Value =
         serde_json::from_str(run.ok()).unwrap_or_else(|_| panic!("json for {query}: {}", run.stderr));
     json.as_array().expect("array").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
@@ -324,4 +324,28 @@ fn watch_keeps_the_index_live() {
     let _ = child.wait();
     assert!(seen, "docket watch printed the re-indexed record");
     assert_eq!(ids(&sandbox, "tamarind"), BTreeSet::from(["x24vn8".to_owned()]));
+}
+
+#[test]
+fn sorting_and_limits() {
+    let sandbox = Sandbox::tracker();
+    for (id, weight, created) in [("a1", 2, "2026-11-03"), ("b2", 5, "2026-11-01"), ("c3", 3, "2026-11-02")] {
+        sandbox.write(
+            &format!("issues/{id}.toml"),
+            &format!(
+                "title = \"Cherry {id}\"\ntype = \"bug\"\nstage = \"triage\"\nweight = {weight}\ncreated = {created}\n"
+            ),
+        );
+    }
+    let order = |args: &[&str]| -> Vec<String> {
+        let mut full = vec!["search", "--json"];
+        full.extend_from_slice(args);
+        let json: serde_json::Value = serde_json::from_str(sandbox.docket(&full).ok()).expect("json");
+        json.as_array().expect("array").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
+    };
+    assert_eq!(order(&["cherry", "--sort", "weight"]), ["b2", "c3", "a1"]);
+    assert_eq!(order(&["cherry", "--sort", "created"]), ["a1", "c3", "b2"]);
+    assert_eq!(order(&["cherry", "--sort", "weight", "-n", "2"]), ["b2", "c3"]);
+    let run = sandbox.docket(&["search", "cherry", "-n", "1"]);
+    assert!(run.stderr.contains("1 of 3 results"), "{}", run.stderr);
 }

@@ -320,8 +320,8 @@ impl KindArg {
     after_help = "Query language:\n  refund macro                 both words, stemmed, in any text field\n  \"refund macro\"               the phrase\n  refnd~   refnd~2             fuzzy: within 1 or 2 edits\n  stage:planning  type:bug  kind:mir  assignee:jason  milestone:16-7  package:libfoo\n  label:\"customer::enterprise\"  label:customer::*\n  weight:>=3  weight:2..4  created:>2026-01-01  updated:<=2026-11-30\n  title:refund                 one text field (title, description, comments, updates, ...)\n  a OR b   NOT a   -a   (a OR b) c"
 )]
 pub struct SearchArgs {
-    /// The query; several words are joined with spaces
-    #[arg(required = true, value_name = "QUERY", allow_hyphen_values = true, trailing_var_arg = true)]
+    /// The query; several words are joined with spaces (put `--` first when it starts with `-`)
+    #[arg(required = true, value_name = "QUERY")]
     pub query: Vec<String>,
     /// Show at most this many results (0: all) [default: 20 on a terminal, all with --json]
     #[arg(long, short = 'n')]
