@@ -463,6 +463,47 @@ pub fn check_tree(tracker: &Tracker, now: Timestamp) -> Result<Report, CheckErro
     Ok(report)
 }
 
+/// A move whose time has come (an Incomplete MIR bug past 60 days, an ACK unpromoted after two
+/// years).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Due {
+    pub id: String,
+    pub path: String,
+    pub from: String,
+    pub to: String,
+    /// The command that makes the move.
+    pub command: String,
+}
+
+/// Every move whose time has come, judged at `now` with history from `HEAD`.
+pub fn due_moves(tracker: &Tracker, records: &[Record], now: Timestamp) -> Vec<Due> {
+    let head = tracker.repo.head();
+    let issues = || records.to_vec();
+    let mut due = Vec::new();
+    for record in records {
+        let workflow = tracker.workflow(record.kind());
+        let facts = GitFacts {
+            repo: &tracker.repo,
+            commit: head.as_deref(),
+            prefix: &tracker.prefix,
+            workflow,
+            issues: &issues,
+            settings: plan::Settings::from_config(tracker.config()),
+        };
+        let env = Env { now, config: tracker.config(), facts: &facts };
+        for to in engine::due_moves(workflow, record, &env) {
+            due.push(Due {
+                id: record.id.clone(),
+                path: record.path.clone(),
+                from: workflow.state_of(record),
+                command: format!("docket move {} {to}", record.id),
+                to,
+            });
+        }
+    }
+    due
+}
+
 /// References to records or iterations that do not exist: an issue's `milestone`, its
 /// `blocked_by` ids and `iteration`, a milestone's parking-lot issues.
 fn dangling_references(tracker: &Tracker, records: &[Record]) -> Vec<Diagnostic> {

@@ -24,7 +24,9 @@
 //! - [`index`] is the full-text index behind `docket search`, and the only user of tantivy:
 //!   derived, under the git directory, kept fresh by comparing stamps, deletable at any time.
 //! - [`store`] is the git repository, and the only user of git2.
+//! - [`history`] is every record's versions through git history, in one cached pass.
 //! - [`plan`] is planning, pure: milestone capacity and readiness.
+//! - [`report`] is reports, pure: stale weekly updates and flow metrics from history.
 //! - [`query`] filters and sorts loaded records for `list`; [`json`] gives their `--json` shape.
 //! - [`id`], [`time`] and [`context`] are the small pieces: ids, calendar arithmetic, and the
 //!   clock, randomness and environment (the only place they are read, so tests pin them).
@@ -34,6 +36,7 @@ pub mod config;
 pub mod context;
 pub mod diagnostic;
 pub mod format;
+pub mod history;
 pub mod hooks;
 pub mod id;
 pub mod index;
@@ -42,6 +45,7 @@ pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod query;
+pub mod report;
 pub mod store;
 pub mod time;
 pub mod tracker;

@@ -122,3 +122,281 @@ mod tests {
         );
     }
 }
+
+/// The planning settings that say when work is done.
+pub fn done_stages(config: &Config) -> Vec<String> {
+    config
+        .table
+        .get("planning")
+        .and_then(toml::Value::as_table)
+        .and_then(|p| p.get("done_stages"))
+        .and_then(toml::Value::as_array)
+        .map_or_else(
+            || ["completed", "done", "closed", "fix_released", "wont_fix", "invalid"].map(str::to_owned).to_vec(),
+            |a| a.iter().filter_map(toml::Value::as_str).map(str::to_owned).collect(),
+        )
+}
+
+/// How important a record is, in seed 003's order, then seed 002's support priorities:
+/// 0 Deliverable and `priority::high`, 1 other Deliverables, 2–4 `priority::high|medium|low`,
+/// 5–8 `priority::p0..p3`, 9 anything else.
+pub fn priority_rank(labels: &[String], settings: &Settings) -> (u8, &'static str) {
+    let deliverable = labels.contains(&settings.deliverable_label);
+    let has = |label: &str| labels.iter().any(|l| l == label || l.ends_with(&format!("-{label}")));
+    let priority = |value: &str| has(&format!("priority::{value}"));
+    match () {
+        () if deliverable && priority("high") => (0, "Deliverable, high priority"),
+        () if deliverable => (1, "Deliverable"),
+        () if priority("high") => (2, "high priority"),
+        () if priority("medium") => (3, "medium priority"),
+        () if priority("low") => (4, "low priority"),
+        () if priority("p0") => (5, "support p0"),
+        () if priority("p1") => (6, "support p1"),
+        () if priority("p2") => (7, "support p2"),
+        () if priority("p3") => (8, "support p3"),
+        () => (9, "no priority"),
+    }
+}
+
+/// One line of `docket next`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Next<'a> {
+    pub record: &'a Record,
+    pub rank: u8,
+    pub reason: &'static str,
+}
+
+/// What to work on next (seeds 003 and 002): open issues not blocked — not in a state that
+/// parks them (blocked, backlogged), not waiting for an open record — ordered by
+/// [`priority_rank`], then the current milestone's first, then by weight (smaller first) and
+/// age. `parked` says which states park a record; `open` whether a record is still open.
+pub fn next<'a>(
+    records: &'a [Record],
+    settings: &Settings,
+    assignee: Option<&str>,
+    parked: &dyn Fn(&Record) -> bool,
+    open: &dyn Fn(&Record) -> bool,
+) -> Vec<Next<'a>> {
+    let mut list: Vec<Next<'a>> = records
+        .iter()
+        .filter(|record| record.kind() == crate::model::Kind::Issue && open(record) && !parked(record))
+        .filter(|record| assignee.is_none_or(|who| record.assignee().is_none_or(|a| a == who)))
+        .filter(|record| match &record.body {
+            Body::Issue(issue) => !issue.blocked_by.iter().any(|id| records.iter().any(|r| &r.id == id && open(r))),
+            _ => true,
+        })
+        .map(|record| {
+            let (rank, reason) = priority_rank(record.labels(), settings);
+            Next { record, rank, reason }
+        })
+        .collect();
+    list.sort_by(|a, b| {
+        let weight = |r: &Record| match &r.body {
+            Body::Issue(issue) => issue.weight.unwrap_or(u8::MAX),
+            _ => u8::MAX,
+        };
+        a.rank
+            .cmp(&b.rank)
+            .then_with(|| weight(a.record).cmp(&weight(b.record)))
+            .then_with(|| a.record.created().cmp(&b.record.created()))
+            .then_with(|| a.record.id.cmp(&b.record.id))
+    });
+    list
+}
+
+/// A record in a plan.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Item {
+    pub id: String,
+    pub title: String,
+    pub weight: Option<u8>,
+    pub priority: &'static str,
+}
+
+/// One person's capacity.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PersonCapacity {
+    pub person: String,
+    pub days: f64,
+    pub weight: f64,
+}
+
+/// Work carried over from the previous milestone.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Carryover {
+    pub id: String,
+    pub title: String,
+    pub from: String,
+    pub remaining_weight: Option<u8>,
+}
+
+/// A milestone's plan (`docket plan`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Plan {
+    pub milestone: String,
+    pub title: String,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    /// Weight per working day used, and where it came from (`history` or `default`).
+    pub velocity: f64,
+    pub velocity_source: &'static str,
+    pub capacity: f64,
+    pub people: Vec<PersonCapacity>,
+    pub committed_weight: u32,
+    pub deliverables: Vec<Item>,
+    pub stretch: Vec<Item>,
+    pub unrefined: Vec<Item>,
+    pub split: Vec<Item>,
+    pub carryover: Vec<Carryover>,
+    pub parking_lot: Vec<(String, String)>,
+    pub over_capacity: bool,
+    pub finalize_by: Option<String>,
+    pub retro_due: Option<String>,
+}
+
+/// Weight completed per working day in past milestones: for each, the weight of its issues
+/// that reached a done stage between its start and end (from `done_at`), over the working days
+/// of its capacity. `None` when no past milestone has both.
+pub fn historic_velocity(
+    milestones: &[(&str, &Milestone)],
+    issues: &[Record],
+    done_at: &dyn Fn(&Record) -> Option<crate::time::Timestamp>,
+    before: crate::time::Timestamp,
+) -> Option<f64> {
+    let mut weight = 0.0;
+    let mut days = 0.0;
+    for (id, milestone) in milestones {
+        let (Some(start), Some(end)) = (milestone.start, milestone.end) else { continue };
+        let capacity: f64 = milestone.capacity.iter().map(|(_, d)| d).sum();
+        if end >= before || capacity <= 0.0 {
+            continue;
+        }
+        days += capacity;
+        for record in issues {
+            let Body::Issue(issue) = &record.body else { continue };
+            if issue.milestone.as_deref() != Some(*id) {
+                continue;
+            }
+            if done_at(record).is_some_and(|t| t >= start && t < end + 86_400) {
+                weight += f64::from(issue.weight.unwrap_or(0));
+            }
+        }
+    }
+    // No weight completed inside any milestone says nothing about speed: use the default.
+    (days > 0.0 && weight > 0.0).then(|| weight / days)
+}
+
+/// The plan of milestone `id`.
+#[allow(clippy::too_many_arguments)]
+pub fn plan(
+    id: &str,
+    milestone: &Milestone,
+    milestones: &[(&str, &Milestone)],
+    issues: &[Record],
+    settings: &Settings,
+    velocity: Option<f64>,
+    open: &dyn Fn(&Record) -> bool,
+) -> Plan {
+    let (velocity, velocity_source) = match velocity {
+        Some(v) => (v, "history"),
+        None => (settings.default_velocity, "default"),
+    };
+    let share = 1.0 - settings.refinement_share;
+    let people: Vec<PersonCapacity> = milestone
+        .capacity
+        .iter()
+        .map(|(person, days)| PersonCapacity { person: person.clone(), days: *days, weight: days * velocity * share })
+        .collect();
+    let capacity: f64 = people.iter().map(|p| p.weight).sum();
+    let item = |record: &Record| {
+        let weight = match &record.body {
+            Body::Issue(issue) => issue.weight,
+            _ => None,
+        };
+        Item {
+            id: record.id.clone(),
+            title: record.title().to_owned(),
+            weight,
+            priority: priority_rank(record.labels(), settings).1,
+        }
+    };
+    let mut in_milestone: Vec<&Record> = issues
+        .iter()
+        .filter(|r| matches!(&r.body, Body::Issue(issue) if issue.milestone.as_deref() == Some(id)) && open(r))
+        .collect();
+    in_milestone.sort_by_key(|r| (priority_rank(r.labels(), settings).0, r.id.clone()));
+    let refined = |r: &Record| match &r.body {
+        Body::Issue(issue) => {
+            issue.weight.is_some()
+                && !settings.unrefined_stages.contains(&issue.stage)
+                && !issue.labels.iter().any(|l| l == "workflow::refinement")
+        }
+        _ => false,
+    };
+    let mut deliverables = Vec::new();
+    let mut stretch = Vec::new();
+    let mut committed = 0u32;
+    let mut filled = 0.0;
+    for record in in_milestone.iter().filter(|r| refined(r)) {
+        let weight = item(record).weight.map_or(0, u32::from);
+        if filled + f64::from(weight) <= capacity + 1e-9 {
+            filled += f64::from(weight);
+            deliverables.push(item(record));
+        } else {
+            stretch.push(item(record));
+        }
+        if record.labels().contains(&settings.deliverable_label) {
+            committed += weight;
+        }
+    }
+    let unrefined = in_milestone.iter().filter(|r| !refined(r)).map(|r| item(r)).collect();
+    let split = in_milestone.iter().filter(|r| item(r).weight == Some(5)).map(|r| item(r)).collect();
+    // The previous milestone: the latest to end before this one starts.
+    let previous = milestone.start.and_then(|start| {
+        milestones
+            .iter()
+            .filter(|(other, m)| *other != id && m.end.is_some_and(|e| e < start))
+            .max_by_key(|(_, m)| m.end)
+    });
+    let carryover = previous
+        .map(|(previous_id, _)| {
+            issues
+                .iter()
+                .filter(|r| {
+                    matches!(&r.body, Body::Issue(issue) if issue.milestone.as_deref() == Some(*previous_id)) && open(r)
+                })
+                .map(|r| Carryover {
+                    id: r.id.clone(),
+                    title: r.title().to_owned(),
+                    from: (*previous_id).to_owned(),
+                    remaining_weight: item(r).weight,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let date = |t: Option<crate::time::Timestamp>| t.map(|t| crate::time::date_of(t).to_string());
+    Plan {
+        milestone: id.to_owned(),
+        title: milestone.title.clone(),
+        start: date(milestone.start),
+        end: date(milestone.end),
+        velocity,
+        velocity_source,
+        capacity,
+        people,
+        committed_weight: committed,
+        over_capacity: f64::from(committed) > capacity + 1e-9,
+        deliverables,
+        stretch,
+        unrefined,
+        split,
+        carryover,
+        parking_lot: milestone
+            .parking_lot
+            .iter()
+            .map(|p| (p.issue.clone(), p.why.clone().unwrap_or_default()))
+            .collect(),
+        finalize_by: date(milestone.start.map(|s| s - 3 * 86_400)),
+        retro_due: date(milestone.end.map(|e| e + 14 * 86_400)),
+    }
+}

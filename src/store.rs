@@ -46,6 +46,8 @@ pub struct CommitInfo {
     /// The committer time: what time rules are judged at.
     pub time: Timestamp,
     pub summary: String,
+    /// The author's name.
+    pub author: String,
     /// The first parent: what the commit is judged against.
     pub parent: Option<String>,
     /// The other parents of a merge.
@@ -281,6 +283,26 @@ impl Repo {
         self.collect(walk)
     }
 
+    /// The first-parent chain from `to` back to (not including) `from`, oldest first.
+    pub fn first_parent_range(&self, from: Option<&str>, to: &str) -> Result<Vec<CommitInfo>, StoreError> {
+        let mut walk = self.repository.revwalk().map_err(git_error("walk the history"))?;
+        walk.simplify_first_parent().map_err(git_error("walk the history"))?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE).map_err(git_error("walk the history"))?;
+        walk.push(self.oid(to)?).map_err(git_error("walk the history"))?;
+        if let Some(from) = from {
+            walk.hide(self.oid(from)?).map_err(git_error("walk the history"))?;
+        }
+        self.collect(walk)
+    }
+
+    /// Whether `ancestor` is `descendant` or one of its ancestors.
+    pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> bool {
+        match (git2::Oid::from_str(ancestor), git2::Oid::from_str(descendant)) {
+            (Ok(a), Ok(d)) => a == d || self.repository.graph_descendant_of(d, a).unwrap_or(false),
+            _ => false,
+        }
+    }
+
     /// The commits reachable from `tip` and from no ref (a new branch pushed to a server: its
     /// own commits), or from no remote-tracking ref when `remotes_only` (a new branch in pre-push).
     pub fn new_commits(&self, tip: &str, remotes_only: bool) -> Result<Vec<CommitInfo>, StoreError> {
@@ -301,6 +323,7 @@ impl Repo {
                 id: id.to_string(),
                 time: commit.committer().when().seconds(),
                 summary: commit.summary().ok().flatten().unwrap_or("").to_owned(),
+                author: commit.author().name().ok().unwrap_or("").to_owned(),
                 parent: commit.parent_id(0).ok().map(|p| p.to_string()),
                 merged: commit.parent_ids().skip(1).map(|p| p.to_string()).collect(),
             });

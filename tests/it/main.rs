@@ -10,6 +10,7 @@ mod cli_show;
 mod errors;
 mod examples;
 mod hooks;
+mod planning;
 mod schema;
 mod search;
 mod support;

@@ -59,6 +59,14 @@ pub enum Command {
     Index(IndexArgs),
     /// Keep the search index live while people edit, printing each record it re-indexes
     Watch(WatchArgs),
+    /// What to work on next, in priority order
+    Next(NextArgs),
+    /// A milestone's plan: capacity against committed weight, Deliverable and Stretch
+    Plan(PlanArgs),
+    /// Reports: stale weekly updates, MIR bugs due to expire, undefined states, metrics
+    Report(ReportArgs),
+    /// A record's history: one entry per commit that changed it, with its field changes
+    Log(LogArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the command reference as Markdown (for the book)
@@ -349,4 +357,50 @@ pub struct WatchArgs {
     /// Milliseconds to wait for a burst of saves to settle before indexing
     #[arg(long, default_value_t = 50)]
     pub debounce: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct NextArgs {
+    /// Only what this person may pick up (assigned to them, or to nobody)
+    #[arg(long)]
+    pub assignee: Option<String>,
+    /// Show at most this many (0: all)
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// Print an array of records with their `rank` and `reason` as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The milestone's id or a prefix of it [default: the next to start]
+    pub milestone: Option<String>,
+    /// Label what fits `Deliverable` and what overflows `Stretch` (shows the diff first)
+    #[arg(long)]
+    pub apply: bool,
+    /// Print the plan as a JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// stale (weekly updates older than 7 days), expiring (MIR bugs due to move), undefined
+    /// (records in states their workflow does not define), or metrics (time in each state,
+    /// refinement, throughput, from git history)
+    #[arg(value_parser = ["stale", "expiring", "undefined", "metrics"])]
+    pub report: String,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// The record's id or an unambiguous prefix of it
+    pub id: String,
+    /// Print the versions and their field changes as JSON
+    #[arg(long)]
+    pub json: bool,
 }

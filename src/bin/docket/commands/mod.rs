@@ -9,9 +9,13 @@ mod hook;
 mod index;
 mod init;
 mod list;
+mod log;
 mod move_record;
 mod new;
+mod next;
+mod plan;
 mod reference;
+mod report;
 mod search;
 mod set;
 mod show;
@@ -73,9 +77,26 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
         Command::Search(args) => search::cmd_search(ui, &env, args),
         Command::Index(args) => index::cmd_index(ui, &env, args),
         Command::Watch(args) => watch::cmd_watch(ui, &env, args),
+        Command::Next(args) => next::cmd_next(ui, &env, args),
+        Command::Plan(args) => plan::cmd_plan(ui, &env, args),
+        Command::Report(args) => report::cmd_report(ui, &env, args),
+        Command::Log(args) => log::cmd_log(ui, &env, args),
         Command::Completions(args) => Ok(completions::cmd_completions(ui, args)),
         Command::Reference => Ok(reference::cmd_reference(ui)),
     }
+}
+
+/// Whether a record's work goes on: not in a final state, nor in a done stage.
+pub fn is_open(tracker: &Tracker, done: &[String], record: &docket::model::Record) -> bool {
+    let workflow = tracker.workflow(record.kind());
+    let state = workflow.state_of(record);
+    !done.contains(&state) && workflow.state(&state).is_none_or(|s| !s.terminal)
+}
+
+/// Whether a record is parked: in a state that records where it came from (blocked, backlogged).
+pub fn is_parked(tracker: &Tracker, record: &docket::model::Record) -> bool {
+    let workflow = tracker.workflow(record.kind());
+    workflow.state(&workflow.state_of(record)).is_some_and(|s| s.previous.is_some())
 }
 
 /// Where a record being edited in `$EDITOR` waits: under the git directory, so that it is

@@ -1,0 +1,185 @@
+//! `docket plan`: a milestone's capacity against its committed weight, what fits as
+//! Deliverable and what overflows as Stretch, what is unrefined, carried over or parked.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use docket::format::edit::{self, Assignment, Op};
+use docket::history::History;
+use docket::model::{Body, Kind, Milestone, Record};
+use docket::plan::{self, Settings};
+
+use super::{Env, is_open};
+use crate::cli::PlanArgs;
+use crate::error::{CliError, EXIT_VIOLATIONS};
+use crate::render;
+use crate::ui::Ui;
+
+pub fn cmd_plan(ui: &Ui, env: &Env, args: &PlanArgs) -> Result<ExitCode, CliError> {
+    let tracker = env.tracker()?;
+    let loaded = tracker.load_all()?;
+    let milestones: Vec<(&str, &Milestone)> = loaded
+        .records
+        .iter()
+        .filter_map(|r| match &r.body {
+            Body::Milestone(m) => Some((r.id.as_str(), m)),
+            _ => None,
+        })
+        .collect();
+    let now = env.context.now();
+    let id = match &args.milestone {
+        Some(wanted) => {
+            let file = tracker.resolve(wanted)?;
+            if file.kind != Kind::Milestone {
+                return Err(CliError::usage(
+                    format!("`{}` is {}, not a milestone", file.id, file.kind.a_noun()),
+                    "name a milestone: `docket list --kind milestone`",
+                ));
+            }
+            file.id
+        }
+        // The next milestone to start, else the one that started last.
+        None => milestones
+            .iter()
+            .filter(|(_, m)| m.start.is_some_and(|s| s >= now - 86_400))
+            .min_by_key(|(_, m)| m.start)
+            .or_else(|| milestones.iter().max_by_key(|(_, m)| m.start))
+            .map(|(id, _)| (*id).to_owned())
+            .ok_or_else(|| {
+                CliError::usage(
+                    "there is no milestone to plan",
+                    "create one: `docket new milestone --id 16-7 -t 16.7 --start … --end …`",
+                )
+            })?,
+    };
+    let Some((_, milestone)) = milestones.iter().find(|(m, _)| *m == id) else {
+        return Err(CliError::Diagnostics(loaded.diagnostics));
+    };
+    let settings = Settings::from_config(tracker.config());
+    let done = plan::done_stages(tracker.config());
+    let history = History::load(&tracker.repo, &tracker.prefix)?;
+    let done_at = |record: &Record| history.of(&record.path).iter().find(|v| done.contains(&v.state)).map(|v| v.time);
+    // Only milestones over both before this one starts and before today say how fast the team is.
+    let before = milestone.start.map_or(now, |start| start.min(now));
+    let velocity = plan::historic_velocity(&milestones, &loaded.records, &done_at, before);
+    let open = |r: &Record| is_open(&tracker, &done, r);
+    let plan = plan::plan(&id, milestone, &milestones, &loaded.records, &settings, velocity, &open);
+
+    if args.apply {
+        return apply(ui, env, &tracker, &plan, &settings);
+    }
+    if args.json {
+        ui.json(&serde_json::to_value(&plan).expect("a plan serialises"));
+    } else {
+        ui.out(&render_plan(&plan, ui));
+    }
+    if !loaded.diagnostics.is_empty() {
+        ui.err(&render::diagnostics(&loaded.diagnostics, ui.err_style()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render_plan(plan: &plan::Plan, ui: &Ui) -> String {
+    let style = ui.out_style();
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "{} {}  {} → {}",
+        style.bold("Milestone"),
+        style.bold(&plan.title),
+        plan.start.as_deref().unwrap_or("?"),
+        plan.end.as_deref().unwrap_or("?")
+    );
+    let _ = writeln!(
+        text,
+        "finalize by {} · retrospective due {}",
+        plan.finalize_by.as_deref().unwrap_or("?"),
+        plan.retro_due.as_deref().unwrap_or("?")
+    );
+    let _ = writeln!(
+        text,
+        "\n{} (velocity {:.2} weight/day from {}, less refinement time)",
+        style.bold("Capacity"),
+        plan.velocity,
+        plan.velocity_source
+    );
+    for person in &plan.people {
+        let _ = writeln!(text, "  {:<12} {:>5.1} days  {:>5.1} weight", person.person, person.days, person.weight);
+    }
+    let over = if plan.over_capacity { style.error(" (over capacity)") } else { String::new() };
+    let _ =
+        writeln!(text, "  {:<12} {:>17.1} weight, {} committed{over}", "total", plan.capacity, plan.committed_weight);
+    let section = |text: &mut String, title: &str, items: &[plan::Item]| {
+        if items.is_empty() {
+            return;
+        }
+        let _ = writeln!(text, "\n{}", style.bold(title));
+        for item in items {
+            let weight = item.weight.map_or_else(|| "  ".to_owned(), |w| format!("w{w}"));
+            let _ = writeln!(text, "  {}  {weight}  {:<26}  {}", style.id(&item.id), item.priority, item.title);
+        }
+    };
+    section(&mut text, "Deliverable (fits)", &plan.deliverables);
+    section(&mut text, "Stretch (overflows)", &plan.stretch);
+    section(&mut text, "Unrefined (no weight, or still in refinement)", &plan.unrefined);
+    section(&mut text, "Weight 5: split, or open a spike", &plan.split);
+    if !plan.carryover.is_empty() {
+        let _ = writeln!(text, "\n{}", style.bold("Carried over"));
+        for carry in &plan.carryover {
+            let weight = carry.remaining_weight.map_or_else(|| "  ".to_owned(), |w| format!("w{w}"));
+            let _ = writeln!(text, "  {}  {weight}  from {}  {}", style.id(&carry.id), carry.from, carry.title);
+        }
+    }
+    if !plan.parking_lot.is_empty() {
+        let _ = writeln!(text, "\n{}", style.bold("Parking lot"));
+        for (issue, why) in &plan.parking_lot {
+            let _ = writeln!(text, "  {}  {why}", style.id(issue));
+        }
+    }
+    text
+}
+
+/// Labels what fits `Deliverable` and what overflows `Stretch`, showing each diff and checking
+/// each edit against the workflow before writing it.
+fn apply(
+    ui: &Ui,
+    env: &Env,
+    tracker: &docket::tracker::Tracker,
+    plan: &plan::Plan,
+    settings: &Settings,
+) -> Result<ExitCode, CliError> {
+    let mut changed = 0;
+    let stretch = "Stretch".to_owned();
+    let labelled = plan
+        .deliverables
+        .iter()
+        .map(|i| (i, &settings.deliverable_label, stretch.as_str()))
+        .chain(plan.stretch.iter().map(|i| (i, &stretch, settings.deliverable_label.as_str())));
+    for (item, add, remove) in labelled {
+        let file = tracker.resolve(&item.id)?;
+        let (record, _, source) = tracker.load(&file)?;
+        let Some(record) = record else { continue };
+        let mut edits = Vec::new();
+        if !record.labels().contains(add) {
+            edits.push(Assignment { path: vec!["labels".into()], op: Op::Append, value: add.clone() });
+        }
+        if record.labels().iter().any(|l| l == remove) {
+            edits.push(Assignment { path: vec!["labels".into()], op: Op::Remove, value: remove.to_owned() });
+        }
+        if edits.is_empty() {
+            continue;
+        }
+        let edited = edit::apply(&source, file.kind, &edits, env.context.now())
+            .map_err(|error| CliError::usage(format!("cannot edit {}: {error}", file.path), "fix the file first"))?;
+        let breaks = docket::check::edit_breaks(tracker, &file.path, Some(&source), &edited, env.context.commit_time());
+        if !breaks.is_empty() {
+            ui.err(&render::diagnostics(&breaks, ui.err_style()));
+            return Ok(ExitCode::from(EXIT_VIOLATIONS));
+        }
+        ui.out(&format!("{}\n{}", ui.out_style().bold(&file.path), render::diff(&source, &edited, ui.out_style())));
+        tracker.write(&file.path, &edited)?;
+        changed += 1;
+    }
+    ui.err(&format!("labelled {changed} issues of {}\n", plan.milestone));
+    Ok(ExitCode::SUCCESS)
+}

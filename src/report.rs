@@ -1,0 +1,201 @@
+//! Reports, pure: weekly updates gone stale (seed 000), and flow metrics from history — time
+//! in each state, refinement time, issues refined per week, refinement against development
+//! time (seed 003), and throughput.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::history::{History, stays};
+use crate::model::{Body, Record};
+use crate::time::{self, Timestamp};
+
+const DAY: f64 = 86_400.0;
+
+/// An issue whose weekly update is overdue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stale {
+    pub id: String,
+    pub path: String,
+    pub title: String,
+    pub assignee: Option<String>,
+    pub stage: String,
+    /// The date of the last update, if any.
+    pub last_update: Option<String>,
+    /// Days since the last update (or since the issue was created).
+    pub days: i64,
+}
+
+/// Open, assigned issues whose last weekly update is older than `days` (seed 000: "every week,
+/// … post a brief update"). `open` says whether a record's work goes on.
+pub fn stale(records: &[Record], now: Timestamp, days: i64, open: &dyn Fn(&Record) -> bool) -> Vec<Stale> {
+    let mut list: Vec<Stale> = records
+        .iter()
+        .filter(|r| open(r) && r.assignee().is_some())
+        .filter_map(|record| {
+            let Body::Issue(issue) = &record.body else { return None };
+            let last = issue.updates.iter().filter_map(|u| u.date).max();
+            let since = last.or(issue.created)?;
+            let age = (now - since).div_euclid(86_400);
+            (age > days).then(|| Stale {
+                id: record.id.clone(),
+                path: record.path.clone(),
+                title: record.title().to_owned(),
+                assignee: record.assignee().map(str::to_owned),
+                stage: issue.stage.clone(),
+                last_update: last.map(|t| time::date_of(t).to_string()),
+                days: age,
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| b.days.cmp(&a.days).then_with(|| a.id.cmp(&b.id)));
+    list
+}
+
+/// Time spent in one state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StateTime {
+    pub state: String,
+    /// Stays that ended.
+    pub stays: usize,
+    pub average_days: f64,
+    pub median_days: f64,
+    /// Records in the state now.
+    pub current: usize,
+}
+
+/// Seed 003's refinement metrics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Refinement {
+    pub average_days: f64,
+    /// ISO week → issues that left refinement for a later state that week.
+    pub refined_per_week: BTreeMap<String, usize>,
+    pub refinement_days: f64,
+    pub development_days: f64,
+}
+
+/// Flow metrics from history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metrics {
+    pub states: Vec<StateTime>,
+    pub refinement: Option<Refinement>,
+    /// ISO week → records that reached a done state that week.
+    pub throughput: BTreeMap<String, usize>,
+}
+
+/// The ISO week of an instant, as `2026-W48`.
+pub fn iso_week(at: Timestamp) -> String {
+    let days = at.div_euclid(86_400);
+    let weekday = (days + 3).rem_euclid(7); // 1970-01-01 was a Thursday: Monday is 0
+    let thursday = days - weekday + 3;
+    let (year, _, _) = time::civil_from_days(thursday);
+    let week = (thursday - time::days_from_civil(year, 1, 1)) / 7 + 1;
+    format!("{year}-W{week:02}")
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len().is_multiple_of(2) { f64::midpoint(values[mid - 1], values[mid]) } else { values[mid] }
+}
+
+/// Metrics over every record's history. `order` lists the states in workflow order (for the
+/// report); `refinement` and `development` name the states counted as each; `done` the states
+/// that end work.
+pub fn metrics(
+    history: &History,
+    now: Timestamp,
+    order: &[String],
+    refinement: &[&str],
+    development: &[&str],
+    done: &[String],
+) -> Metrics {
+    let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut current: BTreeMap<String, usize> = BTreeMap::new();
+    let mut refined_per_week: BTreeMap<String, usize> = BTreeMap::new();
+    let mut throughput: BTreeMap<String, usize> = BTreeMap::new();
+    let mut refinement_stays = Vec::new();
+    let (mut refinement_days, mut development_days) = (0.0, 0.0);
+    for versions in history.records.values() {
+        let record_stays = stays(versions);
+        for (index, stay) in record_stays.iter().enumerate() {
+            let end = stay.until.unwrap_or(now);
+            #[allow(clippy::cast_precision_loss)] // seconds of a record's life fit
+            let days = (end - stay.from) as f64 / DAY;
+            match stay.until {
+                Some(_) => durations.entry(stay.state.clone()).or_default().push(days),
+                None => *current.entry(stay.state.clone()).or_default() += 1,
+            }
+            if refinement.contains(&stay.state.as_str()) {
+                refinement_days += days;
+                if let Some(until) = stay.until {
+                    refinement_stays.push(days);
+                    let next = record_stays.get(index + 1).map(|s| s.state.as_str());
+                    if next.is_some_and(|n| !refinement.contains(&n)) {
+                        *refined_per_week.entry(iso_week(until)).or_default() += 1;
+                    }
+                }
+            }
+            if development.contains(&stay.state.as_str()) {
+                development_days += days;
+            }
+            let entered_done =
+                done.contains(&stay.state) && (index == 0 || !done.contains(&record_stays[index - 1].state));
+            if entered_done && index > 0 {
+                *throughput.entry(iso_week(stay.from)).or_default() += 1;
+            }
+        }
+    }
+    let mut names: Vec<String> = order.to_vec();
+    for name in durations.keys().chain(current.keys()) {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    let states = names
+        .into_iter()
+        .filter(|name| durations.contains_key(name) || current.contains_key(name))
+        .map(|state| {
+            let mut values = durations.get(&state).cloned().unwrap_or_default();
+            #[allow(clippy::cast_precision_loss)]
+            let average = if values.is_empty() { 0.0 } else { values.iter().sum::<f64>() / values.len() as f64 };
+            StateTime {
+                stays: values.len(),
+                average_days: average,
+                median_days: median(&mut values),
+                current: current.get(&state).copied().unwrap_or(0),
+                state,
+            }
+        })
+        .collect();
+    #[allow(clippy::cast_precision_loss)]
+    let refinement = (!refinement_stays.is_empty() || refinement_days > 0.0).then(|| Refinement {
+        average_days: if refinement_stays.is_empty() {
+            0.0
+        } else {
+            refinement_stays.iter().sum::<f64>() / refinement_stays.len() as f64
+        },
+        refined_per_week,
+        refinement_days,
+        development_days,
+    });
+    Metrics { states, refinement, throughput }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_weeks() {
+        let at = |date: &str| time::parse_timestamp(date).expect("date");
+        assert_eq!(iso_week(at("2026-11-23")), "2026-W48");
+        assert_eq!(iso_week(at("2026-11-29")), "2026-W48");
+        assert_eq!(iso_week(at("2026-11-30")), "2026-W49");
+        assert_eq!(iso_week(at("2027-01-01")), "2026-W53");
+        assert_eq!(iso_week(at("2025-12-29")), "2026-W01");
+    }
+}

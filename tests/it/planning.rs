@@ -1,0 +1,236 @@
+//! `plan`, `next`, `report` and `log` on a tracker with a scripted history (commits at pinned
+//! dates). The expected numbers are worked out by hand in the comments.
+
+use crate::support::Sandbox;
+
+const DESCRIPTION: &str = "description = \"\"\"\n## Context\nc\n## Proposal\np\n## Definition of Done\nd\n\"\"\"\n";
+
+fn issue(title: &str, stage: &str, extra: &str) -> String {
+    format!("title = \"{title}\"\ntype = \"feature\"\nstage = \"{stage}\"\n{extra}{DESCRIPTION}")
+}
+
+/// Commits everything at `date` (noon UTC).
+fn commit_at(sandbox: &Sandbox, date: &str, message: &str) {
+    let when = format!("{date}T12:00:00Z");
+    sandbox.git(&["add", "-A"]);
+    let run =
+        sandbox.git_with(&["commit", "-qm", message], &[("GIT_COMMITTER_DATE", &when), ("GIT_AUTHOR_DATE", &when)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Milestone m1 ran 2026-10-01..10-14 with 10 days of capacity; m2 runs 11-02..11-13 with 15.
+/// Issue a (weight 3, m1) went refinement 09-28 → ready 09-30 → `in_dev` 10-02 → `in_review` 10-08
+/// → done 10-10. Issue b (weight 2, m1) went refinement 09-28 → ready 10-05 → `in_dev` 10-06 and
+/// is still there.
+fn scripted() -> Sandbox {
+    let sandbox = Sandbox::new();
+    sandbox.docket(&["init"]).ok();
+    sandbox.write("docket.toml", "[workflows]\nissue = \"refinement\"\n[team]\nmembers = [\"ana\", \"bo\"]\n");
+    sandbox.write(
+        "milestones/m1.toml",
+        "title = \"M1\"\nstage = \"active\"\nstart = 2026-10-01\nend = 2026-10-14\n[capacity]\nana = 10\n",
+    );
+    sandbox.write(
+        "milestones/m2.toml",
+        "title = \"M2\"\nstage = \"planning\"\nstart = 2026-11-02\nend = 2026-11-13\n[capacity]\nana = 10\nbo = 5\n",
+    );
+    let a = |stage: &str| issue("A", stage, "weight = 3\nmilestone = \"m1\"\nassignee = \"ana\"\n");
+    let b = |stage: &str| issue("B", stage, "weight = 2\nmilestone = \"m1\"\nassignee = \"bo\"\n");
+    sandbox.write("issues/a.toml", &a("refinement"));
+    sandbox.write("issues/b.toml", &b("refinement"));
+    commit_at(&sandbox, "2026-09-28", "filed");
+    for (date, who, stage) in [
+        ("2026-09-30", "a", "ready_for_development"),
+        ("2026-10-02", "a", "in_dev"),
+        ("2026-10-05", "b", "ready_for_development"),
+        ("2026-10-06", "b", "in_dev"),
+        ("2026-10-08", "a", "in_review"),
+        ("2026-10-10", "a", "done"),
+    ] {
+        let text = if who == "a" { a(stage) } else { b(stage) };
+        sandbox.write(&format!("issues/{who}.toml"), &text);
+        commit_at(&sandbox, date, &format!("{who} to {stage}"));
+    }
+    // M2's candidates, added on 10-15.
+    sandbox.write(
+        "issues/c.toml",
+        &issue(
+            "C",
+            "ready_for_development",
+            "weight = 2\nmilestone = \"m2\"\nlabels = [\"Deliverable\", \"priority::high\"]\n",
+        ),
+    );
+    sandbox.write(
+        "issues/d.toml",
+        &issue("D", "ready_for_development", "weight = 2\nmilestone = \"m2\"\nlabels = [\"Deliverable\"]\n"),
+    );
+    sandbox.write(
+        "issues/e.toml",
+        &issue("E", "ready_for_development", "weight = 1\nmilestone = \"m2\"\nlabels = [\"priority::low\"]\n"),
+    );
+    sandbox.write("issues/f.toml", &issue("F", "refinement", "milestone = \"m2\"\n"));
+    sandbox.write("issues/g.toml", &issue("G", "ready_for_development", "weight = 5\nmilestone = \"m2\"\n"));
+    commit_at(&sandbox, "2026-10-15", "m2 candidates");
+    sandbox
+}
+
+const NOW: (&str, &str) = ("DOCKET_NOW", "2026-10-20T12:00:00Z");
+
+fn ids(values: &serde_json::Value) -> Vec<String> {
+    values.as_array().expect("array").iter().map(|v| v["id"].as_str().expect("id").to_owned()).collect()
+}
+
+#[test]
+fn plan_numbers_match_a_hand_calculation() {
+    let sandbox = scripted();
+    let run = sandbox.docket_with(&["plan", "m2", "--json"], &[NOW], "");
+    let plan: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    // Velocity: M1 finished a's 3 weight within its 10 days: 0.3 a day.
+    assert_eq!(plan["velocity_source"], "history");
+    assert!((plan["velocity"].as_f64().expect("number") - 0.3).abs() < 1e-9);
+    // Capacity: (10 + 5 days) × 0.3 × (1 − 20% refinement) = 3.6.
+    assert!((plan["capacity"].as_f64().expect("number") - 3.6).abs() < 1e-9);
+    assert!((plan["people"][1]["weight"].as_f64().expect("number") - 1.2).abs() < 1e-9);
+    // In priority order c (2, fits: 2), d (2, 4 > 3.6: stretch), e (1, fits: 3), g (5: stretch).
+    assert_eq!(ids(&plan["deliverables"]), ["c", "e"]);
+    assert_eq!(ids(&plan["stretch"]), ["d", "g"]);
+    // Committed: what carries the Deliverable label, c and d: 4, over 3.6.
+    assert_eq!(plan["committed_weight"], 4);
+    assert_eq!(plan["over_capacity"], true);
+    assert_eq!(ids(&plan["unrefined"]), ["f"]);
+    assert_eq!(ids(&plan["split"]), ["g"]);
+    // M1 left b unfinished, with weight 2.
+    assert_eq!(ids(&plan["carryover"]), ["b"]);
+    assert_eq!(plan["carryover"][0]["remaining_weight"], 2);
+    assert_eq!(plan["finalize_by"], "2026-10-30");
+    assert_eq!(plan["retro_due"], "2026-11-27");
+    // Without a milestone named, the next one to start is planned.
+    let default: serde_json::Value =
+        serde_json::from_str(sandbox.docket_with(&["plan", "--json"], &[NOW], "").ok()).expect("json");
+    assert_eq!(default["milestone"], "m2");
+}
+
+#[test]
+fn plan_apply_labels_through_the_workflow() {
+    let sandbox = scripted();
+    let run = sandbox.docket_with(&["plan", "m2", "--apply"], &[NOW], "");
+    let diff = run.ok();
+    assert!(diff.contains("+labels = [\"priority::low\", \"Deliverable\"]"), "{diff}");
+    let show = |id: &str| -> serde_json::Value {
+        serde_json::from_str(sandbox.docket(&["show", id, "--json"]).ok()).expect("json")
+    };
+    assert_eq!(show("e")["labels"], serde_json::json!(["priority::low", "Deliverable"]));
+    assert_eq!(show("d")["labels"], serde_json::json!(["Stretch"]));
+    assert_eq!(show("g")["labels"], serde_json::json!(["Stretch"]));
+    // A second run changes nothing.
+    let again = sandbox.docket_with(&["plan", "m2", "--apply"], &[NOW], "");
+    assert_eq!(again.ok(), "");
+}
+
+#[test]
+fn next_follows_the_priority_order() {
+    let sandbox = scripted();
+    let run = sandbox.docket_with(&["next", "--json", "-n", "0"], &[NOW], "");
+    let next: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    // Deliverable+high (c), Deliverable (d), low (e), then the rest by weight: b (2), g (5), f (none).
+    // a is done.
+    assert_eq!(ids(&next), ["c", "d", "e", "b", "g", "f"]);
+    assert_eq!(next[0]["reason"], "Deliverable, high priority");
+    // Blocked by an open record: skipped until it is done.
+    sandbox.write(
+        "issues/h.toml",
+        &issue(
+            "H",
+            "ready_for_development",
+            "weight = 1\nlabels = [\"Deliverable\", \"priority::high\"]\nblocked_by = [\"b\"]\n",
+        ),
+    );
+    let next: serde_json::Value =
+        serde_json::from_str(sandbox.docket_with(&["next", "--json", "-n", "0"], &[NOW], "").ok()).expect("json");
+    assert!(!ids(&next).contains(&"h".to_owned()));
+    let mine: serde_json::Value =
+        serde_json::from_str(sandbox.docket_with(&["next", "--json", "-n", "0", "--assignee", "ana"], &[NOW], "").ok())
+            .expect("json");
+    // Assigned to ana, or to nobody: b is bo's.
+    assert_eq!(ids(&mine), ["c", "d", "e", "g", "f"]);
+}
+
+#[test]
+fn metrics_from_history() {
+    let sandbox = scripted();
+    let run = sandbox.docket_with(&["report", "metrics", "--json"], &[NOW], "");
+    let metrics: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    let refinement = &metrics["refinement"];
+    // a spent 2 days in refinement (09-28 → 09-30), b 7 (09-28 → 10-05): 4.5 on average.
+    assert!((refinement["average_days"].as_f64().expect("number") - 4.5).abs() < 1e-9, "{refinement}");
+    assert_eq!(refinement["refined_per_week"], serde_json::json!({"2026-W40": 1, "2026-W41": 1}));
+    let state = |name: &str| {
+        metrics["states"].as_array().expect("array").iter().find(|s| s["state"] == name).cloned().expect("state")
+    };
+    // in_dev: a stayed 6 days (10-02 → 10-08); b is there now.
+    assert_eq!(state("in_dev")["stays"], 1);
+    assert!((state("in_dev")["average_days"].as_f64().expect("number") - 6.0).abs() < 1e-9);
+    assert_eq!(state("in_dev")["current"], 1);
+    // One record reached done, in the week of 10-10.
+    assert_eq!(metrics["throughput"], serde_json::json!({"2026-W41": 1}));
+    // A second run reads the cache and says the same.
+    let again: serde_json::Value =
+        serde_json::from_str(sandbox.docket_with(&["report", "metrics", "--json"], &[NOW], "").ok()).expect("json");
+    assert_eq!(again, metrics);
+    assert!(sandbox.root().join(".git/docket/history.json").is_file());
+}
+
+#[test]
+fn stale_weekly_updates() {
+    let sandbox = scripted();
+    sandbox.write(
+        "issues/b.toml",
+        &issue("B", "in_dev", "weight = 2\nmilestone = \"m1\"\nassignee = \"bo\"\ncreated = 2026-09-28\n[[updates]]\ndate = 2026-10-10\ntext = \"halfway\"\n"),
+    );
+    sandbox.write("issues/c.toml", &issue("C", "in_dev", "weight = 2\nassignee = \"ana\"\ncreated = 2026-10-15\n[[updates]]\ndate = 2026-10-16\ntext = \"started\"\n"));
+    let stale: serde_json::Value =
+        serde_json::from_str(sandbox.docket_with(&["report", "stale", "--json"], &[NOW], "").ok()).expect("json");
+    // b's last update is 10 days old on 10-20; c's is 4.
+    assert_eq!(ids(&stale), ["b"]);
+    assert_eq!(stale[0]["days"], 10);
+    assert_eq!(stale[0]["last_update"], "2026-10-10");
+}
+
+#[test]
+fn log_shows_each_commit_and_its_field_changes() {
+    let sandbox = scripted();
+    let run = sandbox.docket_with(&["log", "a", "--json"], &[NOW], "");
+    let log: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    let states: Vec<&str> =
+        log.as_array().expect("array").iter().map(|v| v["state"].as_str().expect("state")).collect();
+    assert_eq!(states, ["refinement", "ready_for_development", "in_dev", "in_review", "done"]);
+    assert_eq!(log[4]["date"], "2026-10-10T12:00:00Z");
+    assert_eq!(log[4]["changes"], serde_json::json!([{"field": "stage", "old": "in_review", "new": "done"}]));
+    let text = sandbox.docket_with(&["log", "a"], &[NOW], "");
+    assert!(text.ok().contains("stage: in_review → done"), "{}", text.stdout);
+}
+
+#[test]
+fn expiring_mir_bugs_come_with_their_command() {
+    let sandbox = Sandbox::new();
+    sandbox.docket(&["init"]).ok();
+    let bug = |status: &str| {
+        format!(
+            "title = \"[MIR] libfoo\"\npackage = \"libfoo\"\nstatus = \"{status}\"\nassignee = \"didrocks\"\nsubscribers = [\"~ubuntu-mir\"]\n"
+        )
+    };
+    sandbox.write("mir/libfoo.toml", &bug("confirmed"));
+    commit_at(&sandbox, "2026-08-01", "filed");
+    sandbox.write("mir/libfoo.toml", &bug("incomplete"));
+    commit_at(&sandbox, "2026-09-01", "questions");
+    let due = |now: &str| -> serde_json::Value {
+        serde_json::from_str(sandbox.docket_with(&["report", "expiring", "--json"], &[("DOCKET_NOW", now)], "").ok())
+            .expect("json")
+    };
+    assert_eq!(due("2026-10-30T12:00:00Z"), serde_json::json!([]), "59 days");
+    let expiring = due("2026-11-01T12:00:00Z");
+    assert_eq!(expiring[0]["command"], "docket move libfoo invalid_expired", "61 days");
+    // `docket check` warns about it too.
+    let run = sandbox.docket_with(&["check"], &[("DOCKET_NOW", "2026-11-01T12:00:00Z")], "");
+    assert!(run.stderr.contains("warning[workflow.due]"), "{}", run.stderr);
+}
