@@ -26,11 +26,13 @@
 //! - [`store`] is the git repository, and the only user of git2.
 //! - [`history`] is every record's versions through git history, in one cached pass.
 //! - [`plan`] is planning, pure: milestone capacity and readiness.
+//! - [`chart`] draws the burndown and cumulative-flow charts as SVG, by hand.
 //! - [`report`] is reports, pure: stale weekly updates and flow metrics from history.
 //! - [`query`] filters and sorts loaded records for `list`; [`json`] gives their `--json` shape.
 //! - [`id`], [`time`] and [`context`] are the small pieces: ids, calendar arithmetic, and the
 //!   clock, randomness and environment (the only place they are read, so tests pin them).
 
+pub mod chart;
 pub mod check;
 pub mod config;
 pub mod context;

@@ -185,6 +185,104 @@ pub fn metrics(
     Metrics { states, refinement, throughput }
 }
 
+/// The version of each record as it stood at the end of day `day` (days since the epoch).
+fn as_of(versions: &[crate::history::Version], day: i64) -> Option<&crate::history::Version> {
+    versions.iter().take_while(|v| v.time < (day + 1) * 86_400).last().filter(|v| v.blob.is_some())
+}
+
+/// Day labels `MM-DD` and day numbers from `from` to `to`.
+fn days(from: Timestamp, to: Timestamp) -> Vec<(i64, String)> {
+    (from.div_euclid(86_400)..=to.div_euclid(86_400))
+        .map(|day| {
+            let (_, month, date) = time::civil_from_days(day);
+            (day, format!("{month:02}-{date:02}"))
+        })
+        .collect()
+}
+
+/// A milestone's burndown: per day from `start` to `end`, the committed weight (issues of the
+/// milestone labelled `deliverable`) not yet done, as history shows it at the end of that day;
+/// days after `now` have no value. The ideal line falls straight from the first day's weight
+/// to zero on the last day.
+pub fn burndown(
+    history: &History,
+    milestone: &str,
+    start: Timestamp,
+    end: Timestamp,
+    now: Timestamp,
+    done: &[String],
+    deliverable: &str,
+) -> (Vec<String>, Vec<crate::chart::Series>) {
+    let days = days(start, end);
+    let remaining: Vec<Option<f64>> = days
+        .iter()
+        .map(|(day, _)| {
+            (*day <= now.div_euclid(86_400)).then(|| {
+                history
+                    .records
+                    .values()
+                    .filter_map(|versions| as_of(versions, *day))
+                    .filter(|v| {
+                        v.milestone.as_deref() == Some(milestone)
+                            && v.labels.iter().any(|l| l == deliverable)
+                            && !done.contains(&v.state)
+                    })
+                    .map(|v| f64::from(v.weight.unwrap_or(0)))
+                    .sum()
+            })
+        })
+        .collect();
+    let first = remaining.first().copied().flatten().unwrap_or(0.0);
+    #[allow(clippy::cast_precision_loss)]
+    let ideal = (0..days.len()).map(|i| Some(first * (1.0 - i as f64 / (days.len().max(2) - 1) as f64))).collect();
+    let labels = days.into_iter().map(|(_, label)| label).collect();
+    (
+        labels,
+        vec![
+            crate::chart::Series { name: "remaining".into(), values: remaining, dashed: false },
+            crate::chart::Series { name: "ideal".into(), values: ideal, dashed: true },
+        ],
+    )
+}
+
+/// Cumulative flow: per day from the first commit to `now`, how many records under `folder`
+/// (`issues`) were in each state (in `order`; states not in it follow).
+pub fn flow(
+    history: &History,
+    now: Timestamp,
+    order: &[String],
+    folder: &str,
+) -> (Vec<String>, Vec<crate::chart::Series>) {
+    let prefix = format!("{folder}/");
+    let records: Vec<&Vec<crate::history::Version>> =
+        history.records.iter().filter(|(path, _)| path.starts_with(&prefix)).map(|(_, v)| v).collect();
+    let first = records.iter().filter_map(|v| v.first()).map(|v| v.time).min().unwrap_or(now);
+    let days = days(first, now);
+    let mut states: Vec<String> = order.to_vec();
+    for versions in &records {
+        for version in *versions {
+            if !version.state.is_empty() && !states.contains(&version.state) {
+                states.push(version.state.clone());
+            }
+        }
+    }
+    let series = states
+        .into_iter()
+        .map(|state| {
+            #[allow(clippy::cast_precision_loss)]
+            let values = days
+                .iter()
+                .map(|(day, _)| {
+                    Some(records.iter().filter_map(|v| as_of(v, *day)).filter(|v| v.state == state).count() as f64)
+                })
+                .collect();
+            crate::chart::Series { name: state, values, dashed: false }
+        })
+        .filter(|s| s.values.iter().any(|v| v.is_some_and(|v| v > 0.0)))
+        .collect();
+    (days.into_iter().map(|(_, label)| label).collect(), series)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -234,3 +234,24 @@ fn expiring_mir_bugs_come_with_their_command() {
     let run = sandbox.docket_with(&["check"], &[("DOCKET_NOW", "2026-11-01T12:00:00Z")], "");
     assert!(run.stderr.contains("warning[workflow.due]"), "{}", run.stderr);
 }
+
+#[test]
+fn charts_are_drawn_from_history() {
+    let sandbox = scripted();
+    // c and d are committed to m2; none is done by 11-05, so the burndown stays at 4 until
+    // today and has no values after it.
+    let now = ("DOCKET_NOW", "2026-11-05T12:00:00Z");
+    sandbox.docket_with(&["plan", "m2", "--chart", "burndown.svg"], &[now], "").ok();
+    let svg = sandbox.read("burndown.svg");
+    assert!(svg.starts_with("<svg") && svg.contains("Burndown of M2"), "{svg}");
+    let remaining =
+        svg.lines().find(|l| l.starts_with("<polyline") && !l.contains("dasharray")).expect("remaining line");
+    // 11-02 to 11-05: four days drawn, all at the top (4 of 4).
+    assert_eq!(remaining.matches(',').count(), 4, "{remaining}");
+    assert!(remaining.contains(",40.0 "), "{remaining}");
+    sandbox.docket_with(&["report", "metrics", "--chart", "flow.svg"], &[NOW], "").ok();
+    let flow = sandbox.read("flow.svg");
+    // One band per issue state seen: refinement, ready_for_development, in_dev, in_review, done.
+    assert_eq!(flow.matches("<polygon").count(), 5, "{flow}");
+    assert!(!flow.contains(">active<") && !flow.contains(">planning<"), "milestones are not issues");
+}

@@ -379,6 +379,9 @@ pub struct PlanArgs {
     /// Label what fits `Deliverable` and what overflows `Stretch` (shows the diff first)
     #[arg(long)]
     pub apply: bool,
+    /// Also draw the milestone's burndown (remaining committed weight per day) as SVG
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<std::path::PathBuf>,
     /// Print the plan as a JSON object
     #[arg(long)]
     pub json: bool,
@@ -391,6 +394,9 @@ pub struct ReportArgs {
     /// refinement, throughput, from git history)
     #[arg(value_parser = ["stale", "expiring", "undefined", "metrics"])]
     pub report: String,
+    /// With `metrics`: also draw the cumulative flow by state as SVG
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<std::path::PathBuf>,
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,

@@ -65,6 +65,16 @@ pub fn cmd_plan(ui: &Ui, env: &Env, args: &PlanArgs) -> Result<ExitCode, CliErro
     let open = |r: &Record| is_open(&tracker, &done, r);
     let plan = plan::plan(&id, milestone, &milestones, &loaded.records, &settings, velocity, &open);
 
+    if let (Some(path), Some(start), Some(end)) = (&args.chart, milestone.start, milestone.end) {
+        let (labels, series) =
+            docket::report::burndown(&history, &id, start, end, now, &done, &settings.deliverable_label);
+        let svg =
+            docket::chart::lines(&format!("Burndown of {} (committed weight)", milestone.title), &labels, &series);
+        let target = env.start.join(path);
+        std::fs::write(&target, svg)
+            .map_err(|source| CliError::Io { message: format!("cannot write {}", target.display()), source })?;
+        ui.err(&format!("wrote {}\n", target.display()));
+    }
     if args.apply {
         return apply(ui, env, &tracker, &plan, &settings);
     }

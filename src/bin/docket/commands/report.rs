@@ -101,6 +101,14 @@ pub fn cmd_report(ui: &Ui, env: &Env, args: &ReportArgs) -> Result<ExitCode, Cli
                     let _ = writeln!(text, "  {week}  {n}");
                 }
             }
+            if let Some(path) = &args.chart {
+                let (labels, series) = report::flow(&history, now, &order, "issues");
+                let svg = docket::chart::stacked("Cumulative flow (records in each state)", &labels, &series);
+                let target = env.start.join(path);
+                std::fs::write(&target, svg)
+                    .map_err(|source| CliError::Io { message: format!("cannot write {}", target.display()), source })?;
+                ui.err(&format!("wrote {}\n", target.display()));
+            }
             serde_json::to_value(&metrics)
         }
     }
