@@ -105,6 +105,10 @@ impl Repo {
     }
 
     fn wrap(repository: git2::Repository) -> Self {
+        // libgit2 hashes every object it reads again to verify it; git itself already checked
+        // each object when it entered the repository (index-pack checks pushed ones before any
+        // hook runs), and the hashing was a third of the cost of reading history.
+        git2::opts::strict_hash_verification(false);
         let workdir = repository.workdir().map(|w| w.canonicalize().unwrap_or_else(|_| w.to_path_buf()));
         let author = repository.config().ok().and_then(|config| config.get_string("user.name").ok());
         Self {
@@ -217,22 +221,7 @@ impl Repo {
             }
         };
         let (old, new) = (tree(old)?, tree(new)?);
-        let mut options = git2::DiffOptions::new();
-        for prefix in prefixes {
-            options.pathspec(prefix);
-        }
-        let diff = self
-            .repository
-            .diff_tree_to_tree(old.as_ref(), new.as_ref(), Some(&mut options))
-            .map_err(git_error("compare two trees"))?;
-        Ok(diff
-            .deltas()
-            .filter_map(|delta| {
-                let id = |file: git2::DiffFile<'_>| (!file.id().is_zero()).then(|| file.id().to_string());
-                let path = delta.new_file().path().or_else(|| delta.old_file().path())?.to_str()?.to_owned();
-                Some(FileChange { path, old: id(delta.old_file()), new: id(delta.new_file()) })
-            })
-            .collect())
+        self.diff_trees(old.as_ref(), new.as_ref(), prefixes)
     }
 
     /// The git blob id of `content`, as `git hash-object` computes it.
@@ -249,27 +238,95 @@ impl Repo {
             Ok(parent) => Some(parent.tree().map_err(git_error("read a commit's tree"))?),
             Err(_) => None,
         };
-        let mut options = git2::DiffOptions::new();
-        for prefix in prefixes {
-            options.pathspec(prefix);
-        }
-        let diff = self
-            .repository
-            .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), Some(&mut options))
-            .map_err(git_error("compare a commit with its parent"))?;
+        self.diff_trees(old_tree.as_ref(), Some(&new_tree), prefixes)
+    }
+
+    /// The files under `prefixes` (folders ending in `/`, or files) that differ between two
+    /// trees. Subtrees with the same id are skipped, so the cost follows what changed, not the
+    /// size of the trees.
+    fn diff_trees(
+        &self,
+        old: Option<&git2::Tree<'_>>,
+        new: Option<&git2::Tree<'_>>,
+        prefixes: &[String],
+    ) -> Result<Vec<FileChange>, StoreError> {
         let mut changes = Vec::new();
-        for delta in diff.deltas() {
-            let id = |file: git2::DiffFile<'_>| (!file.id().is_zero()).then(|| file.id().to_string());
-            let path = delta.new_file().path().or_else(|| delta.old_file().path());
-            if let Some(path) = path.and_then(Path::to_str) {
-                changes.push(FileChange {
-                    path: path.to_owned(),
-                    old: id(delta.old_file()),
-                    new: id(delta.new_file()),
-                });
+        for prefix in prefixes {
+            let path = prefix.trim_end_matches('/');
+            let entry = |tree: Option<&git2::Tree<'_>>| {
+                tree.and_then(|t| t.get_path(Path::new(path)).ok()).map(|e| (e.id(), e.kind()))
+            };
+            let (before, after) = (entry(old), entry(new));
+            if before.map(|e| e.0) == after.map(|e| e.0) {
+                continue;
             }
+            self.diff_entries(path, before, after, &mut changes)?;
         }
         Ok(changes)
+    }
+
+    /// Compares one path's entries on both sides, recursing into trees.
+    fn diff_entries(
+        &self,
+        path: &str,
+        before: Option<(git2::Oid, Option<git2::ObjectType>)>,
+        after: Option<(git2::Oid, Option<git2::ObjectType>)>,
+        changes: &mut Vec<FileChange>,
+    ) -> Result<(), StoreError> {
+        let is_tree = |e: Option<(git2::Oid, Option<git2::ObjectType>)>| {
+            e.is_some_and(|(_, k)| k == Some(git2::ObjectType::Tree))
+        };
+        let blob = |e: Option<(git2::Oid, Option<git2::ObjectType>)>| {
+            e.filter(|(_, k)| *k == Some(git2::ObjectType::Blob)).map(|(id, _)| id.to_string())
+        };
+        if !is_tree(before) && !is_tree(after) {
+            changes.push(FileChange { path: path.to_owned(), old: blob(before), new: blob(after) });
+            return Ok(());
+        }
+        // A file replaced by a folder (or the other way) counts as the file going or coming.
+        if before.is_some() && !is_tree(before) {
+            changes.push(FileChange { path: path.to_owned(), old: blob(before), new: None });
+        }
+        if after.is_some() && !is_tree(after) {
+            changes.push(FileChange { path: path.to_owned(), old: None, new: blob(after) });
+        }
+        let tree = |e: Option<(git2::Oid, Option<git2::ObjectType>)>| -> Result<Option<git2::Tree<'_>>, StoreError> {
+            match e {
+                Some((id, Some(git2::ObjectType::Tree))) => {
+                    Ok(Some(self.repository.find_tree(id).map_err(git_error("read a tree"))?))
+                }
+                _ => Ok(None),
+            }
+        };
+        let (old, new) = (tree(before)?, tree(after)?);
+        // Both sides list their entries in git's order: walk them together, allocating only
+        // for the entries that differ.
+        let mut left = old.as_ref().map(|t| t.iter().collect::<Vec<_>>()).unwrap_or_default().into_iter().peekable();
+        let mut right = new.as_ref().map(|t| t.iter().collect::<Vec<_>>()).unwrap_or_default().into_iter().peekable();
+        loop {
+            let order = match (left.peek(), right.peek()) {
+                (None, None) => break,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(l), Some(r)) => l.name_bytes().cmp(r.name_bytes()),
+            };
+            let (l, r) = match order {
+                std::cmp::Ordering::Less => (left.next(), None),
+                std::cmp::Ordering::Greater => (None, right.next()),
+                std::cmp::Ordering::Equal => (left.next(), right.next()),
+            };
+            let (l, r) = (l.map(|e| (e.id(), e.kind(), e)), r.map(|e| (e.id(), e.kind(), e)));
+            if l.as_ref().map(|e| e.0) == r.as_ref().map(|e| e.0) {
+                continue;
+            }
+            let name = l
+                .as_ref()
+                .or(r.as_ref())
+                .map(|e| String::from_utf8_lossy(e.2.name_bytes()).into_owned())
+                .unwrap_or_default();
+            self.diff_entries(&format!("{path}/{name}"), l.map(|e| (e.0, e.1)), r.map(|e| (e.0, e.1)), changes)?;
+        }
+        Ok(())
     }
 
     /// The commits of `from..to`, oldest first.

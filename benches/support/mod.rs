@@ -236,3 +236,62 @@ pub fn header() {
     println!("| measured | time (median) | peak RSS | floor | floor time | floor RSS | ratio |");
     println!("|---|---|---|---|---|---|---|");
 }
+
+/// A git repository holding a sharded tracker (refinement workflow) of `records` issues and
+/// `commits` commits after the first, each moving one issue one stage along, a day apart
+/// spread over the history; written with `git fast-import`, built once and reused.
+pub fn history_tracker(name: &str, records: usize, commits: usize) -> PathBuf {
+    use std::io::Write as _;
+    const STAGES: &[&str] = &["refinement", "ready_for_development", "in_dev", "in_review", "done"];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data").join(name);
+    if root.join(".git").exists() && root.join("docket.toml").exists() {
+        return root;
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    git(&root, &["init", "-q", "-b", "main"]);
+    let mut child = Command::new("git")
+        .current_dir(&root)
+        .args(["fast-import", "--quiet"])
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stream = std::io::BufWriter::new(child.stdin.take().unwrap());
+    let mut rng = Rng::new(11);
+    let body = |rng: &mut Rng, n: usize, stage: &str| {
+        let weight = 1 + n % 5;
+        format!(
+            "title = \"{}\"\ntype = \"feature\"\nstage = \"{stage}\"\nweight = {weight}\nlabels = [\"workflow::{stage}\"]\ndescription = \"\"\"\n## Context\n{}\n## Proposal\n{}\n## Definition of Done\n{}\n\"\"\"\n",
+            rng.words(6),
+            rng.words(30),
+            rng.words(20),
+            rng.words(10)
+        )
+    };
+    let path = |n: usize| {
+        let id = id_of(n);
+        format!("issues/{}/{id}.toml", &id[..2])
+    };
+    let start: i64 = 1_735_689_600; // 2025-01-01
+    let config = "layout = \"sharded\"\n[workflows]\nissue = \"refinement\"\n";
+    write!(stream, "commit refs/heads/main\ncommitter bench <b@x> {start} +0000\ndata 5\nfirst\n").unwrap();
+    writeln!(stream, "M 100644 inline docket.toml\ndata {}\n{config}", config.len()).unwrap();
+    let mut stage_of = vec![0usize; records];
+    for n in 0..records {
+        let text = body(&mut rng, n, STAGES[0]);
+        writeln!(stream, "M 100644 inline {}\ndata {}\n{text}", path(n), text.len()).unwrap();
+    }
+    for c in 0..commits {
+        let n = (c * 7919) % records;
+        stage_of[n] = (stage_of[n] + 1) % STAGES.len();
+        let text = body(&mut rng, n, STAGES[stage_of[n]]);
+        let time = start + 600 + (c as i64) * 600;
+        write!(stream, "commit refs/heads/main\ncommitter bench <b@x> {time} +0000\ndata 4\nmove\n").unwrap();
+        writeln!(stream, "M 100644 inline {}\ndata {}\n{text}", path(n), text.len()).unwrap();
+    }
+    drop(stream);
+    assert!(child.wait().unwrap().success());
+    git(&root, &["checkout", "-q", "-f", "main"]);
+    root
+}
