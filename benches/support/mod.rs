@@ -286,7 +286,7 @@ pub fn history_tracker(name: &str, records: usize, commits: usize) -> PathBuf {
         let n = (c * 7919) % records;
         stage_of[n] = (stage_of[n] + 1) % STAGES.len();
         let text = body(&mut rng, n, STAGES[stage_of[n]]);
-        let time = start + 600 + (c as i64) * 600;
+        let time = start + 600 + i64::try_from(c).unwrap() * 600;
         write!(stream, "commit refs/heads/main\ncommitter bench <b@x> {time} +0000\ndata 4\nmove\n").unwrap();
         writeln!(stream, "M 100644 inline {}\ndata {}\n{text}", path(n), text.len()).unwrap();
     }
