@@ -102,24 +102,26 @@ fn median(values: &mut [f64]) -> f64 {
     if values.len().is_multiple_of(2) { f64::midpoint(values[mid - 1], values[mid]) } else { values[mid] }
 }
 
-/// Metrics over every record's history. `order` lists the states in workflow order (for the
-/// report); `refinement` and `development` name the states counted as each; `done` the states
-/// that end work.
+/// Metrics over the history of the records under `folder` (`issues`). `order` lists the states
+/// in workflow order (for the report); `refinement` and `development` name the states counted
+/// as each; `done` the states that end work.
 pub fn metrics(
     history: &History,
+    folder: &str,
     now: Timestamp,
     order: &[String],
     refinement: &[&str],
     development: &[&str],
     done: &[String],
 ) -> Metrics {
+    let prefix = format!("{folder}/");
     let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut current: BTreeMap<String, usize> = BTreeMap::new();
     let mut refined_per_week: BTreeMap<String, usize> = BTreeMap::new();
     let mut throughput: BTreeMap<String, usize> = BTreeMap::new();
     let mut refinement_stays = Vec::new();
     let (mut refinement_days, mut development_days) = (0.0, 0.0);
-    for versions in history.records.values() {
+    for (_, versions) in history.records.iter().filter(|(path, _)| path.starts_with(&prefix)) {
         let record_stays = stays(versions);
         for (index, stay) in record_stays.iter().enumerate() {
             let end = stay.until.unwrap_or(now);

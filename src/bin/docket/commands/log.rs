@@ -63,6 +63,12 @@ pub fn cmd_log(ui: &Ui, env: &Env, args: &LogArgs) -> Result<ExitCode, CliError>
         if version.blob.is_none() {
             let _ = writeln!(out, "    {}", style.removed("deleted"));
         }
+        // A record's first version: say it was created, not every field it has.
+        if changes.iter().all(|(_, old, _)| old.is_none()) && version.blob.is_some() {
+            let _ = writeln!(out, "    {}", style.bold(&format!("created in `{}`", version.state)));
+            out.push('\n');
+            continue;
+        }
         for (field, old, new) in changes {
             let highlight = *field == state_field;
             match (old, new) {

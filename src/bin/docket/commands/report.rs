@@ -58,6 +58,7 @@ pub fn cmd_report(ui: &Ui, env: &Env, args: &ReportArgs) -> Result<ExitCode, Cli
                 tracker.workflow(docket::model::Kind::Issue).states.iter().map(|s| s.name.clone()).collect();
             let metrics = report::metrics(
                 &history,
+                "issues",
                 now,
                 &order,
                 &["refinement"],
