@@ -243,7 +243,26 @@ fn texts(repo: &Repo, prefix: &str, changes: &[FileChange]) -> Result<Vec<FileTe
         let read = |blob: &Option<String>| blob.as_ref().map(|b| repo.blob_text(b)).transpose().map(Option::flatten);
         files.push(FileTexts { path: relative.to_owned(), kind, id, old: read(&change.old)?, new: read(&change.new)? });
     }
-    Ok(files)
+    // A record moved between folders (`docket fmt --relayout`, a new shard) is one record
+    // changing, not one deleted and another created.
+    let mut merged: Vec<FileTexts> = Vec::with_capacity(files.len());
+    for file in files {
+        let partner = merged.iter_mut().find(|other| {
+            other.kind == file.kind
+                && other.id == file.id
+                && (other.old.is_none() != file.old.is_none())
+                && (other.new.is_none() != file.new.is_none())
+        });
+        match partner {
+            Some(other) if file.new.is_some() => {
+                other.path.clone_from(&file.path);
+                other.new = file.new;
+            }
+            Some(other) => other.old = file.old,
+            None => merged.push(file),
+        }
+    }
+    Ok(merged)
 }
 
 /// Drops the changes a merge takes unchanged from one of the `merged` commits: their history

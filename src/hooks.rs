@@ -142,3 +142,34 @@ pub fn pushed_commits(repo: &Repo, input: &str, pre_push: bool) -> Result<Vec<Co
     }
     Ok(commits)
 }
+
+/// The lines `.gitattributes` needs for docket's merge driver, for a tracker at its folder.
+pub const ATTRIBUTES: &str =
+    "issues/**/*.toml merge=docket\nmir/**/*.toml merge=docket\nmilestones/**/*.toml merge=docket\n";
+
+/// Registers the merge driver in the repository's git config (`merge.docket.*`, which git
+/// does not clone) and in `info/attributes` (which rebase honours), for a tracker at `prefix`.
+pub fn register_merge_driver(repo: &Repo, docket: &Path, prefix: &str) -> Result<(), HookError> {
+    let quoted = docket.display().to_string().replace('\'', r"'\''");
+    repo.set_config("merge.docket.name", "docket: field-level merge of records")?;
+    repo.set_config("merge.docket.driver", &format!("'{quoted}' merge-driver %O %A %B %P"))?;
+    let path = repo.git_path("info").join("attributes");
+    let existing = fs::read_to_string(&path).unwrap_or_default();
+    let wanted: Vec<String> = ATTRIBUTES.lines().map(|line| format!("{prefix}{line}")).collect();
+    let missing: Vec<&String> = wanted.iter().filter(|line| !existing.lines().any(|l| l == line.as_str())).collect();
+    if !missing.is_empty() {
+        let mut text = existing;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        for line in missing {
+            text.push_str(line);
+            text.push('\n');
+        }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|source| HookError::Write { path: parent.to_path_buf(), source })?;
+        }
+        fs::write(&path, text).map_err(|source| HookError::Write { path: path.clone(), source })?;
+    }
+    Ok(())
+}

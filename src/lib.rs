@@ -28,6 +28,7 @@
 //! - [`plan`] is planning, pure: milestone capacity and readiness.
 //! - [`chart`] draws the burndown and cumulative-flow charts as SVG, by hand.
 //! - [`report`] is reports, pure: stale weekly updates and flow metrics from history.
+//! - [`merge`] is the field-level three-way merge of record files behind git's merge driver.
 //! - [`query`] filters and sorts loaded records for `list`; [`json`] gives their `--json` shape.
 //! - [`id`], [`time`] and [`context`] are the small pieces: ids, calendar arithmetic, and the
 //!   clock, randomness and environment (the only place they are read, so tests pin them).
@@ -43,6 +44,7 @@ pub mod hooks;
 pub mod id;
 pub mod index;
 pub mod json;
+pub mod merge;
 pub mod model;
 pub mod plan;
 pub mod policy;

@@ -120,6 +120,14 @@ impl Repo {
         }
     }
 
+    /// Sets a value in the repository's own git config.
+    pub fn set_config(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let config = self.repository.config().map_err(git_error("open git config"))?;
+        let mut local =
+            config.open_level(git2::ConfigLevel::Local).map_err(git_error("open the repository's git config"))?;
+        local.set_str(key, value).map_err(git_error(format!("set {key} in git config")))
+    }
+
     /// The user's name from git config (`user.name`), for comment authors.
     pub fn author(&self) -> Option<&str> {
         self.author.as_deref()

@@ -160,6 +160,23 @@ impl Tracker {
                 created.push(format!("{folder}/"));
             }
         }
+        // The merge driver for record files (its command lives in git config: `docket setup`).
+        let attributes = root.join(".gitattributes");
+        let existing = fs::read_to_string(&attributes).unwrap_or_default();
+        let missing: Vec<&str> =
+            crate::hooks::ATTRIBUTES.lines().filter(|line| !existing.lines().any(|l| l == *line)).collect();
+        if !missing.is_empty() {
+            let mut text = existing;
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            for line in missing {
+                text.push_str(line);
+                text.push('\n');
+            }
+            write_atomically(&attributes, &text)?;
+            created.push(".gitattributes".to_owned());
+        }
         // Check that what is there now is a tracker docket can open.
         Self::open(root.clone(), repo)?;
         Ok(InitReport { root, created })

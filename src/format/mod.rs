@@ -3,6 +3,7 @@
 //!
 //! Nothing here touches the file system: callers hand in the text and write out the result.
 
+pub mod canonical;
 pub mod edit;
 pub mod fields;
 pub mod new;

@@ -7,6 +7,7 @@ mod cli_list;
 mod cli_new;
 mod cli_set;
 mod cli_show;
+mod collaboration;
 mod errors;
 mod examples;
 mod hooks;

@@ -67,6 +67,12 @@ pub enum Command {
     Report(ReportArgs),
     /// A record's history: one entry per commit that changed it, with its field changes
     Log(LogArgs),
+    /// Set up a clone: register the merge driver and install the hooks (git config is not cloned)
+    Setup,
+    /// Put records in the canonical layout (stable key order, one key per line), or check it
+    Fmt(FmtArgs),
+    /// Merge three versions of a record field by field (git runs this; see `docket setup`)
+    MergeDriver(MergeDriverArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Print the command reference as Markdown (for the book)
@@ -409,4 +415,29 @@ pub struct LogArgs {
     /// Print the versions and their field changes as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeDriverArgs {
+    /// The common ancestor's version (%O)
+    pub base: std::path::PathBuf,
+    /// Our version, overwritten with the result (%A)
+    pub ours: std::path::PathBuf,
+    /// Their version (%B)
+    pub theirs: std::path::PathBuf,
+    /// The file's path in the repository (%P)
+    pub path: String,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Only report what is not in the canonical layout (a diff), exiting 1 if anything is
+    #[arg(long)]
+    pub check: bool,
+    /// Move every record to the given layout (flat or sharded), update docket.toml and stage
+    /// the change for one commit
+    #[arg(long, value_name = "LAYOUT", value_parser = ["flat", "sharded"], conflicts_with = "check")]
+    pub relayout: Option<String>,
+    /// Only these records (ids or prefixes) [default: all]
+    pub ids: Vec<String>,
 }

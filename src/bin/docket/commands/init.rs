@@ -11,6 +11,8 @@ use crate::ui::Ui;
 
 pub fn cmd_init(ui: &Ui, env: &Env, args: &InitArgs) -> Result<ExitCode, CliError> {
     let report = Tracker::init(&env.start, args.dir.as_deref())?;
+    let (repo, root) = Tracker::locate(&report.root)?;
+    super::setup::register(&repo, &Tracker::prefix_of(&repo, &root))?;
     let style = ui.err_style();
     if report.created.is_empty() {
         ui.err(&format!("docket tracker already initialized in {}; nothing changed\n", report.root.display()));

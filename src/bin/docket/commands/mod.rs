@@ -5,11 +5,13 @@ mod check;
 mod comment;
 mod completions;
 mod edit;
+mod fmt;
 mod hook;
 mod index;
 mod init;
 mod list;
 mod log;
+mod merge_driver;
 mod move_record;
 mod new;
 mod next;
@@ -18,6 +20,7 @@ mod reference;
 mod report;
 mod search;
 mod set;
+mod setup;
 mod show;
 mod watch;
 
@@ -81,6 +84,9 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
         Command::Plan(args) => plan::cmd_plan(ui, &env, args),
         Command::Report(args) => report::cmd_report(ui, &env, args),
         Command::Log(args) => log::cmd_log(ui, &env, args),
+        Command::Setup => setup::cmd_setup(ui, &env),
+        Command::Fmt(args) => fmt::cmd_fmt(ui, &env, args),
+        Command::MergeDriver(args) => merge_driver::cmd_merge_driver(ui, &env, args),
         Command::Completions(args) => Ok(completions::cmd_completions(ui, args)),
         Command::Reference => Ok(reference::cmd_reference(ui)),
     }
