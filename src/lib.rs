@@ -29,6 +29,7 @@
 //! - [`chart`] draws the burndown and cumulative-flow charts as SVG, by hand.
 //! - [`report`] is reports, pure: stale weekly updates and flow metrics from history.
 //! - [`merge`] is the field-level three-way merge of record files behind git's merge driver.
+//! - [`import`] turns git-bug's bugs and identities into issues.
 //! - [`query`] filters and sorts loaded records for `list`; [`json`] gives their `--json` shape.
 //! - [`id`], [`time`] and [`context`] are the small pieces: ids, calendar arithmetic, and the
 //!   clock, randomness and environment (the only place they are read, so tests pin them).
@@ -42,6 +43,7 @@ pub mod format;
 pub mod history;
 pub mod hooks;
 pub mod id;
+pub mod import;
 pub mod index;
 pub mod json;
 pub mod merge;

@@ -337,6 +337,65 @@ impl Repo {
         Ok(())
     }
 
+    /// The references under `prefix` (`refs/bugs/`) and the commits they point to.
+    pub fn refs_under(&self, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let references =
+            self.repository.references_glob(&format!("{prefix}*")).map_err(git_error("list references"))?;
+        let mut found = Vec::new();
+        for reference in references {
+            let reference = reference.map_err(git_error("read a reference"))?;
+            if let (Ok(name), Ok(commit)) = (reference.name(), reference.peel_to_commit()) {
+                found.push((name.to_owned(), commit.id().to_string()));
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    /// Commits `files` (path from the top → text) on top of `HEAD` in one commit, written
+    /// straight to the object store (the work tree and the index are not read), and moves the
+    /// current branch to it. Returns the new commit's id.
+    pub fn commit_files(&self, files: &[(String, String)], message: &str, author: &str) -> Result<String, StoreError> {
+        let head = self.repository.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let mut index = git2::Index::new().map_err(git_error("make an index"))?;
+        if let Some(head) = &head {
+            index
+                .read_tree(&head.tree().map_err(git_error("read HEAD's tree"))?)
+                .map_err(git_error("read HEAD's tree"))?;
+        }
+        for (path, text) in files {
+            let blob = self.repository.blob(text.as_bytes()).map_err(git_error(format!("store {path}")))?;
+            let entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: 0o100_644,
+                uid: 0,
+                gid: 0,
+                file_size: u32::try_from(text.len()).unwrap_or(u32::MAX),
+                id: blob,
+                flags: 0,
+                flags_extended: 0,
+                path: path.as_bytes().to_vec(),
+            };
+            index.add(&entry).map_err(git_error(format!("store {path}")))?;
+        }
+        let tree_id = index.write_tree_to(&self.repository).map_err(git_error("write the tree"))?;
+        let tree = self.repository.find_tree(tree_id).map_err(git_error("read the new tree"))?;
+        let signature = self
+            .repository
+            .signature()
+            .or_else(|_| git2::Signature::now(author, "docket@localhost"))
+            .map_err(git_error("make a signature"))?;
+        let parents: Vec<&git2::Commit<'_>> = head.iter().collect();
+        let id = self
+            .repository
+            .commit(Some("HEAD"), &signature, &signature, message, &tree, &parents)
+            .map_err(git_error("make the commit"))?;
+        Ok(id.to_string())
+    }
+
     /// The commits of `from..to`, oldest first.
     pub fn range(&self, from: Option<&str>, to: &str) -> Result<Vec<CommitInfo>, StoreError> {
         let mut walk = self.repository.revwalk().map_err(git_error("walk the history"))?;

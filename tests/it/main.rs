@@ -11,6 +11,7 @@ mod collaboration;
 mod errors;
 mod examples;
 mod hooks;
+mod import;
 mod planning;
 mod schema;
 mod search;

@@ -71,6 +71,8 @@ pub enum Command {
     Setup,
     /// Put records in the canonical layout (stable key order, one key per line), or check it
     Fmt(FmtArgs),
+    /// Import records from another tracker
+    Import(ImportArgs),
     /// Merge three versions of a record field by field (git runs this; see `docket setup`)
     MergeDriver(MergeDriverArgs),
     /// Print a shell completion script
@@ -440,4 +442,25 @@ pub struct FmtArgs {
     pub relayout: Option<String>,
     /// Only these records (ids or prefixes) [default: all]
     pub ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub source: ImportSource,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// Import a git-bug tracker (its refs/bugs/* and refs/identities/*) as issues, in one commit
+    GitBug(ImportGitBugArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportGitBugArgs {
+    /// The git repository holding git-bug's refs [default: this one]
+    pub path: Option<std::path::PathBuf>,
+    /// Show what would be imported without committing
+    #[arg(long)]
+    pub dry_run: bool,
 }

@@ -7,6 +7,7 @@ mod completions;
 mod edit;
 mod fmt;
 mod hook;
+mod import;
 mod index;
 mod init;
 mod list;
@@ -86,6 +87,7 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
         Command::Log(args) => log::cmd_log(ui, &env, args),
         Command::Setup => setup::cmd_setup(ui, &env),
         Command::Fmt(args) => fmt::cmd_fmt(ui, &env, args),
+        Command::Import(args) => import::cmd_import(ui, &env, args),
         Command::MergeDriver(args) => merge_driver::cmd_merge_driver(ui, &env, args),
         Command::Completions(args) => Ok(completions::cmd_completions(ui, args)),
         Command::Reference => Ok(reference::cmd_reference(ui)),

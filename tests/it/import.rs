@@ -1,0 +1,109 @@
+//! `docket import git-bug` on git-bug's own tracker (421 bugs, from a git bundle).
+
+use std::path::Path;
+
+use crate::support::Sandbox;
+
+fn with_git_bug() -> Sandbox {
+    let sandbox = Sandbox::tracker();
+    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/git-bug-issues.bundle");
+    sandbox.git(&[
+        "fetch",
+        "-q",
+        bundle.to_str().expect("utf-8"),
+        "refs/bugs/*:refs/bugs/*",
+        "refs/identities/*:refs/identities/*",
+    ]);
+    sandbox
+}
+
+#[test]
+fn every_bug_becomes_an_issue_in_one_commit_and_again_changes_nothing() {
+    let sandbox = with_git_bug();
+    let bugs: Vec<String> = sandbox
+        .git(&["for-each-ref", "--format=%(refname:lstrip=2)", "refs/bugs/"])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(bugs.len(), 421);
+    let head = sandbox.git(&["rev-parse", "HEAD"]);
+    let run = sandbox.docket(&["import", "git-bug"]);
+    run.ok();
+    assert!(
+        run.stderr.contains("imported 421 issues from git-bug in one commit: 421 created, 0 updated"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(sandbox.git(&["rev-parse", "HEAD~1"]), head, "one commit on top");
+    assert_eq!(sandbox.git(&["status", "--porcelain"]), "", "work tree and index match the commit");
+    // Every bug is there, under an id derived from its git-bug id, which is kept.
+    let json: serde_json::Value =
+        serde_json::from_str(sandbox.docket(&["list", "--json", "--no-index"]).ok()).expect("json");
+    let mut kept: Vec<String> =
+        json.as_array().expect("array").iter().map(|r| r["git_bug_id"].as_str().expect("kept").to_owned()).collect();
+    kept.sort();
+    assert_eq!(kept, bugs);
+    // The workflow accepts every record.
+    let check = sandbox.docket(&["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    // A second import finds nothing to do.
+    let again = sandbox.docket(&["import", "git-bug"]);
+    assert!(again.stderr.contains("nothing to import"), "{}", again.stderr);
+    assert_eq!(sandbox.git(&["rev-parse", "HEAD~1"]), head);
+}
+
+/// One bug's title, status and comments, read from its operation packs by the test itself.
+#[test]
+fn a_bug_keeps_its_title_status_comments_and_authors() {
+    let sandbox = with_git_bug();
+    sandbox.docket(&["import", "git-bug"]).ok();
+    let reference = "refs/bugs/01280d5fc4407f9f07e0e051f9421da87273d708bb284d647cc454d441448af1";
+    let mut title = String::new();
+    // (operation id, text): git-bug names an operation by the SHA-256 of its JSON text,
+    // and an EditComment (type 6) replaces the text of the operation it targets.
+    let mut comments: Vec<(String, String)> = Vec::new();
+    let mut closed = false;
+    for commit in sandbox.git(&["rev-list", "--reverse", reference]).lines() {
+        let text = sandbox.git(&["cat-file", "-p", &format!("{commit}:ops")]);
+        let pack: std::collections::HashMap<String, &serde_json::value::RawValue> =
+            serde_json::from_str(&text).expect("json");
+        let raw_ops: Vec<&serde_json::value::RawValue> = serde_json::from_str(pack["ops"].get()).expect("ops");
+        for raw in raw_ops {
+            let op: serde_json::Value = serde_json::from_str(raw.get()).expect("op");
+            let id = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(raw.get().as_bytes()));
+            match op["type"].as_u64() {
+                Some(1 | 2) => title = op["title"].as_str().expect("title").to_owned(),
+                Some(3) => comments.push((id, op["message"].as_str().expect("message").to_owned())),
+                Some(4) => closed = op["status"].as_u64() == Some(2),
+                Some(6) => {
+                    let target = op["target"].as_str().expect("target");
+                    if let Some(comment) = comments.iter_mut().find(|(id, _)| id == target) {
+                        comment.1 = op["message"].as_str().expect("message").to_owned();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(sandbox.docket(&["show", "gb01280d5", "--json"]).ok()).expect("json");
+    assert_eq!(json["title"], title.as_str());
+    assert_eq!(json["stage"], if closed { "closed" } else { "triage" });
+    let texts: Vec<&str> = json["comments"]
+        .as_array()
+        .map(|c| c.iter().map(|c| c["text"].as_str().expect("text")).collect())
+        .unwrap_or_default();
+    assert_eq!(texts.len(), comments.len().max(usize::from(closed && comments.is_empty())));
+    for (_, comment) in &comments {
+        assert!(texts.contains(&comment.as_str()), "comment kept: {comment}");
+    }
+    assert!(json["comments"][0]["author"].as_str().is_some_and(|a| !a.is_empty()));
+}
+
+#[test]
+fn a_repository_without_git_bug_is_refused() {
+    let sandbox = Sandbox::tracker();
+    let run = sandbox.docket(&["import", "git-bug"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("there are no git-bug bugs (refs/bugs/*)"), "{}", run.stderr);
+}
