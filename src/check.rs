@@ -142,6 +142,8 @@ struct FileTexts {
     id: String,
     old: Option<String>,
     new: Option<String>,
+    /// The new version exists but is not UTF-8 text.
+    unreadable: bool,
 }
 
 /// Judges one file's change under `policy`, as of `now`, with history as of `history`.
@@ -241,7 +243,9 @@ fn texts(repo: &Repo, prefix: &str, changes: &[FileChange]) -> Result<Vec<FileTe
         let Some(relative) = change.path.strip_prefix(prefix) else { continue };
         let Some((kind, id)) = record_at(relative) else { continue };
         let read = |blob: &Option<String>| blob.as_ref().map(|b| repo.blob_text(b)).transpose().map(Option::flatten);
-        files.push(FileTexts { path: relative.to_owned(), kind, id, old: read(&change.old)?, new: read(&change.new)? });
+        let new = read(&change.new)?;
+        let unreadable = change.new.is_some() && new.is_none();
+        files.push(FileTexts { path: relative.to_owned(), kind, id, old: read(&change.old)?, new, unreadable });
     }
     // A record moved between folders (`docket fmt --relayout`, a new shard) is one record
     // changing, not one deleted and another created.
@@ -392,6 +396,14 @@ fn judge_changes(repo: &Repo, prefix: &str, set: &ChangeSet<'_>, report: &mut Re
     };
     let issues = || issues_at(repo, prefix, at_commit);
     for file in &files {
+        if file.unreadable {
+            let diagnostic =
+                Diagnostic::error(&file.path, "file.unreadable", "cannot read the file: it is not UTF-8 text")
+                    .with_id(&file.id)
+                    .with_hint("record files must be readable UTF-8 text; re-save the file as UTF-8");
+            report.diagnostics.extend(annotate(vec![diagnostic], set.commit));
+            continue;
+        }
         report.diagnostics.extend(judge(repo, prefix, &policy, file, set.now, set.history, &issues, set.commit));
     }
     Ok(())
@@ -416,7 +428,14 @@ fn policy_diagnostics(prefix: &str, error: &PolicyError) -> Vec<Diagnostic> {
 /// file before (none for a new record), `new` after; history is read from `HEAD`.
 pub fn check_edit(tracker: &Tracker, path: &str, old: Option<&str>, new: &str, now: Timestamp) -> Vec<Diagnostic> {
     let Some((kind, id)) = record_at(path) else { return Vec::new() };
-    let file = FileTexts { path: path.to_owned(), kind, id, old: old.map(str::to_owned), new: Some(new.to_owned()) };
+    let file = FileTexts {
+        path: path.to_owned(),
+        kind,
+        id,
+        old: old.map(str::to_owned),
+        new: Some(new.to_owned()),
+        unreadable: false,
+    };
     let head = tracker.repo.head();
     let issues = || tracker.load_all().map(|loaded| loaded.records).unwrap_or_default();
     let mut diagnostics = judge(&tracker.repo, "", &tracker.policy, &file, now, head.as_deref(), &issues, None);

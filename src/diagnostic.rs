@@ -94,10 +94,7 @@ impl Diagnostic {
         let width = source[start..end].chars().count().max(1);
         self.line = Some(source[..line_start].matches('\n').count() + 1);
         self.column = Some(column + 1);
-        self.excerpt = Some(Excerpt {
-            text: text.replace('\t', " "),
-            carets: column..(column + width).min(text.chars().count().max(column + 1)),
-        });
+        self.excerpt = Some(excerpt(&printable(text), column, width));
         self
     }
 
@@ -117,6 +114,40 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+}
+
+/// `line` with a tab as a space and other control characters as their Unicode pictures
+/// (NUL as `␀`), one character each, so the caret still lines up and nothing reaches the
+/// terminal raw.
+fn printable(line: &str) -> String {
+    line.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            '\u{7f}' => '\u{2421}',
+            c if c < ' ' => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
+            c => c,
+        })
+        .collect()
+}
+
+/// The excerpt of `line` around the caret at `column`, cut to [`EXCERPT_WIDTH`] characters
+/// (with `…` where it was cut) so a huge single-line file still gives a readable message.
+fn excerpt(line: &str, column: usize, width: usize) -> Excerpt {
+    const EXCERPT_WIDTH: usize = 100;
+    let length = line.chars().count();
+    if length <= EXCERPT_WIDTH {
+        return Excerpt { text: line.to_owned(), carets: column..(column + width).min(length.max(column + 1)) };
+    }
+    let first = column.saturating_sub(EXCERPT_WIDTH / 2).min(length.saturating_sub(EXCERPT_WIDTH));
+    let last = (first + EXCERPT_WIDTH).min(length);
+    let lead = if first > 0 { "…" } else { "" };
+    let tail = if last < length { "…" } else { "" };
+    let text: String = line.chars().skip(first).take(last - first).collect();
+    let offset = column - first + lead.chars().count();
+    Excerpt {
+        text: format!("{lead}{text}{tail}"),
+        carets: offset..(offset + width).min(last - first + lead.chars().count()).max(offset + 1),
     }
 }
 
@@ -162,5 +193,16 @@ mod tests {
         let diagnostic = Diagnostic::error("p", "r", "m").at(source, Some(8..8));
         assert_eq!(diagnostic.line, Some(1));
         assert_eq!(diagnostic.excerpt.expect("located").carets, 8..9);
+    }
+
+    #[test]
+    fn a_huge_line_is_cut_around_the_caret() {
+        let source = format!("x = {}!{}", "[".repeat(5000), "]".repeat(5000));
+        let start = source.find('!').expect("present");
+        let excerpt = Diagnostic::error("p", "r", "m").at(&source, Some(start..start + 1)).excerpt.expect("located");
+        assert_eq!(excerpt.text.chars().count(), 102, "100 characters and an ellipsis each side");
+        assert!(excerpt.text.starts_with('…') && excerpt.text.ends_with('…'));
+        let marked: String = excerpt.text.chars().skip(excerpt.carets.start).take(excerpt.carets.len()).collect();
+        assert_eq!(marked, "!");
     }
 }

@@ -28,8 +28,22 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The largest record file docket reads, in bytes. A record is a page of text; a file past
+/// this is refused before parsing, so a hostile or mistaken file cannot stall a hook.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
 /// Parses and validates the record `id` of `kind` held in `source`, read from `path`.
 pub fn parse_record(kind: Kind, id: &str, path: &str, source: &str, rules: &RecordRules) -> Parsed {
+    if source.len() > MAX_RECORD_BYTES {
+        let diagnostic = Diagnostic::error(
+            path,
+            "file.too-large",
+            format!("the file is {} bytes; a record may be at most {MAX_RECORD_BYTES} bytes (1 MiB)", source.len()),
+        )
+        .with_id(id)
+        .with_hint("keep logs and attachments out of the record: commit them beside it and link to them");
+        return Parsed { record: None, diagnostics: vec![diagnostic] };
+    }
     let (fields, mut diagnostics) = check_document(path, Some(id), source, fields::fields_of(kind), rules);
     let record = fields.map(|fields| Record {
         id: id.to_owned(),

@@ -1,6 +1,7 @@
 //! Every error path, as a snapshot of what the user sees: each bad input file under
 //! `tests/data/invalid/` and `schema/samples/invalid/`, and each failing command.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::support::Sandbox;
@@ -130,4 +131,50 @@ fn unreadable_files_are_reported_with_the_rest() {
     let run = sandbox.docket(&["list"]);
     assert_eq!(run.code, 2);
     insta::assert_snapshot!("invalid_utf8", run.both());
+}
+
+/// Hostile input: every case is refused with a located message, and neither the files nor
+/// the repository change.
+#[test]
+fn hostile_input_is_refused_and_nothing_is_written() {
+    let sandbox = Sandbox::tracker();
+    sandbox.commit_all("start");
+    let head = sandbox.git(&["rev-parse", "HEAD"]);
+    let tree = sandbox.git(&["ls-files", "-s"]);
+    let mut seen = String::new();
+    // Ids that try to leave the tracker.
+    for args in [
+        &["new", "issue", "--id", "../escape", "-t", "A title"][..],
+        &["show", "../../etc/passwd"],
+        &["set", "../x", "weight=3"],
+        &["comment", "../x", "-m", "hi"],
+    ] {
+        let run = sandbox.docket(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.both());
+        writeln!(seen, "$ docket {}\n{}", args.join(" "), run.both()).expect("write");
+    }
+    // Files no record may be: NUL bytes, invalid UTF-8, nesting past any sense, 2 MB of text.
+    let huge = format!("title = \"{}\"\n", "x".repeat(2 << 20));
+    let deep = format!("title = \"t\"\nx = {}{}\n", "[".repeat(5000), "]".repeat(5000));
+    let cases: [(&str, &[u8]); 4] = [
+        ("issues/nul.toml", b"title = \"a\0b\"\n"),
+        ("issues/utf.toml", b"title = \"\xff\xfe\"\n"),
+        ("issues/deep.toml", deep.as_bytes()),
+        ("issues/huge.toml", huge.as_bytes()),
+    ];
+    for (path, bytes) in cases {
+        std::fs::write(sandbox.root().join(path), bytes).expect("write");
+        sandbox.git(&["add", path]);
+        let staged = sandbox.docket(&["check", "--staged"]);
+        assert_eq!(staged.code, 1, "{path}: {}", staged.both());
+        let listed = sandbox.docket(&["list"]);
+        assert_eq!(listed.code, 2, "{path}: {}", listed.both());
+        writeln!(seen, "$ docket check --staged   # {path}\n{}", staged.both()).expect("write");
+        sandbox.git(&["rm", "-q", "--cached", path]);
+        std::fs::remove_file(sandbox.root().join(path)).expect("remove");
+    }
+    assert_eq!(sandbox.git(&["rev-parse", "HEAD"]), head);
+    assert_eq!(sandbox.git(&["ls-files", "-s"]), tree);
+    assert_eq!(sandbox.git(&["status", "--porcelain"]), "");
+    insta::assert_snapshot!(seen);
 }

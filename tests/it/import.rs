@@ -98,6 +98,12 @@ fn a_bug_keeps_its_title_status_comments_and_authors() {
         assert!(texts.contains(&comment.as_str()), "comment kept: {comment}");
     }
     assert!(json["comments"][0]["author"].as_str().is_some_and(|a| !a.is_empty()));
+    // A phrase from a real comment finds its bug through the index.
+    let (_, first) = comments.first().expect("the bug has comments");
+    let phrase: Vec<&str> = first.split_whitespace().filter(|w| w.chars().all(char::is_alphanumeric)).take(3).collect();
+    assert_eq!(phrase.len(), 3, "three plain words in {first}");
+    let found = sandbox.docket(&["search", &format!("\"{}\"", phrase.join(" ")), "--json"]).ok().to_owned();
+    assert!(found.contains("gb01280d5"), "{phrase:?} finds the bug: {found}");
 }
 
 #[test]
