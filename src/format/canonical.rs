@@ -35,18 +35,8 @@ pub fn canonical(kind: Kind, text: &str) -> Result<String, toml_edit::TomlError>
     sections.sort_by_key(|k| rank(k));
     let mut position = 1_isize;
     for key in sections {
-        match table.get_mut(key) {
-            Some(Item::Table(section)) => {
-                section.set_position(Some(position));
-                position += 1;
-            }
-            Some(Item::ArrayOfTables(list)) => {
-                for section in list.iter_mut() {
-                    section.set_position(Some(position));
-                    position += 1;
-                }
-            }
-            _ => {}
+        if let Some(item) = table.get_mut(key) {
+            place(item, &mut position);
         }
     }
     let mut out = document.to_string();
@@ -54,6 +44,27 @@ pub fn canonical(kind: Kind, text: &str) -> Result<String, toml_edit::TomlError>
         out.push('\n');
     }
     Ok(out)
+}
+
+/// Numbers the sections in `item` (a section, its subsections after it, depth first) so the
+/// output order is the order they are visited in, whatever order the input had.
+fn place(item: &mut Item, position: &mut isize) {
+    let place_section = |section: &mut Table, position: &mut isize| {
+        section.set_position(Some(*position));
+        *position += 1;
+        for (_, child) in section.iter_mut() {
+            place(child, position);
+        }
+    };
+    match item {
+        Item::Table(section) => place_section(section, position),
+        Item::ArrayOfTables(list) => {
+            for section in list.iter_mut() {
+                place_section(section, position);
+            }
+        }
+        Item::Value(_) | Item::None => {}
+    }
 }
 
 /// Inline tables become sections, lists of inline tables become lists of sections, and text
