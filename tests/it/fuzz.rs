@@ -199,11 +199,10 @@ fn parsers_and_merge_driver_survive_mutated_input() {
             exercise(&input, &other);
             let _ = docket::index::query::parse(&query);
         });
-        if outcome.is_err() {
-            panic!(
-                "run {runs} (DOCKET_FUZZ_SEED={seed}) broke on\n--- input\n{input}\n--- other\n{other}\n--- query\n{query}"
-            );
-        }
+        assert!(
+            outcome.is_ok(),
+            "run {runs} (DOCKET_FUZZ_SEED={seed}) broke on\n--- input\n{input}\n--- other\n{other}\n--- query\n{query}"
+        );
         runs += 1;
     }
     eprintln!("fuzz: {runs} inputs in {:.1?} (seed {seed})", started.elapsed());
