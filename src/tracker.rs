@@ -375,6 +375,19 @@ impl Tracker {
         }
     }
 
+    /// Takes the tracker's write lock (`.git/docket/write.lock`), waiting for another docket
+    /// process that holds it. A command holds it from reading a record to writing it back, so
+    /// two commands editing one record at once both land, one after the other. The lock goes
+    /// with the returned file (or the process).
+    pub fn lock_writes(&self) -> Result<fs::File, TrackerError> {
+        let path = self.repo.git_path("docket").join("write.lock");
+        let io = |source| TrackerError::Write { path: path.clone(), source };
+        fs::create_dir_all(path.parent().unwrap_or(&path)).map_err(io)?;
+        let file = fs::File::create(&path).map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(file)
+    }
+
     /// Writes `text` to the record file at `path` (relative to the root) atomically: a reader
     /// sees the old file or the new one, never half of it.
     pub fn write(&self, path: &str, text: &str) -> Result<(), TrackerError> {

@@ -147,3 +147,19 @@ fn fmt_checks_formats_and_relayouts() {
     assert!(sandbox.root().join("issues/sn2gzh.toml").is_file());
     assert_eq!(sandbox.git(&["status", "--porcelain"]), "");
 }
+
+/// Eight `docket comment` processes on one issue at once: every comment lands.
+#[test]
+fn concurrent_comments_on_one_record_all_land() {
+    let sandbox = Sandbox::example("ops");
+    let children: Vec<_> =
+        (0..8).map(|n| sandbox.spawn_docket(&["comment", "k23ewa", "-m", &format!("concurrent note {n}")])).collect();
+    for mut child in children {
+        assert!(child.wait().expect("docket runs").success());
+    }
+    let text = sandbox.read("issues/k23ewa.toml");
+    for n in 0..8 {
+        assert!(text.contains(&format!("concurrent note {n}")), "comment {n} kept:\n{text}");
+    }
+    sandbox.docket(&["check"]).ok();
+}

@@ -113,3 +113,50 @@ fn a_repository_without_git_bug_is_refused() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("there are no git-bug bugs (refs/bugs/*)"), "{}", run.stderr);
 }
+
+/// An import killed between its commit and its checkout leaves the records committed but
+/// absent from the work tree and the index; the next run puts them back and commits nothing.
+#[test]
+fn an_interrupted_import_is_repaired_by_the_next_run() {
+    let sandbox = with_git_bug();
+    sandbox.docket(&["import", "git-bug"]).ok();
+    let imported = sandbox.git(&["rev-parse", "HEAD"]);
+    // The state the kill leaves: the commit made, the old index, no files.
+    sandbox.git(&["rm", "-q", "--cached", "issues/gb*"]);
+    for entry in std::fs::read_dir(sandbox.root().join("issues")).expect("issues").filter_map(Result::ok) {
+        if entry.file_name().to_string_lossy().starts_with("gb") {
+            std::fs::remove_file(entry.path()).expect("remove");
+        }
+    }
+    let again = sandbox.docket(&["import", "git-bug"]);
+    again.ok();
+    assert!(
+        again.stderr.contains("restored 421 issue files an interrupted import left out of the work tree"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(sandbox.git(&["rev-parse", "HEAD"]), imported, "no second commit");
+    assert_eq!(sandbox.git(&["status", "--porcelain"]), "");
+}
+
+/// `kill -9` at any moment of an import: the next run finishes the job, with one import
+/// commit and a clean work tree.
+#[test]
+fn kill_9_during_an_import_loses_nothing() {
+    let sandbox = with_git_bug();
+    let start = sandbox.git(&["rev-parse", "HEAD"]);
+    for delay in [30, 120, 300, 700] {
+        let mut child = sandbox.spawn_docket(&["import", "git-bug"]);
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        sandbox.docket(&["import", "git-bug"]).ok();
+        assert_eq!(sandbox.git(&["rev-parse", "HEAD~1"]), start, "one import commit (killed after {delay} ms)");
+        assert_eq!(sandbox.git(&["status", "--porcelain"]), "", "clean after the kill at {delay} ms");
+        let listed = sandbox.docket(&["list", "--json"]).ok().to_owned();
+        let count = serde_json::from_str::<serde_json::Value>(&listed).expect("json").as_array().map_or(0, Vec::len);
+        assert!(count >= 421, "every bug is an issue after the kill at {delay} ms: {count}");
+        sandbox.git(&["reset", "-q", "--hard", start.trim()]);
+        sandbox.git(&["clean", "-q", "-fd"]);
+    }
+}

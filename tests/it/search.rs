@@ -349,3 +349,34 @@ fn sorting_and_limits() {
     let run = sandbox.docket(&["search", "cherry", "-n", "1"]);
     assert!(run.stderr.contains("1 of 3 results"), "{}", run.stderr);
 }
+
+/// `kill -9` at any moment of `docket index --rebuild`: the next search answers, complete.
+/// (tantivy commits by replacing `meta.json` atomically and frees its writer lock with the
+/// process; an interrupted rebuild leaves the last committed index, and search's freshness
+/// sweep brings it up to date.)
+#[test]
+fn kill_9_during_a_rebuild_leaves_an_index_the_next_search_uses() {
+    let sandbox = Sandbox::tracker();
+    for n in 0..3000 {
+        sandbox.write(
+            &format!("issues/r{n:04}.toml"),
+            &format!(
+                "title = \"Lighthouse report number {n}\"\ntype = \"bug\"\nstage = \"triage\"\nlabels = []\ncreated = 2026-11-20T10:00:00Z\ndescription = \"The lamp of tower {n} flickers at dusk.\"\n"
+            ),
+        );
+    }
+    sandbox.commit_all("3000 records");
+    sandbox.docket(&["index"]).ok();
+    for delay in [40, 150, 400, 900] {
+        let mut child = sandbox.spawn_docket(&["index", "--rebuild"]);
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        let found = ids(&sandbox, "lighthouse flickers");
+        assert_eq!(found.len(), 3000, "every record found after a kill at {delay} ms");
+        assert!(found.contains("r2999"));
+    }
+    // A rebuild after the kills runs to the end.
+    sandbox.docket(&["index", "--rebuild"]).ok();
+    assert_eq!(ids(&sandbox, "tower AND dusk").len(), 3000);
+}

@@ -119,6 +119,14 @@ impl Sandbox {
         self.docket_in(&self.root(), args, env, stdin)
     }
 
+    /// Starts docket with `args` in the repository's top and returns at once, for tests that
+    /// kill it midway.
+    pub fn spawn_docket(&self, args: &[&str]) -> std::process::Child {
+        let mut command = self.command(env!("CARGO_BIN_EXE_docket"));
+        command.current_dir(self.root()).args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        command.spawn().expect("docket starts")
+    }
+
     /// Runs docket in folder `dir`.
     pub fn docket_in(&self, dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
         let mut command = self.command(env!("CARGO_BIN_EXE_docket"));

@@ -20,7 +20,8 @@ const COMMENT_TEMPLATE: &str = "\n# ------------------------ >8 ----------------
 pub fn cmd_comment(ui: &Ui, env: &Env, args: &CommentArgs) -> Result<ExitCode, CliError> {
     let tracker = env.tracker()?;
     let file = tracker.resolve(&args.id)?;
-    let (_, _, source) = tracker.load(&file)?;
+    // An unreadable record fails here, before the editor opens.
+    tracker.load(&file)?;
 
     let text = match (&args.message, &args.file) {
         (Some(message), _) => message.clone(),
@@ -53,6 +54,10 @@ pub fn cmd_comment(ui: &Ui, env: &Env, args: &CommentArgs) -> Result<ExitCode, C
         ));
     }
     let author = author(&tracker, args.author.as_deref());
+    // Read the record again under the lock: a comment written by another process meanwhile
+    // is kept.
+    let _lock = tracker.lock_writes()?;
+    let (_, _, source) = tracker.load(&file)?;
     let edited = edit::append_comment(&source, env.context.now(), author.as_deref(), text).map_err(|error| {
         CliError::usage(
             format!("cannot edit {}: {error}", file.path),

@@ -30,6 +30,7 @@ pub fn cmd_edit(ui: &Ui, env: &Env, args: &EditArgs) -> Result<ExitCode, CliErro
     }
     // The file may have changed while the editor was open (a `git pull`, another command):
     // refuse to overwrite what we did not see.
+    let _lock = tracker.lock_writes()?;
     let (_, _, current) = tracker.load(&file)?;
     if current != original {
         let scratch = super::scratch_path(&tracker, &file.id);

@@ -25,6 +25,7 @@ pub fn cmd_fmt(ui: &Ui, env: &Env, args: &FmtArgs) -> Result<ExitCode, CliError>
     };
     let mut unformatted = 0;
     let mut broken = Vec::new();
+    let _lock = if args.check { None } else { Some(tracker.lock_writes()?) };
     for file in &files {
         let (record, diagnostics, source) = tracker.load(file)?;
         if record.is_none() {

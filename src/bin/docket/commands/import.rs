@@ -16,6 +16,25 @@ use crate::error::{CliError, EXIT_VIOLATIONS};
 use crate::render;
 use crate::ui::Ui;
 
+/// `git checkout HEAD -- <paths>`: the index and the work tree take these files from HEAD.
+fn checkout(tracker: &docket::tracker::Tracker, paths: &[String]) -> Result<(), CliError> {
+    let io = |source| CliError::Io { message: "cannot run git checkout".into(), source };
+    let mut child = Command::new("git")
+        .current_dir(tracker.repo.workdir.clone().unwrap_or_default())
+        .args(["checkout", "HEAD", "--pathspec-from-file=-", "--pathspec-file-nul"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .map_err(io)?;
+    if let Some(mut stdin) = child.stdin.take() {
+        for path in paths {
+            stdin.write_all(path.as_bytes()).map_err(io)?;
+            stdin.write_all(b"\0").map_err(io)?;
+        }
+    }
+    child.wait().map_err(io)?;
+    Ok(())
+}
+
 pub fn cmd_import(ui: &Ui, env: &Env, args: &ImportArgs) -> Result<ExitCode, CliError> {
     let ImportSource::GitBug(args) = &args.source;
     let tracker = env.tracker()?;
@@ -31,10 +50,20 @@ pub fn cmd_import(ui: &Ui, env: &Env, args: &ImportArgs) -> Result<ExitCode, Cli
             ),
         })?;
     progress.finish();
+    // What is there already: the work tree's file, else the committed one. A file committed
+    // but absent from the work tree is what an import killed between its commit and its
+    // checkout leaves; this run restores it.
+    let head = tracker.repo.head();
     let mut existing = BTreeMap::new();
+    let mut missing = Vec::new();
     for issue in &issues {
         let path = tracker.path_for(Kind::Issue, &issue.id);
         if let Ok(text) = std::fs::read_to_string(tracker.absolute(&path)) {
+            existing.insert(path, text);
+        } else if let Some(head) = &head
+            && let Some(text) = tracker.repo.file_at(head, &format!("{}{path}", tracker.prefix))?
+        {
+            missing.push(format!("{}{path}", tracker.prefix));
             existing.insert(path, text);
         }
     }
@@ -42,6 +71,13 @@ pub fn cmd_import(ui: &Ui, env: &Env, args: &ImportArgs) -> Result<ExitCode, Cli
     let created = changes.iter().filter(|(path, _)| !existing.contains_key(path)).count();
     let updated = changes.len() - created;
     if changes.is_empty() {
+        if !missing.is_empty() && !args.dry_run {
+            checkout(&tracker, &missing)?;
+            ui.err(&format!(
+                "restored {} issue files an interrupted import left out of the work tree\n",
+                missing.len()
+            ));
+        }
         ui.err(&format!("nothing to import: the {} issues from git-bug are up to date\n", issues.len()));
         return Ok(ExitCode::SUCCESS);
     }
@@ -71,19 +107,8 @@ pub fn cmd_import(ui: &Ui, env: &Env, args: &ImportArgs) -> Result<ExitCode, Cli
     );
     let commit = tracker.repo.commit_files(&files, &message, "docket")?;
     // Bring the index and the work tree in line with the new commit for these files only.
-    let mut child = Command::new("git")
-        .current_dir(tracker.repo.workdir.clone().unwrap_or_default())
-        .args(["checkout", "HEAD", "--pathspec-from-file=-", "--pathspec-file-nul"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .map_err(|source| CliError::Io { message: "cannot run git checkout".into(), source })?;
-    if let Some(mut stdin) = child.stdin.take() {
-        for (path, _) in &files {
-            let _ = stdin.write_all(path.as_bytes());
-            let _ = stdin.write_all(b"\0");
-        }
-    }
-    let _ = child.wait();
+    let paths: Vec<String> = files.into_iter().map(|(path, _)| path).chain(missing).collect();
+    checkout(&tracker, &paths)?;
     ui.out(&format!("{commit}\n"));
     ui.err(&format!(
         "imported {} issues from git-bug in one commit: {created} created, {updated} updated\n",

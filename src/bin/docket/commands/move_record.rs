@@ -16,6 +16,7 @@ use crate::ui::Ui;
 
 pub fn cmd_move(ui: &Ui, env: &Env, args: &MoveArgs) -> Result<ExitCode, CliError> {
     let tracker = env.tracker()?;
+    let _lock = tracker.lock_writes()?;
     let file = tracker.resolve(&args.id)?;
     let (record, diagnostics, source) = tracker.load(&file)?;
     let Some(record) = record else { return Err(CliError::Diagnostics(diagnostics)) };

@@ -159,6 +159,7 @@ fn apply(
     settings: &Settings,
 ) -> Result<ExitCode, CliError> {
     let mut changed = 0;
+    let _lock = tracker.lock_writes()?;
     let stretch = "Stretch".to_owned();
     let labelled = plan
         .deliverables

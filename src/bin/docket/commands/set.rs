@@ -29,6 +29,7 @@ pub fn cmd_set(ui: &Ui, env: &Env, args: &SetArgs) -> Result<ExitCode, CliError>
     assignments.extend(args.unset.iter().map(|field| Assignment::unset(field)));
 
     let tracker = env.tracker()?;
+    let _lock = tracker.lock_writes()?;
     let file = tracker.resolve(&args.id)?;
     let (_, _, source) = tracker.load(&file)?;
     let edited = edit::apply(&source, file.kind, &assignments, env.context.now()).map_err(|error| {
