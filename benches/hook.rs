@@ -8,10 +8,8 @@
 mod support;
 
 fn main() {
-    let records: usize = std::env::var("DOCKET_BENCH_RECORDS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let (records, root) = support::sized_tracker();
     let docket = env!("CARGO_BIN_EXE_docket");
-    println!("generating a tracker of {records} issues (reused between runs)…");
-    let root = support::tracker(&format!("tracker-{records}"), records);
     println!("\n## pre-commit at {records} records\n");
     support::header();
     for changed in [1usize, 20] {

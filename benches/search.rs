@@ -3,47 +3,19 @@
 //! against reading and parsing every file. Run with `cargo bench --bench search`
 //! (`DOCKET_BENCH_RECORDS` changes the size; `rg` must be installed).
 
-#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::cast_precision_loss)]
+#![allow(clippy::print_stdout, clippy::unwrap_used)]
 
 mod support;
 
-use std::time::Instant;
-
-/// Reads and parses every record file on all cores, as the floor of a rebuild.
-fn read_and_parse(root: &std::path::Path) -> f64 {
-    let mut files = Vec::new();
-    for shard in std::fs::read_dir(root.join("issues")).unwrap().flatten() {
-        for file in std::fs::read_dir(shard.path()).unwrap().flatten() {
-            files.push(file.path());
-        }
-    }
-    let start = Instant::now();
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    std::thread::scope(|scope| {
-        for chunk in files.chunks(files.len().div_ceil(threads)) {
-            scope.spawn(move || {
-                for path in chunk {
-                    let text = std::fs::read_to_string(path).unwrap();
-                    let table: toml::Table = toml::from_str(&text).unwrap();
-                    std::hint::black_box(table);
-                }
-            });
-        }
-    });
-    start.elapsed().as_secs_f64() * 1000.0
-}
-
 fn main() {
-    let records: usize = std::env::var("DOCKET_BENCH_RECORDS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let (records, root) = support::sized_tracker();
     let docket = env!("CARGO_BIN_EXE_docket");
-    println!("generating a tracker of {records} issues (reused between runs)…");
-    let root = support::tracker(&format!("tracker-{records}"), records);
     support::git(&root, &["reset", "-q", "--hard"]);
     println!("\n## search at {records} records\n");
     support::header();
 
     // The rebuild against reading and parsing every file (the floor), both warm.
-    let floor: Vec<f64> = (0..3).map(|_| read_and_parse(&root)).collect();
+    let floor: Vec<f64> = (0..3).map(|_| support::read_and_parse(&root)).collect();
     let floor = floor.iter().copied().fold(f64::INFINITY, f64::min);
     let rebuild = support::measure(&root, docket, &["index", "--rebuild"], 3);
     support::row("`docket index --rebuild`", rebuild, "read + parse every file (2 threads)", (floor, f64::NAN));

@@ -188,6 +188,13 @@ pub fn tracker(name: &str, records: usize) -> PathBuf {
     root
 }
 
+/// The generated tracker of `DOCKET_BENCH_RECORDS` issues (100,000 unless set) and its size.
+pub fn sized_tracker() -> (usize, PathBuf) {
+    let records = std::env::var("DOCKET_BENCH_RECORDS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    println!("generating a tracker of {records} issues (reused between runs)…");
+    (records, tracker(&format!("tracker-{records}"), records))
+}
+
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let output =
         Command::new("git").current_dir(dir).args(args).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
@@ -201,7 +208,10 @@ pub fn measure(dir: &Path, program: &str, args: &[&str], runs: usize) -> (f64, f
     let run = || {
         Command::new(program).current_dir(dir).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap()
     };
-    run();
+    // A failing command would be timed as fast: the warm-up must succeed (exit 0, or 1 for
+    // a check that found problems).
+    let status = run();
+    assert!(matches!(status.code(), Some(0 | 1)), "{program} {args:?} failed: {status}");
     let mut times: Vec<f64> = (0..runs)
         .map(|_| {
             let start = Instant::now();
@@ -224,6 +234,12 @@ pub fn measure(dir: &Path, program: &str, args: &[&str], runs: usize) -> (f64, f
     (median, kib / 1024.0)
 }
 
+/// Brings the tracker's search index up to date (a warm index, as `docket watch` keeps it).
+pub fn index(root: &Path, docket: &str) {
+    let status = Command::new(docket).current_dir(root).args(["index"]).stdout(Stdio::null()).status().unwrap();
+    assert!(status.success());
+}
+
 /// Prints one row of a results table: the measured command, its floor, and the ratio.
 pub fn row(what: &str, (ms, mib): (f64, f64), floor_what: &str, (floor_ms, floor_mib): (f64, f64)) {
     println!(
@@ -235,6 +251,30 @@ pub fn row(what: &str, (ms, mib): (f64, f64), floor_what: &str, (floor_ms, floor
 pub fn header() {
     println!("| measured | time (median) | peak RSS | floor | floor time | floor RSS | ratio |");
     println!("|---|---|---|---|---|---|---|");
+}
+
+/// Reads and parses every record file on all cores, as the floor of a rebuild.
+pub fn read_and_parse(root: &std::path::Path) -> f64 {
+    let mut files = Vec::new();
+    for shard in std::fs::read_dir(root.join("issues")).unwrap().flatten() {
+        for file in std::fs::read_dir(shard.path()).unwrap().flatten() {
+            files.push(file.path());
+        }
+    }
+    let start = Instant::now();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    std::thread::scope(|scope| {
+        for chunk in files.chunks(files.len().div_ceil(threads)) {
+            scope.spawn(move || {
+                for path in chunk {
+                    let text = std::fs::read_to_string(path).unwrap();
+                    let table: toml::Table = toml::from_str(&text).unwrap();
+                    std::hint::black_box(table);
+                }
+            });
+        }
+    });
+    start.elapsed().as_secs_f64() * 1000.0
 }
 
 /// A git repository holding a sharded tracker (refinement workflow) of `records` issues and

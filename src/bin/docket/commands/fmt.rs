@@ -63,6 +63,7 @@ pub fn cmd_fmt(ui: &Ui, env: &Env, args: &FmtArgs) -> Result<ExitCode, CliError>
 }
 
 fn relayout(ui: &Ui, env: &Env, tracker: &Tracker, layout: &str) -> Result<ExitCode, CliError> {
+    let _lock = tracker.lock_writes()?;
     let config_path = tracker.absolute(docket::config::CONFIG_FILE);
     let config = std::fs::read_to_string(&config_path)
         .map_err(|source| CliError::Io { message: format!("cannot read {}", config_path.display()), source })?;
