@@ -110,6 +110,19 @@ struct GitFacts<'a> {
     settings: plan::Settings,
 }
 
+impl<'a> GitFacts<'a> {
+    /// The facts of `tracker`'s repository as of `commit`.
+    fn at(
+        tracker: &'a Tracker,
+        commit: Option<&'a str>,
+        workflow: &'a Workflow,
+        issues: &'a dyn Fn() -> Vec<Record>,
+    ) -> Self {
+        let settings = plan::Settings::from_config(tracker.config());
+        Self { repo: &tracker.repo, commit, prefix: &tracker.prefix, workflow, issues, settings }
+    }
+}
+
 impl Facts for GitFacts<'_> {
     fn entered(&self, record: &Record, field: &str, value: &str) -> Option<Timestamp> {
         let commit = self.commit?;
@@ -466,14 +479,7 @@ pub fn check_tree(tracker: &Tracker, now: Timestamp) -> Result<Report, CheckErro
     let issues = || records.clone();
     for record in &records {
         let workflow = tracker.workflow(record.kind());
-        let facts = GitFacts {
-            repo: &tracker.repo,
-            commit: head.as_deref(),
-            prefix: &tracker.prefix,
-            workflow,
-            issues: &issues,
-            settings: plan::Settings::from_config(tracker.config()),
-        };
+        let facts = GitFacts::at(tracker, head.as_deref(), workflow, &issues);
         let env = Env { now, config: tracker.config(), facts: &facts };
         // Its state defined, its requirements and the artifacts of the states before it
         // present; and a warning for a move whose time has come (an expired Incomplete).
@@ -520,14 +526,7 @@ pub fn due_moves(tracker: &Tracker, records: &[Record], now: Timestamp) -> Vec<D
     let mut due = Vec::new();
     for record in records {
         let workflow = tracker.workflow(record.kind());
-        let facts = GitFacts {
-            repo: &tracker.repo,
-            commit: head.as_deref(),
-            prefix: &tracker.prefix,
-            workflow,
-            issues: &issues,
-            settings: plan::Settings::from_config(tracker.config()),
-        };
+        let facts = GitFacts::at(tracker, head.as_deref(), workflow, &issues);
         let env = Env { now, config: tracker.config(), facts: &facts };
         for to in engine::due_moves(workflow, record, &env) {
             due.push(Due {

@@ -147,6 +147,23 @@ pub fn pushed_commits(repo: &Repo, input: &str, pre_push: bool) -> Result<Vec<Co
 pub const ATTRIBUTES: &str =
     "issues/**/*.toml merge=docket\nmir/**/*.toml merge=docket\nmilestones/**/*.toml merge=docket\n";
 
+/// `existing` with each of `lines` it lacks appended, one per line; `None` when it has them all.
+pub fn with_lines<'a>(existing: &str, lines: impl Iterator<Item = &'a str>) -> Option<String> {
+    let missing: Vec<&str> = lines.filter(|line| !existing.lines().any(|l| l == *line)).collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let mut text = existing.to_owned();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    for line in missing {
+        text.push_str(line);
+        text.push('\n');
+    }
+    Some(text)
+}
+
 /// Registers the merge driver in the repository's git config (`merge.docket.*`, which git
 /// does not clone) and in `info/attributes` (which rebase honours), for a tracker at `prefix`.
 pub fn register_merge_driver(repo: &Repo, docket: &Path, prefix: &str) -> Result<(), HookError> {
@@ -156,16 +173,7 @@ pub fn register_merge_driver(repo: &Repo, docket: &Path, prefix: &str) -> Result
     let path = repo.git_path("info").join("attributes");
     let existing = fs::read_to_string(&path).unwrap_or_default();
     let wanted: Vec<String> = ATTRIBUTES.lines().map(|line| format!("{prefix}{line}")).collect();
-    let missing: Vec<&String> = wanted.iter().filter(|line| !existing.lines().any(|l| l == line.as_str())).collect();
-    if !missing.is_empty() {
-        let mut text = existing;
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        for line in missing {
-            text.push_str(line);
-            text.push('\n');
-        }
+    if let Some(text) = with_lines(&existing, wanted.iter().map(String::as_str)) {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|source| HookError::Write { path: parent.to_path_buf(), source })?;
         }

@@ -163,17 +163,7 @@ impl Tracker {
         // The merge driver for record files (its command lives in git config: `docket setup`).
         let attributes = root.join(".gitattributes");
         let existing = fs::read_to_string(&attributes).unwrap_or_default();
-        let missing: Vec<&str> =
-            crate::hooks::ATTRIBUTES.lines().filter(|line| !existing.lines().any(|l| l == *line)).collect();
-        if !missing.is_empty() {
-            let mut text = existing;
-            if !text.is_empty() && !text.ends_with('\n') {
-                text.push('\n');
-            }
-            for line in missing {
-                text.push_str(line);
-                text.push('\n');
-            }
+        if let Some(text) = crate::hooks::with_lines(&existing, crate::hooks::ATTRIBUTES.lines()) {
             write_atomically(&attributes, &text)?;
             created.push(".gitattributes".to_owned());
         }

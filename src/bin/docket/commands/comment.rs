@@ -3,7 +3,6 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-use docket::diagnostic::has_errors;
 use docket::format::edit;
 
 use super::{Env, scratch_path};
@@ -64,15 +63,7 @@ pub fn cmd_comment(ui: &Ui, env: &Env, args: &CommentArgs) -> Result<ExitCode, C
             "fix the file first (`docket show` reports its problems)",
         )
     })?;
-    let parsed = tracker.parse(&file, &edited);
-    if has_errors(&parsed.diagnostics) {
-        ui.err(&format!(
-            "{} {} was not changed: it has problems to fix first\n",
-            ui.err_style().error("error:"),
-            file.path
-        ));
-        return Err(CliError::Diagnostics(parsed.diagnostics));
-    }
+    let parsed = super::valid_result(ui, &tracker, &file, &edited, "it has problems to fix first")?;
     tracker.write(&file.path, &edited)?;
     if let (true, Some(record)) = (args.json, parsed.record) {
         ui.json(&docket::json::record_to_json(&record));

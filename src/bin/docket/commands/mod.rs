@@ -109,6 +109,23 @@ pub fn is_parked(tracker: &Tracker, record: &docket::model::Record) -> bool {
 
 /// Where a record being edited in `$EDITOR` waits: under the git directory, so that it is
 /// neither in the record folders nor committed, and survives a failed validation.
+/// `text` parsed as `file`'s new content; when it is not a valid record, says so (`why`: the
+/// reason nothing changed) and returns its problems as the error.
+pub fn valid_result(
+    ui: &Ui,
+    tracker: &Tracker,
+    file: &RecordFile,
+    text: &str,
+    why: &str,
+) -> Result<docket::format::parse::Parsed, CliError> {
+    let parsed = tracker.parse(file, text);
+    if has_errors(&parsed.diagnostics) {
+        ui.err(&format!("{} {} was not changed: {why}\n", ui.err_style().error("error:"), file.path));
+        return Err(CliError::Diagnostics(parsed.diagnostics));
+    }
+    Ok(parsed)
+}
+
 pub fn scratch_path(tracker: &Tracker, id: &str) -> PathBuf {
     tracker.repo.git_dir.join("docket").join("edit").join(format!("{id}.toml"))
 }

@@ -66,15 +66,7 @@ pub fn cmd_move(ui: &Ui, env: &Env, args: &MoveArgs) -> Result<ExitCode, CliErro
             CliError::usage(format!("cannot edit {}: {error}", file.path), "see `docket move --help`")
         })?;
     }
-    let parsed = tracker.parse(&file, &moved);
-    if has_errors(&parsed.diagnostics) {
-        ui.err(&format!(
-            "{} {} was not changed: the result would be invalid\n",
-            ui.err_style().error("error:"),
-            file.path
-        ));
-        return Err(CliError::Diagnostics(parsed.diagnostics));
-    }
+    let parsed = super::valid_result(ui, &tracker, &file, &moved, "the result would be invalid")?;
     // A derived state (MIR) may need more than the move sets: say what.
     if let Some(reached) = parsed.record.as_ref().map(|r| workflow.state_of(r)).filter(|s| *s != args.state) {
         return Err(CliError::usage(

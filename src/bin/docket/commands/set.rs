@@ -4,7 +4,6 @@
 
 use std::process::ExitCode;
 
-use docket::diagnostic::has_errors;
 use docket::format::edit::{self, Assignment};
 
 use super::Env;
@@ -38,15 +37,7 @@ pub fn cmd_set(ui: &Ui, env: &Env, args: &SetArgs) -> Result<ExitCode, CliError>
             "see `docket set --help` for the forms a change may take",
         )
     })?;
-    let parsed = tracker.parse(&file, &edited);
-    if has_errors(&parsed.diagnostics) {
-        ui.err(&format!(
-            "{} {} was not changed: the result would be invalid\n",
-            ui.err_style().error("error:"),
-            file.path
-        ));
-        return Err(CliError::Diagnostics(parsed.diagnostics));
-    }
+    let parsed = super::valid_result(ui, &tracker, &file, &edited, "the result would be invalid")?;
     if let (Some(old), Some(new)) = (tracker.parse(&file, &source).record, &parsed.record) {
         let workflow = tracker.workflow(file.kind);
         let (from, to) = (workflow.state_of(&old), workflow.state_of(new));
