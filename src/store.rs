@@ -354,8 +354,14 @@ impl Repo {
 
     /// Commits `files` (path from the top → text) on top of `HEAD` in one commit, written
     /// straight to the object store (the work tree and the index are not read), and moves the
-    /// current branch to it. Returns the new commit's id.
-    pub fn commit_files(&self, files: &[(String, String)], message: &str, author: &str) -> Result<String, StoreError> {
+    /// current branch to it. Returns the new commit's id, or `None` when `HEAD` already holds
+    /// exactly these files (nothing is committed).
+    pub fn commit_files(
+        &self,
+        files: &[(String, String)],
+        message: &str,
+        author: &str,
+    ) -> Result<Option<String>, StoreError> {
         let head = self.repository.head().ok().and_then(|h| h.peel_to_commit().ok());
         let mut index = git2::Index::new().map_err(git_error("make an index"))?;
         if let Some(head) = &head {
@@ -382,6 +388,9 @@ impl Repo {
             index.add(&entry).map_err(git_error(format!("store {path}")))?;
         }
         let tree_id = index.write_tree_to(&self.repository).map_err(git_error("write the tree"))?;
+        if head.as_ref().is_some_and(|head| head.tree_id() == tree_id) {
+            return Ok(None);
+        }
         let tree = self.repository.find_tree(tree_id).map_err(git_error("read the new tree"))?;
         let signature = self
             .repository
@@ -393,7 +402,7 @@ impl Repo {
             .repository
             .commit(Some("HEAD"), &signature, &signature, message, &tree, &parents)
             .map_err(git_error("make the commit"))?;
-        Ok(id.to_string())
+        Ok(Some(id.to_string()))
     }
 
     /// The commits of `from..to`, oldest first.

@@ -115,23 +115,35 @@ fn a_repository_without_git_bug_is_refused() {
 }
 
 /// An import killed between its commit and its checkout leaves the records committed but
-/// absent from the work tree and the index; the next run puts them back and commits nothing.
+/// absent from the work tree and the index, or half written when the kill came during the
+/// checkout; the next run puts them back and commits nothing.
 #[test]
 fn an_interrupted_import_is_repaired_by_the_next_run() {
     let sandbox = with_git_bug();
     sandbox.docket(&["import", "git-bug"]).ok();
     let imported = sandbox.git(&["rev-parse", "HEAD"]);
-    // The state the kill leaves: the commit made, the old index, no files.
+    // The state the kill leaves: the commit made, the old index, no files but one, cut short.
     sandbox.git(&["rm", "-q", "--cached", "issues/gb*"]);
+    let mut cut = false;
     for entry in std::fs::read_dir(sandbox.root().join("issues")).expect("issues").filter_map(Result::ok) {
         if entry.file_name().to_string_lossy().starts_with("gb") {
-            std::fs::remove_file(entry.path()).expect("remove");
+            if cut {
+                std::fs::remove_file(entry.path()).expect("remove");
+            } else {
+                let text = std::fs::read_to_string(entry.path()).expect("read");
+                let mut end = text.len() / 2;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                std::fs::write(entry.path(), &text[..end]).expect("cut");
+                cut = true;
+            }
         }
     }
     let again = sandbox.docket(&["import", "git-bug"]);
     again.ok();
     assert!(
-        again.stderr.contains("restored 421 issue files an interrupted import left out of the work tree"),
+        again.stderr.contains("restored 421 issue files an interrupted import left unfinished in the work tree"),
         "{}",
         again.stderr
     );
@@ -150,6 +162,15 @@ fn kill_9_during_an_import_loses_nothing() {
         std::thread::sleep(std::time::Duration::from_millis(delay));
         let _ = child.kill();
         let _ = child.wait();
+        // A `git checkout` the import had started outlives it; let it finish, as a person
+        // would before running the import again.
+        let lock = sandbox.root().join(".git/index.lock");
+        for _ in 0..200 {
+            if !lock.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         sandbox.docket(&["import", "git-bug"]).ok();
         assert_eq!(sandbox.git(&["rev-parse", "HEAD~1"]), start, "one import commit (killed after {delay} ms)");
         assert_eq!(sandbox.git(&["status", "--porcelain"]), "", "clean after the kill at {delay} ms");

@@ -31,7 +31,13 @@ fn checkout(tracker: &docket::tracker::Tracker, paths: &[String]) -> Result<(), 
             stdin.write_all(b"\0").map_err(io)?;
         }
     }
-    child.wait().map_err(io)?;
+    let status = child.wait().map_err(io)?;
+    if !status.success() {
+        return Err(CliError::usage(
+            "the records are committed, but `git checkout` could not bring them into the work tree",
+            "wait for any other git command to finish, then run `docket import git-bug` again: it restores them",
+        ));
+    }
     Ok(())
 }
 
@@ -74,7 +80,7 @@ pub fn cmd_import(ui: &Ui, env: &Env, args: &ImportArgs) -> Result<ExitCode, Cli
         if !missing.is_empty() && !args.dry_run {
             checkout(&tracker, &missing)?;
             ui.err(&format!(
-                "restored {} issue files an interrupted import left out of the work tree\n",
+                "restored {} issue files an interrupted import left unfinished in the work tree\n",
                 missing.len()
             ));
         }
@@ -109,6 +115,14 @@ pub fn cmd_import(ui: &Ui, env: &Env, args: &ImportArgs) -> Result<ExitCode, Cli
     // Bring the index and the work tree in line with the new commit for these files only.
     let paths: Vec<String> = files.into_iter().map(|(path, _)| path).chain(missing).collect();
     checkout(&tracker, &paths)?;
+    let Some(commit) = commit else {
+        // HEAD already holds these records: an interrupted import left the work tree behind.
+        ui.err(&format!(
+            "restored {} issue files an interrupted import left unfinished in the work tree\n",
+            paths.len()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    };
     ui.out(&format!("{commit}\n"));
     ui.err(&format!(
         "imported {} issues from git-bug in one commit: {created} created, {updated} updated\n",
