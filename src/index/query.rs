@@ -395,15 +395,12 @@ impl Compiler<'_> {
                 (Occur::MustNot, self.compile(inner)?),
             ])),
             Expr::Word { text, fuzzy } => self.text_query(text, *fuzzy, None),
-            Expr::Phrase(text) => self.phrase(text, None),
-            Expr::Field { field, value, quoted, position } => {
+            Expr::Phrase(text) => self.text_query(text, None, None),
+            Expr::Field { field, value, quoted: _, position } => {
                 if TEXT_FIELDS.contains(&field.as_str()) {
                     let target = self.schema.get_field(field).expect("text fields are in the schema");
-                    return Ok(if *quoted {
-                        self.phrase(value, Some(target))
-                    } else {
-                        self.text_query(value, None, Some(target))
-                    });
+                    // Quoted or not, several tokens are a phrase.
+                    return Ok(self.text_query(value, None, Some(target)));
                 }
                 let target = self.schema.get_field(field).expect("keyword fields are in the schema");
                 let normal = value.to_lowercase();
@@ -462,46 +459,34 @@ impl Compiler<'_> {
         })
     }
 
-    /// Free text: each token of the word in any text field (or in `only`).
+    /// Free text in any text field (or in `only`): one token is a term (fuzzy when asked), more
+    /// are a phrase, their tokens in order. A quoted phrase is the same without fuzziness.
     fn text_query(&mut self, text: &str, fuzzy: Option<u8>, only: Option<Field>) -> Box<dyn Query> {
-        let tokens = self.tokens(text);
+        let mut tokens = self.tokens(text);
         if tokens.len() > 1 {
-            return self.phrase(text, only);
+            return self.any_field(only, |field| {
+                Box::new(PhraseQuery::new(tokens.iter().map(|t| Term::from_field_text(field, t)).collect()))
+            });
         }
-        let Some(token) = tokens.into_iter().next() else { return Box::new(AllQuery) };
-        let targets: Vec<(Field, f32)> = match only {
-            Some(field) => vec![(field, 1.0)],
-            None => text_fields(self.fields).to_vec(),
-        };
-        let clauses = targets
-            .into_iter()
-            .map(|(field, boost)| {
-                let term = Term::from_field_text(field, &token);
-                let query: Box<dyn Query> = match fuzzy {
-                    Some(distance) => Box::new(FuzzyTermQuery::new(term, distance, true)),
-                    None => Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
-                };
-                (Occur::Should, Box::new(BoostQuery::new(query, boost)) as Box<dyn Query>)
-            })
-            .collect();
-        Box::new(BooleanQuery::new(clauses))
+        let Some(token) = tokens.pop() else { return Box::new(AllQuery) };
+        self.any_field(only, |field| {
+            let term = Term::from_field_text(field, &token);
+            match fuzzy {
+                Some(distance) => Box::new(FuzzyTermQuery::new(term, distance, true)),
+                None => Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+            }
+        })
     }
 
-    fn phrase(&mut self, text: &str, only: Option<Field>) -> Box<dyn Query> {
-        let tokens = self.tokens(text);
-        if tokens.len() < 2 {
-            return self.text_query(text, None, only);
-        }
+    /// `make(field)` for `only`, or for every text field with its boost, any of them matching.
+    fn any_field(&self, only: Option<Field>, make: impl Fn(Field) -> Box<dyn Query>) -> Box<dyn Query> {
         let targets: Vec<(Field, f32)> = match only {
             Some(field) => vec![(field, 1.0)],
             None => text_fields(self.fields).to_vec(),
         };
         let clauses = targets
             .into_iter()
-            .map(|(field, boost)| {
-                let terms = tokens.iter().map(|t| Term::from_field_text(field, t)).collect();
-                (Occur::Should, Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), boost)) as Box<dyn Query>)
-            })
+            .map(|(field, boost)| (Occur::Should, Box::new(BoostQuery::new(make(field), boost)) as Box<dyn Query>))
             .collect();
         Box::new(BooleanQuery::new(clauses))
     }
