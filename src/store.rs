@@ -237,6 +237,34 @@ impl Repo {
         git2::Oid::hash_object(git2::ObjectType::Blob, content).map(|oid| oid.to_string()).unwrap_or_default()
     }
 
+    /// The file of git's index (the staging area): `GIT_INDEX_FILE` when set, as in a hook.
+    pub fn index_file(&self) -> PathBuf {
+        std::env::var_os("GIT_INDEX_FILE").map_or_else(|| self.git_dir.join("index"), PathBuf::from)
+    }
+
+    /// The blob ids git's index in `index_file` holds for files under `prefix` (from the top),
+    /// keyed by path relative to `prefix`, with the modification time (ns) and size git
+    /// recorded: a file with that stamp still has that blob. Git's own racy-clean rule applies:
+    /// an entry not older than the index file itself is left out (hash the file instead).
+    /// Standalone, so that another thread can read it while the repository is in use.
+    pub fn staged_blob_ids(index_file: &Path, prefix: &str) -> HashMap<String, (u64, u64, String)> {
+        let Ok(index) = git2::Index::open(index_file) else { return HashMap::new() };
+        let index_mtime = std::fs::metadata(index_file)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        index
+            .iter()
+            .filter_map(|entry| {
+                let path = std::str::from_utf8(&entry.path).ok()?.strip_prefix(prefix)?.to_owned();
+                let mtime =
+                    u64::try_from(entry.mtime.seconds()).ok()? * 1_000_000_000 + u64::from(entry.mtime.nanoseconds());
+                (mtime < index_mtime).then(|| (path, (mtime, u64::from(entry.file_size), entry.id.to_string())))
+            })
+            .collect()
+    }
+
     /// What `commit` changes against its first parent (against nothing for a root commit) under
     /// the folders `prefixes` (relative to the top, ending in `/`).
     pub fn commit_changes(&self, commit: &str, prefixes: &[String]) -> Result<Vec<FileChange>, StoreError> {

@@ -202,25 +202,33 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// The wall time of one run of a command, in milliseconds. A failing command would be timed
+/// as fast: it must succeed (exit 0, or 1 for a check that found problems).
+pub fn time_once(dir: &Path, program: &str, args: &[&str]) -> f64 {
+    let start = Instant::now();
+    let status =
+        Command::new(program).current_dir(dir).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+    let elapsed = start.elapsed().as_secs_f64() * 1000.0;
+    assert!(matches!(status.code(), Some(0 | 1)), "{program} {args:?} failed: {status}");
+    elapsed
+}
+
+/// The median of some measurements.
+pub fn median(mut times: Vec<f64>) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
 /// The median wall time of `runs` runs of a command (after one warm-up), in milliseconds, and
 /// its peak resident memory in MiB (from `/usr/bin/time`).
 pub fn measure(dir: &Path, program: &str, args: &[&str], runs: usize) -> (f64, f64) {
-    let run = || {
-        Command::new(program).current_dir(dir).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap()
-    };
-    // A failing command would be timed as fast: the warm-up must succeed (exit 0, or 1 for
-    // a check that found problems).
-    let status = run();
-    assert!(matches!(status.code(), Some(0 | 1)), "{program} {args:?} failed: {status}");
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            run();
-            start.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
+    time_once(dir, program, args);
+    let median = median((0..runs).map(|_| time_once(dir, program, args)).collect());
+    (median, peak_mib(dir, program, args))
+}
+
+/// The peak resident memory of one run of a command, in MiB (from `/usr/bin/time`).
+pub fn peak_mib(dir: &Path, program: &str, args: &[&str]) -> f64 {
     let output = Command::new("/usr/bin/time")
         .args(["-f", "%M"])
         .arg(program)
@@ -231,7 +239,7 @@ pub fn measure(dir: &Path, program: &str, args: &[&str], runs: usize) -> (f64, f
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     let kib: f64 = stderr.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(f64::NAN);
-    (median, kib / 1024.0)
+    kib / 1024.0
 }
 
 /// Brings the tracker's search index up to date (a warm index, as `docket watch` keeps it).

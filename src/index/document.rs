@@ -17,7 +17,7 @@ use crate::model::{Body, Record};
 use crate::time::{self, Timestamp};
 
 /// The version of the schema and of what goes into documents; a change rebuilds the index.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The name the keyword analyzer is registered under.
 pub const KEYWORD: &str = "keyword";
@@ -94,7 +94,8 @@ pub fn text_analyzer() -> TextAnalyzer {
         .build()
 }
 
-/// A token filter stemming English words through a per-thread cache.
+/// A token filter stemming English words through a cache. Tantivy clones the analyzer for
+/// each field of each indexing thread, so each clone keeps its own cache, without locks.
 #[derive(Clone, Copy)]
 pub struct CachedStemmer;
 
@@ -105,6 +106,7 @@ impl TokenFilter for CachedStemmer {
         CachedStemmerFilter {
             inner: tokenizer,
             stemmer: TextAnalyzer::builder(RawTokenizer::default()).filter(Stemmer::new(Language::English)).build(),
+            stems: Stems::default(),
         }
     }
 }
@@ -113,43 +115,25 @@ impl TokenFilter for CachedStemmer {
 pub struct CachedStemmerFilter<T> {
     inner: T,
     stemmer: TextAnalyzer,
+    stems: Stems,
 }
 
 impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
     type TokenStream<'a> = CachedStemmerStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        CachedStemmerStream { tail: self.inner.token_stream(text), stemmer: &mut self.stemmer }
+        CachedStemmerStream { tail: self.inner.token_stream(text), stemmer: &mut self.stemmer, stems: &mut self.stems }
     }
 }
 
 pub struct CachedStemmerStream<'a, T> {
     tail: T,
     stemmer: &'a mut TextAnalyzer,
+    stems: &'a mut Stems,
 }
 
-/// FNV-1a: the cache's keys are short words, for which `SipHash`'s care costs more than it buys.
-#[derive(Default)]
-pub struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for byte in bytes {
-            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
-}
-
-type Stems = std::collections::HashMap<String, String, std::hash::BuildHasherDefault<Fnv>>;
-
-thread_local! {
-    static STEMS: std::cell::RefCell<Stems> = std::cell::RefCell::default();
-}
+/// Word → stem. The keys are short words, for which `SipHash`'s care costs more than it buys.
+type Stems = std::collections::HashMap<String, String, rustc_hash::FxBuildHasher>;
 
 impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
     fn advance(&mut self) -> bool {
@@ -157,22 +141,19 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
             return false;
         }
         let token = self.tail.token_mut();
-        STEMS.with(|stems| {
-            let mut stems = stems.borrow_mut();
-            if let Some(stem) = stems.get(&token.text) {
-                token.text.clone_from(stem);
-                return;
-            }
-            let word = token.text.clone();
-            let mut stream = self.stemmer.token_stream(&word);
-            let stem = if stream.advance() { stream.token().text.clone() } else { word.clone() };
-            drop(stream);
-            // Bounded: a tracker's vocabulary fits; a pathological one does not grow forever.
-            if stems.len() < 200_000 {
-                stems.insert(word, stem.clone());
-            }
-            token.text = stem;
-        });
+        if let Some(stem) = self.stems.get(&token.text) {
+            token.text.clone_from(stem);
+            return true;
+        }
+        let word = token.text.clone();
+        let mut stream = self.stemmer.token_stream(&word);
+        let stem = if stream.advance() { stream.token().text.clone() } else { word.clone() };
+        drop(stream);
+        // Bounded: a tracker's vocabulary fits; a pathological one does not grow forever.
+        if self.stems.len() < 200_000 {
+            self.stems.insert(word, stem.clone());
+        }
+        token.text = stem;
         true
     }
 
@@ -238,15 +219,19 @@ pub struct Stamp {
     pub size: u64,
 }
 
-/// The document for the file at `path` (relative to the tracker root) holding `text`.
-pub fn build(fields: &Fields, path: &str, text: &str, stamp: Stamp) -> TantivyDocument {
+/// The document for the file at `path` (relative to the tracker root) holding `text`;
+/// `blob` is its git blob id when git's index already knows it (else it is computed).
+pub fn build(fields: &Fields, path: &str, text: &str, stamp: Stamp, blob: Option<&str>) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     let (kind, id) = record_at(path).unwrap_or((crate::model::Kind::Issue, String::new()));
     doc.add_text(fields.id, &id);
     doc.add_text(fields.kind, kind.name());
     doc.add_text(fields.path, path);
     doc.add_text(fields.dir, path.rsplit_once('/').map_or("", |(dir, _)| dir));
-    doc.add_text(fields.blob, crate::store::Repo::blob_id(text.as_bytes()));
+    match blob {
+        Some(blob) => doc.add_text(fields.blob, blob),
+        None => doc.add_text(fields.blob, crate::store::Repo::blob_id(text.as_bytes())),
+    }
     doc.add_u64(fields.mtime, stamp.mtime);
     doc.add_u64(fields.size, stamp.size);
     let parsed = parse_record(kind, &id, path, text, &RecordRules::default());
@@ -288,11 +273,8 @@ fn add_record(fields: &Fields, doc: &mut TantivyDocument, record: &Record) {
     // Every other string, unknown fields included, is searchable as text.
     let known = ["title", "description", "gameplan", "blueprint", "review", "comments", "updates"];
     let mut other = String::new();
-    for (key, value) in table.iter().filter(|(key, _)| !known.contains(&key.as_str())) {
+    for (_, value) in table.iter().filter(|(key, _)| !known.contains(&key.as_str())) {
         collect_text(value, &mut other);
-        other.push(' ');
-        other.push_str(key);
-        other.push(' ');
     }
     doc.add_text(fields.other, other);
 

@@ -29,6 +29,7 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, 
 use self::document::{Fields, KEYWORD, SCHEMA_VERSION, Stamp};
 use self::query::{Compiler, Expr, QueryError};
 use crate::model::Kind;
+use crate::store::Repo;
 use crate::tracker::Tracker;
 
 /// How many changed files a search indexes in memory before it commits them to the index.
@@ -38,6 +39,8 @@ pub const FOLD_AT: usize = 64;
 pub const SWEEP_AT: usize = 5_000;
 /// Stamps this close to now are not trusted: the file may change again within the same tick.
 const RACY_NS: u64 = 2_000_000_000;
+/// How many documents a rebuild hands tantivy's indexing threads at a time.
+const BATCH: usize = 256;
 
 /// Why the index could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +83,8 @@ pub struct Hit {
     pub path: String,
     pub id: String,
     pub kind: String,
+    /// The git blob id of the text the result was found in.
+    pub blob: String,
     pub score: f32,
 }
 
@@ -166,7 +171,8 @@ fn read_stamped(path: &Path, now_ns: u64) -> std::io::Result<(String, Stamp)> {
     let stamp = stamp_from(&file.metadata()?, now_ns);
     let mut bytes = Vec::with_capacity(usize::try_from(stamp.size).unwrap_or(0));
     file.read_to_end(&mut bytes)?;
-    Ok((String::from_utf8_lossy(&bytes).into_owned(), stamp))
+    let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok((text, stamp))
 }
 
 fn mtime_ns(metadata: &fs::Metadata) -> u64 {
@@ -446,7 +452,7 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_text(self.fields.path, &path.to_lowercase()));
         }
         for (done, (path, text, stamp)) in delta.updated.iter().enumerate() {
-            writer.add_document(document::build(&self.fields, path, text, *stamp)).map_err(|_| Busy)?;
+            writer.add_document(document::build(&self.fields, path, text, *stamp, None)).map_err(|_| Busy)?;
             progress(done + 1, total);
         }
         let state = State {
@@ -474,7 +480,7 @@ impl SearchIndex {
             .map_err(tantivy_error(&self.path))?;
         for (path, text, stamp) in &delta.updated {
             writer
-                .add_document(document::build(&self.fields, path, text, *stamp))
+                .add_document(document::build(&self.fields, path, text, *stamp, None))
                 .map_err(tantivy_error(&self.path))?;
         }
         let overlay = writer.finalize().map_err(tantivy_error(&self.path))?;
@@ -490,9 +496,15 @@ impl SearchIndex {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Refresh, IndexError> {
         let now = now_ns();
-        let (files, _) = tracker
-            .record_files()
-            .map_err(|e| IndexError::Tantivy { path: self.path.clone(), message: e.to_string() })?;
+        // Git has hashed every committed, unchanged file already: a file whose stamp matches
+        // its entry in git's index takes the blob id from there. Read while the folders are listed.
+        let (index_file, prefix) = (tracker.repo.index_file(), tracker.prefix.clone());
+        let (staged, files) = std::thread::scope(|scope| {
+            let staged = scope.spawn(move || Repo::staged_blob_ids(&index_file, &prefix));
+            let files = tracker.record_files();
+            (staged.join().expect("reading git's index does not panic"), files)
+        });
+        let (files, _) = files.map_err(|e| IndexError::Tantivy { path: self.path.clone(), message: e.to_string() })?;
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 8);
         let Ok(writer) = self.writer(threads, 200_000_000) else {
             return Ok(Refresh { busy: true, ..Refresh::default() });
@@ -503,7 +515,7 @@ impl SearchIndex {
         let chunk = total.div_ceil(threads).max(1);
         let fields = self.fields;
         let root = &tracker.root;
-        let writer_ref = &writer;
+        let (writer_ref, staged) = (&writer, &staged);
         let failures: Vec<String> = std::thread::scope(|scope| {
             let handles: Vec<_> = files
                 .chunks(chunk)
@@ -511,20 +523,35 @@ impl SearchIndex {
                     let done = &done;
                     scope.spawn(move || {
                         let mut failures = Vec::new();
+                        // Handed to the writer in batches: one channel message per document
+                        // costs more in wake-ups than the indexing threads gain.
+                        let mut batch = Vec::with_capacity(BATCH);
                         for file in chunk {
                             match read_stamped(&root.join(&file.path), now) {
                                 Ok((text, stamp)) => {
-                                    if let Err(error) =
-                                        writer_ref.add_document(document::build(&fields, &file.path, &text, stamp))
-                                    {
-                                        failures.push(error.to_string());
-                                    }
+                                    let blob = staged
+                                        .get(&file.path)
+                                        .filter(|(mtime, size, _)| *mtime == stamp.mtime && *size == stamp.size)
+                                        .map(|(_, _, blob)| blob.as_str());
+                                    let doc = document::build(&fields, &file.path, &text, stamp, blob);
+                                    batch.push(tantivy::indexer::UserOperation::Add(doc));
                                 }
                                 Err(error) => failures.push(format!("cannot read {}: {error}", file.path)),
                             }
-                            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                            progress_tick(progress, n, total);
+                            if batch.len() == BATCH {
+                                if let Err(error) = writer_ref.run(std::mem::take(&mut batch)) {
+                                    failures.push(error.to_string());
+                                }
+                                let n = done.fetch_add(BATCH, std::sync::atomic::Ordering::Relaxed) + BATCH;
+                                progress(n, total);
+                            }
                         }
+                        let rest = batch.len();
+                        if let Err(error) = writer_ref.run(batch) {
+                            failures.push(error.to_string());
+                        }
+                        let n = done.fetch_add(rest, std::sync::atomic::Ordering::Relaxed) + rest;
+                        progress(n, total);
                         failures
                     })
                 })
@@ -632,6 +659,7 @@ impl SearchIndex {
                 path: text(self.fields.path),
                 id: text(self.fields.id),
                 kind: text(self.fields.kind),
+                blob: text(self.fields.blob),
                 score,
             });
         }
@@ -690,9 +718,3 @@ impl SearchIndex {
 
 /// Another process holds the index's writer.
 struct Busy;
-
-fn progress_tick(progress: &(dyn Fn(usize, usize) + Sync), done: usize, total: usize) {
-    if done.is_multiple_of(256) || done == total {
-        progress(done, total);
-    }
-}

@@ -183,6 +183,42 @@ fn results_are_never_stale() {
     assert_eq!(ids(&sandbox, "persimmon").len(), 1);
 }
 
+/// Each result's `blob` against `git hash-object` of its file.
+fn assert_blobs_match_git(sandbox: &Sandbox, query: &str) -> usize {
+    let run = sandbox.docket(&["search", "--json", "--", query]);
+    let json: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    let hits = json.as_array().expect("array");
+    for hit in hits {
+        let path = hit["path"].as_str().expect("path");
+        assert_eq!(hit["blob"].as_str(), Some(sandbox.git(&["hash-object", path]).trim()), "the blob of {path}");
+    }
+    hits.len()
+}
+
+#[test]
+fn a_rebuild_takes_blob_ids_from_git_only_for_files_git_has_seen_unchanged() {
+    let sandbox = Sandbox::example("ops");
+    // Files older than the index's racy window, then git's index refreshed: git knows the
+    // blob id of every file and when it last saw it.
+    let files: Vec<String> = std::fs::read_dir(sandbox.root().join("issues"))
+        .expect("issues")
+        .map(|entry| entry.expect("entry").path().display().to_string())
+        .collect();
+    let touch = |when: &str, paths: &[String]| {
+        let status = Command::new("touch").args(["-d", when]).args(paths).status().expect("touch");
+        assert!(status.success());
+    };
+    touch("2020-01-01 00:00:00", &files);
+    sandbox.git(&["update-index", "--refresh", "-q"]);
+    // One file edited since, unstaged, with another old time: git's entry no longer fits it.
+    let edited = sandbox.read("issues/sn2gzh.toml").replacen("title = \"", "title = \"Kumquat ", 1);
+    sandbox.write("issues/sn2gzh.toml", &edited);
+    touch("2021-01-01 00:00:00", &[sandbox.root().join("issues/sn2gzh.toml").display().to_string()]);
+    sandbox.docket(&["index", "--rebuild"]).ok();
+    assert_eq!(assert_blobs_match_git(&sandbox, "kumquat"), 1);
+    assert!(assert_blobs_match_git(&sandbox, "stage:development OR stage:triage OR stage:planning") >= 2);
+}
+
 #[test]
 fn many_edits_are_committed_to_the_index() {
     let sandbox = Sandbox::tracker();

@@ -49,6 +49,7 @@ pub fn cmd_search(ui: &Ui, env: &Env, args: &SearchArgs) -> Result<ExitCode, Cli
                     None => serde_json::json!({ "id": hit.id, "kind": hit.kind, "path": hit.path }),
                 };
                 value["score"] = serde_json::json!(hit.score);
+                value["blob"] = serde_json::json!(hit.blob);
                 value
             })
             .collect();
