@@ -125,8 +125,33 @@ pub fn id_of(n: usize) -> String {
         .collect()
 }
 
+/// How many issues a milestone of the generated tracker holds, and how many a person has
+/// assigned: a team's milestone, not the whole tracker.
+pub const PER_MILESTONE: usize = 250;
+pub const PER_PERSON: usize = 300;
+
+/// The milestone of issue `n`: the current one (`16-7`) for the first [`PER_MILESTONE`], then
+/// past ones, `m1`, `m2`, … going back two days each.
+pub fn milestone_of(n: usize) -> String {
+    match n / PER_MILESTONE {
+        0 => "16-7".to_owned(),
+        k => format!("m{k}"),
+    }
+}
+
+/// The person an issue is assigned to, among one per [`PER_PERSON`] issues; the first three
+/// are the ops team of the examples.
+fn person(rng: &mut Rng, records: usize) -> String {
+    match rng.below((records / PER_PERSON).max(3)) {
+        0 => "jason".to_owned(),
+        1 => "dylan".to_owned(),
+        2 => "lyle".to_owned(),
+        n => format!("person{n}"),
+    }
+}
+
 /// One ops issue of about 1 KB with every artifact of its stage.
-pub fn issue(rng: &mut Rng, n: usize) -> String {
+pub fn issue(rng: &mut Rng, n: usize, records: usize) -> String {
     let stage = STAGES[rng.below(STAGES.len())];
     let mut text = format!(
         "title = \"{}\"\ntype = \"feature\"\nstage = \"{stage}\"\nlabels = [\"customer::enterprise\", \"system::zendesk\", \"priority::{}\"]\n",
@@ -135,8 +160,9 @@ pub fn issue(rng: &mut Rng, n: usize) -> String {
     );
     let _ = writeln!(
         text,
-        "assignee = \"{}\"\nmilestone = \"16-7\"\niteration = \"2026-w48\"\nweight = {}",
-        ["jason", "dylan", "lyle"][rng.below(3)],
+        "assignee = \"{}\"\nmilestone = \"{}\"\niteration = \"2026-w48\"\nweight = {}",
+        person(rng, records),
+        milestone_of(n),
         1 + rng.below(5)
     );
     let _ = writeln!(text, "created = 2026-{:02}-{:02}T10:00:00Z", 1 + rng.below(11), 1 + rng.below(28));
@@ -176,12 +202,26 @@ pub fn tracker(name: &str, records: usize) -> PathBuf {
         "title = \"16.7\"\nstage = \"active\"\nstart = 2026-11-16\nend = 2026-12-11\n",
     )
     .unwrap();
+    // Past milestones, closed, two weeks long, starting two days apart going back.
+    let day = |n: i64| date(1_794_787_200 - n * 86_400); // 2026-11-16
+    for k in 1..records.div_ceil(PER_MILESTONE) {
+        let start = 2 * i64::try_from(k).unwrap();
+        std::fs::write(
+            root.join(format!("milestones/m{k}.toml")),
+            format!(
+                "title = \"M{k}\"\nstage = \"closed\"\nstart = {}\nend = {}\n\n[capacity]\njason = 8\ndylan = 8\nlyle = 8\n",
+                day(start),
+                day(start - 13)
+            ),
+        )
+        .unwrap();
+    }
     let mut rng = Rng::new(7);
     for n in 0..records {
         let id = id_of(n);
         let folder = root.join("issues").join(&id[..2]);
         std::fs::create_dir_all(&folder).unwrap();
-        std::fs::write(folder.join(format!("{id}.toml")), issue(&mut rng, n)).unwrap();
+        std::fs::write(folder.join(format!("{id}.toml")), issue(&mut rng, n, records)).unwrap();
     }
     git(&root, &["add", "-A"]);
     git(&root, &["-c", "user.name=bench", "-c", "user.email=b@x", "commit", "-q", "-m", "generated tracker"]);
@@ -192,7 +232,22 @@ pub fn tracker(name: &str, records: usize) -> PathBuf {
 pub fn sized_tracker() -> (usize, PathBuf) {
     let records = std::env::var("DOCKET_BENCH_RECORDS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
     println!("generating a tracker of {records} issues (reused between runs)…");
-    (records, tracker(&format!("tracker-{records}"), records))
+    (records, tracker(&format!("tracker2-{records}"), records))
+}
+
+/// The date (`YYYY-MM-DD`) of a Unix time, for generated files.
+pub fn date(unix: i64) -> String {
+    // Days to civil date (Howard Hinnant's algorithm).
+    let z = unix.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 pub fn git(dir: &Path, args: &[&str]) -> String {

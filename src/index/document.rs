@@ -17,7 +17,7 @@ use crate::model::{Body, Record};
 use crate::time::{self, Timestamp};
 
 /// The version of the schema and of what goes into documents; a change rebuilds the index.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The name the keyword analyzer is registered under.
 pub const KEYWORD: &str = "keyword";
@@ -59,6 +59,8 @@ pub struct Fields {
     pub package: Field,
     pub health: Field,
     pub requester: Field,
+    /// The ids an issue waits for.
+    pub blocked_by: Field,
     pub weight: Field,
     pub created: Field,
     pub updated: Field,
@@ -203,7 +205,8 @@ pub fn schema() -> (Schema, Fields) {
         iteration: builder.add_text_field("iteration", keyword.clone()),
         package: builder.add_text_field("package", keyword.clone()),
         health: builder.add_text_field("health", keyword.clone()),
-        requester: builder.add_text_field("requester", keyword),
+        requester: builder.add_text_field("requester", keyword.clone()),
+        blocked_by: builder.add_text_field("blocked_by", keyword),
         weight: builder.add_i64_field("weight", INDEXED | FAST),
         created: builder.add_i64_field("created", INDEXED | FAST),
         updated: builder.add_i64_field("updated", INDEXED | FAST),
@@ -306,6 +309,9 @@ fn add_record(fields: &Fields, doc: &mut TantivyDocument, record: &Record) {
             if let Some(value) = value {
                 doc.add_text(field, value);
             }
+        }
+        for id in &issue.blocked_by {
+            doc.add_text(fields.blocked_by, id);
         }
         if let Some(health) = issue.health {
             doc.add_text(fields.health, health.name());

@@ -591,8 +591,100 @@ impl SearchIndex {
     pub fn search_expr(&self, expr: &Expr, sort: Sort, limit: Option<usize>) -> Result<Results, IndexError> {
         let compiled = self.compiler()?.compile(expr)?;
         let searcher = self.reader.searcher();
-        // The main index, less what the overlay replaces or removes.
-        let main: Box<dyn Query> = match &self.overlay {
+        let main = self.main_query(compiled.as_ref());
+        let mut results = Results::default();
+        self.collect(&searcher, main.as_ref(), sort, limit, &mut results)?;
+        if let Some((overlay, _)) = &self.overlay {
+            let reader = overlay.reader().map_err(tantivy_error(&self.path))?;
+            self.collect(&reader.searcher(), compiled.as_ref(), sort, limit, &mut results)?;
+        }
+        // Merge: the sort key was folded into the score.
+        results.hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        if let Some(limit) = limit {
+            results.hits.truncate(limit);
+        }
+        Ok(results)
+    }
+
+    /// The searchers to ask, each with the query to ask it: the committed index with
+    /// `compiled` less what the overlay replaces, then the overlay with `compiled`.
+    fn searchers(&self, compiled: &dyn Query) -> Result<Vec<(Searcher, Box<dyn Query>)>, IndexError> {
+        let mut searchers = vec![(self.reader.searcher(), self.main_query(compiled))];
+        if let Some((overlay, _)) = &self.overlay {
+            let reader = overlay.reader().map_err(tantivy_error(&self.path))?;
+            searchers.push((reader.searcher(), compiled.box_clone()));
+        }
+        Ok(searchers)
+    }
+
+    /// How many records match `expr`.
+    pub fn count(&self, expr: &Expr) -> Result<usize, IndexError> {
+        let compiled = self.compiler()?.compile(expr)?;
+        let mut total = 0;
+        for (searcher, query) in self.searchers(compiled.as_ref())? {
+            total += searcher.search(query.as_ref(), &Count).map_err(tantivy_error(&self.path))?;
+        }
+        Ok(total)
+    }
+
+    /// Every record matching `expr`, with its weight and creation time from the fast fields:
+    /// no stored document is read, so a million matches cost milliseconds.
+    pub fn matching(&self, expr: &Expr) -> Result<Vec<Match>, IndexError> {
+        let compiled = self.compiler()?.compile(expr)?;
+        let mut matches = Vec::new();
+        for (source, (searcher, query)) in self.searchers(compiled.as_ref())?.into_iter().enumerate() {
+            let found = searcher.search(query.as_ref(), &WeightAndAge).map_err(tantivy_error(&self.path))?;
+            matches.extend(found.into_iter().map(|(segment, doc, weight, created)| Match {
+                weight,
+                created,
+                overlay: source == 1,
+                address: DocAddress::new(segment, doc),
+            }));
+        }
+        Ok(matches)
+    }
+
+    /// The path, id and kind of each match (its `score` is 0).
+    pub fn hits_of(&self, matches: &[Match]) -> Result<Vec<Hit>, IndexError> {
+        let searchers = self.searchers(&tantivy::query::AllQuery)?;
+        matches
+            .iter()
+            .map(|m| {
+                let searcher = &searchers[usize::from(m.overlay)].0;
+                let doc: TantivyDocument = searcher.doc(m.address).map_err(tantivy_error(&self.path))?;
+                let text = |f| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+                Ok(Hit {
+                    path: text(self.fields.path),
+                    id: text(self.fields.id),
+                    kind: text(self.fields.kind),
+                    blob: text(self.fields.blob),
+                    score: 0.0,
+                })
+            })
+            .collect()
+    }
+
+    /// Every value a keyword field holds in the index (lowercased, as indexed).
+    pub fn values(&self, field: &str) -> Result<std::collections::BTreeSet<String>, IndexError> {
+        let error = tantivy_error(&self.path);
+        let field = self.schema.get_field(field).map_err(&error)?;
+        let mut values = std::collections::BTreeSet::new();
+        for (searcher, _) in self.searchers(&tantivy::query::AllQuery)? {
+            for segment in searcher.segment_readers() {
+                let inverted = segment.inverted_index(field).map_err(&error)?;
+                let mut terms = inverted.terms().stream().map_err(|e| error(e.into()))?;
+                while terms.advance() {
+                    values.insert(String::from_utf8_lossy(terms.key()).into_owned());
+                }
+            }
+        }
+        Ok(values)
+    }
+
+    /// `compiled` against the committed index, less what this process's overlay replaces or
+    /// removes.
+    fn main_query(&self, compiled: &dyn Query) -> Box<dyn Query> {
+        match &self.overlay {
             Some((_, shadowed)) if !shadowed.is_empty() => {
                 let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, compiled.box_clone())];
                 for path in shadowed {
@@ -607,19 +699,7 @@ impl SearchIndex {
                 Box::new(BooleanQuery::new(clauses))
             }
             _ => compiled.box_clone(),
-        };
-        let mut results = Results::default();
-        self.collect(&searcher, main.as_ref(), sort, limit, &mut results)?;
-        if let Some((overlay, _)) = &self.overlay {
-            let reader = overlay.reader().map_err(tantivy_error(&self.path))?;
-            self.collect(&reader.searcher(), compiled.as_ref(), sort, limit, &mut results)?;
         }
-        // Merge: the sort key was folded into the score.
-        results.hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
-        if let Some(limit) = limit {
-            results.hits.truncate(limit);
-        }
-        Ok(results)
     }
 
     fn collect(
@@ -718,3 +798,62 @@ impl SearchIndex {
 
 /// Another process holds the index's writer.
 struct Busy;
+
+/// A record the index matched, with the fast fields `docket next` orders by, and where it is:
+/// in the committed index or in this process's overlay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    pub weight: Option<i64>,
+    pub created: Option<i64>,
+    overlay: bool,
+    address: DocAddress,
+}
+
+/// Collects every matching document with its weight and creation time.
+struct WeightAndAge;
+
+type Aged = (u32, u32, Option<i64>, Option<i64>);
+
+struct SegmentWeightAndAge {
+    segment: u32,
+    weight: Option<tantivy::columnar::Column<i64>>,
+    created: Option<tantivy::columnar::Column<i64>>,
+    found: Vec<Aged>,
+}
+
+impl tantivy::collector::Collector for WeightAndAge {
+    type Fruit = Vec<Aged>;
+    type Child = SegmentWeightAndAge;
+
+    fn for_segment(&self, segment: u32, reader: &tantivy::SegmentReader) -> tantivy::Result<SegmentWeightAndAge> {
+        let fast = reader.fast_fields();
+        Ok(SegmentWeightAndAge {
+            segment,
+            weight: fast.i64("weight").ok(),
+            created: fast.i64("created").ok(),
+            found: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<Aged>>) -> tantivy::Result<Vec<Aged>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl tantivy::collector::SegmentCollector for SegmentWeightAndAge {
+    type Fruit = Vec<Aged>;
+
+    fn collect(&mut self, doc: u32, _score: tantivy::Score) {
+        let weight = self.weight.as_ref().and_then(|c| c.first(doc));
+        let created = self.created.as_ref().and_then(|c| c.first(doc));
+        self.found.push((self.segment, doc, weight, created));
+    }
+
+    fn harvest(self) -> Vec<Aged> {
+        self.found
+    }
+}

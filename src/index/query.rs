@@ -57,6 +57,8 @@ pub enum Expr {
         upper: Bound<String>,
         position: usize,
     },
+    /// The records with any value in a keyword field (built by commands, not parsed).
+    Present(String),
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
@@ -394,6 +396,10 @@ impl Compiler<'_> {
                 (Occur::Must, Box::new(AllQuery)),
                 (Occur::MustNot, self.compile(inner)?),
             ])),
+            Expr::Present(field) => {
+                let target = self.schema.get_field(field).expect("keyword fields are in the schema");
+                Box::new(RangeQuery::new(Bound::Included(Term::from_field_text(target, "")), Bound::Unbounded))
+            }
             Expr::Word { text, fuzzy } => self.text_query(text, *fuzzy, None),
             Expr::Phrase(text) => self.text_query(text, None, None),
             Expr::Field { field, value, quoted: _, position } => {

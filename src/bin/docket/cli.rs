@@ -378,6 +378,9 @@ pub struct NextArgs {
     /// Print an array of records with their `rank` and `reason` as JSON
     #[arg(long)]
     pub json: bool,
+    /// Read every file instead of asking the search index which records may come first
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 #[derive(Debug, Args)]

@@ -15,13 +15,13 @@ use crate::ui::Ui;
 
 pub fn cmd_report(ui: &Ui, env: &Env, args: &ReportArgs) -> Result<ExitCode, CliError> {
     let tracker = env.tracker()?;
-    let loaded = tracker.load_all()?;
     let now = env.context.now();
     let done = plan::done_stages(tracker.config());
     let style = ui.out_style();
     let mut text = String::new();
     let json = match args.report.as_str() {
         "stale" => {
+            let loaded = tracker.load_all()?;
             let overdue = report::stale(&loaded.records, now, 7, &|r| is_open(&tracker, &done, r));
             for s in &overdue {
                 let last = s.last_update.as_deref().unwrap_or("never");
@@ -38,6 +38,7 @@ pub fn cmd_report(ui: &Ui, env: &Env, args: &ReportArgs) -> Result<ExitCode, Cli
             serde_json::to_value(&overdue)
         }
         "expiring" => {
+            let loaded = tracker.load_all()?;
             let due = docket::check::due_moves(&tracker, &loaded.records, now);
             for d in &due {
                 let _ = writeln!(text, "{}  {} → {}   {}", style.id(&d.id), d.from, d.to, style.bold(&d.command));
