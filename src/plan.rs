@@ -254,9 +254,36 @@ pub struct Plan {
     pub retro_due: Option<String>,
 }
 
-/// Weight completed per working day in past milestones: for each, the weight of its issues
-/// that reached a done stage between its start and end (from `done_at`), over the working days
-/// of its capacity. `None` when no past milestone has both.
+/// How many finished milestones velocity is measured over: the latest ones ("yesterday's
+/// weather"); older ones say little about the team of today, and reading them all would make
+/// planning cost the whole tracker's history.
+pub const VELOCITY_MILESTONES: usize = 3;
+
+/// The milestones velocity is measured over: the [`VELOCITY_MILESTONES`] latest to end before
+/// `before`, among those with dates and some capacity; the latest first (ties by id).
+pub fn velocity_milestones<'a>(
+    milestones: &[(&'a str, &'a Milestone)],
+    before: crate::time::Timestamp,
+) -> Vec<(&'a str, &'a Milestone)> {
+    let mut finished: Vec<(&str, &Milestone)> = milestones
+        .iter()
+        .copied()
+        .filter(|(_, m)| m.start.is_some() && m.end.is_some_and(|end| end < before) && capacity_days(m) > 0.0)
+        .collect();
+    finished.sort_by(|(a, m), (b, n)| n.end.cmp(&m.end).then_with(|| b.cmp(a)));
+    finished.truncate(VELOCITY_MILESTONES);
+    finished
+}
+
+/// The working days of a milestone's capacity.
+pub fn capacity_days(milestone: &Milestone) -> f64 {
+    milestone.capacity.iter().map(|(_, d)| d).sum()
+}
+
+/// Weight completed per working day in the latest finished milestones
+/// ([`velocity_milestones`]): for each, the weight of its issues that reached a done stage
+/// between its start and end (from `done_at`), over the working days of its capacity. `None`
+/// when no such milestone completed any weight.
 pub fn historic_velocity(
     milestones: &[(&str, &Milestone)],
     issues: &[Record],
@@ -265,16 +292,12 @@ pub fn historic_velocity(
 ) -> Option<f64> {
     let mut weight = 0.0;
     let mut days = 0.0;
-    for (id, milestone) in milestones {
+    for (id, milestone) in velocity_milestones(milestones, before) {
         let (Some(start), Some(end)) = (milestone.start, milestone.end) else { continue };
-        let capacity: f64 = milestone.capacity.iter().map(|(_, d)| d).sum();
-        if end >= before || capacity <= 0.0 {
-            continue;
-        }
-        days += capacity;
+        days += capacity_days(milestone);
         for record in issues {
             let Body::Issue(issue) = &record.body else { continue };
-            if issue.milestone.as_deref() != Some(*id) {
+            if issue.milestone.as_deref() != Some(id) {
                 continue;
             }
             if done_at(record).is_some_and(|t| t >= start && t < end + 86_400) {
@@ -284,6 +307,20 @@ pub fn historic_velocity(
     }
     // No weight completed inside any milestone says nothing about speed: use the default.
     (days > 0.0 && weight > 0.0).then(|| weight / days)
+}
+
+/// The milestone before `id`: the latest to end before it starts (ties: the greatest id).
+pub fn previous_milestone<'a>(
+    id: &str,
+    milestone: &Milestone,
+    milestones: &[(&'a str, &'a Milestone)],
+) -> Option<(&'a str, &'a Milestone)> {
+    let start = milestone.start?;
+    milestones
+        .iter()
+        .copied()
+        .filter(|(other, m)| *other != id && m.end.is_some_and(|e| e < start))
+        .max_by_key(|(other, m)| (m.end, *other))
 }
 
 /// The plan of milestone `id`.
@@ -351,29 +388,25 @@ pub fn plan(
     }
     let unrefined = in_milestone.iter().filter(|r| !refined(r)).map(|r| item(r)).collect();
     let split = in_milestone.iter().filter(|r| item(r).weight == Some(5)).map(|r| item(r)).collect();
-    // The previous milestone: the latest to end before this one starts.
-    let previous = milestone.start.and_then(|start| {
-        milestones
-            .iter()
-            .filter(|(other, m)| *other != id && m.end.is_some_and(|e| e < start))
-            .max_by_key(|(_, m)| m.end)
-    });
-    let carryover = previous
+    let previous = previous_milestone(id, milestone, milestones);
+    // In id order, whatever order the records came in.
+    let mut carryover: Vec<Carryover> = previous
         .map(|(previous_id, _)| {
             issues
                 .iter()
                 .filter(|r| {
-                    matches!(&r.body, Body::Issue(issue) if issue.milestone.as_deref() == Some(*previous_id)) && open(r)
+                    matches!(&r.body, Body::Issue(issue) if issue.milestone.as_deref() == Some(previous_id)) && open(r)
                 })
                 .map(|r| Carryover {
                     id: r.id.clone(),
                     title: r.title().to_owned(),
-                    from: (*previous_id).to_owned(),
+                    from: previous_id.to_owned(),
                     remaining_weight: item(r).weight,
                 })
                 .collect()
         })
         .unwrap_or_default();
+    carryover.sort_by(|a, b| a.id.cmp(&b.id));
     let date = |t: Option<crate::time::Timestamp>| t.map(|t| crate::time::date_of(t).to_string());
     Plan {
         milestone: id.to_owned(),

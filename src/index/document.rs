@@ -17,7 +17,7 @@ use crate::model::{Body, Record};
 use crate::time::{self, Timestamp};
 
 /// The version of the schema and of what goes into documents; a change rebuilds the index.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The name the keyword analyzer is registered under.
 pub const KEYWORD: &str = "keyword";
@@ -64,6 +64,9 @@ pub struct Fields {
     pub weight: Field,
     pub created: Field,
     pub updated: Field,
+    /// A milestone's dates.
+    pub start: Field,
+    pub end: Field,
 }
 
 /// The text fields searched by free text, with their boosts.
@@ -210,6 +213,8 @@ pub fn schema() -> (Schema, Fields) {
         weight: builder.add_i64_field("weight", INDEXED | FAST),
         created: builder.add_i64_field("created", INDEXED | FAST),
         updated: builder.add_i64_field("updated", INDEXED | FAST),
+        start: builder.add_i64_field("start", INDEXED | FAST),
+        end: builder.add_i64_field("end", INDEXED | FAST),
     };
     (builder.build(), fields)
 }
@@ -322,6 +327,13 @@ fn add_record(fields: &Fields, doc: &mut TantivyDocument, record: &Record) {
     }
     if let Some(created) = created {
         doc.add_i64(fields.created, created);
+    }
+    if let Body::Milestone(milestone) = &record.body {
+        for (field, value) in [(fields.start, milestone.start), (fields.end, milestone.end)] {
+            if let Some(value) = value {
+                doc.add_i64(field, value);
+            }
+        }
     }
     if let Some(latest) = latest {
         doc.add_i64(fields.updated, latest);

@@ -608,7 +608,7 @@ impl SearchIndex {
 
     /// The searchers to ask, each with the query to ask it: the committed index with
     /// `compiled` less what the overlay replaces, then the overlay with `compiled`.
-    fn searchers(&self, compiled: &dyn Query) -> Result<Vec<(Searcher, Box<dyn Query>)>, IndexError> {
+    fn searchers(&self, compiled: &dyn Query) -> Result<Vec<Asked>, IndexError> {
         let mut searchers = vec![(self.reader.searcher(), self.main_query(compiled))];
         if let Some((overlay, _)) = &self.overlay {
             let reader = overlay.reader().map_err(tantivy_error(&self.path))?;
@@ -627,18 +627,20 @@ impl SearchIndex {
         Ok(total)
     }
 
-    /// Every record matching `expr`, with its weight and creation time from the fast fields:
-    /// no stored document is read, so a million matches cost milliseconds.
+    /// Every record matching `expr`, with its weight, creation time and dates from the fast
+    /// fields: no stored document is read, so a million matches cost milliseconds.
     pub fn matching(&self, expr: &Expr) -> Result<Vec<Match>, IndexError> {
         let compiled = self.compiler()?.compile(expr)?;
         let mut matches = Vec::new();
         for (source, (searcher, query)) in self.searchers(compiled.as_ref())?.into_iter().enumerate() {
-            let found = searcher.search(query.as_ref(), &WeightAndAge).map_err(tantivy_error(&self.path))?;
-            matches.extend(found.into_iter().map(|(segment, doc, weight, created)| Match {
+            let found = searcher.search(query.as_ref(), &FastValues).map_err(tantivy_error(&self.path))?;
+            matches.extend(found.into_iter().map(|(address, [weight, created, start, end])| Match {
                 weight,
                 created,
+                start,
+                end,
                 overlay: source == 1,
-                address: DocAddress::new(segment, doc),
+                address,
             }));
         }
         Ok(matches)
@@ -799,38 +801,46 @@ impl SearchIndex {
 /// Another process holds the index's writer.
 struct Busy;
 
-/// A record the index matched, with the fast fields `docket next` orders by, and where it is:
-/// in the committed index or in this process's overlay.
+/// A searcher and the query to ask it.
+type Asked = (Searcher, Box<dyn Query>);
+
+/// A record the index matched, with the fast fields that order records without reading
+/// them (`docket next`, `docket plan`), and where it is: in the committed index or in this
+/// process's overlay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Match {
     pub weight: Option<i64>,
     pub created: Option<i64>,
+    /// A milestone's dates.
+    pub start: Option<i64>,
+    pub end: Option<i64>,
     overlay: bool,
     address: DocAddress,
 }
 
-/// Collects every matching document with its weight and creation time.
-struct WeightAndAge;
+/// The fast fields a [`Match`] carries, in its order.
+const MATCH_FIELDS: [&str; 4] = ["weight", "created", "start", "end"];
 
-type Aged = (u32, u32, Option<i64>, Option<i64>);
+/// Collects every matching document with its [`MATCH_FIELDS`].
+struct FastValues;
 
-struct SegmentWeightAndAge {
+type Found = (DocAddress, [Option<i64>; 4]);
+
+struct SegmentFastValues {
     segment: u32,
-    weight: Option<tantivy::columnar::Column<i64>>,
-    created: Option<tantivy::columnar::Column<i64>>,
-    found: Vec<Aged>,
+    columns: Vec<Option<tantivy::columnar::Column<i64>>>,
+    found: Vec<Found>,
 }
 
-impl tantivy::collector::Collector for WeightAndAge {
-    type Fruit = Vec<Aged>;
-    type Child = SegmentWeightAndAge;
+impl tantivy::collector::Collector for FastValues {
+    type Fruit = Vec<Found>;
+    type Child = SegmentFastValues;
 
-    fn for_segment(&self, segment: u32, reader: &tantivy::SegmentReader) -> tantivy::Result<SegmentWeightAndAge> {
+    fn for_segment(&self, segment: u32, reader: &tantivy::SegmentReader) -> tantivy::Result<SegmentFastValues> {
         let fast = reader.fast_fields();
-        Ok(SegmentWeightAndAge {
+        Ok(SegmentFastValues {
             segment,
-            weight: fast.i64("weight").ok(),
-            created: fast.i64("created").ok(),
+            columns: MATCH_FIELDS.iter().map(|field| fast.i64(field).ok()).collect(),
             found: Vec::new(),
         })
     }
@@ -839,21 +849,21 @@ impl tantivy::collector::Collector for WeightAndAge {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<Aged>>) -> tantivy::Result<Vec<Aged>> {
+    fn merge_fruits(&self, fruits: Vec<Vec<Found>>) -> tantivy::Result<Vec<Found>> {
         Ok(fruits.into_iter().flatten().collect())
     }
 }
 
-impl tantivy::collector::SegmentCollector for SegmentWeightAndAge {
-    type Fruit = Vec<Aged>;
+impl tantivy::collector::SegmentCollector for SegmentFastValues {
+    type Fruit = Vec<Found>;
 
     fn collect(&mut self, doc: u32, _score: tantivy::Score) {
-        let weight = self.weight.as_ref().and_then(|c| c.first(doc));
-        let created = self.created.as_ref().and_then(|c| c.first(doc));
-        self.found.push((self.segment, doc, weight, created));
+        let value = |i: usize| self.columns[i].as_ref().and_then(|c| c.first(doc));
+        let values = [value(0), value(1), value(2), value(3)];
+        self.found.push((DocAddress::new(self.segment, doc), values));
     }
 
-    fn harvest(self) -> Vec<Aged> {
+    fn harvest(self) -> Vec<Found> {
         self.found
     }
 }

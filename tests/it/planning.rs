@@ -1,6 +1,8 @@
 //! `plan`, `next`, `report` and `log` on a tracker with a scripted history (commits at pinned
 //! dates). The expected numbers are worked out by hand in the comments.
 
+use std::fmt::Write as _;
+
 use crate::support::Sandbox;
 
 const DESCRIPTION: &str = "description = \"\"\"\n## Context\nc\n## Proposal\np\n## Definition of Done\nd\n\"\"\"\n";
@@ -301,22 +303,22 @@ fn next_through_the_index_agrees_with_reading_every_file() {
                 format!("title = \"Issue {n}\"\ntype = \"bug\"\nstage = \"{}\"\n", stages[rng.below(stages.len())]);
             let chosen: Vec<String> =
                 (0..rng.below(3)).map(|_| format!("\"{}\"", labels[rng.below(labels.len())])).collect();
-            text.push_str(&format!("labels = [{}]\n", chosen.join(", ")));
+            let _ = writeln!(text, "labels = [{}]", chosen.join(", "));
             if rng.below(4) > 0 {
-                text.push_str(&format!("weight = {}\n", 1 + rng.below(3)));
+                let _ = writeln!(text, "weight = {}", 1 + rng.below(3));
             }
             if rng.below(4) > 0 {
-                text.push_str(&format!("created = 2026-10-{:02}\n", 1 + rng.below(3)));
+                let _ = writeln!(text, "created = 2026-10-{:02}", 1 + rng.below(3));
             }
             if rng.below(3) > 0 {
-                text.push_str(&format!("assignee = \"{}\"\n", people[rng.below(people.len())]));
+                let _ = writeln!(text, "assignee = \"{}\"", people[rng.below(people.len())]);
             }
             if rng.below(8) == 0 {
                 let waits = match rng.below(3) {
                     0 => "gone00".to_owned(),
                     _ => id(rng.below(count)),
                 };
-                text.push_str(&format!("blocked_by = [\"{waits}\"]\n"));
+                let _ = writeln!(text, "blocked_by = [\"{waits}\"]");
             }
             sandbox.write(&format!("issues/{}.toml", id(n)), &text);
         }
@@ -344,4 +346,68 @@ fn next_through_the_index_agrees_with_reading_every_file() {
     write_all(&mut rng, 5);
     std::fs::remove_file(sandbox.root().join("issues/n007.toml")).expect("remove");
     compare("edited");
+}
+
+/// `docket plan` through the index plans exactly as reading every file does (`--no-index`):
+/// the default milestone and each named one, on a tracker of milestones with tied and missing
+/// dates, some without capacity, and issues that moved to done at pinned dates.
+#[test]
+fn plan_through_the_index_agrees_with_reading_every_file() {
+    let sandbox = Sandbox::new();
+    sandbox.docket(&["init"]).ok();
+    sandbox.write("docket.toml", "[workflows]\nissue = \"refinement\"\n");
+    let mut rng = Rng(3);
+    // Six milestones two weeks apart, m4 and m5 ending on the same day, m2 without capacity,
+    // m6 without dates.
+    let dates = [
+        ("m1", "2026-08-03", "2026-08-14", "ana = 10\n"),
+        ("m2", "2026-08-17", "2026-08-28", ""),
+        ("m3", "2026-08-31", "2026-09-11", "ana = 8\nbo = 4\n"),
+        ("m4", "2026-09-14", "2026-09-25", "bo = 10\n"),
+        ("m5", "2026-09-16", "2026-09-25", "ana = 5\n"),
+        ("m7", "2026-11-02", "2026-11-13", "ana = 10\nbo = 5\n"),
+        ("m8", "2026-11-02", "2026-11-20", "ana = 3\n"),
+    ];
+    for (id, start, end, capacity) in dates {
+        sandbox.write(
+            &format!("milestones/{id}.toml"),
+            &format!("title = \"{id}\"\nstage = \"planning\"\nstart = {start}\nend = {end}\n[capacity]\n{capacity}"),
+        );
+    }
+    sandbox.write("milestones/m6.toml", "title = \"m6\"\nstage = \"planning\"\n");
+    let milestones = ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"];
+    let stages = ["refinement", "ready_for_development", "in_dev"];
+    let mut files = Vec::new();
+    for n in 0..60 {
+        let milestone = milestones[rng.below(milestones.len())];
+        let labels = ["\"Deliverable\"", "\"priority::high\"", "\"Deliverable\", \"priority::high\""][rng.below(3)];
+        let extra = format!("weight = {}\nmilestone = \"{milestone}\"\nlabels = [{labels}]\n", 1 + rng.below(5));
+        files.push((format!("issues/p{n:02}.toml"), extra));
+    }
+    for (path, extra) in &files {
+        sandbox.write(path, &issue("P", stages[rng.below(stages.len())], extra));
+    }
+    commit_at(&sandbox, "2026-08-01", "filed");
+    // Some issues reach done on days through the milestones.
+    for (day, (path, extra)) in files.iter().enumerate().filter(|(n, _)| n % 3 == 0) {
+        sandbox.write(path, &issue("P", "done", extra));
+        commit_at(&sandbox, &format!("2026-{:02}-{:02}", 8 + day / 28, 1 + day % 28), "done");
+    }
+    let compare = |args: &[&str]| {
+        let mut args = args.to_vec();
+        let through_index = sandbox.docket_with(&args, &[NOW], "");
+        args.push("--no-index");
+        let every_file = sandbox.docket_with(&args, &[NOW], "");
+        assert_eq!(through_index.code, every_file.code, "{args:?}: {}", every_file.stderr);
+        assert_eq!(through_index.stdout, every_file.stdout, "{args:?}");
+        assert_eq!(through_index.stderr, every_file.stderr, "{args:?}");
+        through_index.stdout
+    };
+    let default = compare(&["plan", "--json"]);
+    let plan: serde_json::Value = serde_json::from_str(&default).expect("json");
+    assert_eq!(plan["velocity_source"], "history", "{plan}");
+    for milestone in milestones {
+        compare(&["plan", milestone, "--json"]);
+        compare(&["plan", milestone]);
+    }
 }

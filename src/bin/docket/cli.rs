@@ -393,6 +393,9 @@ pub struct PlanArgs {
     /// Also draw the milestone's burndown (remaining committed weight per day) as SVG
     #[arg(long, value_name = "FILE.svg")]
     pub chart: Option<std::path::PathBuf>,
+    /// Read every file instead of asking the search index which records the plan needs
+    #[arg(long)]
+    pub no_index: bool,
     /// Print the plan as a JSON object
     #[arg(long)]
     pub json: bool,
