@@ -4,10 +4,13 @@
 //! One pass over the history reads each commit's changes to the record folders (git skips
 //! unchanged subtrees), so the cost is the number of commits plus the number of changes, not
 //! commits × records. The result is cached under the git directory, keyed by the commit it
-//! reflects; a later run reads only the commits since.
+//! reflects; a later run reads only the commits since. The cache is split into small files
+//! (about 16 records each, up to 65,536 files) by a hash of the record's path, so that a
+//! command about a few records (`plan`, `log`) reads only theirs, however large the tracker:
+//! [`History::load_paths`].
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +36,7 @@ pub struct Version {
     pub blob: Option<String>,
 }
 
-/// The versions of every record file (path relative to the tracker root), oldest first.
+/// The versions of record files (path relative to the tracker root), oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
     /// The commit the history reaches.
@@ -41,87 +44,80 @@ pub struct History {
     pub records: BTreeMap<String, Vec<Version>>,
 }
 
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 
-#[derive(Serialize, Deserialize)]
-struct Cache {
+/// What the cache reflects; written last, so that a cache cut short is brought up to date
+/// (appending is idempotent) rather than trusted.
+#[derive(Serialize, Deserialize, Default)]
+struct CacheState {
     version: u32,
     prefix: String,
-    history: History,
+    head: Option<String>,
+    /// How many bits of the path's hash name its cache file: chosen when the cache is built,
+    /// for about 16 records a file.
+    bits: u32,
 }
 
+type Bucket = BTreeMap<String, Vec<Version>>;
+
 impl History {
-    /// The history of the tracker at `prefix` up to `HEAD`, reading only the commits the cache
-    /// has not seen.
+    /// The history of every record of the tracker at `prefix` up to `HEAD`, reading only the
+    /// commits the cache has not seen.
     pub fn load(repo: &Repo, prefix: &str) -> Result<Self, StoreError> {
+        Self::load_with(repo, prefix, None, true)
+    }
+
+    /// The history of the records at `paths` (relative to the tracker root) only: the cache
+    /// files holding them are read, not the whole history.
+    pub fn load_paths(repo: &Repo, prefix: &str, paths: &[String]) -> Result<Self, StoreError> {
+        Self::load_with(repo, prefix, Some(paths), true)
+    }
+
+    /// [`Self::load`] or [`Self::load_paths`]; `retry` rebuilds a damaged cache once.
+    fn load_with(repo: &Repo, prefix: &str, paths: Option<&[String]>, retry: bool) -> Result<Self, StoreError> {
         let Some(head) = repo.head() else { return Ok(Self::default()) };
-        let path = cache_path(repo, prefix);
-        let cached = std::fs::read(&path)
+        let dir = cache_dir(repo, prefix);
+        // One process brings the cache up to date at a time; the lock goes with the process.
+        let _ = std::fs::create_dir_all(&dir);
+        let lock = std::fs::File::create(dir.join("lock")).ok();
+        if let Some(lock) = &lock {
+            let _ = lock.lock();
+        }
+        let mut state: CacheState = std::fs::read(dir.join("state.json"))
             .ok()
-            .and_then(|bytes| serde_json::from_slice::<Cache>(&bytes).ok())
-            .filter(|cache| cache.version == CACHE_VERSION && cache.prefix == prefix)
-            .map(|cache| cache.history);
-        let mut history = cached.unwrap_or_default();
-        if history.head.as_deref() == Some(head.as_str()) {
-            return Ok(history);
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .filter(|s: &CacheState| s.version == CACHE_VERSION && s.prefix == prefix)
+            .unwrap_or_default();
+        if state.head.as_deref() != Some(head.as_str()) {
+            state = update(repo, prefix, &dir, state, &head)?;
         }
-        // Commits since the cached head (all of them when there is none or it is gone, as after
-        // a rewrite of history).
-        let known = history.head.clone().filter(|h| repo.is_ancestor(h, &head));
-        if known.is_none() {
-            history = Self::default();
-        }
-        let commits = repo.first_parent_range(known.as_deref(), &head)?;
-        let folders: Vec<String> = Kind::ALL.iter().map(|k| format!("{prefix}{}/", k.folder())).collect();
-        for commit in commits {
-            for change in repo.commit_changes(&commit.id, &folders)? {
-                let Some(relative) = change.path.strip_prefix(prefix) else { continue };
-                let Some((kind, id)) = record_at(relative) else { continue };
-                let text = match &change.new {
-                    Some(blob) => repo.blob_text(blob)?,
-                    None => None,
-                };
-                let parsed =
-                    text.and_then(|text| parse_record(kind, &id, relative, &text, &RecordRules::default()).record);
-                let (state, weight, milestone, labels) = match &parsed {
-                    Some(record) => {
-                        let state = match &record.body {
-                            Body::Mir(bug) => bug.state().name().to_owned(),
-                            _ => record.state().to_owned(),
-                        };
-                        let (weight, milestone) = match &record.body {
-                            Body::Issue(issue) => (issue.weight, issue.milestone.clone()),
-                            _ => (None, None),
-                        };
-                        (state, weight, milestone, record.labels().to_vec())
-                    }
-                    None => (String::new(), None, None, Vec::new()),
-                };
-                history.records.entry(relative.to_owned()).or_default().push(Version {
-                    commit: commit.id.clone(),
-                    time: commit.time,
-                    author: commit.author.clone(),
-                    state,
-                    weight,
-                    milestone,
-                    labels,
-                    blob: change.new.clone(),
-                });
+        let wanted: Option<BTreeSet<&str>> = paths.map(|p| p.iter().map(String::as_str).collect());
+        let buckets: Vec<PathBuf> = match &wanted {
+            Some(paths) => {
+                let numbers: BTreeSet<u16> = paths.iter().map(|p| bucket_of(p, state.bits)).collect();
+                numbers.into_iter().map(|n| bucket_path(&dir, n)).collect()
+            }
+            None => all_buckets(&dir),
+        };
+        let mut records = BTreeMap::new();
+        for (_, bytes) in read_all(&buckets) {
+            let Some(bytes) = bytes else { continue };
+            let Ok(bucket) = serde_json::from_slice::<Bucket>(&bytes) else {
+                // A damaged cache is rebuilt from git, once; then it is read around.
+                if !retry {
+                    continue;
+                }
+                let _ = std::fs::remove_file(dir.join("state.json"));
+                drop(lock);
+                return Self::load_with(repo, prefix, paths, false);
+            };
+            for (record, versions) in bucket {
+                if wanted.as_ref().is_none_or(|w| w.contains(record.as_str())) {
+                    records.insert(record, versions);
+                }
             }
         }
-        history.head = Some(head);
-        // The cache is derived: failing to write it only costs time next run.
-        if let Some(parent) = path.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let cache = Cache { version: CACHE_VERSION, prefix: prefix.to_owned(), history: history.clone() };
-        if let Ok(bytes) = serde_json::to_vec(&cache) {
-            let temporary = path.with_extension("tmp");
-            if std::fs::write(&temporary, bytes).is_ok() {
-                let _ = std::fs::rename(&temporary, &path);
-            }
-        }
-        Ok(history)
+        Ok(Self { head: Some(head), records })
     }
 
     /// The versions of the record at `path`, oldest first.
@@ -130,11 +126,152 @@ impl History {
     }
 }
 
-fn cache_path(repo: &Repo, prefix: &str) -> PathBuf {
+/// The files at `paths`, read on all cores; `None` for one that cannot be read.
+fn read_all(paths: &[PathBuf]) -> Vec<(&PathBuf, Option<Vec<u8>>)> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
+    let chunk = paths.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(|p| (p, std::fs::read(p).ok())).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("reading a file does not panic")).collect()
+    })
+}
+
+/// Reads the commits after the cache's head up to `head` (all of them when it has none, or it
+/// is no longer an ancestor, as after a rewrite of history) into the cache at `dir`; its new
+/// state.
+fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) -> Result<CacheState, StoreError> {
+    let known = state.head.filter(|h| repo.is_ancestor(h, head));
+    if known.is_none() {
+        // Built afresh: until the new state is written, no run trusts these files.
+        let _ = std::fs::remove_file(dir.join("state.json"));
+        // The single-file cache of earlier versions.
+        let _ = std::fs::remove_file(dir.with_extension("json"));
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let commits = repo.first_parent_range(known.as_deref(), head)?;
+    let folders: Vec<String> = Kind::ALL.iter().map(|k| format!("{prefix}{}/", k.folder())).collect();
+    let mut new: Bucket = BTreeMap::new();
+    for commit in commits {
+        for change in repo.commit_changes(&commit.id, &folders)? {
+            let Some(relative) = change.path.strip_prefix(prefix) else { continue };
+            let Some((kind, id)) = record_at(relative) else { continue };
+            let text = match &change.new {
+                Some(blob) => repo.blob_text(blob)?,
+                None => None,
+            };
+            let parsed = text.and_then(|text| parse_record(kind, &id, relative, &text, &RecordRules::default()).record);
+            let (state, weight, milestone, labels) = match &parsed {
+                Some(record) => {
+                    let state = match &record.body {
+                        Body::Mir(bug) => bug.state().name().to_owned(),
+                        _ => record.state().to_owned(),
+                    };
+                    let (weight, milestone) = match &record.body {
+                        Body::Issue(issue) => (issue.weight, issue.milestone.clone()),
+                        _ => (None, None),
+                    };
+                    (state, weight, milestone, record.labels().to_vec())
+                }
+                None => (String::new(), None, None, Vec::new()),
+            };
+            new.entry(relative.to_owned()).or_default().push(Version {
+                commit: commit.id.clone(),
+                time: commit.time,
+                author: commit.author.clone(),
+                state,
+                weight,
+                milestone,
+                labels,
+                blob: change.new.clone(),
+            });
+        }
+    }
+    // About 16 records a file, for a cache built afresh.
+    let bits = match known {
+        Some(_) => state.bits,
+        None => (new.len() / 16).max(1).next_power_of_two().trailing_zeros().min(16),
+    };
+    let mut by_bucket: BTreeMap<u16, Bucket> = BTreeMap::new();
+    for (record, versions) in new {
+        by_bucket.entry(bucket_of(&record, bits)).or_default().insert(record, versions);
+    }
+    // The cache is derived: failing to write it only costs time next run.
+    for (number, additions) in by_bucket {
+        let path = bucket_path(dir, number);
+        let mut bucket: Bucket =
+            std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default();
+        for (record, versions) in additions {
+            let known = bucket.entry(record).or_default();
+            // A run cut short before its state was written left some of these already.
+            for version in versions {
+                if !known.iter().any(|v| v.commit == version.commit) {
+                    known.push(version);
+                }
+            }
+        }
+        let bytes = serde_json::to_vec(&bucket).unwrap_or_default();
+        if known.is_some() {
+            write_atomically(&path, &bytes);
+        } else if let Some(parent) = path.parent() {
+            // A fresh cache is not trusted before its state is written: no need to write
+            // each file aside and rename it, which costs file systems dearly by the thousand.
+            let _ = std::fs::create_dir_all(parent).and_then(|()| std::fs::write(&path, &bytes));
+        }
+    }
+    let state = CacheState { version: CACHE_VERSION, prefix: prefix.to_owned(), head: Some(head.to_owned()), bits };
+    write_atomically(&dir.join("state.json"), &serde_json::to_vec(&state).unwrap_or_default());
+    Ok(state)
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) {
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let temporary = path.with_extension("tmp");
+    if std::fs::write(&temporary, bytes).is_ok() {
+        let _ = std::fs::rename(&temporary, path);
+    }
+}
+
+/// The cache file holding a record's history: `bits` (at most 16) bits of the FNV-1a hash of
+/// its path, which does not change between versions or machines.
+fn bucket_of(path: &str, bits: u32) -> u16 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in path.bytes() {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    u16::try_from(hash & ((1 << bits.min(16)) - 1)).expect("16 bits")
+}
+
+fn bucket_path(dir: &Path, number: u16) -> PathBuf {
+    dir.join(format!("{:02x}", number >> 8)).join(format!("{:02x}.json", number & 0xff))
+}
+
+fn all_buckets(dir: &Path) -> Vec<PathBuf> {
+    let mut buckets: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .flat_map(|e| std::fs::read_dir(e.path()).into_iter().flatten().flatten().map(|f| f.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    buckets.sort();
+    buckets
+}
+
+fn cache_dir(repo: &Repo, prefix: &str) -> PathBuf {
     let name = if prefix.is_empty() {
-        "history.json".to_owned()
+        "history".to_owned()
     } else {
-        format!("history-{}.json", prefix.trim_end_matches('/').replace('/', "-"))
+        format!("history-{}", prefix.trim_end_matches('/').replace('/', "-"))
     };
     repo.git_path("docket").join(name)
 }

@@ -179,7 +179,7 @@ fn metrics_from_history() {
     let again: serde_json::Value =
         serde_json::from_str(sandbox.docket_with(&["report", "metrics", "--json"], &[NOW], "").ok()).expect("json");
     assert_eq!(again, metrics);
-    assert!(sandbox.root().join(".git/docket/history.json").is_file());
+    assert!(sandbox.root().join(".git/docket/history/state.json").is_file());
 }
 
 #[test]
@@ -210,6 +210,44 @@ fn log_shows_each_commit_and_its_field_changes() {
     assert_eq!(log[4]["changes"], serde_json::json!([{"field": "stage", "old": "in_review", "new": "done"}]));
     let text = sandbox.docket_with(&["log", "a"], &[NOW], "");
     assert!(text.ok().contains("stage: in_review → done"), "{}", text.stdout);
+}
+
+/// The history cache is kept by commit, in small files by record: a later commit is added to
+/// it, a damaged file is rebuilt from git, and a run cut short before it recorded how far it
+/// got does not count a version twice.
+#[test]
+fn the_history_cache_follows_commits_and_survives_damage() {
+    let sandbox = scripted();
+    let log = |who: &str| sandbox.docket_with(&["log", who, "--json"], &[NOW], "").ok().to_owned();
+    let metrics = || sandbox.docket_with(&["report", "metrics", "--json"], &[NOW], "").ok().to_owned();
+    let (a, b, before) = (log("a"), log("b"), metrics());
+    let cache = sandbox.root().join(".git/docket/history");
+    let state = std::fs::read(cache.join("state.json")).expect("state");
+    // A later commit: b moves on.
+    let text = sandbox.read("issues/b.toml").replace("stage = \"in_dev\"", "stage = \"in_review\"");
+    sandbox.write("issues/b.toml", &text);
+    commit_at(&sandbox, "2026-10-16", "b to review");
+    let b_moved = log("b");
+    assert_eq!(b_moved.matches("\"commit\"").count(), b.matches("\"commit\"").count() + 1, "{b_moved}");
+    assert_eq!(log("a"), a);
+    let after = metrics();
+    assert_ne!(after, before);
+    // As if the run that added the commit had been killed before it wrote how far it got.
+    std::fs::write(cache.join("state.json"), &state).expect("write");
+    assert_eq!(log("b"), b_moved);
+    assert_eq!(metrics(), after);
+    // Every cache file damaged.
+    for shard in std::fs::read_dir(&cache).expect("cache").flatten().filter(|e| e.path().is_dir()) {
+        for file in std::fs::read_dir(shard.path()).expect("shard").flatten() {
+            std::fs::write(file.path(), "{not json").expect("write");
+        }
+    }
+    assert_eq!(log("b"), b_moved);
+    assert_eq!(metrics(), after);
+    // Deleted altogether.
+    std::fs::remove_dir_all(&cache).expect("remove");
+    assert_eq!(log("a"), a);
+    assert_eq!(metrics(), after);
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::ui::Ui;
 pub fn cmd_log(ui: &Ui, env: &Env, args: &LogArgs) -> Result<ExitCode, CliError> {
     let tracker = env.tracker()?;
     let file = tracker.resolve(&args.id)?;
-    let history = History::load(&tracker.repo, &tracker.prefix)?;
+    let history = History::load_paths(&tracker.repo, &tracker.prefix, std::slice::from_ref(&file.path))?;
     let versions = history.of(&file.path);
     let state_field = tracker.workflow(file.kind).field.clone();
     let mut previous = toml::Table::new();

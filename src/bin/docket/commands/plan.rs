@@ -58,7 +58,13 @@ pub fn cmd_plan(ui: &Ui, env: &Env, args: &PlanArgs) -> Result<ExitCode, CliErro
         return Err(CliError::Diagnostics(loaded.diagnostics));
     };
     let settings = Settings::from_config(tracker.config());
-    let history = History::load(&tracker.repo, &tracker.prefix)?;
+    // The burndown reads every record's history; the plan only its own records'.
+    let history = if args.chart.is_some() {
+        History::load(&tracker.repo, &tracker.prefix)?
+    } else {
+        let paths: Vec<String> = loaded.records.iter().map(|r| r.path.clone()).collect();
+        History::load_paths(&tracker.repo, &tracker.prefix, &paths)?
+    };
     let done_at = |record: &Record| history.of(&record.path).iter().find(|v| done.contains(&v.state)).map(|v| v.time);
     // Only milestones over both before this one starts and before today say how fast the team is.
     let before = milestone.start.map_or(now, |start| start.min(now));
