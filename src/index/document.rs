@@ -17,7 +17,7 @@ use crate::model::{Body, Record};
 use crate::time::{self, Timestamp};
 
 /// The version of the schema and of what goes into documents; a change rebuilds the index.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The name the keyword analyzer is registered under.
 pub const KEYWORD: &str = "keyword";
@@ -61,6 +61,8 @@ pub struct Fields {
     pub requester: Field,
     /// The ids an issue waits for.
     pub blocked_by: Field,
+    /// `true` for a record without an assignee: "assigned to nobody" as one term.
+    pub unassigned: Field,
     pub weight: Field,
     pub created: Field,
     pub updated: Field,
@@ -209,7 +211,8 @@ pub fn schema() -> (Schema, Fields) {
         package: builder.add_text_field("package", keyword.clone()),
         health: builder.add_text_field("health", keyword.clone()),
         requester: builder.add_text_field("requester", keyword.clone()),
-        blocked_by: builder.add_text_field("blocked_by", keyword),
+        blocked_by: builder.add_text_field("blocked_by", keyword.clone()),
+        unassigned: builder.add_text_field("unassigned", keyword),
         weight: builder.add_i64_field("weight", INDEXED | FAST),
         created: builder.add_i64_field("created", INDEXED | FAST),
         updated: builder.add_i64_field("updated", INDEXED | FAST),
@@ -301,8 +304,9 @@ fn add_record(fields: &Fields, doc: &mut TantivyDocument, record: &Record) {
     for label in record.labels() {
         doc.add_text(fields.label, label);
     }
-    if let Some(assignee) = record.assignee() {
-        doc.add_text(fields.assignee, assignee);
+    match record.assignee() {
+        Some(assignee) => doc.add_text(fields.assignee, assignee),
+        None => doc.add_text(fields.unassigned, "true"),
     }
     if let Body::Issue(issue) = &record.body {
         doc.add_text(fields.issue_type, issue.issue_type.name());

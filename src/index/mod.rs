@@ -646,6 +646,31 @@ impl SearchIndex {
         Ok(matches)
     }
 
+    /// The `n` records matching `expr` that come first by weight (smallest first, none last)
+    /// then creation time (oldest first, none first), in that order, and how many match in
+    /// all. Only `n` matches are kept while the rest are counted, so a million matches cost
+    /// a pass over two fast fields.
+    pub fn first_by_weight_and_age(&self, expr: &Expr, n: usize) -> Result<(Vec<Match>, usize), IndexError> {
+        let compiled = self.compiler()?.compile(expr)?;
+        let mut first = Vec::new();
+        let mut total = 0;
+        for (source, (searcher, query)) in self.searchers(compiled.as_ref())?.into_iter().enumerate() {
+            let (found, count) = searcher.search(query.as_ref(), &Lightest(n)).map_err(tantivy_error(&self.path))?;
+            total += count;
+            first.extend(found.into_iter().map(|(_, address, [weight, created])| Match {
+                weight,
+                created,
+                start: None,
+                end: None,
+                overlay: source == 1,
+                address,
+            }));
+        }
+        first.sort_by_key(weight_and_age);
+        first.truncate(n);
+        Ok((first, total))
+    }
+
     /// The path, id and kind of each match (its `score` is 0).
     pub fn hits_of(&self, matches: &[Match]) -> Result<Vec<Hit>, IndexError> {
         let searchers = self.searchers(&tantivy::query::AllQuery)?;
@@ -820,6 +845,97 @@ pub struct Match {
 
 /// The fast fields a [`Match`] carries, in its order.
 const MATCH_FIELDS: [&str; 4] = ["weight", "created", "start", "end"];
+
+/// The order of [`SearchIndex::first_by_weight_and_age`]: smallest weight first (none last),
+/// then oldest (none first).
+pub fn weight_and_age(m: &Match) -> (u8, i64) {
+    (m.weight.and_then(|w| u8::try_from(w).ok()).unwrap_or(u8::MAX), m.created.unwrap_or(i64::MIN))
+}
+
+/// Keeps the `n` matching documents first by weight and age, and counts them all.
+struct Lightest(usize);
+
+/// A kept document: its key, where it is, and its weight and creation time.
+type Light = ((u8, i64), DocAddress, [Option<i64>; 2]);
+
+struct SegmentLightest {
+    segment: u32,
+    n: usize,
+    weight: Option<tantivy::columnar::Column<i64>>,
+    created: Option<tantivy::columnar::Column<i64>>,
+    kept: std::collections::BinaryHeap<(u8, i64, u32)>,
+    count: usize,
+}
+
+impl tantivy::collector::Collector for Lightest {
+    type Fruit = (Vec<Light>, usize);
+    type Child = SegmentLightest;
+
+    fn for_segment(&self, segment: u32, reader: &tantivy::SegmentReader) -> tantivy::Result<SegmentLightest> {
+        let fast = reader.fast_fields();
+        Ok(SegmentLightest {
+            segment,
+            n: self.0,
+            weight: fast.i64("weight").ok(),
+            created: fast.i64("created").ok(),
+            kept: std::collections::BinaryHeap::with_capacity(self.0.saturating_add(1).min(1 << 16)),
+            count: 0,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<(Vec<Light>, usize)>) -> tantivy::Result<(Vec<Light>, usize)> {
+        let total = fruits.iter().map(|(_, count)| count).sum();
+        let mut all: Vec<Light> = fruits.into_iter().flat_map(|(found, _)| found).collect();
+        all.sort_by_key(|(key, address, _)| (*key, address.segment_ord, address.doc_id));
+        all.truncate(self.0);
+        Ok((all, total))
+    }
+}
+
+impl tantivy::collector::SegmentCollector for SegmentLightest {
+    type Fruit = (Vec<Light>, usize);
+
+    fn collect(&mut self, doc: u32, _score: tantivy::Score) {
+        self.count += 1;
+        let weight = self.weight.as_ref().and_then(|c| c.first(doc));
+        let created = self.created.as_ref().and_then(|c| c.first(doc));
+        let key = weight_and_age(&Match {
+            weight,
+            created,
+            start: None,
+            end: None,
+            overlay: false,
+            address: DocAddress::new(0, doc),
+        });
+        if self.kept.len() == self.n && self.kept.peek().is_some_and(|top| (top.0, top.1, top.2) <= (key.0, key.1, doc))
+        {
+            return;
+        }
+        self.kept.push((key.0, key.1, doc));
+        if self.kept.len() > self.n {
+            self.kept.pop();
+        }
+    }
+
+    fn harvest(self) -> (Vec<Light>, usize) {
+        let segment = self.segment;
+        // The key holds the values: a weight is at most 5 and no date is the earliest time.
+        let found = self
+            .kept
+            .into_iter()
+            .map(|(weight, created, doc)| {
+                let values =
+                    [(weight != u8::MAX).then_some(i64::from(weight)), (created != i64::MIN).then_some(created)];
+                ((weight, created), DocAddress::new(segment, doc), values)
+            })
+            .collect();
+        (found, self.count)
+    }
+}
 
 /// Collects every matching document with its [`MATCH_FIELDS`].
 struct FastValues;

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use docket::index::query::Expr;
-use docket::index::{Match, SearchIndex};
+use docket::index::{Match, SearchIndex, weight_and_age};
 use docket::model::{Kind, Record};
 use docket::plan::{self, Settings};
 use docket::tracker::{Loaded, RecordFile, Tracker};
@@ -121,7 +121,7 @@ fn through_index(
         .collect();
     let mut base = vec![field("kind", "issue"), Expr::Or(states)];
     if let Some(who) = who {
-        base.push(Expr::Or(vec![field("assignee", who), Expr::Not(Box::new(Expr::Present("assignee".into())))]));
+        base.push(Expr::Or(vec![field("assignee", who), field("unassigned", "true")]));
     }
 
     // Issues waiting for an open record are not listed: those are few, so read them and what
@@ -152,12 +152,33 @@ fn through_index(
     let mut total = 0;
     // The exact sort keys of the records read that `next` lists, to know when no later one can
     // come before them.
-    let mut keys: Vec<(u8, u8, Option<i64>)> = Vec::new();
-    let enough = |keys: &mut Vec<(u8, u8, Option<i64>)>, bound: (u8, u8, Option<i64>)| {
+    let mut keys: Vec<Key> = Vec::new();
+    let enough = |keys: &mut Vec<Key>, bound: Key| {
         limit > 0 && keys.len() >= limit && {
             keys.sort_unstable();
             keys[limit - 1] < bound
         }
+    };
+    // Reads a group of matches, keeping the records `next` lists with their exact sort keys.
+    let read_group = |group: &[Match], loaded: &mut Loaded, keys: &mut Vec<Key>| -> Result<(), CliError> {
+        for hit in index.hits_of(group).map_err(failed)? {
+            let (record, diagnostics) = read(hit)?;
+            loaded.diagnostics.extend(diagnostics);
+            let Some(record) = record else { continue };
+            let listed = is_open(tracker, done, &record)
+                && !is_parked(tracker, &record)
+                && who.is_none_or(|who| record.assignee().is_none_or(|a| a == who))
+                && !is_blocked(&record);
+            if listed {
+                let weight = match &record.body {
+                    docket::model::Body::Issue(issue) => issue.weight.unwrap_or(u8::MAX),
+                    _ => u8::MAX,
+                };
+                keys.push((plan::priority_rank(record.labels(), settings).0, weight, record.created()));
+                loaded.records.push(record);
+            }
+        }
+        Ok(())
     };
     for (rank, condition) in conditions.iter().enumerate() {
         let mut parts = base.clone();
@@ -169,37 +190,37 @@ fn through_index(
             total += index.count(&expr).map_err(failed)?;
             continue;
         }
-        let mut matches = index.matching(&expr).map_err(failed)?;
-        total += matches.len();
-        // Smallest weight first (none last), then oldest (no date first), as `plan::next` orders.
-        let key = |m: &Match| (m.weight.and_then(|w| u8::try_from(w).ok()).unwrap_or(u8::MAX), m.created);
-        matches.sort_unstable_by_key(key);
-        let mut at = 0;
-        while at < matches.len() {
-            let (weight, created) = key(&matches[at]);
-            if enough(&mut keys, (rank, weight, created)) {
+        // Smallest weight first (none last), then oldest (no date first), as `plan::next` orders;
+        // the index keeps the first `wanted`, more when those were not enough.
+        let mut wanted = if limit == 0 { usize::MAX } else { first_asked(limit) };
+        let mut done_to: Option<(u8, i64)> = None;
+        loop {
+            let (first, count) = index.first_by_weight_and_age(&expr, wanted).map_err(failed)?;
+            let complete = first.len() == count;
+            let mut at = first.iter().take_while(|m| done_to.is_some_and(|d| weight_and_age(m) <= d)).count();
+            let mut stopped = false;
+            while at < first.len() {
+                let (weight, created) = weight_and_age(&first[at]);
+                let bound = (rank, weight, (created != i64::MIN).then_some(created));
+                if enough(&mut keys, bound) {
+                    stopped = true;
+                    break;
+                }
+                // The whole group with this weight and age (`plan::next` breaks its ties by
+                // id), unless the index may have left some of it out.
+                let end = at + first[at..].iter().take_while(|m| weight_and_age(m) == (weight, created)).count();
+                if end == first.len() && !complete {
+                    break;
+                }
+                read_group(&first[at..end], &mut loaded, &mut keys)?;
+                done_to = Some((weight, created));
+                at = end;
+            }
+            if stopped || complete || at == first.len() && complete {
+                total += count;
                 break;
             }
-            // The whole group with this weight and age: `plan::next` breaks its ties by id.
-            let end = at + matches[at..].iter().take_while(|m| key(m) == (weight, created)).count();
-            for hit in index.hits_of(&matches[at..end]).map_err(failed)? {
-                let (record, diagnostics) = read(hit)?;
-                loaded.diagnostics.extend(diagnostics);
-                let Some(record) = record else { continue };
-                let listed = is_open(tracker, done, &record)
-                    && !is_parked(tracker, &record)
-                    && who.is_none_or(|who| record.assignee().is_none_or(|a| a == who))
-                    && !is_blocked(&record);
-                if listed {
-                    let weight = match &record.body {
-                        docket::model::Body::Issue(issue) => issue.weight.unwrap_or(u8::MAX),
-                        _ => u8::MAX,
-                    };
-                    keys.push((plan::priority_rank(record.labels(), settings).0, weight, record.created()));
-                    loaded.records.push(record);
-                }
-            }
-            at = end;
+            wanted = wanted.saturating_mul(8);
         }
     }
     for path in index.invalid_paths().map_err(failed)? {
@@ -210,6 +231,16 @@ fn through_index(
     blockers.retain(|b| !loaded.records.iter().any(|r| r.id == b.id));
     Ok(Found { loaded, blockers, total: total - blocked })
 }
+
+/// How many matches of a rank the index is first asked for: enough for `limit` and the ties
+/// around it in a large tracker (a group of equal weight and day can hold hundreds), so that
+/// it is asked once. `DOCKET_NEXT_FIRST` sets it, for the tests of asking again.
+fn first_asked(limit: usize) -> usize {
+    std::env::var("DOCKET_NEXT_FIRST").ok().and_then(|n| n.parse().ok()).unwrap_or((limit * 16).max(2048))
+}
+
+/// The order of `plan::next`: rank, weight (none last), creation time (none first).
+type Key = (u8, u8, Option<i64>);
 
 fn field(field: &str, value: &str) -> Expr {
     Expr::Field { field: field.into(), value: value.into(), quoted: true, position: 0 }
