@@ -216,7 +216,7 @@ fn through_index(
                 done_to = Some((weight, created));
                 at = end;
             }
-            if stopped || complete || at == first.len() && complete {
+            if stopped || complete {
                 total += count;
                 break;
             }
