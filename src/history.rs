@@ -100,9 +100,9 @@ impl History {
             None => all_buckets(&dir),
         };
         let mut records = BTreeMap::new();
-        for (_, bytes) in read_all(&buckets) {
-            let Some(bytes) = bytes else { continue };
-            let Ok(bucket) = serde_json::from_slice::<Bucket>(&bytes) else {
+        for bucket in read_buckets(&buckets, wanted.as_ref()) {
+            let Some(bucket) = bucket else { continue };
+            let Ok(bucket) = bucket else {
                 // A damaged cache is rebuilt from git, once; then it is read around.
                 if !retry {
                     continue;
@@ -126,15 +126,24 @@ impl History {
     }
 }
 
-/// The files at `paths`, read on all cores; `None` for one that cannot be read.
-fn read_all(paths: &[PathBuf]) -> Vec<(&PathBuf, Option<Vec<u8>>)> {
+/// The cache files at `paths`, read and parsed on all cores: `None` for one that does not
+/// exist, an error for one that is damaged. With `wanted`, only those records' versions are
+/// decoded; the others sharing their files are skipped over.
+fn read_buckets(paths: &[PathBuf], wanted: Option<&BTreeSet<&str>>) -> Vec<Option<Result<Bucket, serde_json::Error>>> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
     let chunk = paths.len().div_ceil(threads).max(1);
+    let parse = |bytes: &[u8]| -> Result<Bucket, serde_json::Error> {
+        let Some(wanted) = wanted else { return serde_json::from_slice(bytes) };
+        let raw: BTreeMap<String, &serde_json::value::RawValue> = serde_json::from_slice(bytes)?;
+        raw.into_iter()
+            .filter(|(record, _)| wanted.contains(record.as_str()))
+            .map(|(record, versions)| Ok((record, serde_json::from_str(versions.get())?)))
+            .collect()
+    };
+    let read = |path: &PathBuf| std::fs::read(path).ok().map(|bytes| parse(&bytes));
     std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(|p| (p, std::fs::read(p).ok())).collect::<Vec<_>>()))
-            .collect();
+        let handles: Vec<_> =
+            paths.chunks(chunk).map(|chunk| scope.spawn(move || chunk.iter().map(read).collect::<Vec<_>>())).collect();
         handles.into_iter().flat_map(|h| h.join().expect("reading a file does not panic")).collect()
     })
 }

@@ -307,7 +307,17 @@ impl Tracker {
 
     /// Reads every record, on all cores, collecting every problem in every file.
     pub fn load_all(&self) -> Result<Loaded, TrackerError> {
-        let (files, mut diagnostics) = self.record_files()?;
+        let (files, diagnostics) = self.record_files()?;
+        let mut loaded = self.load_files(&files);
+        loaded.diagnostics.splice(0..0, diagnostics);
+        report_duplicate_ids(&files, &mut loaded.diagnostics);
+        Ok(loaded)
+    }
+
+    /// Reads the record `files`, on all cores: the valid records in the files' order, and every
+    /// problem of every file (an unreadable file is one).
+    pub fn load_files(&self, files: &[RecordFile]) -> Loaded {
+        let mut diagnostics = Vec::new();
         let rules: Vec<(Kind, RecordRules)> =
             Kind::ALL.into_iter().map(|kind| (kind, self.policy.rules(kind))).collect();
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
@@ -342,8 +352,7 @@ impl Tracker {
                 records.extend(parsed.record);
             }
         }
-        report_duplicate_ids(&files, &mut diagnostics);
-        Ok(Loaded { records, diagnostics })
+        Loaded { records, diagnostics }
     }
 
     /// Where a new record of `kind` with `id` is written, relative to the root.

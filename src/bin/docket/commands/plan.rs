@@ -138,7 +138,13 @@ fn through_index(
                 _ => None,
             });
         }
-        let file = tracker.resolve(id)?;
+        // Where the layout puts it; else wherever it is (a tracker between layouts).
+        let path = tracker.path_for(Kind::Milestone, id);
+        let file = if tracker.absolute(&path).is_file() {
+            RecordFile { kind: Kind::Milestone, id: id.to_owned(), path }
+        } else {
+            tracker.resolve(id)?
+        };
         let (record, diagnostics, _) = tracker.load(&file)?;
         loaded.diagnostics.extend(diagnostics);
         let milestone = record.as_ref().and_then(|r| match &r.body {
@@ -196,11 +202,15 @@ fn through_index(
     // Their issues.
     let issues =
         Expr::And(vec![field("kind", "issue"), Expr::Or(wanted_ids.iter().map(|id| field("milestone", id)).collect())]);
-    for hit in index.hits_of(&index.matching(&issues).map_err(failed)?).map_err(failed)? {
-        let (record, diagnostics, _) = tracker.load(&RecordFile { kind: Kind::Issue, id: hit.id, path: hit.path })?;
-        loaded.diagnostics.extend(diagnostics);
-        loaded.records.extend(record);
-    }
+    let files: Vec<RecordFile> = index
+        .hits_of(&index.matching(&issues).map_err(failed)?)
+        .map_err(failed)?
+        .into_iter()
+        .map(|hit| RecordFile { kind: Kind::Issue, id: hit.id, path: hit.path })
+        .collect();
+    let issues = tracker.load_files(&files);
+    loaded.records.extend(issues.records);
+    loaded.diagnostics.extend(issues.diagnostics);
     for path in index.invalid_paths().map_err(failed)? {
         if let Some((kind, id)) = docket::check::record_at(&path) {
             loaded.diagnostics.extend(tracker.load(&RecordFile { kind, id, path })?.1);
