@@ -64,6 +64,13 @@ pub enum Expr {
     Not(Box<Expr>),
 }
 
+impl Expr {
+    /// `field:"value"`, built by a command rather than parsed.
+    pub fn keyword(field: &str, value: &str) -> Self {
+        Expr::Field { field: field.into(), value: value.into(), quoted: true, position: 0 }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
     Word(String),

@@ -106,8 +106,7 @@ fn load_through_index(
 ) -> Result<docket::tracker::Loaded, CliError> {
     use docket::index::query::Expr;
     let index = super::search::open_fresh(ui, tracker)?;
-    let field =
-        |field: &str, value: &str| Expr::Field { field: field.into(), value: value.into(), quoted: true, position: 0 };
+    let field = Expr::keyword;
     let any = |exprs: Vec<Expr>| Expr::Or(exprs);
     let mut parts = Vec::new();
     if !kinds.is_empty() {
@@ -142,12 +141,7 @@ fn load_through_index(
     for hit in &results.hits {
         read(Kind::from_name(&hit.kind).unwrap_or(Kind::Issue), &hit.id, &hit.path)?;
     }
-    for path in index.invalid_paths().map_err(|e| super::search::index_error(&e))? {
-        if let Some((kind, id)) = docket::check::record_at(&path)
-            && !results.hits.iter().any(|h| h.path == path)
-        {
-            read(kind, &id, &path)?;
-        }
-    }
+    let invalid = super::search::invalid_records(tracker, &index, &loaded)?;
+    loaded.diagnostics.extend(invalid);
     Ok(loaded)
 }

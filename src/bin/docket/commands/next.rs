@@ -117,11 +117,11 @@ fn through_index(
         .states
         .iter()
         .filter(|s| !done.contains(&s.name) && !s.terminal && s.previous.is_none())
-        .map(|s| field("stage", &s.name))
+        .map(|s| Expr::keyword("stage", &s.name))
         .collect();
-    let mut base = vec![field("kind", "issue"), Expr::Or(states)];
+    let mut base = vec![Expr::keyword("kind", "issue"), Expr::Or(states)];
     if let Some(who) = who {
-        base.push(Expr::Or(vec![field("assignee", who), field("unassigned", "true")]));
+        base.push(Expr::Or(vec![Expr::keyword("assignee", who), Expr::keyword("unassigned", "true")]));
     }
 
     // Issues waiting for an open record are not listed: those are few, so read them and what
@@ -223,11 +223,8 @@ fn through_index(
             wanted = wanted.saturating_mul(8);
         }
     }
-    for path in index.invalid_paths().map_err(failed)? {
-        if let Some((kind, id)) = docket::check::record_at(&path) {
-            loaded.diagnostics.extend(tracker.load(&RecordFile { kind, id, path })?.1);
-        }
-    }
+    let invalid = super::search::invalid_records(tracker, &index, &loaded)?;
+    loaded.diagnostics.extend(invalid);
     blockers.retain(|b| !loaded.records.iter().any(|r| r.id == b.id));
     Ok(Found { loaded, blockers, total: total - blocked })
 }
@@ -241,10 +238,6 @@ fn first_asked(limit: usize) -> usize {
 
 /// The order of `plan::next`: rank, weight (none last), creation time (none first).
 type Key = (u8, u8, Option<i64>);
-
-fn field(field: &str, value: &str) -> Expr {
-    Expr::Field { field: field.into(), value: value.into(), quoted: true, position: 0 }
-}
 
 fn blocked_by(record: &Record) -> &[String] {
     match &record.body {
@@ -265,12 +258,12 @@ fn rank_conditions(index: &SearchIndex, settings: &Settings) -> Result<Vec<Optio
             labels
                 .iter()
                 .filter(|l| l.ends_with(&suffix))
-                .map(|l| field("label", l))
-                .chain([field("label", &exact)])
+                .map(|l| Expr::keyword("label", l))
+                .chain([Expr::keyword("label", &exact)])
                 .collect(),
         )
     };
-    let deliverable = field("label", &settings.deliverable_label);
+    let deliverable = Expr::keyword("label", &settings.deliverable_label);
     Ok(vec![
         Some(Expr::And(vec![deliverable.clone(), priority("high")])),
         Some(deliverable),

@@ -122,8 +122,7 @@ fn through_index(
 ) -> Result<Loaded, CliError> {
     let index = super::search::open_fresh(ui, tracker)?;
     let failed = |e: docket::index::IndexError| super::search::index_error(&e);
-    let field =
-        |field: &str, value: &str| Expr::Field { field: field.into(), value: value.into(), quoted: true, position: 0 };
+    let field = Expr::keyword;
     let matches = index.matching(&field("kind", "milestone")).map_err(failed)?;
     // Ids are read only for the milestones that may matter.
     let ids = |chosen: Vec<Match>| -> Result<Vec<(String, Match)>, CliError> {
@@ -211,11 +210,8 @@ fn through_index(
     let issues = tracker.load_files(&files);
     loaded.records.extend(issues.records);
     loaded.diagnostics.extend(issues.diagnostics);
-    for path in index.invalid_paths().map_err(failed)? {
-        if let Some((kind, id)) = docket::check::record_at(&path) {
-            loaded.diagnostics.extend(tracker.load(&RecordFile { kind, id, path })?.1);
-        }
-    }
+    let invalid = super::search::invalid_records(tracker, &index, &loaded)?;
+    loaded.diagnostics.extend(invalid);
     Ok(loaded)
 }
 
