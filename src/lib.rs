@@ -52,6 +52,7 @@ pub mod plan;
 pub mod policy;
 pub mod query;
 pub mod report;
+pub mod select;
 pub mod store;
 pub mod time;
 pub mod tracker;

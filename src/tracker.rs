@@ -355,6 +355,21 @@ impl Tracker {
         Loaded { records, diagnostics }
     }
 
+    /// Whether `record` is still open: its state is neither one of the `done` stages
+    /// ([`crate::plan::done_stages`]) nor terminal in its workflow.
+    pub fn is_open(&self, done: &[String], record: &Record) -> bool {
+        let workflow = self.workflow(record.kind());
+        let state = workflow.state_of(record);
+        !done.contains(&state) && workflow.state(&state).is_none_or(|s| !s.terminal)
+    }
+
+    /// Whether `record` is parked: in a state that records where it came from (blocked,
+    /// backlogged).
+    pub fn is_parked(&self, record: &Record) -> bool {
+        let workflow = self.workflow(record.kind());
+        workflow.state(&workflow.state_of(record)).is_some_and(|s| s.previous.is_some())
+    }
+
     /// Where a new record of `kind` with `id` is written, relative to the root.
     pub fn path_for(&self, kind: Kind, id: &str) -> String {
         match self.policy.config.layout {

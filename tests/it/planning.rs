@@ -423,7 +423,10 @@ fn plan_through_the_index_agrees_with_reading_every_file() {
     }
     sandbox.write("milestones/m6.toml", "title = \"m6\"\nstage = \"planning\"\n");
     // A file that is not a valid record is reported the same way by both.
-    sandbox.write("issues/bad.toml", "title = \"Bad\"\ntype = \"feature\"\nstage = \"in_dev\"\nweight = \"three\"\nmilestone = \"m7\"\n");
+    sandbox.write(
+        "issues/bad.toml",
+        "title = \"Bad\"\ntype = \"feature\"\nstage = \"in_dev\"\nweight = \"three\"\nmilestone = \"m7\"\n",
+    );
     let milestones = ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"];
     let stages = ["refinement", "ready_for_development", "in_dev"];
     let mut files = Vec::new();

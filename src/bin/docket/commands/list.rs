@@ -141,7 +141,7 @@ fn load_through_index(
     for hit in &results.hits {
         read(Kind::from_name(&hit.kind).unwrap_or(Kind::Issue), &hit.id, &hit.path)?;
     }
-    let invalid = super::search::invalid_records(tracker, &index, &loaded)?;
+    let invalid = docket::select::invalid_records(tracker, &index, &loaded).map_err(super::search::select_error)?;
     loaded.diagnostics.extend(invalid);
     Ok(loaded)
 }

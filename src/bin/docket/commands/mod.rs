@@ -94,19 +94,6 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
     }
 }
 
-/// Whether a record's work goes on: not in a final state, nor in a done stage.
-pub fn is_open(tracker: &Tracker, done: &[String], record: &docket::model::Record) -> bool {
-    let workflow = tracker.workflow(record.kind());
-    let state = workflow.state_of(record);
-    !done.contains(&state) && workflow.state(&state).is_none_or(|s| !s.terminal)
-}
-
-/// Whether a record is parked: in a state that records where it came from (blocked, backlogged).
-pub fn is_parked(tracker: &Tracker, record: &docket::model::Record) -> bool {
-    let workflow = tracker.workflow(record.kind());
-    workflow.state(&workflow.state_of(record)).is_some_and(|s| s.previous.is_some())
-}
-
 /// Where a record being edited in `$EDITOR` waits: under the git directory, so that it is
 /// neither in the record folders nor committed, and survives a failed validation.
 /// `text` parsed as `file`'s new content; when it is not a valid record, says so (`why`: the

@@ -8,7 +8,7 @@ use docket::history::History;
 use docket::plan;
 use docket::report;
 
-use super::{Env, is_open};
+use super::Env;
 use crate::cli::ReportArgs;
 use crate::error::CliError;
 use crate::ui::Ui;
@@ -22,7 +22,7 @@ pub fn cmd_report(ui: &Ui, env: &Env, args: &ReportArgs) -> Result<ExitCode, Cli
     let json = match args.report.as_str() {
         "stale" => {
             let loaded = tracker.load_all()?;
-            let overdue = report::stale(&loaded.records, now, 7, &|r| is_open(&tracker, &done, r));
+            let overdue = report::stale(&loaded.records, now, 7, &|r| tracker.is_open(&done, r));
             for s in &overdue {
                 let last = s.last_update.as_deref().unwrap_or("never");
                 let _ = writeln!(

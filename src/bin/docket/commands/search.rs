@@ -103,28 +103,12 @@ pub fn open_fresh(ui: &Ui, tracker: &docket::tracker::Tracker) -> Result<SearchI
     Ok(index)
 }
 
-/// The problems of the files the index knows are not valid records, but for the files of
-/// `loaded` (read already, their problems reported there).
-pub fn invalid_records(
-    tracker: &docket::tracker::Tracker,
-    index: &SearchIndex,
-    loaded: &docket::tracker::Loaded,
-) -> Result<Vec<docket::diagnostic::Diagnostic>, CliError> {
-    let read: std::collections::BTreeSet<&str> = loaded
-        .records
-        .iter()
-        .map(|r| r.path.as_str())
-        .chain(loaded.diagnostics.iter().map(|d| d.path.as_str()))
-        .collect();
-    let mut diagnostics = Vec::new();
-    for path in index.invalid_paths().map_err(|e| index_error(&e))? {
-        if let Some((kind, id)) = docket::check::record_at(&path)
-            && !read.contains(path.as_str())
-        {
-            diagnostics.extend(tracker.load(&docket::tracker::RecordFile { kind, id, path })?.1);
-        }
+/// A selection through the index that failed, as the CLI reports it.
+pub fn select_error(error: docket::select::SelectError) -> CliError {
+    match error {
+        docket::select::SelectError::Index(error) => index_error(&error),
+        docket::select::SelectError::Tracker(error) => error.into(),
     }
-    Ok(diagnostics)
 }
 
 fn highlight(fragment: &str, ranges: &[std::ops::Range<usize>], style: Style) -> String {

@@ -1,0 +1,357 @@
+//! Which records a command needs, found through the search index ([`crate::index`]): the
+//! index narrows, the records decide. `next` and `plan` read only the files these functions
+//! name and apply their own rules to the records, so they answer as reading every file would
+//! (their `--no-index`; the tests compare both).
+
+use std::collections::BTreeSet;
+
+use crate::check::record_at;
+use crate::diagnostic::Diagnostic;
+use crate::index::query::Expr;
+use crate::index::{Hit, IndexError, Match, SearchIndex, weight_and_age};
+use crate::model::{Body, Kind, Milestone, Record};
+use crate::plan::{self, Settings};
+use crate::time::Timestamp;
+use crate::tracker::{Loaded, RecordFile, Tracker, TrackerError};
+
+/// Why the records could not be selected.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Tracker(#[from] TrackerError),
+}
+
+/// The problems of the files the index knows are not valid records, but for the files of
+/// `loaded` (read already, their problems reported there).
+pub fn invalid_records(
+    tracker: &Tracker,
+    index: &SearchIndex,
+    loaded: &Loaded,
+) -> Result<Vec<Diagnostic>, SelectError> {
+    let read: BTreeSet<&str> = loaded
+        .records
+        .iter()
+        .map(|r| r.path.as_str())
+        .chain(loaded.diagnostics.iter().map(|d| d.path.as_str()))
+        .collect();
+    let mut diagnostics = Vec::new();
+    for path in index.invalid_paths()? {
+        if let Some((kind, id)) = record_at(&path)
+            && !read.contains(path.as_str())
+        {
+            diagnostics.extend(tracker.load(&RecordFile { kind, id, path })?.1);
+        }
+    }
+    Ok(diagnostics)
+}
+
+/// What the index found for `docket next`.
+#[derive(Debug, Default)]
+pub struct NextCandidates {
+    /// The candidates read, and the problems of every file that is not a valid record.
+    pub loaded: Loaded,
+    /// Open records that candidates wait for, read to judge them.
+    pub blockers: Vec<Record>,
+    /// How many records `next` lists in all.
+    pub total: usize,
+}
+
+/// The candidates for `docket next --limit limit` (every one for 0): for each rank in turn,
+/// the records in order of weight and age, read until no later one can come before the
+/// `limit`th already read.
+pub fn next_candidates(
+    tracker: &Tracker,
+    index: &SearchIndex,
+    settings: &Settings,
+    done: &[String],
+    who: Option<&str>,
+    limit: usize,
+) -> Result<NextCandidates, SelectError> {
+    let read = |hit: Hit| -> Result<(Option<Record>, Vec<Diagnostic>), SelectError> {
+        let (record, diagnostics, _) = tracker.load(&RecordFile { kind: Kind::Issue, id: hit.id, path: hit.path })?;
+        Ok((record, diagnostics))
+    };
+    // Open issues that are not parked: valid issue records have one of their workflow's states.
+    let workflow = tracker.workflow(Kind::Issue);
+    let states: Vec<Expr> = workflow
+        .states
+        .iter()
+        .filter(|s| !done.contains(&s.name) && !s.terminal && s.previous.is_none())
+        .map(|s| Expr::keyword("stage", &s.name))
+        .collect();
+    let mut base = vec![Expr::keyword("kind", "issue"), Expr::Or(states)];
+    if let Some(who) = who {
+        base.push(Expr::Or(vec![Expr::keyword("assignee", who), Expr::keyword("unassigned", "true")]));
+    }
+
+    // Issues waiting for an open record are not listed: those are few, so read them and what
+    // they wait for first.
+    let mut waiting = base.clone();
+    waiting.push(Expr::Present("blocked_by".into()));
+    let waiting = index.hits_of(&index.matching(&Expr::And(waiting))?)?;
+    let mut waiting_records = Vec::new();
+    for hit in waiting {
+        waiting_records.extend(read(hit)?.0);
+    }
+    let mut blockers = Vec::new();
+    let awaited: BTreeSet<String> = waiting_records.iter().flat_map(|r| blocked_by(r).iter().cloned()).collect();
+    for id in awaited {
+        let Ok(file) = tracker.resolve(&id) else { continue };
+        if file.id == id
+            && let (Some(record), _, _) = tracker.load(&file)?
+            && tracker.is_open(done, &record)
+        {
+            blockers.push(record);
+        }
+    }
+    let is_blocked = |record: &Record| blocked_by(record).iter().any(|id| blockers.iter().any(|b| b.id == *id));
+    let blocked = waiting_records.iter().filter(|r| is_blocked(r)).count();
+
+    let conditions = rank_conditions(index, settings)?;
+    let mut loaded = Loaded::default();
+    let mut total = 0;
+    // The exact sort keys of the records read that `next` lists, to know when no later one can
+    // come before them.
+    let mut keys: Vec<Key> = Vec::new();
+    let enough = |keys: &mut Vec<Key>, bound: Key| {
+        limit > 0 && keys.len() >= limit && {
+            keys.sort_unstable();
+            keys[limit - 1] < bound
+        }
+    };
+    // Reads a group of matches, keeping the records `next` lists with their exact sort keys.
+    let read_group = |group: &[Match], loaded: &mut Loaded, keys: &mut Vec<Key>| -> Result<(), SelectError> {
+        for hit in index.hits_of(group)? {
+            let (record, diagnostics) = read(hit)?;
+            loaded.diagnostics.extend(diagnostics);
+            let Some(record) = record else { continue };
+            let listed = tracker.is_open(done, &record)
+                && !tracker.is_parked(&record)
+                && who.is_none_or(|who| record.assignee().is_none_or(|a| a == who))
+                && !is_blocked(&record);
+            if listed {
+                let weight = match &record.body {
+                    Body::Issue(issue) => issue.weight.unwrap_or(u8::MAX),
+                    _ => u8::MAX,
+                };
+                keys.push((plan::priority_rank(record.labels(), settings).0, weight, record.created()));
+                loaded.records.push(record);
+            }
+        }
+        Ok(())
+    };
+    for (rank, condition) in conditions.iter().enumerate() {
+        let mut parts = base.clone();
+        parts.extend(conditions[..rank].iter().flatten().map(|c| Expr::Not(Box::new(c.clone()))));
+        parts.extend(condition.clone());
+        let expr = Expr::And(parts);
+        let rank = u8::try_from(rank).expect("ten ranks");
+        if enough(&mut keys, (rank, 0, None)) {
+            total += index.count(&expr)?;
+            continue;
+        }
+        // Smallest weight first (none last), then oldest (no date first), as `plan::next` orders;
+        // the index keeps the first `wanted`, more when those were not enough.
+        let mut wanted = if limit == 0 { usize::MAX } else { first_asked(limit) };
+        let mut done_to: Option<(u8, i64)> = None;
+        loop {
+            let (first, count) = index.first_by_weight_and_age(&expr, wanted)?;
+            let complete = first.len() == count;
+            let mut at = first.iter().take_while(|m| done_to.is_some_and(|d| weight_and_age(m) <= d)).count();
+            let mut stopped = false;
+            while at < first.len() {
+                let (weight, created) = weight_and_age(&first[at]);
+                let bound = (rank, weight, (created != i64::MIN).then_some(created));
+                if enough(&mut keys, bound) {
+                    stopped = true;
+                    break;
+                }
+                // The whole group with this weight and age (`plan::next` breaks its ties by
+                // id), unless the index may have left some of it out.
+                let end = at + first[at..].iter().take_while(|m| weight_and_age(m) == (weight, created)).count();
+                if end == first.len() && !complete {
+                    break;
+                }
+                read_group(&first[at..end], &mut loaded, &mut keys)?;
+                done_to = Some((weight, created));
+                at = end;
+            }
+            if stopped || complete {
+                total += count;
+                break;
+            }
+            wanted = wanted.saturating_mul(8);
+        }
+    }
+    let invalid = invalid_records(tracker, index, &loaded)?;
+    loaded.diagnostics.extend(invalid);
+    blockers.retain(|b| !loaded.records.iter().any(|r| r.id == b.id));
+    Ok(NextCandidates { loaded, blockers, total: total - blocked })
+}
+
+/// How many matches of a rank the index is first asked for: enough for `limit` and the ties
+/// around it in a large tracker (a group of equal weight and day can hold hundreds), so that
+/// it is asked once. `DOCKET_NEXT_FIRST` sets it, for the tests of asking again.
+fn first_asked(limit: usize) -> usize {
+    std::env::var("DOCKET_NEXT_FIRST").ok().and_then(|n| n.parse().ok()).unwrap_or((limit * 16).max(2048))
+}
+
+/// The order of `plan::next`: rank, weight (none last), creation time (none first).
+type Key = (u8, u8, Option<i64>);
+
+fn blocked_by(record: &Record) -> &[String] {
+    match &record.body {
+        Body::Issue(issue) => &issue.blocked_by,
+        _ => &[],
+    }
+}
+
+/// For each priority rank of [`plan::priority_rank`] but the last, what the index matches for
+/// it; the last rank is everything else. Labels are compared lowercased in the index, so a
+/// condition matches at least what the rank does; the records decide.
+fn rank_conditions(index: &SearchIndex, settings: &Settings) -> Result<Vec<Option<Expr>>, IndexError> {
+    let labels = index.values("label")?;
+    let priority = |value: &str| {
+        let exact = format!("priority::{value}");
+        let suffix = format!("-{exact}");
+        Expr::Or(
+            labels
+                .iter()
+                .filter(|l| l.ends_with(&suffix))
+                .map(|l| Expr::keyword("label", l))
+                .chain([Expr::keyword("label", &exact)])
+                .collect(),
+        )
+    };
+    let deliverable = Expr::keyword("label", &settings.deliverable_label);
+    Ok(vec![
+        Some(Expr::And(vec![deliverable.clone(), priority("high")])),
+        Some(deliverable),
+        Some(priority("high")),
+        Some(priority("medium")),
+        Some(priority("low")),
+        Some(priority("p0")),
+        Some(priority("p1")),
+        Some(priority("p2")),
+        Some(priority("p3")),
+        None,
+    ])
+}
+
+/// The milestone to plan when none is named: the next to start (from yesterday on), else the
+/// one that started last; ties go to the smallest id. `milestones` are (id, start).
+pub fn default_milestone<'a>(
+    milestones: impl Iterator<Item = (&'a str, Option<Timestamp>)> + Clone,
+    now: Timestamp,
+) -> Option<String> {
+    milestones
+        .clone()
+        .filter(|(_, start)| start.is_some_and(|s| s >= now - 86_400))
+        .min_by_key(|(id, start)| (*start, *id))
+        .or_else(|| milestones.max_by_key(|(id, start)| (*start, std::cmp::Reverse(*id))))
+        .map(|(id, _)| id.to_owned())
+}
+
+/// What a plan reads, found through the search index: the milestone planned (`wanted`, else
+/// the default one), the one before it and those velocity is measured over, chosen by the
+/// dates the index holds, then their issues. The plan is then made from these records exactly
+/// as from every record (`--no-index`, which a test compares).
+pub fn plan_records(
+    tracker: &Tracker,
+    index: &SearchIndex,
+    wanted: Option<&str>,
+    now: Timestamp,
+) -> Result<Loaded, SelectError> {
+    let field = Expr::keyword;
+    let matches = index.matching(&field("kind", "milestone"))?;
+    // Ids are read only for the milestones that may matter.
+    let ids = |chosen: Vec<Match>| -> Result<Vec<(String, Match)>, SelectError> {
+        let hits = index.hits_of(&chosen)?;
+        Ok(hits.into_iter().map(|h| h.id).zip(chosen).collect())
+    };
+    let mut loaded = Loaded::default();
+    let read = |loaded: &mut Loaded, id: &str| -> Result<Option<Milestone>, SelectError> {
+        if let Some(record) = loaded.records.iter().find(|r| r.id == id) {
+            return Ok(match &record.body {
+                Body::Milestone(m) => Some(m.clone()),
+                _ => None,
+            });
+        }
+        // Where the layout puts it; else wherever it is (a tracker between layouts).
+        let path = tracker.path_for(Kind::Milestone, id);
+        let file = if tracker.absolute(&path).is_file() {
+            RecordFile { kind: Kind::Milestone, id: id.to_owned(), path }
+        } else {
+            tracker.resolve(id)?
+        };
+        let (record, diagnostics, _) = tracker.load(&file)?;
+        loaded.diagnostics.extend(diagnostics);
+        let milestone = record.as_ref().and_then(|r| match &r.body {
+            Body::Milestone(m) => Some(m.clone()),
+            _ => None,
+        });
+        loaded.records.extend(record);
+        Ok(milestone)
+    };
+    let target = match wanted {
+        Some(id) => id.to_owned(),
+        None => {
+            // The candidates: the earliest start from yesterday on, else the latest start.
+            let upcoming = matches.iter().filter_map(|m| m.start).filter(|s| *s >= now - 86_400).min();
+            let start = upcoming.or_else(|| matches.iter().filter_map(|m| m.start).max());
+            let tied: Vec<Match> = matches.iter().filter(|m| m.start == start).copied().collect();
+            let tied = ids(tied)?;
+            match default_milestone(tied.iter().map(|(id, m)| (id.as_str(), m.start)), now) {
+                Some(id) => id,
+                None => return Ok(loaded),
+            }
+        }
+    };
+    let Some(milestone) = read(&mut loaded, &target)? else { return Ok(loaded) };
+    let mut wanted_ids = vec![target.clone()];
+    // The previous milestone: the latest end before the start, with every milestone tied there.
+    if let Some(start) = milestone.start {
+        let latest = matches.iter().filter_map(|m| m.end).filter(|e| *e < start).max();
+        let tied: Vec<Match> = matches.iter().filter(|m| latest.is_some() && m.end == latest).copied().collect();
+        for (id, _) in ids(tied)? {
+            read(&mut loaded, &id)?;
+            wanted_ids.push(id);
+        }
+    }
+    // Velocity: milestones ending before `before`, latest first, until enough have capacity.
+    let before = milestone.start.map_or(now, |start| start.min(now));
+    let mut finished: Vec<Match> = matches.iter().filter(|m| m.end.is_some_and(|e| e < before)).copied().collect();
+    finished.sort_by_key(|m| std::cmp::Reverse(m.end));
+    let mut counted = 0;
+    let mut at = 0;
+    while at < finished.len() && counted < plan::VELOCITY_MILESTONES {
+        // A whole group ending the same day, for the tie by id.
+        let end = at + finished[at..].iter().take_while(|m| m.end == finished[at].end).count();
+        for (id, _) in ids(finished[at..end].to_vec())? {
+            if let Some(m) = read(&mut loaded, &id)?
+                && m.start.is_some()
+                && plan::capacity_days(&m) > 0.0
+            {
+                counted += 1;
+            }
+            wanted_ids.push(id);
+        }
+        at = end;
+    }
+    // Their issues.
+    let issues =
+        Expr::And(vec![field("kind", "issue"), Expr::Or(wanted_ids.iter().map(|id| field("milestone", id)).collect())]);
+    let files: Vec<RecordFile> = index
+        .hits_of(&index.matching(&issues)?)?
+        .into_iter()
+        .map(|hit| RecordFile { kind: Kind::Issue, id: hit.id, path: hit.path })
+        .collect();
+    let issues = tracker.load_files(&files);
+    loaded.records.extend(issues.records);
+    loaded.diagnostics.extend(issues.diagnostics);
+    let invalid = invalid_records(tracker, index, &loaded)?;
+    loaded.diagnostics.extend(invalid);
+    Ok(loaded)
+}
