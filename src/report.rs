@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::history::{History, stays};
 use crate::model::{Body, Record};
@@ -53,7 +53,7 @@ pub fn stale(records: &[Record], now: Timestamp, days: i64, open: &dyn Fn(&Recor
 }
 
 /// Time spent in one state.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StateTime {
     pub state: String,
     /// Stays that ended.
@@ -114,41 +114,109 @@ pub fn metrics(
     development: &[&str],
     done: &[String],
 ) -> Metrics {
+    metrics_parts(history, folder, order, refinement, development, done).at(now)
+}
+
+/// The metrics of a history but for what depends on when they are read: the days that stays
+/// still going have lasted so far are kept as a count and a sum of start times. They change
+/// only with a commit, so `report metrics` caches them by commit ([`cached_metrics`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsParts {
+    states: Vec<StateTime>,
+    throughput: BTreeMap<String, usize>,
+    /// Refinement stays that ended, and their average length in days.
+    refinement_stays: usize,
+    refinement_average_days: f64,
+    refined_per_week: BTreeMap<String, usize>,
+    /// Days of refinement and development stays that ended.
+    ended_refinement_days: f64,
+    ended_development_days: f64,
+    /// Stays still going in refinement and in development: how many, and the sum of their
+    /// start times.
+    open_refinement: (i64, i64),
+    open_development: (i64, i64),
+}
+
+impl MetricsParts {
+    /// The metrics read at `now`.
+    pub fn at(&self, now: Timestamp) -> Metrics {
+        #[allow(clippy::cast_precision_loss)] // seconds of records' lives fit
+        let so_far = |(count, starts): (i64, i64)| (count * now - starts) as f64 / DAY;
+        let refinement_days = self.ended_refinement_days + so_far(self.open_refinement);
+        let development_days = self.ended_development_days + so_far(self.open_development);
+        Metrics {
+            states: self.states.clone(),
+            refinement: (self.refinement_stays > 0 || refinement_days > 0.0).then(|| Refinement {
+                average_days: self.refinement_average_days,
+                refined_per_week: self.refined_per_week.clone(),
+                refinement_days,
+                development_days,
+            }),
+            throughput: self.throughput.clone(),
+        }
+    }
+}
+
+/// [`MetricsParts`] of the records under `folder`; the arguments as for [`metrics`].
+pub fn metrics_parts(
+    history: &History,
+    folder: &str,
+    order: &[String],
+    refinement: &[&str],
+    development: &[&str],
+    done: &[String],
+) -> MetricsParts {
     let prefix = format!("{folder}/");
     let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut current: BTreeMap<String, usize> = BTreeMap::new();
     let mut refined_per_week: BTreeMap<String, usize> = BTreeMap::new();
     let mut throughput: BTreeMap<String, usize> = BTreeMap::new();
     let mut refinement_stays = Vec::new();
-    let (mut refinement_days, mut development_days) = (0.0, 0.0);
+    let (mut ended_refinement_days, mut ended_development_days) = (0.0, 0.0);
+    let (mut open_refinement, mut open_development) = ((0, 0), (0, 0));
     for (_, versions) in history.records.iter().filter(|(path, _)| path.starts_with(&prefix)) {
         let record_stays = stays(versions);
         for (index, stay) in record_stays.iter().enumerate() {
-            let end = stay.until.unwrap_or(now);
-            #[allow(clippy::cast_precision_loss)] // seconds of a record's life fit
-            let days = (end - stay.from) as f64 / DAY;
-            match stay.until {
-                Some(_) => durations.entry(stay.state.clone()).or_default().push(days),
-                None => *current.entry(stay.state.clone()).or_default() += 1,
-            }
-            if refinement.contains(&stay.state.as_str()) {
-                refinement_days += days;
-                if let Some(until) = stay.until {
-                    refinement_stays.push(days);
-                    let next = record_stays.get(index + 1).map(|s| s.state.as_str());
-                    if next.is_some_and(|n| !refinement.contains(&n)) {
-                        *refined_per_week.entry(iso_week(until)).or_default() += 1;
+            let in_refinement = refinement.contains(&stay.state.as_str());
+            let in_development = development.contains(&stay.state.as_str());
+            let Some(until) = stay.until else {
+                *current.entry(stay.state.clone()).or_default() += 1;
+                for (counted, open) in [(in_refinement, &mut open_refinement), (in_development, &mut open_development)]
+                {
+                    if counted {
+                        *open = (open.0 + 1, open.1 + stay.from);
                     }
                 }
+                continue;
+            };
+            #[allow(clippy::cast_precision_loss)] // seconds of a record's life fit
+            let days = (until - stay.from) as f64 / DAY;
+            durations.entry(stay.state.clone()).or_default().push(days);
+            if in_refinement {
+                ended_refinement_days += days;
+                refinement_stays.push(days);
+                let next = record_stays.get(index + 1).map(|s| s.state.as_str());
+                if next.is_some_and(|n| !refinement.contains(&n)) {
+                    *refined_per_week.entry(iso_week(until)).or_default() += 1;
+                }
             }
-            if development.contains(&stay.state.as_str()) {
-                development_days += days;
+            if in_development {
+                ended_development_days += days;
             }
             let entered_done =
                 done.contains(&stay.state) && (index == 0 || !done.contains(&record_stays[index - 1].state));
             if entered_done && index > 0 {
                 *throughput.entry(iso_week(stay.from)).or_default() += 1;
             }
+        }
+        // A stay still going that entered done counts too.
+        if let Some((index, stay)) = record_stays.iter().enumerate().next_back()
+            && stay.until.is_none()
+            && index > 0
+            && done.contains(&stay.state)
+            && !done.contains(&record_stays[index - 1].state)
+        {
+            *throughput.entry(iso_week(stay.from)).or_default() += 1;
         }
     }
     let mut names: Vec<String> = order.to_vec();
@@ -174,17 +242,66 @@ pub fn metrics(
         })
         .collect();
     #[allow(clippy::cast_precision_loss)]
-    let refinement = (!refinement_stays.is_empty() || refinement_days > 0.0).then(|| Refinement {
-        average_days: if refinement_stays.is_empty() {
-            0.0
-        } else {
-            refinement_stays.iter().sum::<f64>() / refinement_stays.len() as f64
-        },
+    let refinement_average_days = if refinement_stays.is_empty() {
+        0.0
+    } else {
+        refinement_stays.iter().sum::<f64>() / refinement_stays.len() as f64
+    };
+    MetricsParts {
+        states,
+        throughput,
+        refinement_stays: refinement_stays.len(),
+        refinement_average_days,
         refined_per_week,
-        refinement_days,
-        development_days,
+        ended_refinement_days,
+        ended_development_days,
+        open_refinement,
+        open_development,
+    }
+}
+
+/// The metrics of the tracker at `prefix`, as [`metrics`] computes them from its history, read
+/// from `.git/docket/metrics.json` when it was computed at the commit `HEAD` is at with the same
+/// arguments; else computed (reading the history, [`History::load`]) and kept there.
+#[allow(clippy::too_many_arguments)]
+pub fn cached_metrics(
+    repo: &crate::store::Repo,
+    prefix: &str,
+    folder: &str,
+    now: Timestamp,
+    order: &[String],
+    refinement: &[&str],
+    development: &[&str],
+    done: &[String],
+) -> Result<Metrics, crate::store::StoreError> {
+    #[derive(Serialize, Deserialize)]
+    struct Cached {
+        key: String,
+        parts: MetricsParts,
+    }
+    const VERSION: u32 = 1;
+    let key =
+        serde_json::json!([VERSION, prefix, repo.head(), folder, order, refinement, development, done]).to_string();
+    let path = repo.git_path("docket").join(if prefix.is_empty() {
+        "metrics.json".to_owned()
+    } else {
+        format!("metrics-{}.json", prefix.trim_end_matches('/').replace('/', "-"))
     });
-    Metrics { states, refinement, throughput }
+    if let Some(cached) = std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice::<Cached>(&bytes).ok())
+        && cached.key == key
+    {
+        return Ok(cached.parts.at(now));
+    }
+    let history = History::load(repo, prefix)?;
+    let parts = metrics_parts(&history, folder, order, refinement, development, done);
+    // Derived: failing to keep it only costs time next run.
+    if let Ok(bytes) = serde_json::to_vec(&Cached { key, parts: parts.clone() }) {
+        let temporary = path.with_extension("tmp");
+        if std::fs::write(&temporary, bytes).is_ok() {
+            let _ = std::fs::rename(&temporary, &path);
+        }
+    }
+    Ok(parts.at(now))
 }
 
 /// The version of each record as it stood at the end of day `day` (days since the epoch).

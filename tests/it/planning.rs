@@ -180,6 +180,19 @@ fn metrics_from_history() {
         serde_json::from_str(sandbox.docket_with(&["report", "metrics", "--json"], &[NOW], "").ok()).expect("json");
     assert_eq!(again, metrics);
     assert!(sandbox.root().join(".git/docket/history/state.json").is_file());
+    // Three days later, from the metrics cached at this commit: the stays still going have
+    // grown (b, in_dev since 10-06, has 3 more days of development), exactly as a computation
+    // from history on that day says.
+    let later = ("DOCKET_NOW", "2026-10-23T12:00:00Z");
+    let cached: serde_json::Value =
+        serde_json::from_str(sandbox.docket_with(&["report", "metrics", "--json"], &[later], "").ok()).expect("json");
+    let grown = cached["refinement"]["development_days"].as_f64().expect("number")
+        - metrics["refinement"]["development_days"].as_f64().expect("number");
+    assert!((grown - 3.0).abs() < 1e-9, "{cached}");
+    std::fs::remove_file(sandbox.root().join(".git/docket/metrics.json")).expect("the metrics are cached");
+    let fresh: serde_json::Value =
+        serde_json::from_str(sandbox.docket_with(&["report", "metrics", "--json"], &[later], "").ok()).expect("json");
+    assert_eq!(cached, fresh);
 }
 
 #[test]

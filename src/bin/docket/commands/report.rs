@@ -54,18 +54,19 @@ pub fn cmd_report(ui: &Ui, env: &Env, args: &ReportArgs) -> Result<ExitCode, Cli
             serde_json::to_value(&undefined)
         }
         _ => {
-            let history = History::load(&tracker.repo, &tracker.prefix)?;
             let order: Vec<String> =
                 tracker.workflow(docket::model::Kind::Issue).states.iter().map(|s| s.name.clone()).collect();
-            let metrics = report::metrics(
-                &history,
+            // Computed once per commit: a second run at the same commit reads no history.
+            let metrics = report::cached_metrics(
+                &tracker.repo,
+                &tracker.prefix,
                 "issues",
                 now,
                 &order,
                 &["refinement"],
                 &["in_dev", "in_review", "development", "validation", "implementation"],
                 &done,
-            );
+            )?;
             let _ = writeln!(text, "{}", style.bold("Time in each state (days)"));
             let _ = writeln!(text, "  {:<22} {:>6} {:>9} {:>8} {:>8}", "state", "stays", "average", "median", "now in");
             for s in &metrics.states {
@@ -104,6 +105,7 @@ pub fn cmd_report(ui: &Ui, env: &Env, args: &ReportArgs) -> Result<ExitCode, Cli
                 }
             }
             if let Some(path) = &args.chart {
+                let history = History::load(&tracker.repo, &tracker.prefix)?;
                 let (labels, series) = report::flow(&history, now, &order, "issues");
                 let svg = docket::chart::stacked("Cumulative flow (records in each state)", &labels, &series);
                 let target = env.start.join(path);
