@@ -239,7 +239,9 @@ fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) 
     Ok(state)
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) {
+/// Writes a derived file so that a reader sees the old content or the new, never half: best
+/// effort, since a derived file that cannot be written only costs time next run.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) {
     if let Some(parent) = path.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
@@ -277,10 +279,16 @@ fn all_buckets(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn cache_dir(repo: &Repo, prefix: &str) -> PathBuf {
+    derived_path(repo, prefix, "history", "")
+}
+
+/// Where a file derived from the tracker at `prefix` is kept: `.git/docket/<name><extension>`,
+/// with the tracker's folder in the name when it is not at the repository's top.
+pub(crate) fn derived_path(repo: &Repo, prefix: &str, name: &str, extension: &str) -> PathBuf {
     let name = if prefix.is_empty() {
-        "history".to_owned()
+        format!("{name}{extension}")
     } else {
-        format!("history-{}", prefix.trim_end_matches('/').replace('/', "-"))
+        format!("{name}-{}{extension}", prefix.trim_end_matches('/').replace('/', "-"))
     };
     repo.git_path("docket").join(name)
 }

@@ -282,11 +282,7 @@ pub fn cached_metrics(
     const VERSION: u32 = 1;
     let key =
         serde_json::json!([VERSION, prefix, repo.head(), folder, order, refinement, development, done]).to_string();
-    let path = repo.git_path("docket").join(if prefix.is_empty() {
-        "metrics.json".to_owned()
-    } else {
-        format!("metrics-{}.json", prefix.trim_end_matches('/').replace('/', "-"))
-    });
+    let path = crate::history::derived_path(repo, prefix, "metrics", ".json");
     if let Some(cached) = std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice::<Cached>(&bytes).ok())
         && cached.key == key
     {
@@ -294,12 +290,8 @@ pub fn cached_metrics(
     }
     let history = History::load(repo, prefix)?;
     let parts = metrics_parts(&history, folder, order, refinement, development, done);
-    // Derived: failing to keep it only costs time next run.
     if let Ok(bytes) = serde_json::to_vec(&Cached { key, parts: parts.clone() }) {
-        let temporary = path.with_extension("tmp");
-        if std::fs::write(&temporary, bytes).is_ok() {
-            let _ = std::fs::rename(&temporary, &path);
-        }
+        crate::history::write_atomically(&path, &bytes);
     }
     Ok(parts.at(now))
 }
