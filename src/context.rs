@@ -3,7 +3,9 @@
 //! This is the only module that reads the system clock, draws randomness or reads environment
 //! variables that change behaviour, so tests pin all three: `DOCKET_NOW` (an RFC 3339
 //! datetime) fixes the clock, `DOCKET_SEED` (an integer) fixes the ids `docket new` draws, and
-//! `GIT_COMMITTER_DATE` (as git reads it) is the time a commit is judged at.
+//! `GIT_COMMITTER_DATE` (as git reads it) is the time a commit is judged at. One more is for
+//! tests only: `DOCKET_NEXT_FIRST` sets how many candidates `docket next` first asks the index
+//! for, so that a small tracker exercises asking again.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -17,6 +19,7 @@ pub struct Context {
     now: Timestamp,
     commit_time: Timestamp,
     random_state: u64,
+    next_first: Option<usize>,
 }
 
 /// Why the environment could not be read.
@@ -28,6 +31,8 @@ pub enum ContextError {
     BadSeed(String),
     #[error("GIT_COMMITTER_DATE is `{0}`, which is not a date git or docket understands")]
     BadCommitterDate(String),
+    #[error("DOCKET_NEXT_FIRST is `{0}`, which is not a positive integer")]
+    BadNextFirst(String),
 }
 
 impl Context {
@@ -57,12 +62,21 @@ impl Context {
             }
             _ => now,
         };
-        Ok(Self { now, commit_time, random_state })
+        let next_first = match std::env::var("DOCKET_NEXT_FIRST") {
+            Ok(text) => Some(text.trim().parse().ok().filter(|n| *n > 0).ok_or(ContextError::BadNextFirst(text))?),
+            Err(_) => None,
+        };
+        Ok(Self { now, commit_time, random_state, next_first })
     }
 
     /// A context with a fixed clock and seed, for tests.
     pub fn fixed(now: Timestamp, seed: u64) -> Self {
-        Self { now, commit_time: now, random_state: seed }
+        Self { now, commit_time: now, random_state: seed, next_first: None }
+    }
+
+    /// How many candidates `docket next` first asks the index for, when a test sets it.
+    pub fn next_first(&self) -> Option<usize> {
+        self.next_first
     }
 
     /// The current time.

@@ -9,7 +9,7 @@
 //!
 //! - [`model`] is plain data: the record kinds, their typed fields, and the MIR process states
 //!   derived from a bug's status. No I/O.
-//! - [`format`] turns record text into the model and back: parsing with byte spans into
+//! - [`mod@format`] turns record text into the model and back: parsing with byte spans into
 //!   located diagnostics (every problem at once), the table of fields each kind has, in-place
 //!   edits through `toml_edit` that keep comments and order, and the text of new records.
 //! - [`diagnostic`] is a problem in a file, located to line and column with its source line.
@@ -24,10 +24,13 @@
 //! - [`index`] is the full-text index behind `docket search`, and the only user of tantivy:
 //!   derived, under the git directory, kept fresh by comparing stamps, deletable at any time.
 //! - [`store`] is the git repository, and the only user of git2.
-//! - [`history`] is every record's versions through git history, in one cached pass.
+//! - [`history`] is every record's versions through git history, in one pass cached in small
+//!   files by record, so that a command about a few records reads only theirs.
 //! - [`plan`] is planning, pure: milestone capacity and readiness.
+//! - [`select`] finds the records `next` and `plan` need through the index; they decide.
 //! - [`chart`] draws the burndown and cumulative-flow charts as SVG, by hand.
-//! - [`report`] is reports, pure: stale weekly updates and flow metrics from history.
+//! - [`report`] is reports: stale weekly updates, and flow metrics from history (cached by
+//!   commit).
 //! - [`merge`] is the field-level three-way merge of record files behind git's merge driver.
 //! - [`import`] turns git-bug's bugs and identities into issues.
 //! - [`query`] filters and sorts loaded records for `list`; [`json`] gives their `--json` shape.

@@ -60,7 +60,7 @@ pub struct NextCandidates {
 
 /// The candidates for `docket next --limit limit` (every one for 0): for each rank in turn,
 /// the records in order of weight and age, read until no later one can come before the
-/// `limit`th already read.
+/// `limit`th already read. `first` overrides how many the index is first asked for.
 pub fn next_candidates(
     tracker: &Tracker,
     index: &SearchIndex,
@@ -68,6 +68,7 @@ pub fn next_candidates(
     done: &[String],
     who: Option<&str>,
     limit: usize,
+    first: Option<usize>,
 ) -> Result<NextCandidates, SelectError> {
     let read = |hit: Hit| -> Result<(Option<Record>, Vec<Diagnostic>), SelectError> {
         let (record, diagnostics, _) = tracker.load(&RecordFile { kind: Kind::Issue, id: hit.id, path: hit.path })?;
@@ -154,7 +155,7 @@ pub fn next_candidates(
         }
         // Smallest weight first (none last), then oldest (no date first), as `plan::next` orders;
         // the index keeps the first `wanted`, more when those were not enough.
-        let mut wanted = if limit == 0 { usize::MAX } else { first_asked(limit) };
+        let mut wanted = if limit == 0 { usize::MAX } else { first_asked(limit, first) };
         let mut done_to: Option<(u8, i64)> = None;
         loop {
             let (first, count) = index.first_by_weight_and_age(&expr, wanted)?;
@@ -193,9 +194,9 @@ pub fn next_candidates(
 
 /// How many matches of a rank the index is first asked for: enough for `limit` and the ties
 /// around it in a large tracker (a group of equal weight and day can hold hundreds), so that
-/// it is asked once. `DOCKET_NEXT_FIRST` sets it, for the tests of asking again.
-fn first_asked(limit: usize) -> usize {
-    std::env::var("DOCKET_NEXT_FIRST").ok().and_then(|n| n.parse().ok()).unwrap_or((limit * 16).max(2048))
+/// it is asked once; `first` when given (tests, through `DOCKET_NEXT_FIRST`).
+fn first_asked(limit: usize, first: Option<usize>) -> usize {
+    first.unwrap_or((limit * 16).max(2048))
 }
 
 /// The order of `plan::next`: rank, weight (none last), creation time (none first).

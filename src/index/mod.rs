@@ -11,6 +11,12 @@
 //! far less than committing to the index; once the overlay grows past [`FOLD_AT`] files, it is
 //! committed. Committing needs tantivy's writer lock: a process that finds it taken answers
 //! from the last commit plus its own overlay, so it is still fresh.
+//!
+//! Besides ranked search, it answers the questions other commands narrow by
+//! ([`crate::select`]): how many records match ([`SearchIndex::count`]), every match with its
+//! weight, age and dates from the fast fields ([`SearchIndex::matching`]), or only the first
+//! few by weight and age ([`SearchIndex::first_by_weight_and_age`]); and the values a keyword
+//! field holds ([`SearchIndex::values`]).
 
 pub mod document;
 pub mod query;

@@ -27,8 +27,16 @@ pub fn cmd_next(ui: &Ui, env: &Env, args: &NextArgs) -> Result<ExitCode, CliErro
         (loaded, Vec::new(), total)
     } else {
         let index = super::search::open_fresh(ui, &tracker)?;
-        let found = docket::select::next_candidates(&tracker, &index, &settings, &done, who, args.limit)
-            .map_err(super::search::select_error)?;
+        let found = docket::select::next_candidates(
+            &tracker,
+            &index,
+            &settings,
+            &done,
+            who,
+            args.limit,
+            env.context.next_first(),
+        )
+        .map_err(super::search::select_error)?;
         (found.loaded, found.blockers, found.total)
     };
     let candidates: BTreeSet<&str> = loaded.records.iter().map(|r| r.id.as_str()).collect();
