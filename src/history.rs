@@ -44,7 +44,7 @@ pub struct History {
     pub records: BTreeMap<String, Vec<Version>>,
 }
 
-const CACHE_VERSION: u32 = 2;
+const CACHE_VERSION: u32 = 3;
 
 /// What the cache reflects; written last, so that a cache cut short is brought up to date
 /// (appending is idempotent) rather than trusted.
@@ -54,8 +54,11 @@ struct CacheState {
     prefix: String,
     head: Option<String>,
     /// How many bits of the path's hash name its cache file: chosen when the cache is built,
-    /// for about 16 records a file.
+    /// for about 16 records a file, and chosen again when it has grown fourfold.
     bits: u32,
+    /// How many records the cache holds.
+    #[serde(default)]
+    records: usize,
 }
 
 type Bucket = BTreeMap<String, Vec<Version>>;
@@ -158,11 +161,6 @@ fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) 
         let _ = std::fs::remove_file(dir.join("state.json"));
         // The single-file cache of earlier versions.
         let _ = std::fs::remove_file(dir.with_extension("json"));
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            if entry.path().is_dir() {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
     }
     let commits = repo.first_parent_range(known.as_deref(), head)?;
     let folders: Vec<String> = Kind::ALL.iter().map(|k| format!("{prefix}{}/", k.folder())).collect();
@@ -202,21 +200,30 @@ fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) 
             });
         }
     }
-    // About 16 records a file, for a cache built afresh.
-    let bits = match known {
-        Some(_) => state.bits,
-        None => (new.len() / 16).max(1).next_power_of_two().trailing_zeros().min(16),
+    let reflects = |bits: u32, records: usize| CacheState {
+        version: CACHE_VERSION,
+        prefix: prefix.to_owned(),
+        head: Some(head.to_owned()),
+        bits,
+        records,
     };
+    if known.is_none() {
+        let records = new.len();
+        let bits = write_fresh(dir, new);
+        return Ok(finish(dir, reflects(bits, records)));
+    }
     let mut by_bucket: BTreeMap<u16, Bucket> = BTreeMap::new();
     for (record, versions) in new {
-        by_bucket.entry(bucket_of(&record, bits)).or_default().insert(record, versions);
+        by_bucket.entry(bucket_of(&record, state.bits)).or_default().insert(record, versions);
     }
     // The cache is derived: failing to write it only costs time next run.
+    let mut records = state.records;
     for (number, additions) in by_bucket {
         let path = bucket_path(dir, number);
         let mut bucket: Bucket =
             std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default();
         for (record, versions) in additions {
+            records += usize::from(!bucket.contains_key(&record));
             let known = bucket.entry(record).or_default();
             // A run cut short before its state was written left some of these already.
             for version in versions {
@@ -225,18 +232,51 @@ fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) 
                 }
             }
         }
-        let bytes = serde_json::to_vec(&bucket).unwrap_or_default();
-        if known.is_some() {
-            write_atomically(&path, &bytes);
-        } else if let Some(parent) = path.parent() {
-            // A fresh cache is not trusted before its state is written: no need to write
-            // each file aside and rename it, which costs file systems dearly by the thousand.
-            let _ = std::fs::create_dir_all(parent).and_then(|()| std::fs::write(&path, &bytes));
+        write_atomically(&path, &serde_json::to_vec(&bucket).unwrap_or_default());
+    }
+    // Grown fourfold past its files: spread it over more.
+    if state.bits < 16 && records > 64 << state.bits {
+        let _ = std::fs::remove_file(dir.join("state.json"));
+        let mut all = Bucket::new();
+        for bucket in read_buckets(&all_buckets(dir), None).into_iter().flatten().flatten() {
+            all.extend(bucket);
+        }
+        let records = all.len();
+        let bits = write_fresh(dir, all);
+        return Ok(finish(dir, reflects(bits, records)));
+    }
+    Ok(finish(dir, reflects(state.bits, records)))
+}
+
+/// Records `state` as what the cache at `dir` reflects, and returns it.
+fn finish(dir: &Path, state: CacheState) -> CacheState {
+    write_atomically(&dir.join("state.json"), &serde_json::to_vec(&state).unwrap_or_default());
+    state
+}
+
+/// Writes `records` as a new cache at `dir`, about 16 records a file; how many bits of the
+/// hash name a file. Until the new state is written, no run trusts these files.
+fn write_fresh(dir: &Path, records: Bucket) -> u32 {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.path().is_dir() {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-    let state = CacheState { version: CACHE_VERSION, prefix: prefix.to_owned(), head: Some(head.to_owned()), bits };
-    write_atomically(&dir.join("state.json"), &serde_json::to_vec(&state).unwrap_or_default());
-    Ok(state)
+    let bits = (records.len() / 16).max(1).next_power_of_two().trailing_zeros().min(16);
+    let mut by_bucket: BTreeMap<u16, Bucket> = BTreeMap::new();
+    for (record, versions) in records {
+        by_bucket.entry(bucket_of(&record, bits)).or_default().insert(record, versions);
+    }
+    for (number, bucket) in by_bucket {
+        let path = bucket_path(dir, number);
+        // Written in place, not aside and renamed: that costs file systems dearly by the
+        // thousand, and these files are not trusted before the state is written.
+        if let Some(parent) = path.parent() {
+            let bytes = serde_json::to_vec(&bucket).unwrap_or_default();
+            let _ = std::fs::create_dir_all(parent).and_then(|()| std::fs::write(&path, bytes));
+        }
+    }
+    bits
 }
 
 /// Writes a derived file so that a reader sees the old content or the new, never half: best

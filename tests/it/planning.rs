@@ -263,6 +263,38 @@ fn the_history_cache_follows_commits_and_survives_damage() {
     assert_eq!(metrics(), after);
 }
 
+/// A history cache built when the tracker was small is spread over more files as it grows, so
+/// that a command about one record still reads little; the answers stay the same.
+#[test]
+fn the_history_cache_spreads_out_as_the_tracker_grows() {
+    let sandbox = scripted();
+    let log = |who: &str| sandbox.docket_with(&["log", who, "--json"], &[NOW], "").ok().to_owned();
+    let a = log("a");
+    let cache = sandbox.root().join(".git/docket/history");
+    let files = || {
+        std::fs::read_dir(&cache)
+            .expect("cache")
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|shard| std::fs::read_dir(shard.path()).expect("shard").count())
+            .sum::<usize>()
+    };
+    assert_eq!(files(), 1, "a handful of records fit one file");
+    for n in 0..300 {
+        sandbox.write(&format!("issues/g{n:03}.toml"), &issue("G", "refinement", "weight = 1\n"));
+    }
+    commit_at(&sandbox, "2026-10-18", "many more");
+    assert_eq!(log("a"), a);
+    let g = log("g042");
+    assert!(g.contains("\"refinement\""), "{g}");
+    assert!(files() >= 16, "{} files for 300 records", files());
+    // And it is still brought up to date by later commits.
+    sandbox.write("issues/g042.toml", &issue("G", "ready_for_development", "weight = 1\n"));
+    commit_at(&sandbox, "2026-10-19", "g042 refined");
+    assert!(log("g042").contains("\"ready_for_development\""));
+    assert_eq!(log("a"), a);
+}
+
 #[test]
 fn expiring_mir_bugs_come_with_their_command() {
     let sandbox = Sandbox::new();
