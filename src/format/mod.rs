@@ -7,6 +7,7 @@ pub mod canonical;
 pub mod edit;
 pub mod fields;
 pub mod new;
+pub mod node;
 pub mod parse;
 pub mod value;
 

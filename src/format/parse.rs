@@ -1,10 +1,11 @@
 //! Reading a record file: TOML syntax, then every field against its [`FieldSpec`], collecting
-//! every problem with its location instead of stopping at the first.
-
-use toml_edit::{Item, TableLike};
+//! every problem with its location instead of stopping at the first. A file is read first
+//! the quick way (`toml`, no places) and, only when something is wrong, again with places
+//! (`toml_edit`): see [`super::node`].
 
 use super::fields::{self, FieldSpec, FieldType};
-use super::value::{item_to_value, type_name};
+use super::node::{self, Located, Node, Plain};
+use super::value::item_to_value;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Body, Kind, Record};
 
@@ -90,6 +91,29 @@ pub fn check_document(
     specs: &'static [FieldSpec],
     rules: &RecordRules,
 ) -> (Option<toml::Table>, Vec<Diagnostic>) {
+    // Most files are valid: `toml`'s plain reading settles those. A file with a problem is
+    // read again with places, to say where.
+    if let Some(table) = node::plain(source) {
+        let root = toml::Value::Table(table);
+        let mut checker = Checker { path, id, source, rules, diagnostics: Vec::new() };
+        checker.check_table(Plain(&root), specs, None, None);
+        if checker.diagnostics.is_empty()
+            && let toml::Value::Table(table) = root
+        {
+            return (Some(table), Vec::new());
+        }
+    }
+    check_document_located(path, id, source, specs, rules)
+}
+
+/// [`check_document`] always through `toml_edit`'s reading, which knows where each value is.
+pub fn check_document_located(
+    path: &str,
+    id: Option<&str>,
+    source: &str,
+    specs: &'static [FieldSpec],
+    rules: &RecordRules,
+) -> (Option<toml::Table>, Vec<Diagnostic>) {
     let document = match toml_edit::Document::parse(source) {
         Ok(document) => document,
         Err(error) => {
@@ -99,7 +123,7 @@ pub fn check_document(
         }
     };
     let mut checker = Checker { path, id, source, rules, diagnostics: Vec::new() };
-    checker.check_table(document.as_table(), specs, None, None);
+    checker.check_table(Located::Table(document.as_table()), specs, None, None);
     if crate::diagnostic::has_errors(&checker.diagnostics) {
         return (None, checker.diagnostics);
     }
@@ -136,16 +160,17 @@ impl Checker<'_> {
 
     /// Checks `table` against `specs`. `parent` names the table (`rice`, `comments[2]`) for
     /// messages; `header` is where to point when a required field is missing.
-    fn check_table(
+    fn check_table<'n, N: Node<'n>>(
         &mut self,
-        table: &dyn TableLike,
+        table: N,
         specs: &'static [FieldSpec],
         parent: Option<&str>,
         header: Option<&std::ops::Range<usize>>,
     ) {
         let qualified = |name: &str| parent.map_or_else(|| name.to_owned(), |p| format!("{p}.{name}"));
-        for (key, item) in table.iter() {
-            let key_span = table.key(key).and_then(toml_edit::Key::span);
+        let entries = table.entries().unwrap_or_default();
+        for &(key, ref key_span, item) in &entries {
+            let key_span = key_span.clone();
             match specs.iter().find(|spec| spec.name == key) {
                 Some(spec) => self.check_field(spec, &qualified(key), item, key_span.as_ref()),
                 None => {
@@ -168,7 +193,7 @@ impl Checker<'_> {
             }
         }
         for spec in specs.iter().filter(|spec| spec.required) {
-            if table.get(spec.name).is_none() {
+            if !entries.iter().any(|(key, _, _)| *key == spec.name) {
                 let what = parent.map_or_else(|| "the record".to_owned(), |p| format!("`{p}`"));
                 self.error(
                     "field.missing",
@@ -180,11 +205,11 @@ impl Checker<'_> {
         }
     }
 
-    fn check_field(
+    fn check_field<'n, N: Node<'n>>(
         &mut self,
         spec: &'static FieldSpec,
         name: &str,
-        item: &Item,
+        item: N,
         key_span: Option<&std::ops::Range<usize>>,
     ) {
         let span = item.span().or_else(|| key_span.cloned());
@@ -201,7 +226,7 @@ impl Checker<'_> {
             };
             checker.error(
                 "field.type",
-                format!("`{name}` must be {expected}, not {}", type_name(item)),
+                format!("`{name}` must be {expected}, not {}", item.type_name()),
                 span.clone(),
                 hint,
             );
@@ -276,9 +301,9 @@ impl Checker<'_> {
                 }
             }
             FieldType::Date | FieldType::DateOrDatetime => self.check_date(spec, name, item, span),
-            FieldType::TextList | FieldType::IdList => match item.as_array() {
+            FieldType::TextList | FieldType::IdList => match item.elements() {
                 Some(array) => {
-                    for (index, element) in array.iter().enumerate() {
+                    for (index, element) in array.into_iter().enumerate() {
                         let element_span = element.span();
                         match element.as_str() {
                             Some(text) if spec.field_type == FieldType::IdList => {
@@ -300,10 +325,7 @@ impl Checker<'_> {
                             Some(_) => {}
                             None => self.error(
                                 "field.type",
-                                format!(
-                                    "`{name}[{index}]` must be a string, not {}",
-                                    super::value::value_type_name(element)
-                                ),
+                                format!("`{name}[{index}]` must be a string, not {}", element.type_name()),
                                 element_span,
                                 "quote it: `\"…\"`".to_owned(),
                             ),
@@ -325,43 +347,30 @@ impl Checker<'_> {
                 }
                 None => wrong_type(self, "a string", &format!("`{} = \"id\"`", spec.name)),
             },
-            FieldType::Table(specs) => match item.as_table_like() {
-                Some(table) => self.check_table(table, specs, Some(name), key_span),
+            FieldType::Table(specs) => match item.entries() {
+                Some(_) => self.check_table(item, specs, Some(name), key_span),
                 None => wrong_type(self, "a table", &format!("`[{}]` followed by its fields", spec.name)),
             },
-            FieldType::TableList(specs) => match item {
-                Item::ArrayOfTables(array) => {
-                    for (index, table) in array.iter().enumerate() {
-                        let header = table.span().map(|s| s.start..s.start + spec.name.len() + 4);
-                        self.check_table(table, specs, Some(&format!("{name}[{index}]")), header.as_ref());
-                    }
-                }
-                Item::Value(toml_edit::Value::Array(array)) => {
-                    for (index, element) in array.iter().enumerate() {
-                        match element.as_inline_table() {
-                            Some(table) => self.check_table(
-                                table,
-                                specs,
-                                Some(&format!("{name}[{index}]")),
-                                element.span().as_ref(),
-                            ),
-                            None => self.error(
+            FieldType::TableList(specs) => match item.table_list(spec.name) {
+                Some(tables) => {
+                    for (index, (header, element)) in tables.into_iter().enumerate() {
+                        if element.entries().is_some() {
+                            self.check_table(element, specs, Some(&format!("{name}[{index}]")), header.as_ref());
+                        } else {
+                            self.error(
                                 "field.type",
-                                format!(
-                                    "`{name}[{index}]` must be a table, not {}",
-                                    super::value::value_type_name(element)
-                                ),
+                                format!("`{name}[{index}]` must be a table, not {}", element.type_name()),
                                 element.span(),
                                 format!("write each entry as `[[{}]]` followed by its fields", spec.name),
-                            ),
+                            );
                         }
                     }
                 }
-                _ => wrong_type(self, "an array of tables", &format!("`[[{}]]` followed by its fields", spec.name)),
+                None => wrong_type(self, "an array of tables", &format!("`[[{}]]` followed by its fields", spec.name)),
             },
-            FieldType::NumberMap => match item.as_table_like() {
-                Some(table) => {
-                    for (person, value) in table.iter() {
+            FieldType::NumberMap => match item.entries() {
+                Some(entries) => {
+                    for (person, _, value) in entries {
                         #[allow(clippy::cast_precision_loss)]
                         let number = value.as_integer().map(|n| n as f64).or_else(|| value.as_float());
                         if !number.is_some_and(|n| n >= 0.0) {
@@ -369,7 +378,7 @@ impl Checker<'_> {
                                 "field.type",
                                 format!(
                                     "`{name}.{person}` must be a number of days, at least 0, not {}",
-                                    super::value::describe(value)
+                                    value.describe()
                                 ),
                                 value.span(),
                                 format!("write it as `{person} = 8`"),
@@ -403,7 +412,13 @@ impl Checker<'_> {
         }
     }
 
-    fn check_date(&mut self, spec: &FieldSpec, name: &str, item: &Item, span: Option<std::ops::Range<usize>>) {
+    fn check_date<'n, N: Node<'n>>(
+        &mut self,
+        spec: &FieldSpec,
+        name: &str,
+        item: N,
+        span: Option<std::ops::Range<usize>>,
+    ) {
         let date_only = spec.field_type == FieldType::Date;
         let example = if date_only { "2026-12-01" } else { "2026-11-20T10:00:00Z" };
         let Some(datetime) = item.as_datetime() else {
@@ -413,7 +428,7 @@ impl Checker<'_> {
                 Some(text) => format!("remove the quotes: `{} = {text}`", spec.name),
                 None => format!("write a TOML date without quotes, e.g. `{} = {example}`", spec.name),
             };
-            self.error("field.type", format!("`{name}` must be {expected}, not {}", type_name(item)), span, hint);
+            self.error("field.type", format!("`{name}` must be {expected}, not {}", item.type_name()), span, hint);
             return;
         };
         let ok = datetime.date.is_some()

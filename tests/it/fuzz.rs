@@ -15,7 +15,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use docket::format::parse::{RecordRules, parse_record};
+use docket::format::parse::{RecordRules, check_document, check_document_located, parse_record};
 use docket::model::Kind;
 
 /// TOML's tokens and values, spliced into inputs.
@@ -147,7 +147,21 @@ fn mutate(rng: &mut Rng, text: &str, seeds: &[String]) -> String {
 
 /// Checks every property on one input; panics (with the input) when one fails.
 fn exercise(input: &str, other: &str) {
+    let rules = RecordRules {
+        states: Some(vec!["triage".to_owned(), "done".to_owned()]),
+        workflow: "fuzz".to_owned(),
+        custom_fields: vec!["titel".to_owned()],
+        is_record: true,
+    };
     for kind in Kind::ALL {
+        // The quick plain reading and the located one agree on every file: the same fields
+        // and the same problems, with their places.
+        for rules in [&RecordRules::default(), &rules] {
+            let specs = docket::format::fields::fields_of(kind);
+            let quick = check_document("issues/fuzz.toml", Some("fuzz"), input, specs, rules);
+            let located = check_document_located("issues/fuzz.toml", Some("fuzz"), input, specs, rules);
+            assert_eq!(quick, located, "both readings agree");
+        }
         let parsed = parse_record(kind, "fuzz", "issues/fuzz.toml", input, &RecordRules::default());
         if parsed.record.is_some() {
             assert!(parsed.diagnostics.iter().all(|d| !d.is_error()), "a record is returned only without errors");
