@@ -155,14 +155,24 @@ fn read_buckets(paths: &[PathBuf], wanted: Option<&BTreeSet<&str>>) -> Vec<Optio
 /// is no longer an ancestor, as after a rewrite of history) into the cache at `dir`; its new
 /// state.
 fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) -> Result<CacheState, StoreError> {
-    let known = state.head.filter(|h| repo.is_ancestor(h, head));
+    // Versions are added from the commits after the cached head on `head`'s first-parent line,
+    // as a fresh build would read them; a head off that line (another branch, merged in as a
+    // second parent) or gone (a rewritten history) starts afresh.
+    let mut commits = Vec::new();
+    let mut known = state.head.filter(|h| repo.is_ancestor(h, head));
+    if let Some(from) = &known {
+        commits = repo.first_parent_range(Some(from), head)?;
+        if commits.first().and_then(|c| c.parent.as_deref()) != Some(from.as_str()) {
+            known = None;
+        }
+    }
     if known.is_none() {
+        commits = repo.first_parent_range(None, head)?;
         // Built afresh: until the new state is written, no run trusts these files.
         let _ = std::fs::remove_file(dir.join("state.json"));
         // The single-file cache of earlier versions.
         let _ = std::fs::remove_file(dir.with_extension("json"));
     }
-    let commits = repo.first_parent_range(known.as_deref(), head)?;
     let folders: Vec<String> = Kind::ALL.iter().map(|k| format!("{prefix}{}/", k.folder())).collect();
     let mut new: Bucket = BTreeMap::new();
     for commit in commits {

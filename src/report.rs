@@ -93,15 +93,6 @@ pub fn iso_week(at: Timestamp) -> String {
     format!("{year}-W{week:02}")
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len().is_multiple_of(2) { f64::midpoint(values[mid - 1], values[mid]) } else { values[mid] }
-}
-
 /// Metrics over the history of the records under `folder` (`issues`). `order` lists the states
 /// in workflow order (for the report); `refinement` and `development` name the states counted
 /// as each; `done` the states that end work.
@@ -114,186 +105,282 @@ pub fn metrics(
     development: &[&str],
     done: &[String],
 ) -> Metrics {
-    metrics_parts(history, folder, order, refinement, development, done).at(now)
+    let sets = StateSets { refinement, development, done };
+    metrics_parts(history, folder, &sets).at(now, order)
 }
 
-/// The metrics of a history but for what depends on when they are read: the days that stays
-/// still going have lasted so far are kept as a count and a sum of start times. They change
-/// only with a commit, so `report metrics` caches them by commit ([`cached_metrics`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The states the metrics count as refinement, as development, and as done.
+#[derive(Debug, Clone, Copy)]
+pub struct StateSets<'a> {
+    pub refinement: &'a [&'a str],
+    pub development: &'a [&'a str],
+    pub done: &'a [String],
+}
+
+/// What the metrics are made of, summed over records, but for what depends on when they are
+/// read: stays still going are kept as a count and a sum of start times. Every figure is a
+/// sum of each record's share, which can be taken out and put back: a commit updates the
+/// parts by the records it changed ([`cached_metrics`]). Times are whole seconds, so taking
+/// out what was put in leaves exactly what was there.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetricsParts {
-    states: Vec<StateTime>,
-    throughput: BTreeMap<String, usize>,
-    /// Refinement stays that ended, and their average length in days.
-    refinement_stays: usize,
-    refinement_average_days: f64,
-    refined_per_week: BTreeMap<String, usize>,
-    /// Days of refinement and development stays that ended.
-    ended_refinement_days: f64,
-    ended_development_days: f64,
+    /// State → seconds an ended stay lasted → how many stays lasted that long.
+    durations: BTreeMap<String, BTreeMap<i64, i64>>,
+    /// State → records in it now.
+    current: BTreeMap<String, i64>,
+    /// ISO week → records that reached a done state that week.
+    throughput: BTreeMap<String, i64>,
+    /// ISO week → records that left refinement for a later state that week.
+    refined_per_week: BTreeMap<String, i64>,
+    /// Refinement stays that ended: how many.
+    refinement_stays: i64,
+    /// Seconds of refinement and development stays that ended.
+    ended_refinement: i64,
+    ended_development: i64,
     /// Stays still going in refinement and in development: how many, and the sum of their
     /// start times.
     open_refinement: (i64, i64),
     open_development: (i64, i64),
 }
 
-impl MetricsParts {
-    /// The metrics read at `now`.
-    pub fn at(&self, now: Timestamp) -> Metrics {
-        #[allow(clippy::cast_precision_loss)] // seconds of records' lives fit
-        let so_far = |(count, starts): (i64, i64)| (count * now - starts) as f64 / DAY;
-        let refinement_days = self.ended_refinement_days + so_far(self.open_refinement);
-        let development_days = self.ended_development_days + so_far(self.open_development);
-        Metrics {
-            states: self.states.clone(),
-            refinement: (self.refinement_stays > 0 || refinement_days > 0.0).then(|| Refinement {
-                average_days: self.refinement_average_days,
-                refined_per_week: self.refined_per_week.clone(),
-                refinement_days,
-                development_days,
-            }),
-            throughput: self.throughput.clone(),
+/// Adds `sign` to the count under `key`, forgetting a count that comes to zero.
+fn bump<K: Ord>(map: &mut BTreeMap<K, i64>, key: K, sign: i64) {
+    match map.entry(key) {
+        std::collections::btree_map::Entry::Occupied(mut entry) => {
+            *entry.get_mut() += sign;
+            if *entry.get() == 0 {
+                entry.remove();
+            }
+        }
+        std::collections::btree_map::Entry::Vacant(entry) => {
+            entry.insert(sign);
         }
     }
 }
 
-/// [`MetricsParts`] of the records under `folder`; the arguments as for [`metrics`].
-pub fn metrics_parts(
-    history: &History,
-    folder: &str,
-    order: &[String],
-    refinement: &[&str],
-    development: &[&str],
-    done: &[String],
-) -> MetricsParts {
-    let prefix = format!("{folder}/");
-    let mut durations: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut current: BTreeMap<String, usize> = BTreeMap::new();
-    let mut refined_per_week: BTreeMap<String, usize> = BTreeMap::new();
-    let mut throughput: BTreeMap<String, usize> = BTreeMap::new();
-    let mut refinement_stays = Vec::new();
-    let (mut ended_refinement_days, mut ended_development_days) = (0.0, 0.0);
-    let (mut open_refinement, mut open_development) = ((0, 0), (0, 0));
-    for (_, versions) in history.records.iter().filter(|(path, _)| path.starts_with(&prefix)) {
+#[allow(clippy::cast_precision_loss)] // seconds of records' lives fit
+fn in_days(seconds: i64) -> f64 {
+    seconds as f64 / DAY
+}
+
+impl MetricsParts {
+    /// Puts in (`sign` 1) or takes out (`sign` -1) the share of one record, from its versions.
+    pub fn count(&mut self, versions: &[crate::history::Version], sign: i64, sets: &StateSets<'_>) {
         let record_stays = stays(versions);
+        let entered_done = |index: usize| {
+            index > 0
+                && sets.done.contains(&record_stays[index].state)
+                && !sets.done.contains(&record_stays[index - 1].state)
+        };
         for (index, stay) in record_stays.iter().enumerate() {
-            let in_refinement = refinement.contains(&stay.state.as_str());
-            let in_development = development.contains(&stay.state.as_str());
+            let in_refinement = sets.refinement.contains(&stay.state.as_str());
+            let in_development = sets.development.contains(&stay.state.as_str());
+            if entered_done(index) {
+                bump(&mut self.throughput, iso_week(stay.from), sign);
+            }
             let Some(until) = stay.until else {
-                *current.entry(stay.state.clone()).or_default() += 1;
-                for (counted, open) in [(in_refinement, &mut open_refinement), (in_development, &mut open_development)]
+                bump(&mut self.current, stay.state.clone(), sign);
+                for (counted, open) in
+                    [(in_refinement, &mut self.open_refinement), (in_development, &mut self.open_development)]
                 {
                     if counted {
-                        *open = (open.0 + 1, open.1 + stay.from);
+                        *open = (open.0 + sign, open.1 + sign * stay.from);
                     }
                 }
                 continue;
             };
-            #[allow(clippy::cast_precision_loss)] // seconds of a record's life fit
-            let days = (until - stay.from) as f64 / DAY;
-            durations.entry(stay.state.clone()).or_default().push(days);
+            let seconds = until - stay.from;
+            let durations = self.durations.entry(stay.state.clone()).or_default();
+            bump(durations, seconds, sign);
+            if durations.is_empty() {
+                self.durations.remove(&stay.state);
+            }
             if in_refinement {
-                ended_refinement_days += days;
-                refinement_stays.push(days);
+                self.ended_refinement += sign * seconds;
+                self.refinement_stays += sign;
                 let next = record_stays.get(index + 1).map(|s| s.state.as_str());
-                if next.is_some_and(|n| !refinement.contains(&n)) {
-                    *refined_per_week.entry(iso_week(until)).or_default() += 1;
+                if next.is_some_and(|n| !sets.refinement.contains(&n)) {
+                    bump(&mut self.refined_per_week, iso_week(until), sign);
                 }
             }
             if in_development {
-                ended_development_days += days;
+                self.ended_development += sign * seconds;
             }
-            let entered_done =
-                done.contains(&stay.state) && (index == 0 || !done.contains(&record_stays[index - 1].state));
-            if entered_done && index > 0 {
-                *throughput.entry(iso_week(stay.from)).or_default() += 1;
-            }
-        }
-        // A stay still going that entered done counts too.
-        if let Some((index, stay)) = record_stays.iter().enumerate().next_back()
-            && stay.until.is_none()
-            && index > 0
-            && done.contains(&stay.state)
-            && !done.contains(&record_stays[index - 1].state)
-        {
-            *throughput.entry(iso_week(stay.from)).or_default() += 1;
         }
     }
-    let mut names: Vec<String> = order.to_vec();
-    for name in durations.keys().chain(current.keys()) {
-        if !names.contains(name) {
-            names.push(name.clone());
-        }
+
+    /// Whether no count has gone below zero (a share taken out that was never put in).
+    fn is_sound(&self) -> bool {
+        let counts = self.durations.values().flat_map(BTreeMap::values);
+        let weekly = self.throughput.values().chain(self.refined_per_week.values()).chain(self.current.values());
+        counts.chain(weekly).all(|n| *n > 0)
+            && self.refinement_stays >= 0
+            && self.open_refinement.0 >= 0
+            && self.open_development.0 >= 0
     }
-    let states = names
-        .into_iter()
-        .filter(|name| durations.contains_key(name) || current.contains_key(name))
-        .map(|state| {
-            let mut values = durations.get(&state).cloned().unwrap_or_default();
-            #[allow(clippy::cast_precision_loss)]
-            let average = if values.is_empty() { 0.0 } else { values.iter().sum::<f64>() / values.len() as f64 };
-            StateTime {
-                stays: values.len(),
-                average_days: average,
-                median_days: median(&mut values),
-                current: current.get(&state).copied().unwrap_or(0),
-                state,
+
+    /// The metrics read at `now`, the states in `order` first.
+    pub fn at(&self, now: Timestamp, order: &[String]) -> Metrics {
+        let so_far = |(count, starts): (i64, i64)| count * now - starts;
+        let refinement_days = in_days(self.ended_refinement + so_far(self.open_refinement));
+        let development_days = in_days(self.ended_development + so_far(self.open_development));
+        let mut names: Vec<String> = order.to_vec();
+        for name in self.durations.keys().chain(self.current.keys()) {
+            if !names.contains(name) {
+                names.push(name.clone());
             }
-        })
-        .collect();
-    #[allow(clippy::cast_precision_loss)]
-    let refinement_average_days = if refinement_stays.is_empty() {
-        0.0
-    } else {
-        refinement_stays.iter().sum::<f64>() / refinement_stays.len() as f64
-    };
-    MetricsParts {
-        states,
-        throughput,
-        refinement_stays: refinement_stays.len(),
-        refinement_average_days,
-        refined_per_week,
-        ended_refinement_days,
-        ended_development_days,
-        open_refinement,
-        open_development,
+        }
+        let states = names
+            .into_iter()
+            .filter(|name| self.durations.contains_key(name) || self.current.contains_key(name))
+            .map(|state| {
+                let empty = BTreeMap::new();
+                let durations = self.durations.get(&state).unwrap_or(&empty);
+                let stays: i64 = durations.values().sum();
+                let total: i64 = durations.iter().map(|(seconds, n)| seconds * n).sum();
+                #[allow(clippy::cast_precision_loss)]
+                let average_days = if stays == 0 { 0.0 } else { in_days(total) / stays as f64 };
+                StateTime {
+                    stays: usize::try_from(stays).unwrap_or(0),
+                    average_days,
+                    median_days: median(durations, stays),
+                    current: self.current.get(&state).map_or(0, |n| usize::try_from(*n).unwrap_or(0)),
+                    state,
+                }
+            })
+            .collect();
+        let weekly = |map: &BTreeMap<String, i64>| -> BTreeMap<String, usize> {
+            map.iter().map(|(week, n)| (week.clone(), usize::try_from(*n).unwrap_or(0))).collect()
+        };
+        #[allow(clippy::cast_precision_loss)]
+        let average_days = if self.refinement_stays == 0 {
+            0.0
+        } else {
+            in_days(self.ended_refinement) / self.refinement_stays as f64
+        };
+        Metrics {
+            states,
+            refinement: (self.refinement_stays > 0 || refinement_days > 0.0).then(|| Refinement {
+                average_days,
+                refined_per_week: weekly(&self.refined_per_week),
+                refinement_days,
+                development_days,
+            }),
+            throughput: weekly(&self.throughput),
+        }
     }
 }
 
-/// The metrics of the tracker at `prefix`, as [`metrics`] computes them from its history, read
-/// from `.git/docket/metrics.json` when it was computed at the commit `HEAD` is at with the same
-/// arguments; else computed (reading the history, [`History::load`]) and kept there.
-#[allow(clippy::too_many_arguments)]
+/// The median of the stays counted in `durations` (seconds → how many), in days.
+fn median(durations: &BTreeMap<i64, i64>, stays: i64) -> f64 {
+    if stays == 0 {
+        return 0.0;
+    }
+    // The stay at `rank` (0-based) in order of length.
+    let nth = |rank: i64| {
+        let mut seen = 0;
+        for (seconds, n) in durations {
+            seen += n;
+            if seen > rank {
+                return in_days(*seconds);
+            }
+        }
+        0.0
+    };
+    let mid = stays / 2;
+    if stays % 2 == 0 { f64::midpoint(nth(mid - 1), nth(mid)) } else { nth(mid) }
+}
+
+/// The parts of the metrics of the records under `folder`, over their whole history.
+pub fn metrics_parts(history: &History, folder: &str, sets: &StateSets<'_>) -> MetricsParts {
+    let prefix = format!("{folder}/");
+    let mut parts = MetricsParts::default();
+    for (_, versions) in history.records.iter().filter(|(path, _)| path.starts_with(&prefix)) {
+        parts.count(versions, 1, sets);
+    }
+    parts
+}
+
+/// The metrics of the tracker at `prefix`, as [`metrics`] computes them from its history, from
+/// parts kept in `.git/docket/metrics.json` by commit. At the commit they were computed at they
+/// are read as they are; at a later commit on its first-parent line, the records those commits
+/// changed have their shares taken out and put back from their history
+/// ([`History::load_paths`]), so the cost follows the commits, not the tracker. Anything else
+/// (another branch, a rewritten history, other arguments, a damaged file) computes them afresh
+/// from the whole history ([`History::load`]).
 pub fn cached_metrics(
     repo: &crate::store::Repo,
     prefix: &str,
     folder: &str,
     now: Timestamp,
     order: &[String],
-    refinement: &[&str],
-    development: &[&str],
-    done: &[String],
+    sets: &StateSets<'_>,
 ) -> Result<Metrics, crate::store::StoreError> {
     #[derive(Serialize, Deserialize)]
     struct Cached {
         key: String,
+        head: String,
         parts: MetricsParts,
     }
-    const VERSION: u32 = 1;
-    let key =
-        serde_json::json!([VERSION, prefix, repo.head(), folder, order, refinement, development, done]).to_string();
+    const VERSION: u32 = 2;
+    let Some(head) = repo.head() else { return Ok(MetricsParts::default().at(now, order)) };
+    let key = serde_json::json!([VERSION, prefix, folder, sets.refinement, sets.development, sets.done]).to_string();
     let path = crate::history::derived_path(repo, prefix, "metrics", ".json");
-    if let Some(cached) = std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice::<Cached>(&bytes).ok())
-        && cached.key == key
+    let cached = std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Cached>(&bytes).ok())
+        .filter(|cached| cached.key == key);
+    if let Some(cached) = &cached
+        && cached.head == head
     {
-        return Ok(cached.parts.at(now));
+        return Ok(cached.parts.at(now, order));
     }
-    let history = History::load(repo, prefix)?;
-    let parts = metrics_parts(&history, folder, order, refinement, development, done);
-    if let Ok(bytes) = serde_json::to_vec(&Cached { key, parts: parts.clone() }) {
+    let advanced = cached.and_then(|cached| advance(repo, prefix, folder, cached.parts, &cached.head, &head, sets));
+    let parts = match advanced {
+        Some(parts) => parts,
+        None => metrics_parts(&History::load(repo, prefix)?, folder, sets),
+    };
+    if let Ok(bytes) = serde_json::to_vec(&Cached { key, head, parts: parts.clone() }) {
         crate::history::write_atomically(&path, &bytes);
     }
-    Ok(parts.at(now))
+    Ok(parts.at(now, order))
+}
+
+/// The most commits [`advance`] takes in; past this, reading the whole history costs as much.
+const MOST_COMMITS: usize = 1000;
+
+/// `parts` computed at commit `from`, brought to `to` by the records the commits between
+/// changed; `None` when `to` is not on `from`'s first-parent line, or is too far.
+fn advance(
+    repo: &crate::store::Repo,
+    prefix: &str,
+    folder: &str,
+    mut parts: MetricsParts,
+    from: &str,
+    to: &str,
+    sets: &StateSets<'_>,
+) -> Option<MetricsParts> {
+    let commits = repo.first_parent_range(Some(from), to).ok()?;
+    if commits.first()?.parent.as_deref() != Some(from) || commits.len() > MOST_COMMITS {
+        return None;
+    }
+    let folders = [format!("{prefix}{folder}/")];
+    let mut paths = std::collections::BTreeSet::new();
+    for commit in &commits {
+        for change in repo.commit_changes(&commit.id, &folders).ok()? {
+            paths.insert(change.path.strip_prefix(prefix)?.to_owned());
+        }
+    }
+    let paths: Vec<String> = paths.into_iter().collect();
+    let history = History::load_paths(repo, prefix, &paths).ok()?;
+    let new: std::collections::BTreeSet<&str> = commits.iter().map(|c| c.id.as_str()).collect();
+    for path in &paths {
+        let versions = history.of(path);
+        let before: Vec<_> = versions.iter().filter(|v| !new.contains(v.commit.as_str())).cloned().collect();
+        parts.count(&before, -1, sets);
+        parts.count(versions, 1, sets);
+    }
+    parts.is_sound().then_some(parts)
 }
 
 /// The version of each record as it stood at the end of day `day` (days since the epoch).

@@ -195,6 +195,70 @@ fn metrics_from_history() {
     assert_eq!(cached, fresh);
 }
 
+/// `report metrics` at a later commit takes the parts kept at an earlier one and updates them
+/// by the records the commits between changed. At each step they equal a computation from the
+/// whole history: records moved, added, edited, deleted, several commits at once, and a merge
+/// of a branch the parts were kept on (off the first-parent line: computed afresh).
+#[test]
+fn metrics_follow_commits_as_a_fresh_computation_says() {
+    let sandbox = scripted();
+    let kept = sandbox.root().join(".git/docket/metrics.json");
+    let metrics = || sandbox.docket_with(&["report", "metrics", "--json"], &[NOW], "").ok().to_owned();
+    let fresh = || {
+        std::fs::remove_file(&kept).expect("the metrics are kept");
+        metrics()
+    };
+    let x = |stage: &str| issue("X", stage, "weight = 1\n");
+    let set_stage = |who: &str, from: &str, to: &str| {
+        let path = format!("issues/{who}.toml");
+        let text = sandbox.read(&path).replace(&format!("stage = \"{from}\""), &format!("stage = \"{to}\""));
+        sandbox.write(&path, &text);
+    };
+    let mut seen = vec![metrics()];
+    let mut step = |what: &str| {
+        let updated = metrics();
+        assert_eq!(updated, fresh(), "after {what}");
+        assert!(!seen.contains(&updated), "{what} changes the metrics: {updated}");
+        seen.push(updated);
+    };
+    set_stage("b", "in_dev", "in_review");
+    commit_at(&sandbox, "2026-10-16", "b to review");
+    step("one record moved");
+    sandbox.write("issues/x.toml", &x("refinement"));
+    let a = sandbox.read("issues/a.toml").replace("title = \"A\"", "title = \"A, renamed\"");
+    sandbox.write("issues/a.toml", &a);
+    commit_at(&sandbox, "2026-10-17", "x filed, a renamed");
+    step("a record added");
+    set_stage("x", "refinement", "ready_for_development");
+    set_stage("b", "in_review", "done");
+    commit_at(&sandbox, "2026-10-19", "x ready, b done");
+    step("two records moved in one commit");
+    set_stage("x", "ready_for_development", "in_dev");
+    commit_at(&sandbox, "2026-10-20", "x in dev");
+    set_stage("x", "in_dev", "in_review");
+    commit_at(&sandbox, "2026-10-21", "x in review");
+    step("two commits at once");
+    std::fs::remove_file(sandbox.root().join("issues/x.toml")).expect("remove");
+    commit_at(&sandbox, "2026-10-22", "x withdrawn");
+    step("a record deleted");
+    // The parts kept on a branch, which main then merges as its second parent.
+    let main = sandbox.git(&["rev-parse", "--abbrev-ref", "HEAD"]);
+    sandbox.git(&["checkout", "-q", "-b", "side"]);
+    set_stage("c", "ready_for_development", "in_dev");
+    commit_at(&sandbox, "2026-10-23", "c in dev");
+    step("a commit on a branch");
+    sandbox.git(&["checkout", "-q", main.trim()]);
+    set_stage("d", "ready_for_development", "in_dev");
+    commit_at(&sandbox, "2026-10-24", "d in dev");
+    let when = [("GIT_COMMITTER_DATE", "2026-10-25T12:00:00Z"), ("GIT_AUTHOR_DATE", "2026-10-25T12:00:00Z")];
+    let merged = sandbox.git_with(&["merge", "-q", "--no-ff", "-m", "merge side", "side"], &when);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    step("a merge");
+    // The history cache followed the same commits: built anew, it says the same.
+    std::fs::remove_dir_all(sandbox.root().join(".git/docket/history")).expect("the history is kept");
+    assert_eq!(&fresh(), seen.last().expect("metrics"), "from a history built anew");
+}
+
 #[test]
 fn stale_weekly_updates() {
     let sandbox = scripted();

@@ -57,16 +57,12 @@ pub fn cmd_report(ui: &Ui, env: &Env, args: &ReportArgs) -> Result<ExitCode, Cli
             let order: Vec<String> =
                 tracker.workflow(docket::model::Kind::Issue).states.iter().map(|s| s.name.clone()).collect();
             // Computed once per commit: a second run at the same commit reads no history.
-            let metrics = report::cached_metrics(
-                &tracker.repo,
-                &tracker.prefix,
-                "issues",
-                now,
-                &order,
-                &["refinement"],
-                &["in_dev", "in_review", "development", "validation", "implementation"],
-                &done,
-            )?;
+            let sets = report::StateSets {
+                refinement: &["refinement"],
+                development: &["in_dev", "in_review", "development", "validation", "implementation"],
+                done: &done,
+            };
+            let metrics = report::cached_metrics(&tracker.repo, &tracker.prefix, "issues", now, &order, &sets)?;
             let _ = writeln!(text, "{}", style.bold("Time in each state (days)"));
             let _ = writeln!(text, "  {:<22} {:>6} {:>9} {:>8} {:>8}", "state", "stays", "average", "median", "now in");
             for s in &metrics.states {
