@@ -34,7 +34,7 @@ fn main() {
 
     let parse: Vec<f64> = (0..3).map(|_| support::read_and_parse(&root)).collect();
     let parse = (parse.iter().copied().fold(f64::INFINITY, f64::min), f64::NAN);
-    let floor_name = "read + parse every file (2 threads)";
+    let floor_name = "list, read + parse every file (2 threads)";
     support::index(&root, docket);
     for (what, args) in [
         ("`docket show ID`", vec!["show", id.as_str()]),

@@ -8,9 +8,12 @@
 //! diff names, and, in trackers small enough for it to be cheap, every file's own stamp.
 //!
 //! A few changed files are indexed in memory for the search at hand (an overlay), which costs
-//! far less than committing to the index; once the overlay grows past [`FOLD_AT`] files, it is
-//! committed. Committing needs tantivy's writer lock: a process that finds it taken answers
-//! from the last commit plus its own overlay, so it is still fresh.
+//! far less than committing to the index. They are committed when they grow past [`FOLD_AT`]
+//! files, or when finding them meant reading settled folders of more than [`RESCAN_AT`] files
+//! (at a million records, a folder holds a thousand): the next search would read those again,
+//! so the first one after a `git pull` pays once. Committing needs tantivy's writer lock: a
+//! process that finds it taken answers from the last commit plus its own overlay, so it is
+//! still fresh.
 //!
 //! Besides ranked search, it answers the questions other commands narrow by
 //! ([`crate::select`]): how many records match ([`SearchIndex::count`]), every match with its
@@ -40,6 +43,10 @@ use crate::tracker::Tracker;
 
 /// How many changed files a search indexes in memory before it commits them to the index.
 pub const FOLD_AT: usize = 64;
+/// When the settled folders a search has to read anew hold more files than this, it commits
+/// what it found, so the next search need not read them again: reading about 2,000 file
+/// stamps costs what a small commit does (~15 ms; measured in `book/src/performance.md`).
+pub const RESCAN_AT: usize = 2_000;
 /// Trackers with at most this many records have every file's stamp checked on each search,
 /// which also catches edits that rewrite a file in place without touching its folder.
 pub const SWEEP_AT: usize = 5_000;
@@ -137,6 +144,9 @@ struct Delta {
     removed: Vec<String>,
     dirs: BTreeMap<String, u64>,
     tree: Option<String>,
+    /// How many files settled folders whose time moved hold: the work of reading them anew,
+    /// which the next search repeats unless the changes are committed.
+    rescanned: usize,
 }
 
 /// An open index of one tracker.
@@ -174,9 +184,16 @@ fn stamp_from(metadata: &fs::Metadata, now_ns: u64) -> Stamp {
 fn read_stamped(path: &Path, now_ns: u64) -> std::io::Result<(String, Stamp)> {
     use std::io::Read;
     let mut file = fs::File::open(path)?;
-    let stamp = stamp_from(&file.metadata()?, now_ns);
-    let mut bytes = Vec::with_capacity(usize::try_from(stamp.size).unwrap_or(0));
-    file.read_to_end(&mut bytes)?;
+    let metadata = file.metadata()?;
+    let stamp = stamp_from(&metadata, now_ns);
+    // A settled file is read in one call of the size just looked up (`read_to_end` would look
+    // again and then read once more to find the end: three system calls in seven); one that
+    // may still be changing is read on to its end.
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    (&mut file).take(metadata.len()).read_to_end(&mut bytes)?;
+    if stamp.mtime == 0 {
+        file.read_to_end(&mut bytes)?;
+    }
     let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     Ok((text, stamp))
 }
@@ -318,11 +335,13 @@ impl SearchIndex {
             if !sweep {
                 known.extend(self.indexed(&searcher, Some(dir))?);
             }
+            let settled = !unchanged && *mtime != 0;
             let Ok(entries) = fs::read_dir(tracker.root.join(dir)) else { continue };
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if Path::new(&name).extension().is_some_and(|x| x == "toml") {
                     candidates.push(format!("{dir}/{name}"));
+                    delta.rescanned += usize::from(settled);
                 }
             }
             // Files indexed in this folder that may be gone.
@@ -402,7 +421,10 @@ impl SearchIndex {
             self.overlay = None;
             return Ok(refresh);
         }
-        if changed > FOLD_AT {
+        // Committed when there are many, or when finding them meant reading settled folders
+        // of more files than a commit costs (a `git pull` that touched folders of a thousand
+        // files each): the next search would read them again. Else they stay in memory.
+        if changed > FOLD_AT || delta.rescanned > RESCAN_AT {
             match self.commit(&delta, progress) {
                 Ok(()) => {
                     refresh.committed = true;
@@ -470,6 +492,9 @@ impl SearchIndex {
         let mut prepared = writer.prepare_commit().map_err(|_| Busy)?;
         prepared.set_payload(&serde_json::to_string(&state).expect("the state serialises"));
         prepared.commit().map_err(|_| Busy)?;
+        // Small commits add small segments; let the merges they start finish, or a run of
+        // short processes would leave them piling up (merging small segments takes milliseconds).
+        let _ = writer.wait_merging_threads();
         let _ = self.reader.reload();
         Ok(())
     }

@@ -219,6 +219,47 @@ fn a_rebuild_takes_blob_ids_from_git_only_for_files_git_has_seen_unchanged() {
     assert!(assert_blobs_match_git(&sandbox, "stage:development OR stage:triage OR stage:planning") >= 2);
 }
 
+/// A change found by reading a settled folder of more than `RESCAN_AT` files anew is committed
+/// to the index by the search that found it, so the next search need not read the folder
+/// again; a change found cheaply, or saved a moment ago (its time not yet settled), is searched
+/// from memory and left for `docket index` or a later search.
+#[test]
+fn a_search_keeps_a_change_that_was_costly_to_find() {
+    let sandbox = Sandbox::tracker();
+    let issue = |title: &str| format!("title = \"{title}\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    for n in 0..=docket::index::RESCAN_AT {
+        sandbox.write(&format!("issues/g{n:04}.toml"), &issue(&format!("Generated {n}")));
+    }
+    sandbox.git(&["add", "-A"]);
+    sandbox.git(&["commit", "-q", "--no-verify", "-m", "generated"]);
+    // Every file and folder settled, as long after they were written.
+    let settled = |when: &str, paths: &[&str]| {
+        let paths = paths.iter().map(|p| sandbox.root().join(p).display().to_string());
+        let status = Command::new("touch").args(["-d", when]).args(paths).status().expect("touch");
+        assert!(status.success());
+    };
+    let everything = sandbox.git(&["ls-files", "issues", "milestones"]);
+    settled("2021-01-01 00:00:00", &everything.lines().chain(["issues", "milestones"]).collect::<Vec<_>>());
+    assert!(ids(&sandbox, "kumquat").is_empty());
+    // A small change in a folder of a few files: kept in memory.
+    sandbox.write("milestones/kumquat.toml", "title = \"Kumquat\"\nstage = \"planning\"\n");
+    settled("2022-01-01 00:00:00", &["milestones/kumquat.toml", "milestones"]);
+    assert_eq!(ids(&sandbox, "kumquat").len(), 1);
+    let folded = sandbox.docket(&["index"]);
+    assert!(folded.stderr.contains("updated 1 and removed 0 documents"), "{}", folded.stderr);
+    sandbox.write("issues/pulled.toml", &issue("Kumquat pulled"));
+    sandbox.commit_all("pulled");
+    settled("2023-01-01 00:00:00", &["issues/pulled.toml", "issues"]);
+    assert_eq!(ids(&sandbox, "kumquat").len(), 2);
+    let folded = sandbox.docket(&["index"]);
+    assert!(!folded.stderr.contains("updated"), "the search kept it: {}", folded.stderr);
+    // Saved just now in that folder: found, from memory.
+    sandbox.write("issues/typed.toml", &issue("Kumquat typed"));
+    assert_eq!(ids(&sandbox, "kumquat").len(), 3);
+    let folded = sandbox.docket(&["index"]);
+    assert!(folded.stderr.contains("updated 1 and removed 0 documents"), "{}", folded.stderr);
+}
+
 #[test]
 fn many_edits_are_committed_to_the_index() {
     let sandbox = Sandbox::tracker();
