@@ -29,8 +29,8 @@
 //! - [`plan`] is planning, pure: milestone capacity and readiness.
 //! - [`select`] finds the records `next` and `plan` need through the index; they decide.
 //! - [`chart`] draws the burndown and cumulative-flow charts as SVG, by hand.
-//! - [`report`] is reports: stale weekly updates, and flow metrics from history (cached by
-//!   commit).
+//! - [`report`] is reports: stale weekly updates, and flow metrics from history (kept by
+//!   commit, and brought forward by the records later commits changed).
 //! - [`merge`] is the field-level three-way merge of record files behind git's merge driver.
 //! - [`import`] turns git-bug's bugs and identities into issues.
 //! - [`query`] filters and sorts loaded records for `list`; [`json`] gives their `--json` shape.

@@ -10,7 +10,7 @@
 //! A few changed files are indexed in memory for the search at hand (an overlay), which costs
 //! far less than committing to the index. They are committed when they grow past [`FOLD_AT`]
 //! files, or when finding them meant reading settled folders of more than [`RESCAN_AT`] files
-//! (at a million records, a folder holds a thousand): the next search would read those again,
+//! (at a million records, one shard folder holds a thousand): the next search would read those again,
 //! so the first one after a `git pull` pays once. Committing needs tantivy's writer lock: a
 //! process that finds it taken answers from the last commit plus its own overlay, so it is
 //! still fresh.
@@ -44,9 +44,10 @@ use crate::tracker::Tracker;
 /// How many changed files a search indexes in memory before it commits them to the index.
 pub const FOLD_AT: usize = 64;
 /// When the settled folders a search has to read anew hold more files than this, it commits
-/// what it found, so the next search need not read them again: reading about 2,000 file
-/// stamps costs what a small commit does (~15 ms; measured in `book/src/performance.md`).
-pub const RESCAN_AT: usize = 2_000;
+/// what it found, so the next search need not read them again: reading that many stamps and
+/// indexing the changes in memory again on every search soon costs more than one small commit
+/// (10–20 ms). At a million records one shard folder holds a thousand files.
+pub const RESCAN_AT: usize = 500;
 /// Trackers with at most this many records have every file's stamp checked on each search,
 /// which also catches edits that rewrite a file in place without touching its folder.
 pub const SWEEP_AT: usize = 5_000;
@@ -186,9 +187,9 @@ fn read_stamped(path: &Path, now_ns: u64) -> std::io::Result<(String, Stamp)> {
     let mut file = fs::File::open(path)?;
     let metadata = file.metadata()?;
     let stamp = stamp_from(&metadata, now_ns);
-    // A settled file is read in one call of the size just looked up (`read_to_end` would look
-    // again and then read once more to find the end: three system calls in seven); one that
-    // may still be changing is read on to its end.
+    // A settled file is read in one call of the size just looked up (`read_to_end` alone would
+    // look the size up again and read once more to find the end: four system calls a file
+    // instead of seven); one that may still be changing is read on to its end.
     let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
     (&mut file).take(metadata.len()).read_to_end(&mut bytes)?;
     if stamp.mtime == 0 {
@@ -492,8 +493,8 @@ impl SearchIndex {
         let mut prepared = writer.prepare_commit().map_err(|_| Busy)?;
         prepared.set_payload(&serde_json::to_string(&state).expect("the state serialises"));
         prepared.commit().map_err(|_| Busy)?;
-        // Small commits add small segments; let the merges they start finish, or a run of
-        // short processes would leave them piling up (merging small segments takes milliseconds).
+        // Small commits add small segments; let the merges they start finish (tens of
+        // milliseconds, every eighth commit or so), or short processes would leave them piling up.
         let _ = writer.wait_merging_threads();
         let _ = self.reader.reload();
         Ok(())
