@@ -146,7 +146,10 @@ fn mutate(rng: &mut Rng, text: &str, seeds: &[String]) -> String {
 }
 
 /// Checks every property on one input; panics (with the input) when one fails.
-fn exercise(input: &str, other: &str) {
+/// Returns how many of the readings gave a record (the quick path), to show the comparison
+/// below is not made on broken files only.
+fn exercise(input: &str, other: &str) -> usize {
+    let mut records = 0;
     let rules = RecordRules {
         states: Some(vec!["triage".to_owned(), "done".to_owned()]),
         workflow: "fuzz".to_owned(),
@@ -161,6 +164,7 @@ fn exercise(input: &str, other: &str) {
             let quick = check_document("issues/fuzz.toml", Some("fuzz"), input, specs, rules);
             let located = check_document_located("issues/fuzz.toml", Some("fuzz"), input, specs, rules);
             assert_eq!(quick, located, "both readings agree");
+            records += usize::from(quick.0.is_some());
         }
         let parsed = parse_record(kind, "fuzz", "issues/fuzz.toml", input, &RecordRules::default());
         if parsed.record.is_some() {
@@ -189,6 +193,7 @@ fn exercise(input: &str, other: &str) {
     if let Ok(merged) = docket::merge::merge(input, other, other) {
         assert!(merged.conflicts.is_empty(), "both sides alike: no conflict");
     }
+    records
 }
 
 #[test]
@@ -199,6 +204,7 @@ fn parsers_and_merge_driver_survive_mutated_input() {
     let mut rng = Rng(seed | 1);
     let started = Instant::now();
     let mut runs = 0u64;
+    let records = std::sync::atomic::AtomicUsize::new(0);
     loop {
         let done = budget.map_or(runs >= 3000, |budget| started.elapsed() >= budget);
         if done {
@@ -210,7 +216,7 @@ fn parsers_and_merge_driver_survive_mutated_input() {
         let query_seed = QUERIES[rng.below(QUERIES.len())];
         let query = mutate(&mut rng, query_seed, &seeds);
         let outcome = std::panic::catch_unwind(|| {
-            exercise(&input, &other);
+            records.fetch_add(exercise(&input, &other), std::sync::atomic::Ordering::Relaxed);
             let _ = docket::index::query::parse(&query);
         });
         assert!(
@@ -219,5 +225,7 @@ fn parsers_and_merge_driver_survive_mutated_input() {
         );
         runs += 1;
     }
-    eprintln!("fuzz: {runs} inputs in {:.1?} (seed {seed})", started.elapsed());
+    let records = records.into_inner();
+    eprintln!("fuzz: {runs} inputs, {records} readings that gave a record, in {:.1?} (seed {seed})", started.elapsed());
+    assert!(records * 20 > usize::try_from(runs).expect("fits"), "mutations leave enough files valid: {records}");
 }
