@@ -139,7 +139,7 @@ impl Facts for GitFacts<'_> {
                 crate::workflow::condition::lookup(&record, field).and_then(toml::Value::as_str) == Some(value)
             }
         };
-        self.repo.since(commit, &path, &format!("{field}={value}"), &holds).ok().flatten()
+        crate::history::since(self.repo, self.prefix, commit, &record.path, &holds).ok().flatten()
     }
 
     fn milestone_ready(&self, milestone: &Record) -> Result<(), Vec<String>> {

@@ -5,12 +5,15 @@
 //! datetime) fixes the clock, `DOCKET_SEED` (an integer) fixes the ids `docket new` draws, and
 //! `GIT_COMMITTER_DATE` (as git reads it) is the time a commit is judged at. One more is for
 //! tests only: `DOCKET_NEXT_FIRST` sets how many candidates `docket next` first asks the index
-//! for, so that a small tracker exercises asking again.
+//! for, so that a small tracker exercises asking again; `DOCKET_INDEX_FOLD_AT`,
+//! `DOCKET_INDEX_RESCAN_AT` and `DOCKET_INDEX_PARALLEL_AT` set the index's [`Limits`], so that
+//! a small tracker runs on the far side of each.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::index::Limits;
 use crate::time::{self, Timestamp};
 
 /// Clock, randomness and environment for one docket process.
@@ -20,6 +23,7 @@ pub struct Context {
     commit_time: Timestamp,
     random_state: u64,
     next_first: Option<usize>,
+    index_limits: Limits,
 }
 
 /// Why the environment could not be read.
@@ -33,6 +37,8 @@ pub enum ContextError {
     BadCommitterDate(String),
     #[error("DOCKET_NEXT_FIRST is `{0}`, which is not a positive integer")]
     BadNextFirst(String),
+    #[error("{0} is `{1}`, which is not an unsigned integer")]
+    BadLimit(&'static str, String),
 }
 
 impl Context {
@@ -66,12 +72,27 @@ impl Context {
             Ok(text) => Some(text.trim().parse().ok().filter(|n| *n > 0).ok_or(ContextError::BadNextFirst(text))?),
             Err(_) => None,
         };
-        Ok(Self { now, commit_time, random_state, next_first })
+        let mut index_limits = Limits::default();
+        for (name, limit) in [
+            ("DOCKET_INDEX_FOLD_AT", &mut index_limits.fold_at),
+            ("DOCKET_INDEX_RESCAN_AT", &mut index_limits.rescan_at),
+            ("DOCKET_INDEX_PARALLEL_AT", &mut index_limits.parallel_at),
+        ] {
+            if let Ok(text) = std::env::var(name) {
+                *limit = text.trim().parse().map_err(|_| ContextError::BadLimit(name, text))?;
+            }
+        }
+        Ok(Self { now, commit_time, random_state, next_first, index_limits })
     }
 
     /// A context with a fixed clock and seed, for tests.
     pub fn fixed(now: Timestamp, seed: u64) -> Self {
-        Self { now, commit_time: now, random_state: seed, next_first: None }
+        Self { now, commit_time: now, random_state: seed, next_first: None, index_limits: Limits::default() }
+    }
+
+    /// The sizes at which the index changes how it works (tests set them).
+    pub fn index_limits(&self) -> Limits {
+        self.index_limits
     }
 
     /// How many candidates `docket next` first asks the index for, when a test sets it.

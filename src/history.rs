@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::check::record_at;
+use crate::derived::{self, Derived, Durability};
 use crate::format::{RecordRules, parse_record};
 use crate::model::{Body, Kind};
 use crate::store::{Repo, StoreError};
@@ -44,7 +45,7 @@ pub struct History {
     pub records: BTreeMap<String, Vec<Version>>,
 }
 
-const CACHE_VERSION: u32 = 3;
+const CACHE_VERSION: u32 = 4;
 
 /// What the cache reflects; written last, so that a cache cut short is brought up to date
 /// (appending is idempotent) rather than trusted.
@@ -57,8 +58,50 @@ struct CacheState {
     /// for about 16 records a file, and chosen again when it has grown fourfold.
     bits: u32,
     /// How many records the cache holds.
-    #[serde(default)]
     records: usize,
+    /// Which cache files exist: a bitmap over their numbers, so that a file gone missing is
+    /// seen (and the cache rebuilt) rather than read as "no history".
+    present: Present,
+}
+
+/// A set of cache-file numbers (at most 2^16), kept as a bitmap in hexadecimal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Present(Vec<u64>);
+
+impl Present {
+    fn insert(&mut self, number: u16) {
+        let word = usize::from(number / 64);
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        self.0[word] |= 1 << (number % 64);
+    }
+
+    fn contains(&self, number: u16) -> bool {
+        self.0.get(usize::from(number / 64)).is_some_and(|word| word & (1 << (number % 64)) != 0)
+    }
+}
+
+impl Serialize for Present {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use std::fmt::Write as _;
+        let mut text = String::with_capacity(self.0.len() * 16);
+        for word in &self.0 {
+            let _ = write!(text, "{word:016x}");
+        }
+        serializer.serialize_str(&text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let words = text
+            .as_bytes()
+            .chunks(16)
+            .map(|chunk| std::str::from_utf8(chunk).ok().and_then(|hex| u64::from_str_radix(hex, 16).ok()));
+        words.collect::<Option<Vec<u64>>>().map(Present).ok_or_else(|| serde::de::Error::custom("not a bitmap"))
+    }
 }
 
 type Bucket = BTreeMap<String, Vec<Version>>;
@@ -79,15 +122,13 @@ impl History {
     /// [`Self::load`] or [`Self::load_paths`]; `retry` rebuilds a damaged cache once.
     fn load_with(repo: &Repo, prefix: &str, paths: Option<&[String]>, retry: bool) -> Result<Self, StoreError> {
         let Some(head) = repo.head() else { return Ok(Self::default()) };
-        let dir = cache_dir(repo, prefix);
+        let dir = Derived::of(repo, prefix).history();
         // One process brings the cache up to date at a time; the lock goes with the process.
-        let _ = std::fs::create_dir_all(&dir);
-        let lock = std::fs::File::create(dir.join("lock")).ok();
+        let lock = derived::lock_file(&dir.join("lock")).ok();
         if let Some(lock) = &lock {
             let _ = lock.lock();
         }
-        let mut state: CacheState = std::fs::read(dir.join("state.json"))
-            .ok()
+        let mut state: CacheState = derived::read(&dir.join("state.json"))
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .filter(|s: &CacheState| s.version == CACHE_VERSION && s.prefix == prefix)
             .unwrap_or_default();
@@ -95,18 +136,20 @@ impl History {
             state = update(repo, prefix, &dir, state, &head)?;
         }
         let wanted: Option<BTreeSet<&str>> = paths.map(|p| p.iter().map(String::as_str).collect());
-        let buckets: Vec<PathBuf> = match &wanted {
+        // The files that hold the records asked for (or all); a record whose file the state
+        // does not list has no history.
+        let numbers: BTreeSet<u16> = match &wanted {
             Some(paths) => {
-                let numbers: BTreeSet<u16> = paths.iter().map(|p| bucket_of(p, state.bits)).collect();
-                numbers.into_iter().map(|n| bucket_path(&dir, n)).collect()
+                paths.iter().map(|p| bucket_of(p, state.bits)).filter(|n| state.present.contains(*n)).collect()
             }
-            None => all_buckets(&dir),
+            None => (0..=u16::MAX).take(1 << state.bits.min(16)).filter(|n| state.present.contains(*n)).collect(),
         };
+        let buckets: Vec<PathBuf> = numbers.into_iter().map(|n| bucket_path(&dir, n)).collect();
         let mut records = BTreeMap::new();
         for bucket in read_buckets(&buckets, wanted.as_ref()) {
-            let Some(bucket) = bucket else { continue };
-            let Ok(bucket) = bucket else {
-                // A damaged cache is rebuilt from git, once; then it is read around.
+            let Some(Ok(bucket)) = bucket else {
+                // A file the state lists is missing or damaged: the cache is rebuilt from git,
+                // once; then it is read around.
                 if !retry {
                     continue;
                 }
@@ -127,6 +170,49 @@ impl History {
     pub fn of(&self, path: &str) -> &[Version] {
         self.records.get(path).map_or(&[], Vec::as_slice)
     }
+}
+
+/// Since when, in the first-parent history of `commit`, the record at `path` (relative to the
+/// tracker root) has continuously satisfied `holds`: the committer time of the commit that
+/// began that run, or `None` when the record at `commit` does not satisfy it.
+///
+/// When `commit` is `HEAD` and the history cache exists, the answer comes from the record's
+/// versions in the cache (brought up to date by the commits since, if any), reading only its
+/// file. Otherwise — a pushed commit the cache has not seen, or no cache yet, which a hook must
+/// not spend a whole history pass building — git's first-parent history is walked for that one
+/// file. Nothing else is kept: the history cache is the one record of the past.
+pub fn since(
+    repo: &Repo,
+    prefix: &str,
+    commit: &str,
+    path: &str,
+    holds: &dyn Fn(&str) -> bool,
+) -> Result<Option<Timestamp>, StoreError> {
+    let cached = derived::read(&Derived::of(repo, prefix).history().join("state.json"))
+        .and_then(|bytes| serde_json::from_slice::<CacheState>(&bytes).ok())
+        .is_some_and(|s| s.version == CACHE_VERSION && s.prefix == prefix);
+    if !cached || repo.head().as_deref() != Some(commit) {
+        return repo.since(commit, &format!("{prefix}{path}"), holds);
+    }
+    let history = History::load_paths(repo, prefix, &[path.to_owned()])?;
+    since_in(history.of(path), &|blob| Ok(holds(&repo.blob_text(blob)?.unwrap_or_default())))
+}
+
+/// [`since`] over a record's versions, oldest first: the time of the oldest version of the
+/// newest run of versions that satisfy `holds`.
+fn since_in(
+    versions: &[Version],
+    holds: &dyn Fn(&str) -> Result<bool, StoreError>,
+) -> Result<Option<Timestamp>, StoreError> {
+    let mut since = None;
+    for version in versions.iter().rev() {
+        let Some(blob) = &version.blob else { break };
+        if !holds(blob)? {
+            break;
+        }
+        since = Some(version.time);
+    }
+    Ok(since)
 }
 
 /// The cache files at `paths`, read and parsed on all cores: `None` for one that does not
@@ -210,28 +296,36 @@ fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) 
             });
         }
     }
-    let reflects = |bits: u32, records: usize| CacheState {
+    let reflects = |bits: u32, records: usize, present: Present| CacheState {
         version: CACHE_VERSION,
         prefix: prefix.to_owned(),
         head: Some(head.to_owned()),
         bits,
         records,
+        present,
     };
     if known.is_none() {
         let records = new.len();
-        let bits = write_fresh(dir, new);
-        return Ok(finish(dir, reflects(bits, records)));
+        let (bits, present) = write_fresh(dir, new);
+        return Ok(finish(dir, reflects(bits, records, present)));
     }
     let mut by_bucket: BTreeMap<u16, Bucket> = BTreeMap::new();
     for (record, versions) in new {
         by_bucket.entry(bucket_of(&record, state.bits)).or_default().insert(record, versions);
     }
-    // The cache is derived: failing to write it only costs time next run.
     let mut records = state.records;
+    let mut present = state.present;
     for (number, additions) in by_bucket {
         let path = bucket_path(dir, number);
-        let mut bucket: Bucket =
-            std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default();
+        let mut bucket: Bucket = if present.contains(number) {
+            match derived::read(&path).map(|bytes| serde_json::from_slice(&bytes)) {
+                Some(Ok(bucket)) => bucket,
+                // Missing or damaged: the cache starts afresh.
+                _ => return update(repo, prefix, dir, CacheState::default(), head),
+            }
+        } else {
+            Bucket::new()
+        };
         for (record, versions) in additions {
             records += usize::from(!bucket.contains_key(&record));
             let known = bucket.entry(record).or_default();
@@ -242,31 +336,45 @@ fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) 
                 }
             }
         }
-        write_atomically(&path, &serde_json::to_vec(&bucket).unwrap_or_default());
+        if derived::write(&path, &serde_json::to_vec(&bucket).unwrap_or_default(), Durability::Atomic).is_err() {
+            // The cache is derived: a file that cannot be written only costs time next run,
+            // which starts afresh.
+            let _ = std::fs::remove_file(dir.join("state.json"));
+            return Ok(CacheState::default());
+        }
+        present.insert(number);
     }
     // Grown fourfold past its files: spread it over more.
     if state.bits < 16 && records > 64 << state.bits {
         let _ = std::fs::remove_file(dir.join("state.json"));
         let mut all = Bucket::new();
-        for bucket in read_buckets(&all_buckets(dir), None).into_iter().flatten().flatten() {
+        let files: Vec<PathBuf> = (0..=u16::MAX)
+            .take(1 << state.bits)
+            .filter(|n| present.contains(*n))
+            .map(|n| bucket_path(dir, n))
+            .collect();
+        for bucket in read_buckets(&files, None).into_iter().flatten().flatten() {
             all.extend(bucket);
         }
         let records = all.len();
-        let bits = write_fresh(dir, all);
-        return Ok(finish(dir, reflects(bits, records)));
+        let (bits, present) = write_fresh(dir, all);
+        return Ok(finish(dir, reflects(bits, records, present)));
     }
-    Ok(finish(dir, reflects(state.bits, records)))
+    Ok(finish(dir, reflects(state.bits, records, present)))
 }
 
-/// Records `state` as what the cache at `dir` reflects, and returns it.
+/// Records `state` as what the cache at `dir` reflects (on disk before the call returns: it
+/// vouches for the other files), and returns it.
 fn finish(dir: &Path, state: CacheState) -> CacheState {
-    write_atomically(&dir.join("state.json"), &serde_json::to_vec(&state).unwrap_or_default());
+    let _ =
+        derived::write(&dir.join("state.json"), &serde_json::to_vec(&state).unwrap_or_default(), Durability::Synced);
     state
 }
 
 /// Writes `records` as a new cache at `dir`, about 16 records a file; how many bits of the
-/// hash name a file. Until the new state is written, no run trusts these files.
-fn write_fresh(dir: &Path, records: Bucket) -> u32 {
+/// hash name a file, and which files were written. Until the new state is written, no run
+/// trusts these files.
+fn write_fresh(dir: &Path, records: Bucket) -> (u32, Present) {
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         if entry.path().is_dir() {
             let _ = std::fs::remove_dir_all(entry.path());
@@ -277,28 +385,19 @@ fn write_fresh(dir: &Path, records: Bucket) -> u32 {
     for (record, versions) in records {
         by_bucket.entry(bucket_of(&record, bits)).or_default().insert(record, versions);
     }
+    let mut present = Present::default();
     for (number, bucket) in by_bucket {
         let path = bucket_path(dir, number);
         // Written in place, not aside and renamed: that costs file systems dearly by the
         // thousand, and these files are not trusted before the state is written.
         if let Some(parent) = path.parent() {
             let bytes = serde_json::to_vec(&bucket).unwrap_or_default();
-            let _ = std::fs::create_dir_all(parent).and_then(|()| std::fs::write(&path, bytes));
+            if derived::folder(parent).and_then(|()| std::fs::write(&path, bytes)).is_ok() {
+                present.insert(number);
+            }
         }
     }
-    bits
-}
-
-/// Writes a derived file so that a reader sees the old content or the new, never half: best
-/// effort, since a derived file that cannot be written only costs time next run.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) {
-    if let Some(parent) = path.parent() {
-        let _ = std::fs::create_dir_all(parent);
-    }
-    let temporary = path.with_extension("tmp");
-    if std::fs::write(&temporary, bytes).is_ok() {
-        let _ = std::fs::rename(&temporary, path);
-    }
+    (bits, present)
 }
 
 /// The cache file holding a record's history: `bits` (at most 16) bits of the FNV-1a hash of
@@ -313,34 +412,6 @@ fn bucket_of(path: &str, bits: u32) -> u16 {
 
 fn bucket_path(dir: &Path, number: u16) -> PathBuf {
     dir.join(format!("{:02x}", number >> 8)).join(format!("{:02x}.json", number & 0xff))
-}
-
-fn all_buckets(dir: &Path) -> Vec<PathBuf> {
-    let mut buckets: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .flat_map(|e| std::fs::read_dir(e.path()).into_iter().flatten().flatten().map(|f| f.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    buckets.sort();
-    buckets
-}
-
-fn cache_dir(repo: &Repo, prefix: &str) -> PathBuf {
-    derived_path(repo, prefix, "history", "")
-}
-
-/// Where a file derived from the tracker at `prefix` is kept: `.git/docket/<name><extension>`,
-/// with the tracker's folder in the name when it is not at the repository's top.
-pub(crate) fn derived_path(repo: &Repo, prefix: &str, name: &str, extension: &str) -> PathBuf {
-    let name = if prefix.is_empty() {
-        format!("{name}{extension}")
-    } else {
-        format!("{name}-{}{extension}", prefix.trim_end_matches('/').replace('/', "-"))
-    };
-    repo.git_path("docket").join(name)
 }
 
 /// A stay in one state: from when the record entered it to when it left (or `None`, still

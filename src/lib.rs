@@ -21,6 +21,8 @@
 //! - [`check`] judges changes against the workflows: the staged change, ranges of commits,
 //!   one edit, the whole tree.
 //! - [`hooks`] installs docket's git hooks beside existing ones and reads what push hooks get.
+//! - [`derived`] owns everything docket keeps under the git directory (`.git/docket/`): it
+//!   names every path, writes atomically, and treats a foreign entry as absent.
 //! - [`index`] is the full-text index behind `docket search`, and the only user of tantivy:
 //!   derived, under the git directory, kept fresh by comparing stamps, deletable at any time.
 //! - [`store`] is the git repository, and the only user of git2.
@@ -41,6 +43,7 @@ pub mod chart;
 pub mod check;
 pub mod config;
 pub mod context;
+pub mod derived;
 pub mod diagnostic;
 pub mod format;
 pub mod history;

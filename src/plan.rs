@@ -121,6 +121,115 @@ mod tests {
             ])
         );
     }
+
+    fn settings() -> Settings {
+        Settings {
+            deliverable_label: "Deliverable".into(),
+            default_velocity: 0.5,
+            refinement_share: 0.2,
+            unrefined_stages: vec!["refinement".into()],
+        }
+    }
+
+    const DAY: i64 = 86_400;
+
+    /// A milestone from day `start` to day `end` (midnight UTC of each) with `days` of capacity.
+    fn milestone(start: i64, end: i64, days: f64) -> Milestone {
+        Milestone {
+            start: Some(start * DAY),
+            end: Some(end * DAY),
+            capacity: vec![("ana".into(), days)],
+            ..Milestone::default()
+        }
+    }
+
+    /// Which weights of a milestone's refined issues (in priority then id order) are
+    /// Deliverable and which Stretch, for a capacity of 10 days × 0.5 × 0.8 = 4 weight.
+    #[test]
+    fn deliverables_fill_capacity_exactly_and_the_rest_is_stretch() {
+        let table: [(&[u8], &[u8], &[u8]); 6] = [
+            // weights in order        Deliverable   Stretch
+            (&[4], &[4], &[]),
+            (&[5], &[], &[5]),
+            (&[1, 3], &[1, 3], &[]),
+            (&[1, 3, 1], &[1, 3], &[1]),
+            (&[3, 2, 1], &[3, 1], &[2]),
+            (&[2, 1, 1], &[2, 1, 1], &[]),
+        ];
+        for (weights, deliverable, stretch) in table {
+            let issues: Vec<Record> = weights
+                .iter()
+                .enumerate()
+                .map(|(n, w)| {
+                    let text = format!(
+                        "title = \"x\"\ntype = \"feature\"\nstage = \"ready_for_development\"\nmilestone = \"m\"\nweight = {w}\n"
+                    );
+                    issue(&format!("i{n}"), &text)
+                })
+                .collect();
+            let m = milestone(100, 114, 10.0);
+            let plan = plan("m", &m, &[("m", &m)], &issues, &settings(), None, &|_| true);
+            assert!((plan.capacity - 4.0).abs() < 1e-9);
+            let weights_of = |items: &[Item]| items.iter().map(|i| i.weight.unwrap_or(0)).collect::<Vec<u8>>();
+            assert_eq!(weights_of(&plan.deliverables), deliverable, "{weights:?}");
+            assert_eq!(weights_of(&plan.stretch), stretch, "{weights:?}");
+        }
+    }
+
+    /// Committed Deliverable weight against capacity: exactly full is not over.
+    #[test]
+    fn over_capacity_starts_past_the_capacity() {
+        for (committed, over) in [(3u8, false), (4, false), (5, true)] {
+            let text = format!(
+                "title = \"x\"\ntype = \"feature\"\nstage = \"ready_for_development\"\nmilestone = \"m\"\nweight = {committed}\nlabels = [\"Deliverable\"]\n"
+            );
+            let m = milestone(100, 114, 10.0);
+            let plan = plan("m", &m, &[("m", &m)], &[issue("a", &text)], &settings(), None, &|_| true);
+            assert_eq!(plan.committed_weight, u32::from(committed));
+            assert_eq!(plan.over_capacity, over, "{committed}");
+            assert_eq!(readiness("m", &m, &[issue("a", &text)], &settings()).is_err(), over, "{committed}");
+        }
+    }
+
+    /// Work finished counts for velocity from the first second of the start day to the last
+    /// second of the end day.
+    #[test]
+    fn velocity_counts_work_done_from_the_first_to_the_last_day() {
+        let m = milestone(100, 109, 10.0);
+        let done = issue("a", "title = \"x\"\ntype = \"feature\"\nstage = \"done\"\nmilestone = \"m\"\nweight = 5\n");
+        let table = [
+            (100 * DAY - 1, None),
+            (100 * DAY, Some(0.5)),
+            (104 * DAY, Some(0.5)),
+            (109 * DAY + DAY - 1, Some(0.5)),
+            (110 * DAY, None),
+        ];
+        for (finished, velocity) in table {
+            let found = historic_velocity(&[("m", &m)], std::slice::from_ref(&done), &|_| Some(finished), 200 * DAY);
+            assert_eq!(found, velocity, "finished at {finished}");
+        }
+        // Work not done, or without weight, says nothing about speed.
+        assert_eq!(historic_velocity(&[("m", &m)], std::slice::from_ref(&done), &|_| None, 200 * DAY), None);
+    }
+
+    /// Velocity comes from the latest milestones to end before the plan's own start; one that
+    /// ends on that very second has not finished yet.
+    #[test]
+    fn velocity_milestones_are_the_latest_finished() {
+        let (a, b, c, d) =
+            (milestone(0, 9, 10.0), milestone(10, 19, 10.0), milestone(20, 29, 10.0), milestone(30, 39, 10.0));
+        let empty = Milestone { capacity: vec![], ..milestone(40, 49, 0.0) };
+        let all = [("a", &a), ("b", &b), ("c", &c), ("d", &d), ("e", &empty)];
+        let ids = |before: i64| velocity_milestones(&all, before).into_iter().map(|(id, _)| id).collect::<Vec<_>>();
+        assert_eq!(ids(100 * DAY), ["d", "c", "b"], "the latest three, without capacity skipped");
+        assert_eq!(ids(39 * DAY), ["c", "b", "a"], "d ends at that second");
+        assert_eq!(ids(39 * DAY + 1), ["d", "c", "b"]);
+        assert_eq!(ids(9 * DAY), Vec::<&str>::new());
+        // The milestone before c: the latest to end before c starts.
+        assert_eq!(previous_milestone("c", &c, &all).map(|(id, _)| id), Some("b"));
+        let touching = milestone(19, 25, 5.0);
+        assert_eq!(previous_milestone("t", &touching, &all).map(|(id, _)| id), Some("a"), "b ends as it starts");
+    }
 }
 
 /// The planning settings that say when work is done.

@@ -325,9 +325,8 @@ pub fn cached_metrics(
     const VERSION: u32 = 2;
     let Some(head) = repo.head() else { return Ok(MetricsParts::default().at(now, order)) };
     let key = serde_json::json!([VERSION, prefix, folder, sets.refinement, sets.development, sets.done]).to_string();
-    let path = crate::history::derived_path(repo, prefix, "metrics", ".json");
-    let cached = std::fs::read(&path)
-        .ok()
+    let path = crate::derived::Derived::of(repo, prefix).metrics();
+    let cached = crate::derived::read(&path)
         .and_then(|bytes| serde_json::from_slice::<Cached>(&bytes).ok())
         .filter(|cached| cached.key == key);
     if let Some(cached) = &cached
@@ -341,7 +340,8 @@ pub fn cached_metrics(
         None => metrics_parts(&History::load(repo, prefix)?, folder, sets),
     };
     if let Ok(bytes) = serde_json::to_vec(&Cached { key, head, parts: parts.clone() }) {
-        crate::history::write_atomically(&path, &bytes);
+        // Derived: failing to write it only costs time next run.
+        let _ = crate::derived::write(&path, &bytes, crate::derived::Durability::Atomic);
     }
     Ok(parts.at(now, order))
 }

@@ -7,7 +7,6 @@
 //! history.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -21,7 +20,6 @@ pub struct Repo {
     /// The `.git` directory (a worktree's own one for linked worktrees).
     pub git_dir: PathBuf,
     author: Option<String>,
-    history_cache: std::cell::RefCell<Option<HashMap<String, Option<Timestamp>>>>,
 }
 
 impl std::fmt::Debug for Repo {
@@ -111,13 +109,7 @@ impl Repo {
         git2::opts::strict_hash_verification(false);
         let workdir = repository.workdir().map(|w| w.canonicalize().unwrap_or_else(|_| w.to_path_buf()));
         let author = repository.config().ok().and_then(|config| config.get_string("user.name").ok());
-        Self {
-            git_dir: repository.path().to_path_buf(),
-            workdir,
-            repository,
-            author,
-            history_cache: std::cell::RefCell::new(None),
-        }
+        Self { git_dir: repository.path().to_path_buf(), workdir, repository, author }
     }
 
     /// Sets a value in the repository's own git config.
@@ -572,19 +564,15 @@ impl Repo {
 
     /// Since when, in the first-parent history of `commit`, the file at `path` has continuously
     /// satisfied `holds` (a record's state having a value): the committer time of the oldest
-    /// commit of that run. `None` when the file at `commit` does not satisfy it. Results are
-    /// cached under the git directory (`docket/history`), keyed by commit, path and `key`.
+    /// commit of that run. `None` when the file at `commit` does not satisfy it. Walks the
+    /// history in git, keeping nothing: [`crate::history::since`] answers from the history
+    /// cache when it reflects `commit`.
     pub fn since(
         &self,
         commit: &str,
         path: &str,
-        key: &str,
         holds: &dyn Fn(&str) -> bool,
     ) -> Result<Option<Timestamp>, StoreError> {
-        let cache_key = format!("{commit}\t{path}\t{key}");
-        if let Some(hit) = self.cache_get(&cache_key) {
-            return Ok(hit);
-        }
         let mut walk = self.repository.revwalk().map_err(git_error("walk the history"))?;
         walk.simplify_first_parent().map_err(git_error("walk the history"))?;
         walk.push(self.oid(commit)?).map_err(git_error("walk the history"))?;
@@ -609,42 +597,7 @@ impl Repo {
             last_verdict = verdict;
             since = Some(commit.committer().when().seconds());
         }
-        self.cache_put(&cache_key, since);
         Ok(since)
-    }
-
-    fn cache_file(&self) -> PathBuf {
-        self.git_dir.join("docket").join("history")
-    }
-
-    /// The cached answer for `key`, if any (an answer may itself be "never").
-    #[allow(clippy::option_option)]
-    fn cache_get(&self, key: &str) -> Option<Option<Timestamp>> {
-        let mut cache = self.history_cache.borrow_mut();
-        let map = cache.get_or_insert_with(|| {
-            std::fs::read_to_string(self.cache_file())
-                .unwrap_or_default()
-                .lines()
-                .filter_map(|line| {
-                    let (key, value) = line.rsplit_once('\t')?;
-                    Some((key.to_owned(), value.parse().ok()))
-                })
-                .collect()
-        });
-        map.get(key).copied()
-    }
-
-    fn cache_put(&self, key: &str, value: Option<Timestamp>) {
-        if let Some(map) = self.history_cache.borrow_mut().as_mut() {
-            map.insert(key.to_owned(), value);
-        }
-        // The cache is derived: failing to write it only costs speed.
-        let file = self.cache_file();
-        let _ = std::fs::create_dir_all(file.parent().unwrap_or(&self.git_dir));
-        if let Ok(mut out) = std::fs::OpenOptions::new().create(true).append(true).open(&file) {
-            let value = value.map_or_else(|| "-".to_owned(), |v| v.to_string());
-            let _ = writeln!(out, "{key}\t{value}");
-        }
     }
 }
 

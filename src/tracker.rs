@@ -394,10 +394,9 @@ impl Tracker {
     /// two commands editing one record at once both land, one after the other. The lock goes
     /// with the returned file (or the process).
     pub fn lock_writes(&self) -> Result<fs::File, TrackerError> {
-        let path = self.repo.git_path("docket").join("write.lock");
+        let path = crate::derived::Derived::of(&self.repo, &self.prefix).write_lock();
         let io = |source| TrackerError::Write { path: path.clone(), source };
-        fs::create_dir_all(path.parent().unwrap_or(&path)).map_err(io)?;
-        let file = fs::File::create(&path).map_err(io)?;
+        let file = crate::derived::lock_file(&path).map_err(io)?;
         file.lock().map_err(io)?;
         Ok(file)
     }

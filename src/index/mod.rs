@@ -1,19 +1,27 @@
 //! The full-text index behind `docket search`: the only module that uses tantivy.
 //!
 //! It lives under the repository's git directory (`git rev-parse --git-path docket/index`),
-//! is derived from the files, and can be deleted at any time. It is kept fresh without a
-//! daemon: each commit of the index records the `HEAD` tree it reflects and the modification
-//! times of the record folders; a search compares them with the repository and the work tree,
-//! and re-reads only what changed — files in folders whose time moved, files the `HEAD` tree
-//! diff names, and, in trackers small enough for it to be cheap, every file's own stamp.
+//! is derived from the files, and can be deleted at any time. Each commit of the index records
+//! the `HEAD` tree it reflects and the modification times of the record folders, and each
+//! document the stamp (modification time and size) of the file it was read from. One rule
+//! keeps it fresh, at every size: before answering, a search re-reads every file whose stamp
+//! differs from its document's — files in folders whose time moved, files the `HEAD` tree
+//! diff names, and every other file's own stamp too, since a program that rewrites a file in
+//! place (VS Code, `vim` with `backupcopy=yes`, `echo >>`) does not move its folder's time.
+//! Comparing every stamp costs one `stat` a file (on all cores), which in large trackers is
+//! most of a search; a running `docket watch` saves it ([`watch`]): it holds a lock, folds every
+//! change it is told of into the index, and acknowledges a cookie the search leaves for it once
+//! everything before the cookie is in, so a vouched search compares only the folders and the
+//! tree diff. A stamp within two seconds of now is never trusted (the file may change again
+//! within the same tick): such files are read again by the next search.
 //!
 //! A few changed files are indexed in memory for the search at hand (an overlay), which costs
-//! far less than committing to the index. They are committed when they grow past [`FOLD_AT`]
-//! files, or when finding them meant reading settled folders of more than [`RESCAN_AT`] files
-//! (at a million records, one shard folder holds a thousand): the next search would read those again,
-//! so the first one after a `git pull` pays once. Committing needs tantivy's writer lock: a
-//! process that finds it taken answers from the last commit plus its own overlay, so it is
-//! still fresh.
+//! far less than committing to the index. They are committed when they grow past
+//! [`Limits::fold_at`] files, or when finding them meant reading settled folders of more than
+//! [`Limits::rescan_at`] files (at a million records, one shard folder holds a thousand): the
+//! next search would read those again, so the first one after a `git pull` pays once.
+//! Committing needs tantivy's writer lock: a process that finds it taken answers from the last
+//! commit plus its own overlay, so it is still fresh.
 //!
 //! Besides ranked search, it answers the questions other commands narrow by
 //! ([`crate::select`]): how many records match ([`SearchIndex::count`]), every match with its
@@ -23,6 +31,7 @@
 
 pub mod document;
 pub mod query;
+pub mod watch;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -37,20 +46,42 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, 
 
 use self::document::{Fields, KEYWORD, SCHEMA_VERSION, Stamp};
 use self::query::{Compiler, Expr, QueryError};
+use crate::derived::{self, Derived};
 use crate::model::Kind;
 use crate::store::Repo;
 use crate::tracker::Tracker;
 
-/// How many changed files a search indexes in memory before it commits them to the index.
-pub const FOLD_AT: usize = 64;
-/// When the settled folders a search has to read anew hold more files than this, it commits
-/// what it found, so the next search need not read them again: reading that many stamps and
-/// indexing the changes in memory again on every search soon costs more than one small commit
-/// (10–20 ms). At a million records one shard folder holds a thousand files.
-pub const RESCAN_AT: usize = 500;
-/// Trackers with at most this many records have every file's stamp checked on each search,
-/// which also catches edits that rewrite a file in place without touching its folder.
-pub const SWEEP_AT: usize = 5_000;
+/// The sizes at which the index changes how it works. Each is a matter of speed only, never
+/// of what a search answers; tests set them (`DOCKET_INDEX_FOLD_AT`, `DOCKET_INDEX_RESCAN_AT`,
+/// `DOCKET_INDEX_PARALLEL_AT`, read by [`crate::context`]) to run on both sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How many changed files a search indexes in memory before it commits them to the index.
+    pub fold_at: usize,
+    /// When the settled folders a search has to read anew hold more files than this, it
+    /// commits what it found, so the next search need not read them again: reading that many
+    /// stamps and indexing the changes in memory again on every search soon costs more than one
+    /// small commit (10–20 ms). At a million records one shard folder holds a thousand files.
+    pub rescan_at: usize,
+    /// Stamps of more files than this are compared on all cores.
+    pub parallel_at: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { fold_at: 64, rescan_at: 500, parallel_at: 2_048 }
+    }
+}
+
+/// How much of the work tree a refresh compares with the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every file's stamp: the rule, when no watcher vouches for the index.
+    Every,
+    /// Folders whose time moved, the `HEAD` tree diff and the paths given: enough when a
+    /// running `docket watch` has folded every other change.
+    Changed,
+}
 /// Stamps this close to now are not trusted: the file may change again within the same tick.
 const RACY_NS: u64 = 2_000_000_000;
 /// How many documents a rebuild hands tantivy's indexing threads at a time.
@@ -99,7 +130,11 @@ pub struct Hit {
     pub kind: String,
     /// The git blob id of the text the result was found in.
     pub blob: String,
+    /// The relevance score (0 when results are ordered by a field).
     pub score: f32,
+    /// The value results are ordered by, exactly (`created`, `updated` in seconds; `weight`);
+    /// `None` for relevance, or when the record has no such value.
+    pub key: Option<i64>,
 }
 
 /// The results of a search.
@@ -136,6 +171,9 @@ pub struct Status {
     pub folders: usize,
     pub bytes: u64,
     pub schema_version: u32,
+    /// Whether a running `docket watch` vouches for the index (searches then compare only
+    /// what it was told of).
+    pub watched: bool,
 }
 
 /// Changes found in the work tree since the last commit of the index.
@@ -160,6 +198,7 @@ pub struct SearchIndex {
     prefix: String,
     /// Changed files indexed in memory for this process.
     overlay: Option<(Index, Vec<String>)>,
+    limits: Limits,
 }
 
 fn tantivy_error(path: &Path) -> impl Fn(tantivy::TantivyError) -> IndexError + '_ {
@@ -214,23 +253,19 @@ fn now_ns() -> u64 {
 impl SearchIndex {
     /// Where the index of `tracker` lives.
     pub fn location(tracker: &Tracker) -> PathBuf {
-        let name = if tracker.prefix.is_empty() {
-            "index".to_owned()
-        } else {
-            format!("index-{}", tracker.prefix.trim_end_matches('/').replace('/', "-"))
-        };
-        tracker.repo.git_path("docket").join(name)
+        Derived::of(&tracker.repo, &tracker.prefix).index()
     }
 
     /// Opens the index of `tracker`, creating it (empty) when missing or of another schema.
     pub fn open(tracker: &Tracker) -> Result<Self, IndexError> {
-        let path = Self::location(tracker);
+        let derived = Derived::of(&tracker.repo, &tracker.prefix);
+        let path = derived.index();
         let (schema, fields) = document::schema();
         let io = |source| IndexError::Io { path: path.clone(), source };
-        fs::create_dir_all(&path).map_err(io)?;
         // Opening, creating and wiping happen one process at a time, so that one process never
         // wipes an index another is creating. (Writing is serialised by tantivy's own lock.)
-        let guard = fs::File::create(path.with_extension("lock")).map_err(io)?;
+        let guard = derived::lock_file(&derived.index_lock()).map_err(io)?;
+        derived::folder(&path).map_err(io)?;
         guard.lock().map_err(io)?;
         let existing = Index::open_in_dir(&path).ok().filter(|index| {
             let state =
@@ -243,7 +278,7 @@ impl SearchIndex {
             None => {
                 // Derived data: wipe and start again.
                 let _ = fs::remove_dir_all(&path);
-                fs::create_dir_all(&path).map_err(|source| IndexError::Io { path: path.clone(), source })?;
+                derived::folder(&path).map_err(|source| IndexError::Io { path: path.clone(), source })?;
                 Index::create_in_dir(&path, schema.clone()).map_err(tantivy_error(&path))?
             }
         };
@@ -251,7 +286,23 @@ impl SearchIndex {
         register(&index);
         let reader =
             index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(tantivy_error(&path))?;
-        Ok(Self { index, reader, fields, schema, path, prefix: tracker.prefix.clone(), overlay: None })
+        Ok(Self {
+            index,
+            reader,
+            fields,
+            schema,
+            path,
+            prefix: tracker.prefix.clone(),
+            overlay: None,
+            limits: Limits::default(),
+        })
+    }
+
+    /// The same index, working with other [`Limits`].
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     fn state(&self) -> Option<State> {
@@ -306,14 +357,9 @@ impl SearchIndex {
         dirs
     }
 
-    /// What changed in the work tree since the index's last commit.
-    fn delta(&self, tracker: &Tracker, state: &State) -> Result<Delta, IndexError> {
-        self.delta_with(tracker, state, &[])
-    }
-
-    /// [`Self::delta`], also looking at `paths` (relative to the tracker root), which a watcher
-    /// saw change.
-    fn delta_with(&self, tracker: &Tracker, state: &State, paths: &[String]) -> Result<Delta, IndexError> {
+    /// What changed in the work tree since the index's last commit, looking at `scope` and at
+    /// `paths` (relative to the tracker root), which a watcher saw change.
+    fn delta(&self, tracker: &Tracker, state: &State, scope: Scope, paths: &[String]) -> Result<Delta, IndexError> {
         let now = now_ns();
         let searcher = self.reader.searcher();
         let mut delta = Delta { dirs: Self::folders(tracker, now), tree: tracker.repo.head_tree(), ..Delta::default() };
@@ -323,7 +369,7 @@ impl SearchIndex {
             let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
             known.extend(self.indexed(&searcher, Some(dir))?);
         }
-        let sweep = searcher.num_docs() <= SWEEP_AT as u64;
+        let sweep = scope == Scope::Every;
         if sweep {
             known = self.indexed(&searcher, None)?;
             candidates.extend(known.keys().cloned());
@@ -371,12 +417,11 @@ impl SearchIndex {
         }
         candidates.sort();
         candidates.dedup();
-        for path in candidates {
-            if crate::check::record_at(&path).is_none() {
-                continue;
-            }
+        candidates.retain(|path| crate::check::record_at(path).is_some());
+        let stamps = self.stamps(&tracker.root, &candidates, now);
+        for (path, stamp) in candidates.into_iter().zip(stamps) {
             let absolute = tracker.root.join(&path);
-            match stamp_of(&absolute, now) {
+            match stamp {
                 Some(stamp) if known.get(&path).is_some_and(|old| *old == stamp && stamp.mtime != 0) => {}
                 Some(stamp) => {
                     let text =
@@ -390,8 +435,27 @@ impl SearchIndex {
         Ok(delta)
     }
 
-    /// Brings the index up to date with the work tree. Few changes are kept in memory for this
-    /// process's searches; more are committed (when the writer is free).
+    /// The stamps of `paths` under `root` (`None` for a path with no file), on all cores when
+    /// there are many.
+    fn stamps(&self, root: &Path, paths: &[String], now: u64) -> Vec<Option<Stamp>> {
+        let stamp = |path: &String| stamp_of(&root.join(path), now);
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 8);
+        if paths.len() <= self.limits.parallel_at || threads == 1 {
+            return paths.iter().map(stamp).collect();
+        }
+        let chunk = paths.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = paths
+                .chunks(chunk)
+                .map(|chunk| scope.spawn(move || chunk.iter().map(stamp).collect::<Vec<_>>()))
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("a stat does not panic")).collect()
+        })
+    }
+
+    /// Brings the index up to date with the work tree, comparing every file's stamp unless a
+    /// running `docket watch` vouches for the index ([`watch::vouched`]). Few changes are kept in
+    /// memory for this process's searches; more are committed (when the writer is free).
     pub fn refresh(
         &mut self,
         tracker: &Tracker,
@@ -403,7 +467,7 @@ impl SearchIndex {
                 return Ok(rebuilt);
             }
             // Another process is building the index: answer from memory, from every file.
-            let delta = self.delta(tracker, &State::default())?;
+            let delta = self.delta(tracker, &State::default(), Scope::Every, &[])?;
             self.overlay = Some(self.build_overlay(&delta)?);
             return Ok(Refresh {
                 updated: delta.updated.into_iter().map(|(p, _, _)| p).collect(),
@@ -411,7 +475,8 @@ impl SearchIndex {
                 ..Refresh::default()
             });
         };
-        let delta = self.delta(tracker, &state)?;
+        let scope = if watch::vouched(tracker, watch::WAIT) { Scope::Changed } else { Scope::Every };
+        let delta = self.delta(tracker, &state, scope, &[])?;
         let mut refresh = Refresh {
             updated: delta.updated.iter().map(|(p, _, _)| p.clone()).collect(),
             removed: delta.removed.clone(),
@@ -425,7 +490,7 @@ impl SearchIndex {
         // Committed when there are many, or when finding them meant reading settled folders
         // of more files than a commit costs (a `git pull` that touched folders of a thousand
         // files each): the next search would read them again. Else they stay in memory.
-        if changed > FOLD_AT || delta.rescanned > RESCAN_AT {
+        if changed > self.limits.fold_at || delta.rescanned > self.limits.rescan_at {
             match self.commit(&delta, progress) {
                 Ok(()) => {
                     refresh.committed = true;
@@ -439,11 +504,11 @@ impl SearchIndex {
         Ok(refresh)
     }
 
-    /// Commits what changed since the index's last commit (for `docket index` and `watch`),
-    /// looking also at `paths`, which a watcher saw change.
-    pub fn fold(&mut self, tracker: &Tracker, paths: &[String]) -> Result<Refresh, IndexError> {
+    /// Commits what changed since the index's last commit in `scope` (for `docket index` and
+    /// `watch`), looking also at `paths`, which a watcher saw change.
+    pub fn fold(&mut self, tracker: &Tracker, scope: Scope, paths: &[String]) -> Result<Refresh, IndexError> {
         let Some(state) = self.state() else { return self.rebuild(tracker, &|_, _| {}) };
-        let delta = self.delta_with(tracker, &state, paths)?;
+        let delta = self.delta(tracker, &state, scope, paths)?;
         let mut refresh = Refresh {
             updated: delta.updated.iter().map(|(p, _, _)| p.clone()).collect(),
             removed: delta.removed.clone(),
@@ -630,8 +695,12 @@ impl SearchIndex {
             let reader = overlay.reader().map_err(tantivy_error(&self.path))?;
             self.collect(&reader.searcher(), compiled.as_ref(), sort, limit, &mut results)?;
         }
-        // Merge: the sort key was folded into the score.
-        results.hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        // Merge the index's results with the overlay's: by score, or by the exact key (records
+        // without one last), then by id.
+        match sort {
+            Sort::Relevance => results.hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id))),
+            _ => results.hits.sort_by(|a, b| b.key.cmp(&a.key).then_with(|| a.id.cmp(&b.id))),
+        }
         if let Some(limit) = limit {
             results.hits.truncate(limit);
         }
@@ -718,6 +787,7 @@ impl SearchIndex {
                     kind: text(self.fields.kind),
                     blob: text(self.fields.blob),
                     score: 0.0,
+                    key: None,
                 })
             })
             .collect()
@@ -777,21 +847,27 @@ impl SearchIndex {
             return Ok(());
         }
         let top = TopDocs::with_limit(wanted);
-        let addresses: Vec<(f32, DocAddress)> = match sort {
-            Sort::Relevance => searcher.search(query, &top.order_by_score()).map_err(&error)?,
+        let addresses: Vec<(f32, Option<i64>, DocAddress)> = match sort {
+            Sort::Relevance => searcher
+                .search(query, &top.order_by_score())
+                .map_err(&error)?
+                .into_iter()
+                .map(|(score, address)| (score, None, address))
+                .collect(),
             other => {
                 let field = match other {
                     Sort::Created => "created",
                     Sort::Updated => "updated",
                     _ => "weight",
                 };
+                // The key is kept as the exact i64 (seconds): an f32 holds only 24 bits, so
+                // dates a minute or two apart would compare equal.
                 let found: Vec<(Option<i64>, DocAddress)> =
                     searcher.search(query, &top.order_by_fast_field::<i64>(field, Order::Desc)).map_err(&error)?;
-                #[allow(clippy::cast_precision_loss)] // the order, not the value, matters
-                found.into_iter().map(|(key, address)| (key.map_or(f32::MIN, |k| k as f32), address)).collect()
+                found.into_iter().map(|(key, address)| (0.0, key, address)).collect()
             }
         };
-        for (score, address) in addresses {
+        for (score, key, address) in addresses {
             let doc: TantivyDocument = searcher.doc(address).map_err(&error)?;
             let text = |f| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or("").to_owned();
             results.hits.push(Hit {
@@ -800,6 +876,7 @@ impl SearchIndex {
                 kind: text(self.fields.kind),
                 blob: text(self.fields.blob),
                 score,
+                key,
             });
         }
         Ok(())
@@ -840,7 +917,7 @@ impl SearchIndex {
     }
 
     /// The index's status.
-    pub fn status(&self) -> Status {
+    pub fn status(&self, tracker: &Tracker) -> Status {
         let state = self.state().unwrap_or_default();
         let bytes = fs::read_dir(&self.path)
             .map_or(0, |entries| entries.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum());
@@ -851,6 +928,7 @@ impl SearchIndex {
             folders: state.dirs.len(),
             bytes,
             schema_version: SCHEMA_VERSION,
+            watched: watch::running(tracker),
         }
     }
 }

@@ -219,7 +219,7 @@ fn a_rebuild_takes_blob_ids_from_git_only_for_files_git_has_seen_unchanged() {
     assert!(assert_blobs_match_git(&sandbox, "stage:development OR stage:triage OR stage:planning") >= 2);
 }
 
-/// A change found by reading a settled folder of more than `RESCAN_AT` files anew is committed
+/// A change found by reading a settled folder of more than `Limits::rescan_at` files anew is committed
 /// to the index by the search that found it, so the next search need not read the folder
 /// again; a change found cheaply, or saved a moment ago (its time not yet settled), is searched
 /// from memory and left for `docket index` or a later search.
@@ -227,7 +227,7 @@ fn a_rebuild_takes_blob_ids_from_git_only_for_files_git_has_seen_unchanged() {
 fn a_search_keeps_a_change_that_was_costly_to_find() {
     let sandbox = Sandbox::tracker();
     let issue = |title: &str| format!("title = \"{title}\"\ntype = \"bug\"\nstage = \"triage\"\n");
-    for n in 0..=docket::index::RESCAN_AT {
+    for n in 0..=docket::index::Limits::default().rescan_at {
         sandbox.write(&format!("issues/g{n:04}.toml"), &issue(&format!("Generated {n}")));
     }
     sandbox.git(&["add", "-A"]);

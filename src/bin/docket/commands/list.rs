@@ -50,7 +50,7 @@ pub fn cmd_list(ui: &Ui, env: &Env, args: &ListArgs) -> Result<ExitCode, CliErro
     // With filters, the index narrows the files to read; the filter below decides, so both
     // paths give the same answer (a test compares them). `--no-index` reads every file.
     let loaded = if filtered && !args.no_index {
-        load_through_index(ui, &tracker, args, &kinds, &milestones)?
+        load_through_index(ui, env, &tracker, args, &kinds, &milestones)?
     } else {
         tracker.load_all()?
     };
@@ -99,13 +99,14 @@ fn check_values(flag: &str, values: &[String], allowed: &[&str]) -> Result<(), C
 /// every file the index knows is not a valid record.
 fn load_through_index(
     ui: &Ui,
+    env: &Env,
     tracker: &docket::tracker::Tracker,
     args: &ListArgs,
     kinds: &[Kind],
     milestones: &[String],
 ) -> Result<docket::tracker::Loaded, CliError> {
     use docket::index::query::Expr;
-    let index = super::search::open_fresh(ui, tracker)?;
+    let index = super::search::open_fresh(ui, env, tracker)?;
     let field = Expr::keyword;
     let any = |exprs: Vec<Expr>| Expr::Or(exprs);
     let mut parts = Vec::new();

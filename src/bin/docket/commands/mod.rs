@@ -114,7 +114,7 @@ pub fn valid_result(
 }
 
 pub fn scratch_path(tracker: &Tracker, id: &str) -> PathBuf {
-    tracker.repo.git_dir.join("docket").join("edit").join(format!("{id}.toml"))
+    docket::derived::Derived::of(&tracker.repo, &tracker.prefix).draft(id)
 }
 
 /// What `edit_until_valid` edits.

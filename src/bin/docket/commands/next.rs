@@ -26,7 +26,7 @@ pub fn cmd_next(ui: &Ui, env: &Env, args: &NextArgs) -> Result<ExitCode, CliErro
         let total = plan::next(&loaded.records, &settings, who, &parked, &open).len();
         (loaded, Vec::new(), total)
     } else {
-        let index = super::search::open_fresh(ui, &tracker)?;
+        let index = super::search::open_fresh(ui, env, &tracker)?;
         let found = docket::select::next_candidates(
             &tracker,
             &index,

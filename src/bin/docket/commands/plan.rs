@@ -35,7 +35,7 @@ pub fn cmd_plan(ui: &Ui, env: &Env, args: &PlanArgs) -> Result<ExitCode, CliErro
     let loaded = if args.no_index {
         tracker.load_all()?
     } else {
-        let index = super::search::open_fresh(ui, &tracker)?;
+        let index = super::search::open_fresh(ui, env, &tracker)?;
         docket::select::plan_records(&tracker, &index, wanted.as_deref(), now).map_err(super::search::select_error)?
     };
     let milestones: Vec<(&str, &Milestone)> = loaded

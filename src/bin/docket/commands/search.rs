@@ -18,7 +18,7 @@ pub fn cmd_search(ui: &Ui, env: &Env, args: &SearchArgs) -> Result<ExitCode, Cli
     let query = args.query.join(" ");
     // Parse first: a typo in the query needs no index.
     docket::index::query::parse(&query).map_err(|error| query_error(&query, &error, ui.err_style()))?;
-    let index = open_fresh(ui, &tracker)?;
+    let index = open_fresh(ui, env, &tracker)?;
     let sort = match args.sort.as_str() {
         "created" => Sort::Created,
         "updated" => Sort::Updated,
@@ -92,8 +92,9 @@ pub fn cmd_search(ui: &Ui, env: &Env, args: &SearchArgs) -> Result<ExitCode, Cli
 }
 
 /// The tracker's index, brought up to date; a rebuild shows a progress bar on a terminal.
-pub fn open_fresh(ui: &Ui, tracker: &docket::tracker::Tracker) -> Result<SearchIndex, CliError> {
-    let mut index = SearchIndex::open(tracker).map_err(|e| index_error(&e))?;
+pub fn open_fresh(ui: &Ui, env: &Env, tracker: &docket::tracker::Tracker) -> Result<SearchIndex, CliError> {
+    let limits = env.context.index_limits();
+    let mut index = SearchIndex::open(tracker).map_err(|e| index_error(&e))?.with_limits(limits);
     let progress = ui.progress("indexing");
     let refresh = index.refresh(tracker, &|done, total| progress.set(done, total)).map_err(|e| index_error(&e))?;
     progress.finish();

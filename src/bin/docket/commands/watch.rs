@@ -1,14 +1,17 @@
-//! `docket watch`: keeps the search index live while people edit. It watches only the record
-//! folders (never `.git`), ignores the flood of access events, waits for a burst of saves to
-//! settle, and on an overflow rescans everything.
+//! `docket watch`: keeps the search index live while people edit, and vouches for it, so that
+//! searches need not compare every file's stamp (`docket::index::watch` has the protocol). It
+//! watches the record folders and its own cookie folder under `.git/docket/` (nothing else
+//! under `.git`), ignores the flood of access events, waits for a burst of saves to settle
+//! (but not when a search is waiting), and on an overflow compares every stamp again.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use docket::index::SearchIndex;
+use docket::index::watch::Watching;
+use docket::index::{Scope, SearchIndex};
 use docket::model::Kind;
 use notify::{EventKind, RecursiveMode, Watcher};
 
@@ -18,11 +21,20 @@ use crate::cli::WatchArgs;
 use crate::error::CliError;
 use crate::ui::Ui;
 
+/// How soon changes that could not be committed are tried again.
+const RETRY: Duration = Duration::from_millis(200);
+
 pub fn cmd_watch(ui: &Ui, env: &Env, args: &WatchArgs) -> Result<ExitCode, CliError> {
     let tracker = env.tracker()?;
-    let mut index = SearchIndex::open(&tracker).map_err(|e| index_error(&e))?;
-    let first = index.fold(&tracker, &[]).map_err(|e| index_error(&e))?;
-    report(ui, &first);
+    let mut index = SearchIndex::open(&tracker).map_err(|e| index_error(&e))?.with_limits(env.context.index_limits());
+    let watching = Watching::claim(&tracker)
+        .map_err(|source| CliError::Io { message: "cannot take the watcher's lock".to_owned(), source })?
+        .ok_or_else(|| {
+            CliError::usage(
+                "another `docket watch` is already watching this tracker",
+                "one watcher is enough; stop the other one first to start this one",
+            )
+        })?;
     let (sender, events) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(sender).map_err(|e| {
         CliError::usage(
@@ -41,13 +53,43 @@ pub fn cmd_watch(ui: &Ui, env: &Env, args: &WatchArgs) -> Result<ExitCode, CliEr
             )
         })?;
     }
+    watcher.watch(watching.cookies(), RecursiveMode::NonRecursive).map_err(|e| {
+        CliError::usage(
+            format!("cannot watch {}: {e}", watching.cookies().display()),
+            "check the limit on inotify watches (fs.inotify.max_user_watches)",
+        )
+    })?;
+    // Every stamp once, now that the folders are watched: a change made from here on is both
+    // seen by this comparison or queued as an event.
+    let first = index.fold(&tracker, Scope::Every, &[]).map_err(|e| index_error(&e))?;
+    report(ui, &first);
     ui.err(&format!("watching {} (Ctrl-C to stop)\n", tracker.root.display()));
     let settle = Duration::from_millis(args.debounce);
-    while let Ok(event) = events.recv() {
-        let mut paths = Vec::new();
-        let mut rescan = false;
-        let mut take = |event: notify::Result<notify::Event>| match event {
+    // Changes seen but not yet committed (another process held the index's writer): kept, and
+    // tried again, so that nothing is vouched for before it is in the index.
+    let mut paths: Vec<String> = Vec::new();
+    let mut rescan = false;
+    loop {
+        let first = if paths.is_empty() && !rescan {
+            match events.recv() {
+                Ok(event) => Some(event),
+                Err(_) => break,
+            }
+        } else {
+            match events.recv_timeout(RETRY) {
+                Ok(event) => Some(event),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        };
+        let mut cookies: Vec<PathBuf> = Vec::new();
+        let mut take = |event: notify::Result<notify::Event>, cookies: &mut Vec<PathBuf>| match event {
             Ok(event) if event.need_rescan() => rescan = true,
+            Ok(event)
+                if matches!(event.kind, EventKind::Create(_)) && event.paths.iter().any(|p| watching.is_cookie(p)) =>
+            {
+                cookies.extend(event.paths.into_iter().filter(|p| watching.is_cookie(p)));
+            }
             Ok(event)
                 if matches!(
                     event.kind,
@@ -60,17 +102,31 @@ pub fn cmd_watch(ui: &Ui, env: &Env, args: &WatchArgs) -> Result<ExitCode, CliEr
             // An error from the watcher (an overflow among them) means events were lost.
             Err(_) => rescan = true,
         };
-        take(event);
-        while let Ok(event) = events.recv_timeout(settle) {
-            take(event);
+        if let Some(event) = first {
+            take(event, &mut cookies);
+            // A burst of saves settles first; a waiting search does not wait for it.
+            while cookies.is_empty()
+                && let Ok(event) = events.recv_timeout(settle)
+            {
+                take(event, &mut cookies);
+            }
         }
         paths.sort();
         paths.dedup();
-        if paths.is_empty() && !rescan {
-            continue;
+        let mut vouch = true;
+        if !paths.is_empty() || rescan {
+            let scope = if rescan { Scope::Every } else { Scope::Changed };
+            let refresh = index.fold(&tracker, scope, &paths).map_err(|e| index_error(&e))?;
+            report(ui, &refresh);
+            if refresh.busy {
+                vouch = false;
+            } else {
+                paths.clear();
+                rescan = false;
+            }
         }
-        let refresh = index.fold(&tracker, &paths).map_err(|e| index_error(&e))?;
-        report(ui, &refresh);
+        // Vouched only when every change before the cookies is committed.
+        watching.answer(&cookies, vouch);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -95,7 +151,7 @@ fn report(ui: &Ui, refresh: &docket::index::Refresh) {
         }
     }
     if refresh.busy {
-        text.push_str("note: another docket process holds the index's writer; will retry on the next change\n");
+        text.push_str("note: another docket process holds the index's writer; will try again shortly\n");
     }
     ui.out(&text);
 }

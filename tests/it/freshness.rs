@@ -1,0 +1,281 @@
+//! Derived state that can be trusted: the index answers what the files say however they were
+//! written and however large the tracker, dates sort exactly, and whatever is under
+//! `.git/docket/` — written by another command, damaged, or foreign — is rebuilt rather than
+//! read as an empty answer.
+
+use std::collections::BTreeSet;
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::support::Sandbox;
+
+fn issue(title: &str, stage: &str) -> String {
+    format!("title = \"{title}\"\ntype = \"bug\"\nstage = \"{stage}\"\n")
+}
+
+fn search(sandbox: &Sandbox, query: &str, env: &[(&str, &str)]) -> BTreeSet<String> {
+    let run = sandbox.docket_with(&["search", "--json", "--limit", "0", query], env, "");
+    let json: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    json.as_array().expect("array").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
+}
+
+fn listed(sandbox: &Sandbox, args: &[&str], env: &[(&str, &str)]) -> BTreeSet<String> {
+    let mut full = vec!["list", "--json"];
+    full.extend_from_slice(args);
+    let run = sandbox.docket_with(&full, env, "");
+    let json: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    json.as_array().expect("array").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
+}
+
+/// Rewrites a file in place (same inode, the folder's time untouched), as VS Code and
+/// `vim` with `backupcopy=yes` save.
+fn write_in_place(sandbox: &Sandbox, path: &str, text: &str) {
+    let mut file = OpenOptions::new().write(true).truncate(true).open(sandbox.root().join(path)).expect("open");
+    file.write_all(text.as_bytes()).expect("write");
+}
+
+/// Sets the modification time of `paths` (relative to the repository) to `when` (`touch -d`).
+fn touch(sandbox: &Sandbox, when: &str, paths: &[&str]) {
+    let status = Command::new("touch")
+        .args(["-d", when])
+        .args(paths.iter().map(|p| sandbox.root().join(p)))
+        .status()
+        .expect("touch");
+    assert!(status.success());
+}
+
+/// A tracker of `n` committed records (`r00000`…), indexed, its folders and files last touched
+/// an hour ago.
+fn settled_tracker(n: usize) -> Sandbox {
+    let sandbox = Sandbox::tracker();
+    for i in 0..n {
+        sandbox.write(&format!("issues/r{i:05}.toml"), &issue(&format!("Lantern {i}"), "triage"));
+    }
+    sandbox.git(&["add", "-A"]);
+    sandbox.git(&["commit", "-q", "--no-verify", "-m", "records"]);
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg("find issues milestones mir -exec touch -d '1 hour ago' {} +")
+        .current_dir(sandbox.root())
+        .status()
+        .expect("find");
+    assert!(status.success());
+    sandbox.docket(&["index"]).ok();
+    sandbox
+}
+
+/// Edits that leave the folder's time alone — in place, `touch -d` into the past, git's own
+/// checkout, stash and reset — are found by the next `search` and `list`, in a tracker larger
+/// than any threshold and with the thresholds moved to both sides.
+#[test]
+fn every_way_of_writing_a_file_is_seen_at_every_size() {
+    let sandbox = settled_tracker(10_001);
+    let sides: [&[(&str, &str)]; 2] =
+        [&[], &[("DOCKET_INDEX_FOLD_AT", "0"), ("DOCKET_INDEX_RESCAN_AT", "0"), ("DOCKET_INDEX_PARALLEL_AT", "0")]];
+    for (round, env) in sides.iter().enumerate() {
+        let word = format!("tamarind{round}");
+        // In place, the folder's time put back as it was.
+        write_in_place(&sandbox, "issues/r04242.toml", &issue(&format!("Lantern {word}"), "planning"));
+        touch(&sandbox, "1 hour ago", &["issues"]);
+        assert_eq!(search(&sandbox, &word, env), BTreeSet::from(["r04242".to_owned()]), "in place, round {round}");
+        assert!(listed(&sandbox, &["--stage", "planning"], env).contains("r04242"), "list, round {round}");
+        // The same file's time moved into the past, content changed (same size).
+        let same_size = issue(&format!("Lantern {}", word.replace('t', "T")), "planning");
+        write_in_place(&sandbox, "issues/r04242.toml", &same_size);
+        touch(&sandbox, "2001-01-01 00:00:00", &["issues/r04242.toml", "issues"]);
+        let found = search(&sandbox, &format!("\"Lantern {}\"", word.replace('t', "T")), env);
+        assert!(found.contains("r04242"), "touch -d into the past, round {round}");
+        // git puts the committed version back: the edit is gone from every answer.
+        sandbox.git(&["checkout", "--", "issues/r04242.toml"]);
+        touch(&sandbox, "1 hour ago", &["issues"]);
+        assert!(search(&sandbox, &word, env).is_empty(), "after checkout, round {round}");
+        assert!(!listed(&sandbox, &["--stage", "planning"], env).contains("r04242"));
+    }
+    // stash and reset --hard, each with the folder's time put back.
+    write_in_place(&sandbox, "issues/r00007.toml", &issue("Lantern quince", "triage"));
+    touch(&sandbox, "1 hour ago", &["issues"]);
+    assert_eq!(search(&sandbox, "quince", &[]).len(), 1);
+    sandbox.git(&["stash", "-q"]);
+    touch(&sandbox, "1 hour ago", &["issues"]);
+    assert!(search(&sandbox, "quince", &[]).is_empty(), "stashed away");
+    sandbox.git(&["stash", "pop", "-q"]);
+    touch(&sandbox, "1 hour ago", &["issues"]);
+    assert_eq!(search(&sandbox, "quince", &[]).len(), 1, "popped back");
+    sandbox.git(&["reset", "-q", "--hard"]);
+    touch(&sandbox, "1 hour ago", &["issues"]);
+    assert!(search(&sandbox, "quince", &[]).is_empty(), "reset --hard");
+    // And `docket index` commits an in-place edit too.
+    write_in_place(&sandbox, "issues/r09999.toml", &issue("Lantern papaya", "triage"));
+    touch(&sandbox, "1 hour ago", &["issues"]);
+    let folded = sandbox.docket(&["index"]);
+    assert!(folded.stderr.contains("updated "), "{}", folded.stderr);
+    let json: serde_json::Value =
+        serde_json::from_str(sandbox.docket(&["search", "--json", "papaya"]).ok()).expect("json");
+    let blob = sandbox.git(&["hash-object", "issues/r09999.toml"]);
+    assert_eq!(json[0]["blob"].as_str(), Some(blob.trim()), "the committed document is the edited text");
+}
+
+/// A stamp taken within the same moment as the write is not trusted: a second write of the
+/// same size with the same time (a coarse clock, or `touch` putting it back) is still seen.
+#[test]
+fn a_stamp_from_the_moment_of_writing_is_not_trusted() {
+    let sandbox = settled_tracker(3);
+    let path = sandbox.root().join("issues/r00001.toml");
+    let moment = SystemTime::now() - Duration::from_millis(300);
+    let set_time = || {
+        OpenOptions::new().write(true).open(&path).expect("open").set_modified(moment).expect("set the time");
+    };
+    write_in_place(&sandbox, "issues/r00001.toml", &issue("Lantern alpha", "triage"));
+    set_time();
+    sandbox.docket(&["index"]).ok();
+    assert_eq!(search(&sandbox, "alpha", &[]).len(), 1);
+    // Same size, same time, new words.
+    write_in_place(&sandbox, "issues/r00001.toml", &issue("Lantern omega", "triage"));
+    set_time();
+    assert_eq!(search(&sandbox, "omega", &[]), BTreeSet::from(["r00001".to_owned()]));
+    assert!(search(&sandbox, "alpha", &[]).is_empty());
+}
+
+/// `created` and `updated` sort by the exact second, not in steps of a few minutes.
+#[test]
+fn dates_seconds_apart_sort_in_order() {
+    let sandbox = Sandbox::tracker();
+    for (id, created) in [("a1", "10:00:20"), ("b2", "10:00:00"), ("c3", "10:00:40"), ("d4", "10:00:01")] {
+        sandbox.write(
+            &format!("issues/{id}.toml"),
+            &format!(
+                "title = \"Mango {id}\"\ntype = \"bug\"\nstage = \"triage\"\ncreated = 2026-11-20T{created}Z\n\n[[comments]]\nauthor = \"ana\"\ndate = 2026-11-21T{created}Z\ntext = \"seen\"\n"
+            ),
+        );
+    }
+    let order = |sort: &str| -> Vec<String> {
+        let run = sandbox.docket(&["search", "--json", "mango", "--sort", sort]);
+        let json: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+        json.as_array().expect("array").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
+    };
+    assert_eq!(order("created"), ["c3", "a1", "d4", "b2"]);
+    assert_eq!(order("updated"), ["c3", "a1", "d4", "b2"]);
+    // Half committed, half in memory: the merge of both keeps the order.
+    sandbox.docket(&["index"]).ok();
+    sandbox.write(
+        "issues/e5.toml",
+        "title = \"Mango e5\"\ntype = \"bug\"\nstage = \"triage\"\ncreated = 2026-11-20T10:00:30Z\n",
+    );
+    assert_eq!(order("created"), ["c3", "e5", "a1", "d4", "b2"]);
+}
+
+/// A running `docket watch` vouches for the index: a search right after an in-place edit
+/// finds it, and one made while the watcher cannot answer (stopped) compares every stamp itself.
+#[test]
+fn a_watcher_vouches_for_the_index_and_a_silent_one_is_not_trusted() {
+    let sandbox = settled_tracker(50);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(["watch", "--debounce", "5000"])
+        .current_dir(sandbox.root())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("docket watch starts");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
+    let mut line = String::new();
+    while stderr.read_line(&mut line).expect("read") > 0 && !line.contains("watching") {}
+    assert!(line.contains("watching"), "{line}");
+    let status = sandbox.docket(&["index", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(status.ok()).expect("json");
+    assert_eq!(json["watched"], true, "{json}");
+    // A second watcher is refused.
+    let second = sandbox.docket(&["watch"]);
+    assert_eq!(second.code, 2);
+    assert!(second.stderr.contains("already watching"), "{}", second.stderr);
+    // Right after an in-place edit: the search waits for the watcher (not for its 5 s settle).
+    write_in_place(&sandbox, "issues/r00012.toml", &issue("Lantern fig", "triage"));
+    touch(&sandbox, "1 hour ago", &["issues"]);
+    let started = Instant::now();
+    assert_eq!(search(&sandbox, "fig", &[]), BTreeSet::from(["r00012".to_owned()]));
+    assert!(started.elapsed() < Duration::from_secs(4), "answered without waiting for the settle");
+    // A stopped watcher holds its lock but cannot answer: the search compares every stamp.
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-STOP", &pid]).status().expect("kill").success());
+    write_in_place(&sandbox, "issues/r00013.toml", &issue("Lantern date", "triage"));
+    touch(&sandbox, "1 hour ago", &["issues"]);
+    assert_eq!(search(&sandbox, "date", &[]), BTreeSet::from(["r00013".to_owned()]));
+    assert!(Command::new("kill").args(["-CONT", &pid]).status().expect("kill").success());
+    let _ = child.kill();
+    let _ = child.wait();
+    // Gone: nobody vouches, and the answers stay right.
+    let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["index", "--json"]).ok()).expect("json");
+    assert_eq!(json["watched"], false);
+    write_in_place(&sandbox, "issues/r00014.toml", &issue("Lantern lime", "triage"));
+    touch(&sandbox, "1 hour ago", &["issues"]);
+    assert_eq!(search(&sandbox, "lime", &[]), BTreeSet::from(["r00014".to_owned()]));
+}
+
+/// The answers of `log`, `plan`, `report metrics` and `report expiring` do not depend on the
+/// order they run in, nor on what is under `.git/docket/`: a file where a folder belongs, a
+/// folder where a file belongs, damaged or missing cache files are rebuilt.
+#[test]
+fn derived_state_is_rebuilt_never_read_as_empty() {
+    let build = || {
+        let sandbox = Sandbox::example("mir");
+        // Some history: a commit a week later moves one bug.
+        let path = "mir/ntjgx5.toml";
+        let text = sandbox.read(path);
+        sandbox.write(path, &format!("{text}\n"));
+        sandbox.git(&["add", "-A"]);
+        let when = "2026-11-30T12:00:00Z";
+        sandbox.git_with(
+            &["commit", "-q", "--no-verify", "-m", "later"],
+            &[("GIT_COMMITTER_DATE", when), ("GIT_AUTHOR_DATE", when)],
+        );
+        sandbox
+    };
+    let answers = |sandbox: &Sandbox, expiring_first: bool| -> Vec<String> {
+        // 98 days after the bug went Incomplete: it is due to expire.
+        let run =
+            |args: &[&str]| sandbox.docket_with(args, &[("DOCKET_NOW", "2027-03-01T12:00:00Z")], "").ok().to_owned();
+        let mut out = Vec::new();
+        if expiring_first {
+            out.push(run(&["report", "expiring", "--json"]));
+        }
+        out.push(run(&["log", "ntjgx5", "--json"]));
+        out.push(run(&["report", "metrics", "--json"]));
+        if expiring_first {
+            let expiring = out.remove(0);
+            out.push(expiring);
+        } else {
+            out.push(run(&["report", "expiring", "--json"]));
+        }
+        out
+    };
+    let clean = build();
+    let expected = answers(&clean, false);
+    assert!(expected[0].matches("\"commit\"").count() >= 2, "log shows history: {}", expected[0]);
+    assert!(expected[2].contains("ntjgx5"), "expiring: {}", expected[2]);
+    let other_order = build();
+    assert_eq!(answers(&other_order, true), expected, "expiring first");
+    assert_eq!(answers(&other_order, false), expected, "and again, cached");
+    let docket = other_order.root().join(".git/docket");
+    // A file where the history folder belongs, a folder where the metrics file belongs, a
+    // file where the index folder belongs.
+    std::fs::remove_dir_all(docket.join("history")).expect("remove");
+    std::fs::write(docket.join("history"), "abc\tdef\t1\n").expect("write");
+    let _ = std::fs::remove_file(docket.join("metrics.json"));
+    std::fs::create_dir_all(docket.join("metrics.json/inner")).expect("mkdir");
+    let _ = std::fs::remove_dir_all(docket.join("index"));
+    std::fs::write(docket.join("index"), "not an index").expect("write");
+    assert_eq!(answers(&other_order, false), expected, "foreign entries");
+    assert_eq!(search(&other_order, "status:incomplete", &[]), BTreeSet::from(["ntjgx5".to_owned()]));
+    assert!(docket.join("history").is_dir() && docket.join("metrics.json").is_file() && docket.join("index").is_dir());
+    // A cache file the state lists, deleted: rebuilt, not read as "no history".
+    let history = docket.join("history");
+    for shard in std::fs::read_dir(&history).expect("cache").flatten().filter(|e| e.path().is_dir()) {
+        std::fs::remove_dir_all(shard.path()).expect("remove");
+    }
+    std::fs::remove_file(docket.join("metrics.json")).expect("remove");
+    assert_eq!(answers(&other_order, false), expected, "a missing cache file");
+}
