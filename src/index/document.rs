@@ -14,7 +14,7 @@ use crate::model::{Body, Record};
 use crate::time::{self, Timestamp};
 
 /// The version of the schema and of what goes into documents; a change rebuilds the index.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The name the keyword analyzer is registered under.
 pub const KEYWORD: &str = "keyword";
@@ -216,11 +216,13 @@ pub fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: builder.add_text_field("id", stored_keyword.clone()),
         kind: builder.add_text_field("kind", stored_keyword.clone()),
-        path: builder.add_text_field("path", stored_keyword.clone()),
+        // Fast as well, with the stamps: a search compares every file's stamp with its
+        // document's, read from the columns rather than from each stored document.
+        path: builder.add_text_field("path", stored_keyword.clone().set_fast("raw")),
         dir: builder.add_text_field("dir", keyword.clone()),
         blob: builder.add_text_field("blob", STORED),
-        mtime: builder.add_u64_field("mtime", STORED),
-        size: builder.add_u64_field("size", STORED),
+        mtime: builder.add_u64_field("mtime", STORED | FAST),
+        size: builder.add_u64_field("size", STORED | FAST),
         valid: builder.add_u64_field("valid", INDEXED | STORED),
         title: builder.add_text_field("title", text.clone()),
         description: builder.add_text_field("description", text.clone()),

@@ -312,13 +312,11 @@ impl SearchIndex {
 
     /// The stamps of the indexed files under `dir` (or of all files).
     fn indexed(&self, searcher: &Searcher, dir: Option<&str>) -> Result<HashMap<String, Stamp>, IndexError> {
-        let query: Box<dyn Query> = match dir {
-            Some(dir) => Box::new(TermQuery::new(
-                Term::from_field_text(self.fields.dir, &dir.to_lowercase()),
-                IndexRecordOption::Basic,
-            )),
-            None => Box::new(tantivy::query::AllQuery),
-        };
+        let Some(dir) = dir else { return self.all_stamps(searcher) };
+        let query: Box<dyn Query> = Box::new(TermQuery::new(
+            Term::from_field_text(self.fields.dir, &dir.to_lowercase()),
+            IndexRecordOption::Basic,
+        ));
         let addresses = searcher.search(&query, &DocSetCollector).map_err(tantivy_error(&self.path))?;
         let mut stamps = HashMap::new();
         for address in addresses {
@@ -327,6 +325,28 @@ impl SearchIndex {
             let number = |f| doc.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
             if let Some(path) = text(self.fields.path) {
                 stamps.insert(path, Stamp { mtime: number(self.fields.mtime), size: number(self.fields.size) });
+            }
+        }
+        Ok(stamps)
+    }
+
+    /// The stamps of every indexed file, from the fast columns (a stored document read per
+    /// file would cost more than comparing the stamps).
+    fn all_stamps(&self, searcher: &Searcher) -> Result<HashMap<String, Stamp>, IndexError> {
+        let error = tantivy_error(&self.path);
+        let mut stamps = HashMap::with_capacity(usize::try_from(searcher.num_docs()).unwrap_or(0));
+        let mut path = String::new();
+        for segment in searcher.segment_readers() {
+            let columns = segment.fast_fields();
+            let Some(paths) = columns.str("path").map_err(&error)? else { continue };
+            let (mtimes, sizes) = (columns.u64("mtime").map_err(&error)?, columns.u64("size").map_err(&error)?);
+            for doc in segment.doc_ids_alive() {
+                let Some(ord) = paths.term_ords(doc).next() else { continue };
+                path.clear();
+                if paths.ord_to_str(ord, &mut path).unwrap_or(false) {
+                    let stamp = Stamp { mtime: mtimes.first(doc).unwrap_or(0), size: sizes.first(doc).unwrap_or(0) };
+                    stamps.insert(path.clone(), stamp);
+                }
             }
         }
         Ok(stamps)
