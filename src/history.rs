@@ -433,7 +433,11 @@ pub fn stays(versions: &[Version]) -> Vec<Stay> {
         {
             continue;
         }
-        if let Some(last) = stays.last_mut() {
+        // A stay ends at the first version after it (a deletion ends it for good: a record
+        // brought back later starts a new stay).
+        if let Some(last) = stays.last_mut()
+            && last.until.is_none()
+        {
             last.until = Some(version.time);
         }
         if version.blob.is_some() && !version.state.is_empty() {
@@ -441,4 +445,85 @@ pub fn stays(versions: &[Version]) -> Vec<Stay> {
         }
     }
     stays
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(time: Timestamp, state: &str, blob: Option<&str>) -> Version {
+        Version {
+            commit: format!("c{time}"),
+            time,
+            author: "ana".into(),
+            state: state.into(),
+            weight: None,
+            milestone: None,
+            labels: Vec::new(),
+            blob: blob.map(str::to_owned),
+        }
+    }
+
+    /// Versions as (time, blob), and since when the newest run satisfies the test.
+    type Row<'a> = (&'a [(i64, Option<&'a str>)], Option<i64>);
+
+    /// Since when the newest run of versions satisfies the test: the oldest version of that
+    /// run; a deletion or a version that fails ends the run.
+    #[test]
+    fn since_is_the_start_of_the_newest_run() {
+        let holds = |blob: &str| -> Result<bool, StoreError> { Ok(blob.starts_with('y')) };
+        let table: [Row<'_>; 7] = [
+            (&[], None),
+            (&[(1, Some("y1"))], Some(1)),
+            (&[(1, Some("n1"))], None),
+            (&[(1, Some("y1")), (2, Some("y2")), (3, Some("y3"))], Some(1)),
+            (&[(1, Some("y1")), (2, Some("n2")), (3, Some("y3")), (4, Some("y4"))], Some(3)),
+            (&[(1, Some("y1")), (2, None), (3, Some("y3"))], Some(3)),
+            (&[(1, Some("y1")), (2, Some("y2")), (3, None)], None),
+        ];
+        for (versions, expected) in table {
+            let versions: Vec<Version> = versions.iter().map(|(t, blob)| version(*t, "s", *blob)).collect();
+            assert_eq!(since_in(&versions, &holds).expect("no error"), expected, "{versions:?}");
+        }
+    }
+
+    #[test]
+    fn the_present_bitmap_round_trips() {
+        let mut present = Present::default();
+        for number in [0, 1, 63, 64, 1000, u16::MAX] {
+            assert!(!present.contains(number));
+            present.insert(number);
+            assert!(present.contains(number));
+        }
+        assert!(!present.contains(2) && !present.contains(65) && !present.contains(u16::MAX - 1));
+        let text = serde_json::to_string(&present).expect("serialises");
+        let back: Present = serde_json::from_str(&text).expect("parses");
+        assert_eq!(back, present);
+        assert!(serde_json::from_str::<Present>("\"not hex at all!\"").is_err());
+        assert_eq!(serde_json::from_str::<Present>("\"\"").expect("empty"), Present::default());
+    }
+
+    #[test]
+    fn bucket_numbers_use_the_low_bits_of_the_path_hash() {
+        // FNV-1a of "issues/a.toml" is 0x392d_3aa3_059c_1e85 (computed apart, in Python).
+        for (bits, expected) in [(0, 0), (1, 1), (4, 5), (16, 0x1e85)] {
+            assert_eq!(bucket_of("issues/a.toml", bits), expected, "{bits} bits");
+        }
+        assert_eq!(bucket_of("issues/a.toml", 40), bucket_of("issues/a.toml", 16), "at most 16 bits");
+        assert_eq!(bucket_path(Path::new("/h"), 0x1a2b), Path::new("/h/1a/2b.json"));
+    }
+
+    #[test]
+    fn stays_follow_state_changes_and_deletions() {
+        let versions = [
+            version(10, "triage", Some("b1")),
+            version(20, "triage", Some("b2")),
+            version(30, "planning", Some("b3")),
+            version(40, "", None),
+            version(50, "done", Some("b4")),
+        ];
+        let stays = stays(&versions);
+        let got: Vec<(&str, i64, Option<i64>)> = stays.iter().map(|s| (s.state.as_str(), s.from, s.until)).collect();
+        assert_eq!(got, [("triage", 10, Some(30)), ("planning", 30, Some(40)), ("done", 50, None)]);
+    }
 }

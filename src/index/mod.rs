@@ -9,10 +9,9 @@
 //! diff names, and every other file's own stamp too, since a program that rewrites a file in
 //! place (VS Code, `vim` with `backupcopy=yes`, `echo >>`) does not move its folder's time.
 //! Comparing every stamp costs one `stat` a file (on all cores), which in large trackers is
-//! most of a search; a running `docket watch` saves it ([`watch`]): it holds a lock, folds every
-//! change it is told of into the index, and acknowledges a cookie the search leaves for it once
-//! everything before the cookie is in, so a vouched search compares only the folders and the
-//! tree diff. A stamp within two seconds of now is never trusted (the file may change again
+//! most of a search; a running `docket watch` saves it ([`watch`]): it holds a lock, keeps the
+//! paths it is told of until it has committed them, and answers a cookie the search leaves for
+//! it with those paths, so a vouched search compares only them, the folders and the tree diff. A stamp within two seconds of now is never trusted (the file may change again
 //! within the same tick): such files are read again by the next search.
 //!
 //! A few changed files are indexed in memory for the search at hand (an overlay), which costs
@@ -330,6 +329,27 @@ impl SearchIndex {
         Ok(stamps)
     }
 
+    /// The stamps of the indexed files at `paths` (those that are indexed).
+    fn indexed_paths(&self, searcher: &Searcher, paths: &[String]) -> Result<HashMap<String, Stamp>, IndexError> {
+        let error = tantivy_error(&self.path);
+        let mut stamps = HashMap::new();
+        for path in paths {
+            let query =
+                TermQuery::new(Term::from_field_text(self.fields.path, &path.to_lowercase()), IndexRecordOption::Basic);
+            for address in searcher.search(&query, &DocSetCollector).map_err(&error)? {
+                let doc: TantivyDocument = searcher.doc(address).map_err(&error)?;
+                let number = |f| doc.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
+                if doc.get_first(self.fields.path).and_then(|v| v.as_str()) == Some(path.as_str()) {
+                    stamps.insert(
+                        path.clone(),
+                        Stamp { mtime: number(self.fields.mtime), size: number(self.fields.size) },
+                    );
+                }
+            }
+        }
+        Ok(stamps)
+    }
+
     /// The stamps of every indexed file, from the fast columns (a stored document read per
     /// file would cost more than comparing the stamps).
     fn all_stamps(&self, searcher: &Searcher) -> Result<HashMap<String, Stamp>, IndexError> {
@@ -384,11 +404,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let mut delta = Delta { dirs: Self::folders(tracker, now), tree: tracker.repo.head_tree(), ..Delta::default() };
         let mut candidates: Vec<String> = paths.to_vec();
-        let mut known: HashMap<String, Stamp> = HashMap::new();
-        for path in paths {
-            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-            known.extend(self.indexed(&searcher, Some(dir))?);
-        }
+        let mut known: HashMap<String, Stamp> = self.indexed_paths(&searcher, paths)?;
         let sweep = scope == Scope::Every;
         if sweep {
             known = self.indexed(&searcher, None)?;
@@ -411,10 +427,14 @@ impl SearchIndex {
                     delta.rescanned += usize::from(settled);
                 }
             }
-            // Files indexed in this folder that may be gone.
-            let prefix = format!("{dir}/");
-            candidates
-                .extend(known.keys().filter(|p| p.starts_with(&prefix) && !p[prefix.len()..].contains('/')).cloned());
+            // Files indexed in this folder that may be gone (a sweep has every indexed file
+            // among its candidates already).
+            if !sweep {
+                let prefix = format!("{dir}/");
+                candidates.extend(
+                    known.keys().filter(|p| p.starts_with(&prefix) && !p[prefix.len()..].contains('/')).cloned(),
+                );
+            }
         }
         // Folders that disappeared take their files with them.
         for dir in state.dirs.keys().filter(|d| !delta.dirs.contains_key(*d)) {
@@ -428,8 +448,7 @@ impl SearchIndex {
             for change in tracker.repo.tree_changes(state.tree.as_deref(), delta.tree.as_deref(), &folders)? {
                 if let Some(path) = change.path.strip_prefix(&self.prefix) {
                     if !known.contains_key(path) {
-                        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-                        known.extend(self.indexed(&searcher, Some(dir))?);
+                        known.extend(self.indexed_paths(&searcher, &[path.to_owned()])?);
                     }
                     candidates.push(path.to_owned());
                 }
@@ -495,8 +514,10 @@ impl SearchIndex {
                 ..Refresh::default()
             });
         };
-        let scope = if watch::vouched(tracker, watch::WAIT) { Scope::Changed } else { Scope::Every };
-        let delta = self.delta(tracker, &state, scope, &[])?;
+        let delta = match watch::vouched(tracker, watch::WAIT) {
+            Some(pending) => self.delta(tracker, &state, Scope::Changed, &pending)?,
+            None => self.delta(tracker, &state, Scope::Every, &[])?,
+        };
         let mut refresh = Refresh {
             updated: delta.updated.iter().map(|(p, _, _)| p.clone()).collect(),
             removed: delta.removed.clone(),

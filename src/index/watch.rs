@@ -3,13 +3,14 @@
 //!
 //! The watcher holds an exclusive lock (`.git/docket/watch/lock`) for as long as it runs. It
 //! watches the record folders and the cookie folder beside its lock with one inotify queue,
-//! compares every stamp once when it starts, and from then on folds each change it is told of
-//! into the index. A search that finds the lock held leaves a cookie file and waits for the
-//! watcher to remove it: the watcher does so only after every event queued before the cookie —
-//! every change made before the search began — is committed to the index. A watcher that
-//! cannot commit (another process holds the index's writer) refuses the cookie instead, and a
-//! watcher that does not answer within [`WAIT`] is not trusted: either way the search compares
-//! every stamp itself. A watcher that dies lets its lock go with the process.
+//! compares every stamp once when it starts, and from then on keeps the paths it is told of
+//! until it has committed them to the index (after a burst of saves settles). A search that
+//! finds the lock held leaves a cookie file and waits for the watcher's answer: since the
+//! cookie's event comes after every event queued before it, the watcher answers with every
+//! path changed and not yet committed, which the search compares itself, beside the folders and
+//! the tree. A watcher that has lost events (the operating system's queue overflowed) refuses
+//! the cookie, and one that does not answer within [`WAIT`] is not trusted: either way the
+//! search compares every stamp. A watcher that dies lets its lock go with the process.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use crate::tracker::Tracker;
 pub const WAIT: Duration = Duration::from_secs(1);
 
 const REFUSED: &str = "refused";
+const ANSWER: &str = "answer";
 
 /// A running watcher's claim on a tracker: its lock, held until dropped.
 #[derive(Debug)]
@@ -54,18 +56,26 @@ impl Watching {
         &self.cookies
     }
 
-    /// Whether `path` is a cookie a search left (not one already answered).
+    /// Whether `path` is a cookie a search left: a name without a dot (answers, refusals and
+    /// temporary files have one).
     pub fn is_cookie(&self, path: &Path) -> bool {
-        path.parent() == Some(self.cookies.as_path()) && path.extension().is_none_or(|x| x != REFUSED)
+        path.parent() == Some(self.cookies.as_path())
+            && path.file_name().and_then(|n| n.to_str()).is_some_and(|n| !n.contains('.'))
     }
 
-    /// Answers cookies: removed when every change before them is in the index (`vouch`), else
-    /// marked refused, so the searches waiting on them compare every stamp themselves.
-    pub fn answer(&self, cookies: &[PathBuf], vouch: bool) {
-        for cookie in cookies {
-            if vouch {
-                let _ = fs::remove_file(cookie);
-            } else {
+    /// Answers a cookie: with the paths (relative to the tracker root) changed since the
+    /// index's last commit, or, with `None`, refused (events were lost), so the search waiting
+    /// on it compares every stamp itself.
+    pub fn answer(&self, cookie: &Path, pending: Option<&[String]>) {
+        match pending {
+            Some(paths) => {
+                let text: String = paths.iter().flat_map(|p| [p.as_str(), "\n"]).collect();
+                if derived::write(&cookie.with_extension(ANSWER), text.as_bytes(), derived::Durability::Atomic).is_ok()
+                {
+                    let _ = fs::remove_file(cookie);
+                }
+            }
+            None => {
                 let _ = fs::rename(cookie, cookie.with_extension(REFUSED));
             }
         }
@@ -79,30 +89,30 @@ pub fn running(tracker: &Tracker) -> bool {
         .is_ok_and(|lock| matches!(lock.try_lock_shared(), Err(fs::TryLockError::WouldBlock)))
 }
 
-/// Whether a running watcher vouches that the index of `tracker` holds every change made
-/// before now: it holds its lock, and answered a cookie left now within `wait`.
-pub fn vouched(tracker: &Tracker, wait: Duration) -> bool {
+/// Whether a running watcher vouches for the index of `tracker`, and if so the paths changed
+/// since its last commit that the search must compare itself: it holds its lock, and answered a
+/// cookie left now within `wait`.
+pub fn vouched(tracker: &Tracker, wait: Duration) -> Option<Vec<String>> {
     if !running(tracker) {
-        return false;
+        return None;
     }
     let dir = Derived::of(&tracker.repo, &tracker.prefix).watch();
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let cookie = dir.join("cookies").join(format!("{}-{nanos}", std::process::id()));
-    if fs::File::create(&cookie).is_err() {
-        return false;
-    }
-    let refused = cookie.with_extension(REFUSED);
+    fs::File::create(&cookie).ok()?;
+    let (answer, refused) = (cookie.with_extension(ANSWER), cookie.with_extension(REFUSED));
     let deadline = Instant::now() + wait;
     loop {
         if !cookie.exists() {
-            let answered = !refused.exists();
+            let paths = fs::read_to_string(&answer).ok().map(|text| text.lines().map(str::to_owned).collect());
+            let _ = fs::remove_file(&answer);
             let _ = fs::remove_file(&refused);
-            return answered;
+            return paths;
         }
         if Instant::now() >= deadline {
             let _ = fs::remove_file(&cookie);
-            return false;
+            return None;
         }
-        std::thread::sleep(Duration::from_millis(1));
+        std::thread::sleep(Duration::from_micros(200));
     }
 }

@@ -1,11 +1,12 @@
 //! `docket watch`: keeps the search index live while people edit, and vouches for it, so that
 //! searches need not compare every file's stamp (`docket::index::watch` has the protocol). It
 //! watches the record folders and its own cookie folder under `.git/docket/` (nothing else
-//! under `.git`), ignores the flood of access events, waits for a burst of saves to settle
-//! (but not when a search is waiting), and on an overflow compares every stamp again.
+//! under `.git`), ignores the flood of access events, commits a burst of saves once it settles
+//! (answering searches meanwhile with the paths not yet committed), and after an overflow
+//! compares every stamp again.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -20,9 +21,6 @@ use super::search::index_error;
 use crate::cli::WatchArgs;
 use crate::error::CliError;
 use crate::ui::Ui;
-
-/// How soon changes that could not be committed are tried again.
-const RETRY: Duration = Duration::from_millis(200);
 
 pub fn cmd_watch(ui: &Ui, env: &Env, args: &WatchArgs) -> Result<ExitCode, CliError> {
     let tracker = env.tracker()?;
@@ -65,68 +63,53 @@ pub fn cmd_watch(ui: &Ui, env: &Env, args: &WatchArgs) -> Result<ExitCode, CliEr
     report(ui, &first);
     ui.err(&format!("watching {} (Ctrl-C to stop)\n", tracker.root.display()));
     let settle = Duration::from_millis(args.debounce);
-    // Changes seen but not yet committed (another process held the index's writer): kept, and
-    // tried again, so that nothing is vouched for before it is in the index.
-    let mut paths: Vec<String> = Vec::new();
+    // Paths changed and not yet committed to the index, and whether events were lost. Both are
+    // kept until a commit succeeds (another process may hold the index's writer), and a search's
+    // cookie is answered with them.
+    let mut pending: Vec<String> = Vec::new();
     let mut rescan = false;
     loop {
-        let first = if paths.is_empty() && !rescan {
-            match events.recv() {
-                Ok(event) => Some(event),
-                Err(_) => break,
-            }
+        // Each event restarts the wait, so a burst of saves is committed once it settles.
+        let event = if pending.is_empty() && !rescan {
+            events.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
         } else {
-            match events.recv_timeout(RETRY) {
-                Ok(event) => Some(event),
-                Err(mpsc::RecvTimeoutError::Timeout) => None,
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
+            events.recv_timeout(settle)
         };
-        let mut cookies: Vec<PathBuf> = Vec::new();
-        let mut take = |event: notify::Result<notify::Event>, cookies: &mut Vec<PathBuf>| match event {
-            Ok(event) if event.need_rescan() => rescan = true,
-            Ok(event)
-                if matches!(event.kind, EventKind::Create(_)) && event.paths.iter().any(|p| watching.is_cookie(p)) =>
-            {
-                cookies.extend(event.paths.into_iter().filter(|p| watching.is_cookie(p)));
+        match event {
+            Ok(Ok(event)) if event.need_rescan() => rescan = true,
+            Ok(Ok(event)) if event.paths.iter().any(|p| watching.is_cookie(p)) => {
+                if matches!(event.kind, EventKind::Create(_)) {
+                    pending.sort();
+                    pending.dedup();
+                    for cookie in event.paths.iter().filter(|p| watching.is_cookie(p)) {
+                        watching.answer(cookie, (!rescan).then_some(pending.as_slice()));
+                    }
+                }
             }
-            Ok(event)
+            Ok(Ok(event))
                 if matches!(
                     event.kind,
                     EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any
                 ) =>
             {
-                paths.extend(event.paths.iter().filter_map(|p| relative(&tracker.root, p)));
+                pending.extend(event.paths.iter().filter_map(|p| relative(&tracker.root, p)));
             }
-            Ok(_) => {}
+            Ok(Ok(_)) => {}
             // An error from the watcher (an overflow among them) means events were lost.
-            Err(_) => rescan = true,
-        };
-        if let Some(event) = first {
-            take(event, &mut cookies);
-            // A burst of saves settles first; a waiting search does not wait for it.
-            while cookies.is_empty()
-                && let Ok(event) = events.recv_timeout(settle)
-            {
-                take(event, &mut cookies);
+            Ok(Err(_)) => rescan = true,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                pending.sort();
+                pending.dedup();
+                let scope = if rescan { Scope::Every } else { Scope::Changed };
+                let refresh = index.fold(&tracker, scope, &pending).map_err(|e| index_error(&e))?;
+                report(ui, &refresh);
+                if !refresh.busy {
+                    pending.clear();
+                    rescan = false;
+                }
             }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
-        paths.sort();
-        paths.dedup();
-        let mut vouch = true;
-        if !paths.is_empty() || rescan {
-            let scope = if rescan { Scope::Every } else { Scope::Changed };
-            let refresh = index.fold(&tracker, scope, &paths).map_err(|e| index_error(&e))?;
-            report(ui, &refresh);
-            if refresh.busy {
-                vouch = false;
-            } else {
-                paths.clear();
-                rescan = false;
-            }
-        }
-        // Vouched only when every change before the cookies is committed.
-        watching.answer(&cookies, vouch);
     }
     Ok(ExitCode::SUCCESS)
 }
