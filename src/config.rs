@@ -41,6 +41,9 @@ pub struct Config {
     pub iterations: Vec<Iteration>,
     /// Label scopes an ops issue needs before it leaves triage.
     pub required_scopes: Vec<String>,
+    /// Whether a search of a large tracker may start `docket watch` in the background
+    /// (`[index] watch = "auto"`, the default; `"never"` turns it off).
+    pub index_watch: bool,
     pub issue_fields: Vec<String>,
     pub mir_fields: Vec<String>,
     pub milestone_fields: Vec<String>,
@@ -72,6 +75,13 @@ const FIELDS: &[FieldSpec] = &[
     FieldSpec { name: "milestone", field_type: FieldType::TextList, required: false, doc: "custom milestone fields" },
 ];
 
+const INDEX: &[FieldSpec] = &[FieldSpec {
+    name: "watch",
+    field_type: FieldType::Enum(&["auto", "never"]),
+    required: false,
+    doc: "whether a search of a large tracker starts `docket watch` in the background",
+}];
+
 /// The fields of `docket.toml`.
 pub const CONFIG: &[FieldSpec] = &[
     FieldSpec {
@@ -92,6 +102,7 @@ pub const CONFIG: &[FieldSpec] = &[
     FieldSpec { name: "labels", field_type: FieldType::Table(LABELS), required: false, doc: "label rules" },
     FieldSpec { name: "fields", field_type: FieldType::Table(FIELDS), required: false, doc: "custom fields" },
     FieldSpec { name: "planning", field_type: FieldType::Any, required: false, doc: "planning settings" },
+    FieldSpec { name: "index", field_type: FieldType::Table(INDEX), required: false, doc: "search index settings" },
     FieldSpec { name: "mirror", field_type: FieldType::Any, required: false, doc: "mirror settings" },
 ];
 
@@ -166,6 +177,7 @@ impl Config {
             members: strings(section("team"), "members"),
             iterations,
             required_scopes: strings(section("labels"), "required_scopes"),
+            index_watch: section("index").and_then(|i| i.get("watch")).and_then(toml::Value::as_str) != Some("never"),
             issue_fields: strings(section("fields"), "issue"),
             mir_fields: strings(section("fields"), "mir"),
             milestone_fields: strings(section("fields"), "milestone"),

@@ -6,8 +6,8 @@
 //! `GIT_COMMITTER_DATE` (as git reads it) is the time a commit is judged at. One more is for
 //! tests only: `DOCKET_NEXT_FIRST` sets how many candidates `docket next` first asks the index
 //! for, so that a small tracker exercises asking again; `DOCKET_INDEX_FOLD_AT`,
-//! `DOCKET_INDEX_RESCAN_AT` and `DOCKET_INDEX_PARALLEL_AT` set the index's [`Limits`], so that
-//! a small tracker runs on the far side of each.
+//! `DOCKET_INDEX_RESCAN_AT`, `DOCKET_INDEX_PARALLEL_AT` and `DOCKET_INDEX_WATCH_AT` (a number,
+//! or `never`) set the index's [`Limits`], so that a small tracker runs on the far side of each.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -37,7 +37,7 @@ pub enum ContextError {
     BadCommitterDate(String),
     #[error("DOCKET_NEXT_FIRST is `{0}`, which is not a positive integer")]
     BadNextFirst(String),
-    #[error("{0} is `{1}`, which is not an unsigned integer")]
+    #[error("{0} is `{1}`, which is not an unsigned integer (or `never`)")]
     BadLimit(&'static str, String),
 }
 
@@ -77,9 +77,13 @@ impl Context {
             ("DOCKET_INDEX_FOLD_AT", &mut index_limits.fold_at),
             ("DOCKET_INDEX_RESCAN_AT", &mut index_limits.rescan_at),
             ("DOCKET_INDEX_PARALLEL_AT", &mut index_limits.parallel_at),
+            ("DOCKET_INDEX_WATCH_AT", &mut index_limits.watch_at),
         ] {
             if let Ok(text) = std::env::var(name) {
-                *limit = text.trim().parse().map_err(|_| ContextError::BadLimit(name, text))?;
+                *limit = match text.trim() {
+                    "never" => usize::MAX,
+                    number => number.parse().map_err(|_| ContextError::BadLimit(name, text.clone()))?,
+                };
             }
         }
         Ok(Self { now, commit_time, random_state, next_first, index_limits })

@@ -182,6 +182,21 @@ pub fn issue(rng: &mut Rng, n: usize, records: usize) -> String {
 /// A git repository holding a sharded ops tracker of `records` issues, committed; built once
 /// and reused (`target/bench-data/<name>`).
 pub fn tracker(name: &str, records: usize) -> PathBuf {
+    let root = generated(name, records);
+    // The benches measure each command on its own: no watcher started in the background by a
+    // search (the search bench starts one where it measures with one).
+    // Committed, so that the benches' own resets keep it.
+    let config = std::fs::read_to_string(root.join("docket.toml")).unwrap();
+    if !config.contains("[index]") {
+        std::fs::write(root.join("docket.toml"), format!("{config}[index]\nwatch = \"never\"\n")).unwrap();
+        git(&root, &["add", "docket.toml"]);
+        git(&root, &["-c", "user.name=bench", "-c", "user.email=b@x", "commit", "-q", "-m", "no background watcher"]);
+    }
+    root
+}
+
+/// The generated tracker `name` of `records` issues, committed, as generated.
+fn generated(name: &str, records: usize) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data").join(name);
     if root.join(".git").exists() && root.join("docket.toml").exists() {
         git(&root, &["reset", "-q", "--hard"]);

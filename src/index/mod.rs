@@ -64,11 +64,15 @@ pub struct Limits {
     pub rescan_at: usize,
     /// Stamps of more files than this are compared on all cores.
     pub parallel_at: usize,
+    /// A search of a tracker of more records than this starts `docket watch` in the
+    /// background (unless `[index] watch = "never"`), so that later searches need not compare
+    /// every stamp.
+    pub watch_at: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { fold_at: 64, rescan_at: 500, parallel_at: 2_048 }
+        Self { fold_at: 64, rescan_at: 500, parallel_at: 2_048, watch_at: 10_000 }
     }
 }
 
@@ -295,6 +299,17 @@ impl SearchIndex {
             overlay: None,
             limits: Limits::default(),
         })
+    }
+
+    /// How many records the index holds.
+    pub fn documents(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether a search should start `docket watch` in the background: the tracker holds more
+    /// than [`Limits::watch_at`] records, its `docket.toml` allows it, and none runs.
+    pub fn wants_watcher(&self, tracker: &Tracker) -> bool {
+        tracker.config().index_watch && self.documents() > self.limits.watch_at as u64 && !watch::running(tracker)
     }
 
     /// The same index, working with other [`Limits`].

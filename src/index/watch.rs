@@ -23,6 +23,8 @@ use crate::tracker::Tracker;
 pub const WAIT: Duration = Duration::from_secs(1);
 
 const REFUSED: &str = "refused";
+/// The cookie that asks the watcher to end.
+const STOP: &str = "stop";
 const ANSWER: &str = "answer";
 
 /// A running watcher's claim on a tracker: its lock, held until dropped.
@@ -63,6 +65,11 @@ impl Watching {
             && path.file_name().and_then(|n| n.to_str()).is_some_and(|n| !n.contains('.'))
     }
 
+    /// Whether `path` is the cookie that asks the watcher to end.
+    pub fn is_stop(&self, path: &Path) -> bool {
+        path.parent() == Some(self.cookies.as_path()) && path.file_name().is_some_and(|n| n == STOP)
+    }
+
     /// Answers a cookie: with the paths (relative to the tracker root) changed since the
     /// index's last commit, or, with `None`, refused (events were lost), so the search waiting
     /// on it compares every stamp itself.
@@ -80,6 +87,24 @@ impl Watching {
             }
         }
     }
+}
+
+/// Asks the watcher of `tracker` to end, and waits up to `wait` for it to let its lock go:
+/// whether one was running (and has ended).
+pub fn stop(tracker: &Tracker, wait: Duration) -> std::io::Result<bool> {
+    if !running(tracker) {
+        return Ok(false);
+    }
+    let cookies = Derived::of(&tracker.repo, &tracker.prefix).watch().join("cookies");
+    fs::File::create(cookies.join(STOP))?;
+    let deadline = Instant::now() + wait;
+    while running(tracker) {
+        if Instant::now() >= deadline {
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the watcher did not stop"));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(true)
 }
 
 /// Whether a watcher holds its lock on `tracker` (without asking it anything).

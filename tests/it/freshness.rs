@@ -215,6 +215,42 @@ fn a_watcher_vouches_for_the_index_and_a_silent_one_is_not_trusted() {
     assert_eq!(search(&sandbox, "lime", &[]), BTreeSet::from(["r00014".to_owned()]));
 }
 
+/// A search of a tracker larger than the limit starts `docket watch` in the background, once;
+/// `docket watch --stop` ends it; `[index] watch = "never"` turns it off.
+#[test]
+fn a_search_of_a_large_tracker_starts_a_watcher_in_the_background() {
+    let sandbox = settled_tracker(30);
+    let large = [("DOCKET_INDEX_WATCH_AT", "20")];
+    let watched = || -> bool {
+        let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["index", "--json"]).ok()).expect("json");
+        json["watched"] == true
+    };
+    let small = sandbox.docket_with(&["search", "lantern"], &[("DOCKET_INDEX_WATCH_AT", "30")], "");
+    assert!(!small.stderr.contains("docket watch"), "30 records is not more than 30: {}", small.stderr);
+    let run = sandbox.docket_with(&["search", "lantern"], &large, "");
+    assert!(run.stderr.contains("started `docket watch` in the background"), "{}", run.stderr);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !watched() {
+        assert!(Instant::now() < deadline, "the watcher runs");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let again = sandbox.docket_with(&["search", "lantern"], &large, "");
+    assert!(!again.stderr.contains("docket watch"), "one is enough: {}", again.stderr);
+    write_in_place(&sandbox, "issues/r00003.toml", &issue("Lantern guava", "triage"));
+    touch(&sandbox, "1 hour ago", &["issues"]);
+    assert_eq!(search(&sandbox, "guava", &large), BTreeSet::from(["r00003".to_owned()]));
+    let stop = sandbox.docket(&["watch", "--stop"]);
+    assert!(stop.stderr.contains("stopped the watcher"), "{}", stop.stderr);
+    assert!(!watched());
+    assert!(sandbox.docket(&["watch", "--stop"]).stderr.contains("no watcher runs"));
+    // Turned off in docket.toml.
+    let config = sandbox.read("docket.toml");
+    sandbox.write("docket.toml", &format!("{config}\n[index]\nwatch = \"never\"\n"));
+    let off = sandbox.docket_with(&["search", "lantern"], &large, "");
+    assert!(!off.stderr.contains("docket watch"), "{}", off.stderr);
+    assert!(!watched());
+}
+
 /// The answers of `log`, `plan`, `report metrics` and `report expiring` do not depend on the
 /// order they run in, nor on what is under `.git/docket/`: a file where a folder belongs, a
 /// folder where a file belongs, damaged or missing cache files are rebuilt.

@@ -105,6 +105,8 @@ impl Sandbox {
             .env("GIT_COMMITTER_DATE", NOW)
             .env("DOCKET_NOW", NOW)
             .env("DOCKET_SEED", "7")
+            // No watcher started in the background by a search (the test that wants one says so).
+            .env("DOCKET_INDEX_WATCH_AT", "never")
             .env("TERM", "dumb");
         command
     }

@@ -365,6 +365,13 @@ pub struct WatchArgs {
     /// Milliseconds to wait for a burst of saves to settle before indexing
     #[arg(long, default_value_t = 50)]
     pub debounce: u64,
+    /// End when no search has asked for this many minutes (how a watcher a search started in
+    /// the background ends)
+    #[arg(long, value_name = "MINUTES")]
+    pub idle: Option<u64>,
+    /// End the watcher running for this tracker, and wait until it has
+    #[arg(long, conflicts_with_all = ["idle", "debounce"])]
+    pub stop: bool,
 }
 
 #[derive(Debug, Args)]

@@ -101,7 +101,35 @@ pub fn open_fresh(ui: &Ui, env: &Env, tracker: &docket::tracker::Tracker) -> Res
     if refresh.busy {
         ui.err("note: another docket process holds the index's writer; the latest edits are searched from memory\n");
     }
+    if index.wants_watcher(tracker) {
+        start_watcher(ui, tracker, index.documents());
+    }
     Ok(index)
+}
+
+/// Starts `docket watch` in the background for a large tracker, so that the next searches
+/// compare only what changed instead of every file's stamp; it ends after an hour without a
+/// search, or with `docket watch --stop`.
+fn start_watcher(ui: &Ui, tracker: &docket::tracker::Tracker, records: u64) {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    let Ok(exe) = std::env::current_exe() else { return };
+    let started = Command::new(exe)
+        .arg("-C")
+        .arg(&tracker.root)
+        .args(["watch", "--idle", "60"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .env_remove("GIT_INDEX_FILE")
+        // Its own process group: a Ctrl-C in this terminal is not for it.
+        .process_group(0)
+        .spawn();
+    if started.is_ok() {
+        ui.err(&format!(
+            "note: started `docket watch` in the background: this tracker holds {records} records, and with it a search compares only what changed, not every file (it ends after an hour without a search; `docket watch --stop` ends it now; `[index] watch = \"never\"` in docket.toml turns this off)\n"
+        ));
+    }
 }
 
 /// A selection through the index that failed, as the CLI reports it.

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use docket::index::watch::Watching;
 use docket::index::{Scope, SearchIndex};
@@ -22,8 +22,19 @@ use crate::cli::WatchArgs;
 use crate::error::CliError;
 use crate::ui::Ui;
 
+/// How often an idle watcher looks at the clock and at whether its tracker still exists.
+const TICK: Duration = Duration::from_secs(5);
+/// How long `docket watch --stop` waits for the watcher to end.
+const STOP_WAIT: Duration = Duration::from_secs(10);
+
 pub fn cmd_watch(ui: &Ui, env: &Env, args: &WatchArgs) -> Result<ExitCode, CliError> {
     let tracker = env.tracker()?;
+    if args.stop {
+        let stopped = docket::index::watch::stop(&tracker, STOP_WAIT)
+            .map_err(|source| CliError::Io { message: "cannot stop the watcher".to_owned(), source })?;
+        ui.err(if stopped { "stopped the watcher\n" } else { "no watcher runs for this tracker\n" });
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut index = SearchIndex::open(&tracker).map_err(|e| index_error(&e))?.with_limits(env.context.index_limits());
     let watching = Watching::claim(&tracker)
         .map_err(|source| CliError::Io { message: "cannot take the watcher's lock".to_owned(), source })?
@@ -68,17 +79,24 @@ pub fn cmd_watch(ui: &Ui, env: &Env, args: &WatchArgs) -> Result<ExitCode, CliEr
     // cookie is answered with them.
     let mut pending: Vec<String> = Vec::new();
     let mut rescan = false;
+    let idle = args.idle.map(|minutes| Duration::from_secs(minutes.saturating_mul(60)));
+    let mut asked = Instant::now();
     loop {
         // Each event restarts the wait, so a burst of saves is committed once it settles.
-        let event = if pending.is_empty() && !rescan {
-            events.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
-        } else {
-            events.recv_timeout(settle)
-        };
-        match event {
+        let quiet = pending.is_empty() && !rescan;
+        match events.recv_timeout(if quiet { TICK } else { settle }) {
             Ok(Ok(event)) if event.need_rescan() => rescan = true,
+            Ok(Ok(event)) if event.paths.iter().any(|p| watching.is_stop(p)) => {
+                if matches!(event.kind, EventKind::Create(_)) {
+                    for path in event.paths.iter().filter(|p| watching.is_stop(p)) {
+                        let _ = std::fs::remove_file(path);
+                    }
+                    break;
+                }
+            }
             Ok(Ok(event)) if event.paths.iter().any(|p| watching.is_cookie(p)) => {
                 if matches!(event.kind, EventKind::Create(_)) {
+                    asked = Instant::now();
                     pending.sort();
                     pending.dedup();
                     for cookie in event.paths.iter().filter(|p| watching.is_cookie(p)) {
@@ -97,6 +115,12 @@ pub fn cmd_watch(ui: &Ui, env: &Env, args: &WatchArgs) -> Result<ExitCode, CliEr
             Ok(Ok(_)) => {}
             // An error from the watcher (an overflow among them) means events were lost.
             Ok(Err(_)) => rescan = true,
+            // Nothing to commit: end when idle too long, or when the tracker is gone.
+            Err(mpsc::RecvTimeoutError::Timeout) if quiet => {
+                if idle.is_some_and(|idle| asked.elapsed() >= idle) || !tracker.root.join("docket.toml").is_file() {
+                    break;
+                }
+            }
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 pending.sort();
                 pending.dedup();
