@@ -176,6 +176,40 @@ mod tests {
         }
     }
 
+    /// Each label set's rank, in seed 003's order then seed 002's support priorities.
+    #[test]
+    fn priority_ranks_follow_the_seeds_order() {
+        let table: [(&[&str], u8, &str); 13] = [
+            (&["Deliverable", "priority::high"], 0, "Deliverable, high priority"),
+            (&["priority::high", "Deliverable"], 0, "Deliverable, high priority"),
+            (&["Deliverable"], 1, "Deliverable"),
+            (&["Deliverable", "priority::low"], 1, "Deliverable"),
+            (&["priority::high"], 2, "high priority"),
+            (&["priority::medium", "priority::low"], 3, "medium priority"),
+            (&["priority::low"], 4, "low priority"),
+            (&["priority::p0"], 5, "support p0"),
+            (&["team-priority::p1"], 6, "support p1"),
+            (&["priority::p2", "Stretch"], 7, "support p2"),
+            (&["priority::p3"], 8, "support p3"),
+            (&["Stretch", "priority::urgent", "xpriority::high"], 9, "no priority"),
+            (&[], 9, "no priority"),
+        ];
+        for (labels, rank, reason) in table {
+            let labels: Vec<String> = labels.iter().map(|l| (*l).to_owned()).collect();
+            assert_eq!(priority_rank(&labels, &settings()), (rank, reason), "{labels:?}");
+        }
+    }
+
+    #[test]
+    fn done_stages_come_from_planning_or_the_default() {
+        let config = |text: &str| Config::parse("docket.toml", text).expect("valid");
+        assert_eq!(
+            done_stages(&config("")),
+            ["completed", "done", "closed", "fix_released", "wont_fix", "invalid"].map(str::to_owned)
+        );
+        assert_eq!(done_stages(&config("[planning]\ndone_stages = [\"shipped\", 3]\n")), ["shipped"]);
+    }
+
     /// Committed Deliverable weight against capacity: exactly full is not over.
     #[test]
     fn over_capacity_starts_past_the_capacity() {

@@ -11,8 +11,9 @@
 //! Comparing every stamp costs one `stat` a file (on all cores), which in large trackers is
 //! most of a search; a running `docket watch` saves it ([`watch`]): it holds a lock, keeps the
 //! paths it is told of until it has committed them, and answers a cookie the search leaves for
-//! it with those paths, so a vouched search compares only them, the folders and the tree diff. A stamp within two seconds of now is never trusted (the file may change again
-//! within the same tick): such files are read again by the next search.
+//! it with those paths, so a vouched search compares only them, the folders and the tree diff.
+//! A stamp within two seconds of now is never trusted (the file may change again within the
+//! same tick): such files are read again by the next search.
 //!
 //! A few changed files are indexed in memory for the search at hand (an overlay), which costs
 //! far less than committing to the index. They are committed when they grow past

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 use std::fs::OpenOptions;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::support::Sandbox;
@@ -171,20 +171,7 @@ fn dates_seconds_apart_sort_in_order() {
 #[test]
 fn a_watcher_vouches_for_the_index_and_a_silent_one_is_not_trusted() {
     let sandbox = settled_tracker(50);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
-        .args(["watch", "--debounce", "5000"])
-        .current_dir(sandbox.root())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("docket watch starts");
-    let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
-    let mut line = String::new();
-    while stderr.read_line(&mut line).expect("read") > 0 && !line.contains("watching") {}
-    assert!(line.contains("watching"), "{line}");
+    let mut child = sandbox.start_watch(&["--debounce", "5000"], false);
     let status = sandbox.docket(&["index", "--json"]);
     let json: serde_json::Value = serde_json::from_str(status.ok()).expect("json");
     assert_eq!(json["watched"], true, "{json}");

@@ -364,20 +364,7 @@ fn concurrent_searches_agree() {
 #[test]
 fn watch_keeps_the_index_live() {
     let sandbox = Sandbox::example("ops");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
-        .args(["watch", "--debounce", "20"])
-        .current_dir(sandbox.root())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("docket watch starts");
-    let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
-    let mut line = String::new();
-    // Wait until it watches.
-    while stderr.read_line(&mut line).expect("read") > 0 && !line.contains("watching") {}
+    let mut child = sandbox.start_watch(&["--debounce", "20"], true);
     let stdout = child.stdout.take().expect("piped");
     let (sender, lines) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

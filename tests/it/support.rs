@@ -129,6 +129,27 @@ impl Sandbox {
         command.spawn().expect("docket starts")
     }
 
+    /// Starts `docket watch` with `args` in the repository's top and returns once it watches.
+    /// Its standard output is left piped for the caller when `keep_stdout`, else read and
+    /// dropped (so the watcher never blocks on a full pipe); so is its standard error.
+    pub fn start_watch(&self, args: &[&str], keep_stdout: bool) -> std::process::Child {
+        use std::io::{BufRead, BufReader};
+        let mut command = self.command(env!("CARGO_BIN_EXE_docket"));
+        command.current_dir(self.root()).arg("watch").args(args);
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().expect("docket watch starts");
+        let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
+        let mut line = String::new();
+        while stderr.read_line(&mut line).expect("read") > 0 && !line.contains("watching") {}
+        assert!(line.contains("watching"), "docket watch did not start: {line}");
+        std::thread::spawn(move || for _ in stderr.lines() {});
+        if !keep_stdout {
+            let stdout = BufReader::new(child.stdout.take().expect("piped"));
+            std::thread::spawn(move || for _ in stdout.lines() {});
+        }
+        child
+    }
+
     /// Runs docket in folder `dir`.
     pub fn docket_in(&self, dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
         let mut command = self.command(env!("CARGO_BIN_EXE_docket"));
