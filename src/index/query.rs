@@ -170,12 +170,18 @@ struct Parser {
     tokens: Vec<(usize, Token)>,
     at: usize,
     end: usize,
+    /// How many `(` and `NOT`/`-` the parser is inside.
+    depth: usize,
 }
+
+/// How deep `(` and `NOT` may nest: far past what a person writes, and far short of what would
+/// overflow the stack of the parser or of tantivy's query tree.
+pub const MAX_DEPTH: usize = 64;
 
 /// Parses a query. An empty query matches everything.
 pub fn parse(query: &str) -> Result<Expr, QueryError> {
     let tokens = tokenize(query)?;
-    let mut parser = Parser { tokens, at: 0, end: query.chars().count() };
+    let mut parser = Parser { tokens, at: 0, end: query.chars().count(), depth: 0 };
     if parser.tokens.is_empty() {
         return Ok(Expr::And(Vec::new()));
     }
@@ -188,6 +194,19 @@ pub fn parse(query: &str) -> Result<Expr, QueryError> {
 }
 
 impl Parser {
+    /// Goes one level deeper at `position`, or fails when that is past [`MAX_DEPTH`].
+    fn deeper(&mut self, position: usize) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(error(
+                position,
+                format!("the query nests `(` and `NOT` more than {MAX_DEPTH} deep here"),
+                "simplify the query: `((a))` is `a`, and `NOT NOT a` is `a`",
+            ));
+        }
+        Ok(())
+    }
+
     fn peek_word(&self, word: &str) -> bool {
         matches!(self.tokens.get(self.at), Some((_, Token::Word(w))) if w == word)
     }
@@ -244,11 +263,14 @@ impl Parser {
             _ => false,
         };
         if negated {
+            self.deeper(self.position())?;
             self.at += 1;
             if self.at == self.tokens.len() {
                 return Err(error(self.end, "`NOT` needs something after it", "finish the query, or remove `NOT`"));
             }
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         self.primary()
     }
@@ -258,7 +280,9 @@ impl Parser {
         self.at += 1;
         match token {
             Token::Open => {
+                self.deeper(position)?;
                 let inner = self.or()?;
+                self.depth -= 1;
                 match self.tokens.get(self.at) {
                     Some((_, Token::Close)) => {
                         self.at += 1;
@@ -558,11 +582,25 @@ mod tests {
             ("label:>=3", 6, "`label` is not a number or a date, so it has no range"),
             ("a OR", 4, "`OR` needs something after it"),
             ("word~7", 4, "`~7` is not a fuzzy distance"),
+            (
+                &format!("{}a{}", "(".repeat(65), ")".repeat(65)),
+                64,
+                "the query nests `(` and `NOT` more than 64 deep here",
+            ),
+            (&format!("a {}b", "NOT ".repeat(65)), 258, "the query nests `(` and `NOT` more than 64 deep here"),
+            (&format!("{}a", "-(".repeat(40)), 64, "the query nests `(` and `NOT` more than 64 deep here"),
         ];
         for (query, position, message) in cases {
             let found = parse(query).expect_err(query);
             assert_eq!((found.position, found.message.as_str()), (position, message), "{query}");
         }
         assert!(parse("stge:x").expect_err("x").hint.contains("did you mean `stage:`?"));
+        // Right at the limit it parses; far past it, it fails without overflowing the stack.
+        let deepest = format!("{}a{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert_eq!(parse(&deepest).expect("64 deep"), word("a"));
+        assert_eq!(parse(&format!("{}a", "NOT ".repeat(MAX_DEPTH))).map(|_| ()), Ok(()));
+        for huge in [format!("{}a{}", "(".repeat(8000), ")".repeat(8000)), format!("{}a", "NOT ".repeat(1000))] {
+            assert!(parse(&huge).is_err());
+        }
     }
 }

@@ -324,6 +324,7 @@ fn query_errors_point_at_the_problem() {
         ("search_unknown_field", "refund stge:planning"),
         ("search_open_quote", "refund \"macro"),
         ("search_bad_range", "weight:>=heavy"),
+        ("search_too_deep", &format!("refund {}macro", "NOT (".repeat(40))),
     ] {
         let run = sandbox.docket(&["search", query]);
         assert_eq!(run.code, 2, "{query}");
