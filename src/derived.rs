@@ -9,6 +9,7 @@
 //! | `watch[-T]/lock`, `watch[-T]/cookies/` | the lock a running `docket watch` holds, and the files searches ask it to acknowledge ([`crate::index::watch`]) | — |
 //! | `write.lock` | the tracker write lock ([`crate::tracker::Tracker::lock_writes`]) | — |
 //! | `edit/<id>.toml` | drafts `docket edit` keeps when the editor's result was invalid | — |
+//! | `tmp/` | a record's new text, before it is renamed into the work tree | — |
 //!
 //! `-T` is the tracker's folder in the repository when the tracker is not at the top, so two
 //! trackers in one repository keep apart. Every entry may be deleted at any time; it is
@@ -84,6 +85,11 @@ impl Derived {
     /// The tracker write lock (one per repository).
     pub fn write_lock(&self) -> PathBuf {
         self.root.join("write.lock")
+    }
+
+    /// Where a record's new text is prepared before it is renamed into place.
+    pub fn scratch(&self) -> PathBuf {
+        self.root.join("tmp")
     }
 
     /// Where `docket edit` keeps the draft of record `id` (or `new-issue`).
@@ -197,6 +203,7 @@ mod tests {
         assert_eq!(sub.watch(), Path::new("/g/docket/watch-teams-ops"));
         assert_eq!(sub.write_lock(), Path::new("/g/docket/write.lock"));
         assert_eq!(sub.draft("k3x9q2"), Path::new("/g/docket/edit/k3x9q2.toml"));
+        assert_eq!(sub.scratch(), Path::new("/g/docket/tmp"));
     }
 
     #[test]

@@ -148,7 +148,7 @@ impl Tracker {
         let mut created = Vec::new();
         let config_path = root.join(CONFIG_FILE);
         if !config_path.exists() {
-            write_atomically(&config_path, DEFAULT_CONFIG)?;
+            write_atomically(&config_path, DEFAULT_CONFIG.as_bytes(), None)?;
             created.push(CONFIG_FILE.to_owned());
         }
         for folder in Kind::ALL.iter().map(|kind| kind.folder()).chain(["workflows"]) {
@@ -164,7 +164,7 @@ impl Tracker {
         let attributes = root.join(".gitattributes");
         let existing = fs::read_to_string(&attributes).unwrap_or_default();
         if let Some(text) = crate::hooks::with_lines(&existing, crate::hooks::ATTRIBUTES.lines()) {
-            write_atomically(&attributes, &text)?;
+            write_atomically(&attributes, text.as_bytes(), None)?;
             created.push(".gitattributes".to_owned());
         }
         // Check that what is there now is a tracker docket can open.
@@ -402,9 +402,16 @@ impl Tracker {
     }
 
     /// Writes `text` to the record file at `path` (relative to the root) atomically: a reader
-    /// sees the old file or the new one, never half of it.
+    /// sees the old file or the new one, never half of it. The file keeps what the text does
+    /// not say: its byte-order mark, its line endings (CRLF stays CRLF) and its permissions. The
+    /// text is prepared under the git directory and renamed into place, so a write cut short
+    /// leaves nothing in the work tree for `git add -A` to take.
     pub fn write(&self, path: &str, text: &str) -> Result<(), TrackerError> {
-        write_atomically(&self.absolute(path), text)
+        let absolute = self.absolute(path);
+        let old = fs::read(&absolute).ok();
+        let bytes = keep_conventions(old.as_deref(), text);
+        let scratch = crate::derived::Derived::of(&self.repo, &self.prefix).scratch();
+        write_atomically(&absolute, &bytes, Some(&scratch))
     }
 }
 
@@ -442,17 +449,100 @@ fn read(path: &Path) -> Result<String, TrackerError> {
     fs::read_to_string(path).map_err(|source| TrackerError::Read { path: path.to_path_buf(), source })
 }
 
-/// Writes through a temporary file in the same folder and a rename.
-fn write_atomically(path: &Path, text: &str) -> Result<(), TrackerError> {
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// `text` as the bytes of a file that replaces `old`: with `old`'s byte-order mark, and with
+/// CRLF line endings when every line of `old` ended so.
+fn keep_conventions(old: Option<&[u8]>, text: &str) -> Vec<u8> {
+    let Some(old) = old else { return text.as_bytes().to_vec() };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Every line feed follows a carriage return (and there is at least one).
+    let crlf =
+        old.contains(&b'\n') && old.iter().enumerate().all(|(at, &b)| b != b'\n' || at > 0 && old[at - 1] == b'\r');
+    let mut bytes = Vec::with_capacity(text.len() + text.len() / 16 + BOM.len());
+    if old.starts_with(BOM) {
+        bytes.extend_from_slice(BOM);
+    }
+    if crlf {
+        for line in text.split_inclusive('\n') {
+            match line.strip_suffix('\n') {
+                Some(body) => {
+                    bytes.extend_from_slice(body.strip_suffix('\r').unwrap_or(body).as_bytes());
+                    bytes.extend_from_slice(b"\r\n");
+                }
+                None => bytes.extend_from_slice(line.as_bytes()),
+            }
+        }
+    } else {
+        bytes.extend_from_slice(text.as_bytes());
+    }
+    bytes
+}
+
+/// Writes through a temporary file and a rename, keeping the permissions of the file it
+/// replaces. The temporary file is made in `scratch` (under the git directory, out of `git add
+/// -A`'s reach) when given, else — or when `scratch` is on another file system — beside the
+/// file.
+fn write_atomically(path: &Path, bytes: &[u8], scratch: Option<&Path>) -> Result<(), TrackerError> {
     let error = |source| TrackerError::Write { path: path.to_path_buf(), source };
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(error)?;
     }
+    let permissions = fs::metadata(path).ok().map(|m| m.permissions());
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("record");
+    let put = |temporary: &Path| -> std::io::Result<()> {
+        fs::write(temporary, bytes)?;
+        if let Some(permissions) = &permissions {
+            fs::set_permissions(temporary, permissions.clone())?;
+        }
+        fs::rename(temporary, path)
+    };
+    if let Some(scratch) = scratch
+        && crate::derived::folder(scratch).is_ok()
+    {
+        let temporary = scratch.join(format!("{file_name}.{}.tmp", std::process::id()));
+        match put(&temporary) {
+            Ok(()) => return Ok(()),
+            // Another file system: the rename cannot cross it; write beside the file instead.
+            Err(source) if source.kind() == std::io::ErrorKind::CrossesDevices => {
+                let _ = fs::remove_file(&temporary);
+            }
+            Err(source) => {
+                let _ = fs::remove_file(&temporary);
+                return Err(error(source));
+            }
+        }
+    }
     let temporary = path.with_file_name(format!(".{file_name}.docket-tmp"));
-    fs::write(&temporary, text).map_err(error)?;
-    fs::rename(&temporary, path).map_err(|source| {
+    put(&temporary).map_err(|source| {
         let _ = fs::remove_file(&temporary);
         error(source)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rewrite_keeps_the_files_byte_order_mark_and_line_endings() {
+        type Row<'a> = (Option<&'a [u8]>, &'a str, &'a [u8]);
+        let table: [Row<'_>; 8] = [
+            // old file                      new text             bytes written
+            (None, "a = 1\n", b"a = 1\n"),
+            (Some(b"a = 0\n"), "a = 1\nb = 2\n", b"a = 1\nb = 2\n"),
+            (Some(b"a = 0\r\n"), "a = 1\nb = 2\n", b"a = 1\r\nb = 2\r\n"),
+            (Some(b"\xef\xbb\xbfa = 0\n"), "a = 1\n", b"\xef\xbb\xbfa = 1\n"),
+            (Some(b"\xef\xbb\xbfa = 0\r\nb = 0\r\n"), "\u{feff}a = 1\nb = 2", b"\xef\xbb\xbfa = 1\r\nb = 2"),
+            // Mixed endings are not CRLF: the text is written as it is.
+            (Some(b"a = 0\r\nb = 0\n"), "a = 1\n", b"a = 1\n"),
+            // No line at all: nothing says CRLF.
+            (Some(b"a = 0"), "a = 1\n", b"a = 1\n"),
+            // A text that already has CRLF keeps it once.
+            (Some(b"a = 0\r\n"), "a = 1\r\n", b"a = 1\r\n"),
+        ];
+        for (old, text, expected) in table {
+            assert_eq!(keep_conventions(old, text), expected, "{old:?} {text:?}");
+        }
+    }
 }

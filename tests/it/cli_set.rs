@@ -161,3 +161,21 @@ fn comments_keep_markdown_headings() {
     let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["show", "k3x", "--json"]).ok()).expect("json");
     assert_eq!(json["comments"][0]["text"], "## Findings\nthe macro is fine\n");
 }
+
+/// An edit keeps what the text does not say: a byte-order mark, CRLF line endings and the
+/// file's permissions; and it leaves no temporary file in the work tree.
+#[test]
+fn set_keeps_the_files_bom_line_endings_and_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::tracker();
+    let path = sandbox.root().join("issues/b1.toml");
+    std::fs::write(&path, b"\xef\xbb\xbftitle = \"Bom\"\r\ntype = \"bug\"\r\nstage = \"triage\"\r\n").expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    sandbox.commit_all("a CRLF record");
+    sandbox.docket(&["set", "b1", "weight=3", "title=Bom two"]).ok();
+    let bytes = std::fs::read(&path).expect("read");
+    assert_eq!(bytes, b"\xef\xbb\xbftitle = \"Bom two\"\r\ntype = \"bug\"\r\nstage = \"triage\"\r\nweight = 3\r\n");
+    let mode = std::fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(sandbox.git(&["status", "--porcelain", "--untracked-files=all"]), " M issues/b1.toml\n");
+}
