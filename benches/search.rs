@@ -88,6 +88,14 @@ fn main() {
         while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("watching") {}
         std::thread::spawn(move || for _ in stderr.lines() {});
     }
+    // Nothing pending: the watcher answers the cookie with no paths.
+    let idle = support::measure(&root, docket, &["search", "kumquat"], 15);
+    support::row(
+        "`docket search kumquat`, `docket watch` running, nothing pending",
+        idle,
+        "`rg -l kumquat issues`",
+        rg,
+    );
     let mut vouched = Vec::new();
     for n in 20..27 {
         let id = support::id_of((12_345 + 7_919 * n) % records);
