@@ -105,12 +105,32 @@ fn write_executable(path: &Path, text: &str) -> Result<(), HookError> {
 }
 
 /// The foreign hooks chained behind docket's hook `name`, in the order they run: the one kept
-/// last, then any older ones (`.pre-docket.1`, `.pre-docket.2`, …).
-pub fn chained(repo: &Repo, name: &str) -> Vec<PathBuf> {
+/// last, then any older ones (`.pre-docket.1`, `.pre-docket.2`, …); each with whether it is
+/// executable. Git ignores a hook that is not, so docket's chain skips it too: installing
+/// docket's hook must not bring to life a hook git never ran.
+pub fn chained(repo: &Repo, name: &str) -> Vec<(PathBuf, bool)> {
     let folder = repo.git_path("hooks");
     let first = folder.join(format!("{name}{CHAINED_SUFFIX}"));
     let older = (1..10_000).map(|n| folder.join(format!("{name}{CHAINED_SUFFIX}.{n}"))).take_while(|p| p.is_file());
-    std::iter::once(first).filter(|p| p.is_file()).chain(older).collect()
+    std::iter::once(first)
+        .filter(|p| p.is_file())
+        .chain(older)
+        .map(|path| {
+            let executable = is_executable(&path);
+            (path, executable)
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &Path) -> bool {
+    true
 }
 
 /// The commits a push introduces, from the lines git gives a pre-push hook

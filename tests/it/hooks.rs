@@ -112,6 +112,25 @@ fn a_foreign_hook_is_kept_and_chained() {
     assert!(run.stderr.contains("lint failed"), "{}", run.stderr);
 }
 
+/// A hook git ignored (not executable) stays ignored once docket's hook chains it, with git's
+/// hint, instead of failing every commit.
+#[test]
+fn a_foreign_hook_git_ignored_stays_ignored() {
+    let sandbox = Sandbox::tracker();
+    let hooks = sandbox.root().join(".git/hooks");
+    std::fs::write(hooks.join("pre-commit"), "#!/bin/sh\necho 'never ran' >&2\nexit 1\n").expect("write");
+    sandbox.write("notes.txt", "x");
+    sandbox.git(&["add", "notes.txt"]);
+    let before = sandbox.git_with(&["commit", "-qm", "notes"], &[]);
+    assert_eq!(before.code, 0, "git ignores it: {}", before.stderr);
+    sandbox.docket(&["hook", "install"]).ok();
+    sandbox.write("notes.txt", "y");
+    let run = sandbox.git_with(&["commit", "-qam", "notes again"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("never ran"), "{}", run.stderr);
+    assert!(run.stderr.contains("was ignored because it is not set as executable"), "{}", run.stderr);
+}
+
 fn make_executable(path: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");

@@ -78,13 +78,21 @@ fn cmd_run(ui: &Ui, env: &Env, args: &HookRunArgs) -> Result<ExitCode, CliError>
     if code != ExitCode::SUCCESS {
         return Ok(code);
     }
-    run_chained(&repo, &args.name, &args.args, &input)
+    run_chained(ui, &repo, &args.name, &args.args, &input)
 }
 
 /// Runs the hooks that were there before docket's, with git's arguments and input; the first
 /// to fail decides the exit status.
-fn run_chained(repo: &Repo, name: &str, args: &[String], input: &str) -> Result<ExitCode, CliError> {
-    for chained in hooks::chained(repo, name) {
+fn run_chained(ui: &Ui, repo: &Repo, name: &str, args: &[String], input: &str) -> Result<ExitCode, CliError> {
+    for (chained, executable) in hooks::chained(repo, name) {
+        if !executable {
+            // As git says of a hook it ignores.
+            ui.err(&format!(
+                "hint: the hook {} was ignored because it is not set as executable (as git did before docket's hook was installed)\nhint: `chmod +x` it to run it, or delete it\n",
+                chained.display()
+            ));
+            continue;
+        }
         let mut child = Command::new(&chained).args(args).stdin(Stdio::piped()).spawn().map_err(|source| {
             CliError::Io { message: format!("cannot run the chained hook {}", chained.display()), source }
         })?;

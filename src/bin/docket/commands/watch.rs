@@ -68,8 +68,8 @@ pub fn cmd_watch(ui: &Ui, env: &Env, args: &WatchArgs) -> Result<ExitCode, CliEr
             "check the limit on inotify watches (fs.inotify.max_user_watches)",
         )
     })?;
-    // Every stamp once, now that the folders are watched: a change made from here on is both
-    // seen by this comparison or queued as an event.
+    // Every stamp once, now that the folders are watched: a change made from here on is seen
+    // by this comparison or queued as an event.
     let first = index.fold(&tracker, Scope::Every, &[]).map_err(|e| index_error(&e))?;
     report(ui, &first);
     ui.err(&format!("watching {} (Ctrl-C to stop)\n", tracker.root.display()));
@@ -78,7 +78,8 @@ pub fn cmd_watch(ui: &Ui, env: &Env, args: &WatchArgs) -> Result<ExitCode, CliEr
     // kept until a commit succeeds (another process may hold the index's writer), and a search's
     // cookie is answered with them.
     let mut pending: Vec<String> = Vec::new();
-    let mut rescan = false;
+    // Until every stamp has been compared and committed once, no search is vouched for.
+    let mut rescan = first.busy;
     let idle = args.idle.map(|minutes| Duration::from_secs(minutes.saturating_mul(60)));
     let mut asked = Instant::now();
     loop {
