@@ -61,11 +61,30 @@ pub enum StoreError {
     Bare(PathBuf),
     #[error("git could not {action}: {message}")]
     Git { action: String, message: String },
+    /// A git lock file is in the way: another git process is at work, or one was killed and
+    /// left it behind.
+    #[error("git could not {action}: {} is locked (its lock file {} exists)", .path.with_extension("").display(), .path.display())]
+    Locked { action: String, path: PathBuf },
 }
 
 fn git_error(action: impl Into<String>) -> impl FnOnce(git2::Error) -> StoreError {
     let action = action.into();
-    move |error| StoreError::Git { action, message: error.message().to_owned() }
+    move |error| match locked_path(&error) {
+        Some(path) => StoreError::Locked { action, path },
+        None => StoreError::Git { action, message: error.message().to_owned() },
+    }
+}
+
+/// The lock file a git error is about, when it is about one: libgit2 says "failed to create
+/// locked file '<path>.lock': …" (or the like) with the code `Locked`.
+fn locked_path(error: &git2::Error) -> Option<PathBuf> {
+    if error.code() != git2::ErrorCode::Locked {
+        return None;
+    }
+    let message = error.message();
+    let start = message.find('\'')? + 1;
+    let end = start + message[start..].find('\'')?;
+    Some(PathBuf::from(&message[start..end])).filter(|p| p.extension().is_some_and(|x| x == "lock"))
 }
 
 /// The blob id git uses for "no file".

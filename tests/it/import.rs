@@ -181,3 +181,21 @@ fn kill_9_during_an_import_loses_nothing() {
         sandbox.git(&["clean", "-q", "-fd"]);
     }
 }
+
+/// A lock a killed git left behind stops the import with the command that clears it, and
+/// nothing is written; once cleared, the import runs.
+#[test]
+fn a_stale_lock_comes_with_the_command_that_clears_it() {
+    let sandbox = with_git_bug();
+    let lock = sandbox.root().join(".git/refs/heads/main.lock");
+    std::fs::write(&lock, "").expect("a stale lock");
+    let head = sandbox.git(&["rev-parse", "HEAD"]);
+    let run = sandbox.docket(&["import", "git-bug"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    insta::assert_snapshot!("import_stale_lock", run.both());
+    assert_eq!(sandbox.git(&["rev-parse", "HEAD"]), head, "no commit");
+    assert_eq!(sandbox.git(&["status", "--porcelain", "--untracked-files=all"]), "", "no file written");
+    std::fs::remove_file(&lock).expect("rm");
+    sandbox.docket(&["import", "git-bug"]).ok();
+    assert_ne!(sandbox.git(&["rev-parse", "HEAD"]), head);
+}

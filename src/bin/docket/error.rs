@@ -73,6 +73,13 @@ impl CliError {
 
     /// The message for stderr.
     pub fn render(&self, style: Style) -> String {
+        if let CliError::Tracker(error @ TrackerError::Store(StoreError::Locked { path, .. })) = self {
+            let hint = format!(
+                "if no git or docket command is running, one was killed and left the lock behind: `rm '{}'`, then run the command again",
+                path.display()
+            );
+            return line(style, &error.to_string(), Some(&hint));
+        }
         let (message, hint): (String, Option<&str>) = match self {
             CliError::Diagnostics(list) => return render::diagnostics(list, style),
             CliError::Usage { message, hint } => (message.clone(), hint.as_deref()),
