@@ -210,6 +210,31 @@ mod tests {
         assert_eq!(done_stages(&config("[planning]\ndone_stages = [\"shipped\", 3]\n")), ["shipped"]);
     }
 
+    /// Only the milestone's open, refined issues are planned; the others are listed apart or
+    /// not at all.
+    #[test]
+    fn only_open_refined_issues_of_the_milestone_are_planned() {
+        let make = |id: &str, stage: &str, extra: &str| {
+            issue(id, &format!("title = \"x\"\ntype = \"feature\"\nstage = \"{stage}\"\n{extra}"))
+        };
+        let issues = vec![
+            make("a", "ready_for_development", "milestone = \"m\"\nweight = 1\n"),
+            make("b", "refinement", "milestone = \"m\"\nweight = 1\n"),
+            make("c", "ready_for_development", "milestone = \"m\"\nweight = 1\nlabels = [\"workflow::refinement\"]\n"),
+            make("d", "ready_for_development", "milestone = \"m\"\n"),
+            make("e", "ready_for_development", "milestone = \"other\"\nweight = 1\n"),
+            make("f", "done", "milestone = \"m\"\nweight = 1\n"),
+            make("g", "ready_for_development", "weight = 1\n"),
+        ];
+        let m = milestone(100, 114, 10.0);
+        let open = |r: &Record| r.id != "f";
+        let plan = plan("m", &m, &[("m", &m)], &issues, &settings(), None, &open);
+        let ids = |items: &[Item]| items.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&plan.deliverables), ["a"]);
+        assert!(plan.stretch.is_empty());
+        assert_eq!(ids(&plan.unrefined), ["b", "c", "d"]);
+    }
+
     /// Committed Deliverable weight against capacity: exactly full is not over.
     #[test]
     fn over_capacity_starts_past_the_capacity() {
