@@ -313,6 +313,14 @@ fn the_history_cache_follows_commits_and_survives_damage() {
     std::fs::write(cache.join("state.json"), &state).expect("write");
     assert_eq!(log("b"), b_moved);
     assert_eq!(metrics(), after);
+    // A state of another format version, claiming HEAD and no files: not trusted.
+    let head = sandbox.git(&["rev-parse", "HEAD"]);
+    let foreign = format!(
+        "{{\"version\":1,\"prefix\":\"\",\"head\":\"{}\",\"bits\":0,\"records\":0,\"present\":\"\"}}",
+        head.trim()
+    );
+    std::fs::write(cache.join("state.json"), foreign).expect("write");
+    assert_eq!(log("b"), b_moved);
     // Every cache file damaged.
     for shard in std::fs::read_dir(&cache).expect("cache").flatten().filter(|e| e.path().is_dir()) {
         for file in std::fs::read_dir(shard.path()).expect("shard").flatten() {
@@ -352,6 +360,19 @@ fn the_history_cache_spreads_out_as_the_tracker_grows() {
     let g = log("g042");
     assert!(g.contains("\"refinement\""), "{g}");
     assert!(files() >= 16, "{} files for 300 records", files());
+    // Metrics computed afresh read every one of those files.
+    std::fs::remove_file(sandbox.root().join(".git/docket/metrics.json")).ok();
+    let metrics: serde_json::Value =
+        serde_json::from_str(sandbox.docket_with(&["report", "metrics", "--json"], &[NOW], "").ok()).expect("json");
+    let refinement = metrics["states"].as_array().expect("states").iter().find(|s| s["state"] == "refinement");
+    // As many as the files say, counted apart.
+    let in_refinement = std::fs::read_dir(sandbox.root().join("issues"))
+        .expect("issues")
+        .flatten()
+        .filter(|f| std::fs::read_to_string(f.path()).is_ok_and(|t| t.contains("stage = \"refinement\"")))
+        .count();
+    assert!(in_refinement > 300);
+    assert_eq!(refinement.expect("refinement")["current"], in_refinement, "{metrics}");
     // And it is still brought up to date by later commits.
     sandbox.write("issues/g042.toml", &issue("G", "ready_for_development", "weight = 1\n"));
     commit_at(&sandbox, "2026-10-19", "g042 refined");
