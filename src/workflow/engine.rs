@@ -63,6 +63,28 @@ impl Judge<'_> {
         condition.unmet(&scope)
     }
 
+    /// Whether a transition's `when` admits the change from `old` to `record`: it must hold
+    /// before the change as well as after it, so that changing the field a transition is
+    /// chosen by (a `type`, say) in the same change as the move cannot open a transition the
+    /// record did not have.
+    fn admits(&self, when: &super::Condition, record: &Record, old: Option<&Record>, from: &str) -> bool {
+        self.unmet(when, record, old, Some(from), Mode::Full).is_empty()
+            && old.is_none_or(|old| self.unmet(when, old, Some(old), Some(from), Mode::Full).is_empty())
+    }
+
+    /// Whether a rule's `when` selects the change from `old` to `record`: it does when it holds
+    /// before the change or after it, so that clearing the field that triggers a rule (an
+    /// `approval_required` flag, say) in the same change as the move does not escape the rule.
+    fn selects(&self, when: &super::Condition, record: &Record, old: &Record, from: &str) -> Selected {
+        if self.unmet(when, record, Some(old), Some(from), Mode::Full).is_empty() {
+            Selected::After
+        } else if self.unmet(when, old, Some(old), Some(from), Mode::Full).is_empty() {
+            Selected::BeforeOnly
+        } else {
+            Selected::No
+        }
+    }
+
     /// Transitions from `from` to `to`, and those of them whose `when` admits `record`.
     fn edges<'t>(
         &'t self,
@@ -79,11 +101,7 @@ impl Judge<'_> {
                 self.workflow.leaves(t, from) && self.workflow.targets(t, from, old).iter().any(|target| target == to)
             })
             .collect();
-        let open = matching
-            .iter()
-            .copied()
-            .filter(|t| self.unmet(&t.when, record, old, Some(from), Mode::Full).is_empty())
-            .collect();
+        let open = matching.iter().copied().filter(|t| self.admits(&t.when, record, old, from)).collect();
         (matching, open)
     }
 
@@ -91,7 +109,7 @@ impl Judge<'_> {
     fn allowed(&self, from: &str, record: &Record, old: Option<&Record>) -> Vec<String> {
         let mut targets: Vec<String> = Vec::new();
         for t in &self.workflow.transitions {
-            if self.workflow.leaves(t, from) && self.unmet(&t.when, record, old, Some(from), Mode::Full).is_empty() {
+            if self.workflow.leaves(t, from) && self.admits(&t.when, record, old, from) {
                 for target in self.workflow.targets(t, from, old) {
                     if !targets.contains(&target) {
                         targets.push(target);
@@ -103,6 +121,16 @@ impl Judge<'_> {
         targets.sort_by_key(order);
         targets
     }
+}
+
+/// Whether a rule's `when` selects a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Selected {
+    /// It holds after the change.
+    After,
+    /// It held before the change only: the change cleared it.
+    BeforeOnly,
+    No,
 }
 
 fn violation(rule: &'static str, message: String, field: Option<String>) -> Violation {
@@ -369,7 +397,24 @@ fn check_move(judge: &Judge<'_>, old: &Record, new: &Record) -> Vec<Violation> {
         let mut v = if let Some(t) = matching.first() {
             let reasons: Vec<String> =
                 judge.unmet(&t.when, new, Some(old), Some(&from), Mode::Full).into_iter().map(|u| u.message).collect();
-            violation("workflow.transition", format!("`{from}` → `{to}` is {}", reasons.join(", ")), field)
+            if reasons.is_empty() {
+                // It holds now, but not before this change: the change made it hold.
+                let before: Vec<String> = judge
+                    .unmet(&t.when, old, Some(old), Some(&from), Mode::Full)
+                    .into_iter()
+                    .map(|u| u.message)
+                    .collect();
+                violation(
+                    "workflow.transition",
+                    format!(
+                        "`{from}` → `{to}` is {}, and the record was not before this change: commit the field change first, then the move",
+                        before.join(", ")
+                    ),
+                    field,
+                )
+            } else {
+                violation("workflow.transition", format!("`{from}` → `{to}` is {}", reasons.join(", ")), field)
+            }
         } else if let Some(previous) = workflow.state(&from).and_then(|s| s.previous.clone()) {
             let back = old.fields.get(&previous).and_then(toml::Value::as_str).unwrap_or("");
             violation(
@@ -438,12 +483,20 @@ fn check_move(judge: &Judge<'_>, old: &Record, new: &Record) -> Vec<Violation> {
     for rule in &workflow.rules {
         let applies =
             (rule.from.is_empty() || rule.from.contains(&from)) && (rule.to.is_empty() || rule.to.contains(&to));
-        if !applies || !judge.unmet(&rule.when, new, Some(old), Some(&from), Mode::Full).is_empty() {
+        let selected = if applies { judge.selects(&rule.when, new, old, &from) } else { Selected::No };
+        if selected == Selected::No {
             continue;
         }
         for unmet in judge.unmet(&rule.require, new, Some(old), Some(&from), Mode::Full) {
             let mut v = from_unmet("workflow.rule", &rule.message, unmet, rule.severity);
-            v.message = format!("{} (rule `{}`)", v.message, rule.name);
+            v.message = if selected == Selected::BeforeOnly {
+                format!(
+                    "{} (rule `{}`, which applied before this change: clearing what triggers it in the same change as the move does not lift it)",
+                    v.message, rule.name
+                )
+            } else {
+                format!("{} (rule `{}`)", v.message, rule.name)
+            };
             violations.push(v);
         }
     }

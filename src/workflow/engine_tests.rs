@@ -370,6 +370,38 @@ fn ops_artifacts_are_required() {
             "workflow.rule: this issue needs approval before it leaves triage: needs `approved_by` (rule `approval`)",
         ]
     );
+    // Clearing the flag in the same change as the move does not lift the rule.
+    let flagged = record(Kind::Issue, "title = \"x\"\ntype = \"bug\"\nstage = \"triage\"\napproval_required = true\n");
+    let cleared = record(
+        Kind::Issue,
+        "title = \"x\"\ntype = \"bug\"\nstage = \"planning\"\nlabels = [\"customer::smb\", \"system::web\", \"priority::high\"]\napproval_required = false\n",
+    );
+    assert_eq!(
+        errors(&judge(&ops, Some(&flagged), Some(&cleared), &no_facts(), now())),
+        [
+            "workflow.rule: this issue needs approval before it leaves triage: needs `approved_by` (rule `approval`, which applied before this change: clearing what triggers it in the same change as the move does not lift it)",
+        ]
+    );
+    // Cleared in a commit of its own, the next move is free of it.
+    let unflagged =
+        record(Kind::Issue, "title = \"x\"\ntype = \"bug\"\nstage = \"triage\"\napproval_required = false\n");
+    assert_eq!(errors(&judge(&ops, Some(&unflagged), Some(&cleared), &no_facts(), now())), Vec::<String>::new());
+    // A transition chosen by `type`: changing the type in the same change as the move does
+    // not open it (an administrative issue made a bug cannot leave triage for planning at once).
+    let admin = record(Kind::Issue, "title = \"x\"\ntype = \"administrative\"\nstage = \"triage\"\n");
+    let retyped = record(
+        Kind::Issue,
+        "title = \"x\"\ntype = \"bug\"\nstage = \"planning\"\nlabels = [\"customer::smb\", \"system::web\", \"priority::high\"]\n",
+    );
+    let found = errors(&judge(&ops, Some(&admin), Some(&retyped), &no_facts(), now()));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("workflow.transition: `triage` → `planning` is only for "), "{found:?}");
+    assert!(
+        found[0].ends_with(", and the record was not before this change: commit the field change first, then the move"),
+        "{found:?}"
+    );
+    let bug = record(Kind::Issue, "title = \"x\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    assert_eq!(errors(&judge(&ops, Some(&bug), Some(&retyped), &no_facts(), now())), Vec::<String>::new());
     // Closing from triage needs a comment added in the same change.
     let closed = record(Kind::Issue, "title = \"x\"\ntype = \"bug\"\nstage = \"closed\"\n");
     assert_eq!(
@@ -743,6 +775,19 @@ fn mir_requirements_and_time_rules() {
             now()
         )),
         Vec::<String>::new()
+    );
+    // Dropping `security_review` in the same change as the ACK does not lift the security ACK.
+    assert_eq!(
+        errors(&judge(
+            &wf,
+            Some(&security),
+            Some(&mir("in_progress", "", "security_review = false\nverdict = \"ack\"\nreview = \"ok\"")),
+            &no_facts(),
+            now()
+        )),
+        [
+            "workflow.rule: a security review was asked, so the Security team's ACK is needed too: `security_verdict` must be \"ack\" (rule `security-ack`, which applied before this change: clearing what triggers it in the same change as the move does not lift it)"
+        ]
     );
     // An in_progress status without an ACK is an undefined state.
     assert_eq!(

@@ -281,3 +281,24 @@ fn a_new_record_must_start_right() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("a record in `scheduling`: needs `gameplan`"), "{}", run.stderr);
 }
+
+/// Clearing a rule's trigger in the same commit as the move it guards does not escape the
+/// rule: refused by pre-commit, and by `check --range` for a commit made with `--no-verify`.
+#[test]
+fn clearing_a_rules_trigger_with_the_move_is_refused_everywhere() {
+    let sandbox = ops_sandbox();
+    let flagged = "title = \"Refund macro\"\ntype = \"feature\"\nstage = \"triage\"\napproval_required = true\n";
+    sandbox.write("issues/k3x9q2.toml", flagged);
+    sandbox.git(&["commit", "-qam", "needs approval"]);
+    let base = sandbox.git(&["rev-parse", "HEAD"]);
+    let escaped = "title = \"Refund macro\"\ntype = \"feature\"\nstage = \"planning\"\nlabels = [\"customer::smb\", \"priority::high\"]\napproval_required = false\n";
+    sandbox.write("issues/k3x9q2.toml", escaped);
+    let run = sandbox.git_with(&["commit", "-qam", "skip approval"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!("hook_rule_trigger_cleared", run.stderr);
+    assert_eq!(sandbox.read("issues/k3x9q2.toml"), escaped, "the work tree is untouched");
+    sandbox.git(&["commit", "-qam", "skip approval", "--no-verify"]);
+    let range = sandbox.docket(&["check", "--range", &format!("{}..HEAD", base.trim())]);
+    assert_eq!(range.code, 1, "{}", range.stderr);
+    assert!(range.stderr.contains("rule `approval`, which applied before this change"), "{}", range.stderr);
+}
