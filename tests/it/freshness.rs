@@ -276,6 +276,9 @@ fn derived_state_is_rebuilt_never_read_as_empty() {
         out
     };
     let clean = build();
+    // A MIR bug's history holds its process state, not its bare status.
+    let log = clean.docket(&["log", "hwt0zd", "--json"]);
+    assert!(log.ok().contains("\"state\": \"assigned_security\""), "{}", log.stdout);
     let expected = answers(&clean, false);
     assert!(expected[0].matches("\"commit\"").count() >= 2, "log shows history: {}", expected[0]);
     assert!(expected[2].contains("ntjgx5"), "expiring: {}", expected[2]);

@@ -380,6 +380,27 @@ fn the_history_cache_spreads_out_as_the_tracker_grows() {
     assert_eq!(log("a"), a);
 }
 
+/// A cache already spread over several files is spread again as it grows, and keeps every
+/// record's history through it (the first spreading starts from one file; this one does not).
+#[test]
+fn a_spread_cache_spreads_again_without_losing_history() {
+    let sandbox = Sandbox::new();
+    sandbox.docket(&["init"]).ok();
+    for n in 0..40 {
+        sandbox.write(&format!("issues/s{n:03}.toml"), &issue("S", "triage", ""));
+    }
+    commit_at(&sandbox, "2026-10-01", "forty");
+    let log = |id: &str| sandbox.docket_with(&["log", id, "--json"], &[NOW], "").ok().to_owned();
+    let before: Vec<String> = (0..40).map(|n| log(&format!("s{n:03}"))).collect();
+    assert!(before.iter().all(|l| l.contains("\"commit\"")), "{before:?}");
+    for n in 40..200 {
+        sandbox.write(&format!("issues/s{n:03}.toml"), &issue("S", "triage", ""));
+    }
+    commit_at(&sandbox, "2026-10-02", "two hundred");
+    let after: Vec<String> = (0..40).map(|n| log(&format!("s{n:03}"))).collect();
+    assert_eq!(after, before, "the first forty keep their history");
+}
+
 #[test]
 fn expiring_mir_bugs_come_with_their_command() {
     let sandbox = Sandbox::new();
