@@ -117,6 +117,27 @@ fn every_way_of_writing_a_file_is_seen_at_every_size() {
     assert_eq!(json[0]["blob"].as_str(), Some(blob.trim()), "the committed document is the edited text");
 }
 
+/// In the sharded layout, a record added to a shard folder, or in a new one, is found.
+#[test]
+fn records_in_shard_folders_are_found() {
+    let sandbox = Sandbox::tracker();
+    sandbox.write("issues/k3/k3x9q2.toml", &issue("Sharded kiwi", "triage"));
+    sandbox.commit_all("sharded");
+    assert_eq!(search(&sandbox, "kiwi", &[]), BTreeSet::from(["k3x9q2".to_owned()]));
+    sandbox.docket(&["index"]).ok();
+    sandbox.write("issues/k3/k3aaaa.toml", &issue("Sharded kiwi two", "planning"));
+    sandbox.write("issues/zz/zzbbbb.toml", &issue("Sharded kiwi three", "planning"));
+    touch(
+        &sandbox,
+        "1 hour ago",
+        &["issues", "issues/k3", "issues/zz", "issues/k3/k3aaaa.toml", "issues/zz/zzbbbb.toml"],
+    );
+    let all = BTreeSet::from(["k3x9q2".to_owned(), "k3aaaa".to_owned(), "zzbbbb".to_owned()]);
+    assert_eq!(search(&sandbox, "kiwi", &[]), all);
+    let planning = BTreeSet::from(["k3aaaa".to_owned(), "zzbbbb".to_owned()]);
+    assert_eq!(listed(&sandbox, &["--stage", "planning"], &[]), planning);
+}
+
 /// A stamp taken within the same moment as the write is not trusted: a second write of the
 /// same size with the same time (a coarse clock, or `touch` putting it back) is still seen.
 #[test]
