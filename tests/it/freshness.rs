@@ -138,6 +138,27 @@ fn records_in_shard_folders_are_found() {
     assert_eq!(listed(&sandbox, &["--stage", "planning"], &[]), planning);
 }
 
+/// A deleted record leaves every answer: deleted by hand, by `git rm`, or with its folder.
+#[test]
+fn deleted_records_are_gone_from_every_answer() {
+    let sandbox = settled_tracker(6);
+    sandbox.write("issues/k3/k3x9q2.toml", &issue("Lantern sharded", "triage"));
+    sandbox.commit_all("sharded");
+    sandbox.docket(&["index"]).ok();
+    let all = search(&sandbox, "lantern", &[]);
+    assert_eq!(all.len(), 7);
+    std::fs::remove_file(sandbox.root().join("issues/r00001.toml")).expect("rm");
+    assert!(!search(&sandbox, "lantern", &[]).contains("r00001"));
+    sandbox.git(&["rm", "-q", "issues/r00002.toml"]);
+    assert!(!search(&sandbox, "lantern", &[]).contains("r00002"));
+    assert!(!listed(&sandbox, &["--stage", "triage"], &[]).contains("r00002"));
+    std::fs::remove_dir_all(sandbox.root().join("issues/k3")).expect("rm");
+    assert_eq!(search(&sandbox, "lantern", &[]).len(), 4);
+    // And once committed to the index.
+    sandbox.docket(&["index"]).ok();
+    assert_eq!(search(&sandbox, "lantern", &[]).len(), 4);
+}
+
 /// A stamp taken within the same moment as the write is not trusted: a second write of the
 /// same size with the same time (a coarse clock, or `touch` putting it back) is still seen.
 #[test]
