@@ -113,11 +113,11 @@ fn every_way_of_writing_a_file_is_seen_at_every_size() {
     touch(&sandbox, "1 hour ago", &["issues"]);
     sandbox.docket(&["index"]).ok();
     // The folder's time exactly as the index recorded it: only the file's own stamp moved.
-    let folder = std::fs::File::open(sandbox.root().join("issues")).expect("open");
-    let recorded = folder.metadata().expect("stat").modified().expect("mtime");
+    let issues = std::fs::File::open(sandbox.root().join("issues")).expect("open");
+    let recorded = issues.metadata().expect("stat").modified().expect("mtime");
     write_in_place(&sandbox, "issues/r09999.toml", &issue("Lantern papaya", "triage"));
     touch(&sandbox, "30 minutes ago", &["issues/r09999.toml"]);
-    folder.set_modified(recorded).expect("set the folder's time back");
+    issues.set_modified(recorded).expect("set the folder's time back");
     let folded = sandbox.docket(&["index"]);
     assert!(folded.stderr.contains("updated "), "{}", folded.stderr);
     let again = sandbox.docket(&["index"]);
