@@ -220,6 +220,19 @@ fn dates_seconds_apart_sort_in_order() {
     assert_eq!(order("created"), ["c3", "e5", "a1", "d4", "b2"]);
 }
 
+/// Without `--sort`, the best match comes first, whatever the ids say.
+#[test]
+fn relevance_orders_by_score() {
+    let sandbox = Sandbox::tracker();
+    sandbox.write("issues/aa1.toml", "title = \"Other\"\ntype = \"bug\"\nstage = \"triage\"\ndescription = \"one papaya, among many other words here\"\n");
+    sandbox.write("issues/zz9.toml", "title = \"Papaya papaya\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    let run = sandbox.docket(&["search", "--json", "papaya"]);
+    let json: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    let ids: Vec<&str> = json.as_array().expect("array").iter().map(|r| r["id"].as_str().expect("id")).collect();
+    assert_eq!(ids, ["zz9", "aa1"]);
+    assert!(json[0]["score"].as_f64() > json[1]["score"].as_f64());
+}
+
 /// A running `docket watch` vouches for the index: a search right after an in-place edit
 /// finds it, and one made while the watcher cannot answer (stopped) compares every stamp itself.
 #[test]
