@@ -164,6 +164,8 @@ pub struct Refresh {
     pub committed: bool,
     /// Whether another process held the writer, so nothing could be committed.
     pub busy: bool,
+    /// Whether a running `docket watch` did not answer in time, so every stamp was compared.
+    pub watcher_silent: bool,
 }
 
 /// The index's status, for `docket index`.
@@ -530,13 +532,15 @@ impl SearchIndex {
                 ..Refresh::default()
             });
         };
-        let delta = match watch::vouched(tracker, watch::WAIT) {
-            Some(pending) => self.delta(tracker, &state, Scope::Changed, &pending)?,
-            None => self.delta(tracker, &state, Scope::Every, &[])?,
+        let answer = watch::vouched(tracker, watch::WAIT);
+        let delta = match &answer {
+            watch::Answer::Vouched(pending) => self.delta(tracker, &state, Scope::Changed, pending)?,
+            _ => self.delta(tracker, &state, Scope::Every, &[])?,
         };
         let mut refresh = Refresh {
             updated: delta.updated.iter().map(|(p, _, _)| p.clone()).collect(),
             removed: delta.removed.clone(),
+            watcher_silent: answer == watch::Answer::Silent,
             ..Refresh::default()
         };
         let changed = delta.updated.len() + delta.removed.len();

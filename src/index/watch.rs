@@ -114,17 +114,32 @@ pub fn running(tracker: &Tracker) -> bool {
         .is_ok_and(|lock| matches!(lock.try_lock_shared(), Err(fs::TryLockError::WouldBlock)))
 }
 
-/// Whether a running watcher vouches for the index of `tracker`, and if so the paths changed
-/// since its last commit that the search must compare itself: it holds its lock, and answered a
-/// cookie left now within `wait`.
-pub fn vouched(tracker: &Tracker, wait: Duration) -> Option<Vec<String>> {
+/// What a search learns from asking the watcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// No watcher runs.
+    None,
+    /// The watcher vouches for the index, but for these paths (relative to the tracker root),
+    /// changed since its last commit, which the search compares itself.
+    Vouched(Vec<String>),
+    /// The watcher lost events and is comparing every stamp again.
+    Refused,
+    /// A watcher holds the lock but did not answer in time (stopped, or stuck).
+    Silent,
+}
+
+/// What the running watcher of `tracker`, if any, says of the index: it holds its lock, and is
+/// asked with a cookie left now, waiting up to `wait` for the answer.
+pub fn vouched(tracker: &Tracker, wait: Duration) -> Answer {
     if !running(tracker) {
-        return None;
+        return Answer::None;
     }
     let dir = Derived::of(&tracker.repo, &tracker.prefix).watch();
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let cookie = dir.join("cookies").join(format!("{}-{nanos}", std::process::id()));
-    fs::File::create(&cookie).ok()?;
+    if fs::File::create(&cookie).is_err() {
+        return Answer::Silent;
+    }
     let (answer, refused) = (cookie.with_extension(ANSWER), cookie.with_extension(REFUSED));
     let deadline = Instant::now() + wait;
     loop {
@@ -132,11 +147,11 @@ pub fn vouched(tracker: &Tracker, wait: Duration) -> Option<Vec<String>> {
             let paths = fs::read_to_string(&answer).ok().map(|text| text.lines().map(str::to_owned).collect());
             let _ = fs::remove_file(&answer);
             let _ = fs::remove_file(&refused);
-            return paths;
+            return paths.map_or(Answer::Refused, Answer::Vouched);
         }
         if Instant::now() >= deadline {
             let _ = fs::remove_file(&cookie);
-            return None;
+            return Answer::Silent;
         }
         std::thread::sleep(Duration::from_micros(200));
     }

@@ -101,6 +101,9 @@ pub fn open_fresh(ui: &Ui, env: &Env, tracker: &docket::tracker::Tracker) -> Res
     if refresh.busy {
         ui.err("note: another docket process holds the index's writer; the latest edits are searched from memory\n");
     }
+    if refresh.watcher_silent {
+        ui.err("note: `docket watch` runs for this tracker but did not answer within a second, so every file was compared (is it stopped or stuck? end that `docket watch` process and start it again)\n");
+    }
     if index.wants_watcher(tracker) {
         start_watcher(ui, tracker, index.documents());
     }
