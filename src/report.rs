@@ -484,6 +484,296 @@ pub fn flow(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::{RecordRules, parse_record};
+    use crate::history::Version;
+    use crate::model::Kind;
+
+    const DAY: i64 = 86_400;
+    /// 2026-11-23, a Monday (ISO week 2026-W48).
+    const MONDAY: i64 = 20_780 * DAY;
+
+    fn issue(id: &str, text: &str) -> Record {
+        parse_record(Kind::Issue, id, id, text, &RecordRules::default()).record.expect("valid")
+    }
+
+    /// One version of a record: at `time`, in `state` (a deletion when `state` is empty).
+    fn version(time: Timestamp, state: &str) -> Version {
+        Version {
+            commit: format!("c{time}"),
+            time,
+            author: "ana".into(),
+            state: state.into(),
+            weight: None,
+            milestone: None,
+            labels: Vec::new(),
+            blob: (!state.is_empty()).then(|| format!("b{time}")),
+        }
+    }
+
+    fn history(records: &[(&str, Vec<Version>)]) -> History {
+        History { head: None, records: records.iter().map(|(p, v)| ((*p).to_owned(), v.clone())).collect() }
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn iso_week_of_monday_constant() {
+        assert_eq!(time::date_of(MONDAY).to_string(), "2026-11-23");
+    }
+
+    /// Stale: open and assigned issues whose last update (or creation) is more than `days`
+    /// whole days old, oldest first, then by id.
+    #[test]
+    fn stale_issues_are_those_past_the_threshold() {
+        let now = MONDAY + 12 * 3600;
+        let base = "title = \"t\"\ntype = \"feature\"\nstage = \"in_dev\"\n";
+        let records = vec![
+            // Updated 7 days ago (6.5 days before noon): at the threshold of 7, not stale.
+            issue(
+                "a",
+                &format!(
+                    "{base}assignee = \"ana\"\ncreated = 2026-10-01\n[[updates]]\ndate = 2026-11-16\ntext = \"x\"\n"
+                ),
+            ),
+            // Updated 8 days ago: stale, the newest of two updates counts.
+            issue(
+                "b",
+                &format!(
+                    "{base}assignee = \"bo\"\n[[updates]]\ndate = 2026-10-01\ntext = \"x\"\n[[updates]]\ndate = 2026-11-15\ntext = \"y\"\n"
+                ),
+            ),
+            // No update: counted from creation, 53 days.
+            issue("c", &format!("{base}assignee = \"ana\"\ncreated = 2026-10-01\n")),
+            // Unassigned, closed, or with no date at all: never stale.
+            issue("d", &format!("{base}created = 2026-10-01\n")),
+            issue("e", &format!("{base}assignee = \"ana\"\ncreated = 2026-10-01\n")),
+            issue("f", &format!("{base}assignee = \"ana\"\n")),
+            // As old as b: the tie goes by id.
+            issue("a2", &format!("{base}assignee = \"cy\"\ncreated = 2026-11-15\n")),
+        ];
+        let open = |r: &Record| r.id != "e";
+        let list = stale(&records, now, 7, &open);
+        let got: Vec<(&str, i64, Option<&str>)> =
+            list.iter().map(|s| (s.id.as_str(), s.days, s.last_update.as_deref())).collect();
+        assert_eq!(got, [("c", 53, None), ("a2", 8, None), ("b", 8, Some("2026-11-15"))]);
+        assert_eq!(list[2].assignee.as_deref(), Some("bo"));
+        assert_eq!((list[2].stage.as_str(), list[2].title.as_str(), list[2].path.as_str()), ("in_dev", "t", "b"));
+        // One day less of patience makes `a` stale too.
+        assert_eq!(stale(&records, now, 6, &open).len(), 4);
+    }
+
+    /// Time in each state, refinement and development time, refined per week and throughput,
+    /// worked by hand from two records' histories.
+    #[test]
+    fn metrics_sum_every_stay() {
+        let h = 3600;
+        let refinement = ["refinement"];
+        let development = ["in_dev"];
+        let done = names(&["done"]);
+        let sets = StateSets { refinement: &refinement, development: &development, done: &done };
+        // a: refinement 2 days, in_dev 3 days, done (Friday of W48).
+        // b: refinement 1 day, in_dev still (since Thursday), counted up to now.
+        // c (another folder): ignored.
+        let records = history(&[
+            (
+                "issues/a.toml",
+                vec![
+                    version(MONDAY, "refinement"),
+                    version(MONDAY + h, "refinement"),
+                    version(MONDAY + 2 * DAY, "in_dev"),
+                    version(MONDAY + 5 * DAY, "done"),
+                ],
+            ),
+            ("issues/b.toml", vec![version(MONDAY + 2 * DAY, "refinement"), version(MONDAY + 3 * DAY, "in_dev")]),
+            ("milestones/c.toml", vec![version(MONDAY, "refinement")]),
+        ]);
+        let now = MONDAY + 7 * DAY;
+        let order = names(&["in_dev", "refinement", "unused", "done"]);
+        let metrics = metrics(&records, "issues", now, &order, &refinement, &development, &done);
+        let states: Vec<(&str, usize, f64, f64, usize)> = metrics
+            .states
+            .iter()
+            .map(|s| (s.state.as_str(), s.stays, s.average_days, s.median_days, s.current))
+            .collect();
+        assert_eq!(states, [("in_dev", 1, 3.0, 3.0, 1), ("refinement", 2, 1.5, 1.5, 0), ("done", 0, 0.0, 0.0, 1)]);
+        let refined = metrics.refinement.expect("refinement metrics");
+        assert!((refined.average_days - 1.5).abs() < 1e-9);
+        assert!((refined.refinement_days - 3.0).abs() < 1e-9);
+        // a's 3 days, and b's 4 days so far.
+        assert!((refined.development_days - 7.0).abs() < 1e-9);
+        assert_eq!(refined.refined_per_week, BTreeMap::from([("2026-W48".to_owned(), 2)]));
+        assert_eq!(metrics.throughput, BTreeMap::from([("2026-W48".to_owned(), 1)]));
+    }
+
+    /// Leaving refinement counts only for a state that is not refinement, and entering done
+    /// only from a state that is not done; a deletion ends a stay without a next state.
+    #[test]
+    fn moves_within_a_set_are_not_counted_as_leaving_it() {
+        let refinement = ["refinement", "triage"];
+        let development = ["in_dev"];
+        let done = names(&["done", "closed"]);
+        let sets = StateSets { refinement: &refinement, development: &development, done: &done };
+        let versions = vec![
+            version(MONDAY, "triage"),
+            version(MONDAY + DAY, "refinement"),
+            version(MONDAY + 8 * DAY, "in_dev"),
+            version(MONDAY + 9 * DAY, "done"),
+            version(MONDAY + 10 * DAY, "closed"),
+            version(MONDAY + 11 * DAY, ""),
+        ];
+        let mut parts = MetricsParts::default();
+        parts.count(&versions, 1, &sets);
+        assert_eq!(parts.refined_per_week, BTreeMap::from([("2026-W49".to_owned(), 1)]));
+        assert_eq!(parts.throughput, BTreeMap::from([("2026-W49".to_owned(), 1)]));
+        assert_eq!(parts.refinement_stays, 2);
+        assert_eq!(parts.ended_refinement, 8 * DAY);
+        assert_eq!(parts.ended_development, DAY);
+        assert_eq!((parts.open_refinement, parts.open_development), ((0, 0), (0, 0)));
+        assert!(parts.current.is_empty());
+        assert!(parts.is_sound());
+        // Taking the share out leaves nothing, and taking it out again is unsound.
+        parts.count(&versions, -1, &sets);
+        assert_eq!(parts, MetricsParts::default());
+        assert!(parts.is_sound());
+        parts.count(&versions, -1, &sets);
+        assert!(!parts.is_sound());
+    }
+
+    /// Each count going below zero makes the parts unsound.
+    #[test]
+    fn soundness_looks_at_every_count() {
+        let sound = MetricsParts::default();
+        let cases: [fn(&mut MetricsParts); 7] = [
+            |p| drop(p.durations.insert("s".into(), BTreeMap::from([(5, -1)]))),
+            |p| drop(p.current.insert("s".into(), -1)),
+            |p| drop(p.throughput.insert("w".into(), -1)),
+            |p| drop(p.refined_per_week.insert("w".into(), -1)),
+            |p| p.refinement_stays = -1,
+            |p| p.open_refinement.0 = -1,
+            |p| p.open_development.0 = -1,
+        ];
+        for (index, case) in cases.iter().enumerate() {
+            let mut parts = sound.clone();
+            case(&mut parts);
+            assert!(!parts.is_sound(), "case {index}");
+        }
+        let mut zero = sound;
+        zero.current.insert("s".into(), 0);
+        assert!(!zero.is_sound(), "a zero count is never kept");
+    }
+
+    /// No refinement at all gives no refinement metrics; an open refinement stay alone does.
+    #[test]
+    fn refinement_metrics_appear_with_any_refinement_time() {
+        let refinement = ["refinement"];
+        let done = names(&["done"]);
+        let sets = StateSets { refinement: &refinement, development: &[], done: &done };
+        let mut parts = MetricsParts::default();
+        parts.count(&[version(MONDAY, "in_dev")], 1, &sets);
+        assert_eq!(parts.at(MONDAY + DAY, &[]).refinement, None);
+        parts.count(&[version(MONDAY, "refinement")], 1, &sets);
+        let refined = parts.at(MONDAY + DAY, &[]).refinement.expect("open refinement counts");
+        assert!((refined.refinement_days - 1.0).abs() < 1e-9);
+        assert!(refined.average_days.abs() < 1e-9, "no stay ended");
+        // At the instant it began, it has lasted nothing.
+        assert_eq!(parts.at(MONDAY, &[]).refinement, None);
+    }
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        let durations = |pairs: &[(i64, i64)]| pairs.iter().copied().collect::<BTreeMap<i64, i64>>();
+        let table: [(&[(i64, i64)], f64); 6] = [
+            (&[], 0.0),
+            (&[(DAY, 1)], 1.0),
+            (&[(DAY, 1), (3 * DAY, 1)], 2.0),
+            (&[(DAY, 2), (5 * DAY, 1)], 1.0),
+            (&[(DAY, 1), (2 * DAY, 1), (9 * DAY, 1)], 2.0),
+            (&[(DAY, 1), (2 * DAY, 2), (4 * DAY, 1)], 2.0),
+        ];
+        for (pairs, expected) in table {
+            let map = durations(pairs);
+            let stays = map.values().sum();
+            assert!((median(&map, stays) - expected).abs() < 1e-9, "{pairs:?}");
+        }
+        // Averages weigh each stay, not each length.
+        let mut parts = MetricsParts::default();
+        parts.durations.insert("s".into(), durations(&[(DAY, 2), (4 * DAY, 1)]));
+        let state = &parts.at(0, &[]).states[0];
+        assert!((state.average_days - 2.0).abs() < 1e-9);
+        assert_eq!(state.stays, 3);
+    }
+
+    /// A burndown counts, at the end of each day, the weight of the milestone's deliverables not
+    /// done; days after today are empty; the ideal falls from the first day to zero.
+    #[test]
+    fn burndown_follows_the_versions_of_each_day() {
+        let deliverable = |time: Timestamp, state: &str, weight: u8, milestone: &str| Version {
+            weight: Some(weight),
+            milestone: Some(milestone.into()),
+            labels: vec!["Deliverable".into()],
+            ..version(time, state)
+        };
+        let records = history(&[
+            (
+                "issues/a.toml",
+                vec![
+                    deliverable(MONDAY + 3600, "in_dev", 3, "m1"),
+                    // Done at the first instant of day 2: still counted on day 1.
+                    deliverable(MONDAY + 2 * DAY, "done", 3, "m1"),
+                ],
+            ),
+            // Joins on day 1; deleted on day 3.
+            ("issues/b.toml", vec![deliverable(MONDAY + DAY, "in_dev", 2, "m1"), version(MONDAY + 3 * DAY, "")]),
+            // Another milestone, and a Stretch issue: never counted.
+            ("issues/c.toml", vec![deliverable(MONDAY, "in_dev", 5, "m2")]),
+            (
+                "issues/d.toml",
+                vec![Version { labels: vec!["Stretch".into()], ..deliverable(MONDAY, "in_dev", 7, "m1") }],
+            ),
+        ]);
+        let done = names(&["done"]);
+        let (labels, series) =
+            burndown(&records, "m1", MONDAY, MONDAY + 4 * DAY, MONDAY + 3 * DAY + 5, &done, "Deliverable");
+        assert_eq!(labels, ["11-23", "11-24", "11-25", "11-26", "11-27"]);
+        assert_eq!(series[0].name, "remaining");
+        assert_eq!(series[0].values, [Some(3.0), Some(5.0), Some(2.0), Some(0.0), None]);
+        assert_eq!(series[1].name, "ideal");
+        assert_eq!(series[1].values, [Some(3.0), Some(2.25), Some(1.5), Some(0.75), Some(0.0)]);
+        assert!(series[1].dashed && !series[0].dashed);
+        // A one-day milestone: the ideal is the first day's weight.
+        let (_, series) = burndown(&records, "m1", MONDAY, MONDAY, MONDAY, &done, "Deliverable");
+        assert_eq!(series[1].values, [Some(3.0)]);
+    }
+
+    /// Cumulative flow counts records per state at the end of each day from the first commit,
+    /// states in the given order then the others; a state never held is left out.
+    #[test]
+    fn flow_counts_states_per_day() {
+        let records = history(&[
+            (
+                "issues/a.toml",
+                vec![version(MONDAY + 10, "todo"), version(MONDAY + DAY, "doing"), version(MONDAY + 2 * DAY, "")],
+            ),
+            ("issues/b.toml", vec![version(MONDAY + DAY + 10, "todo"), version(MONDAY + DAY + 20, "odd")]),
+            ("milestones/m.toml", vec![version(MONDAY - DAY, "open")]),
+        ]);
+        let (labels, series) = flow(&records, MONDAY + 2 * DAY, &names(&["done", "doing", "todo"]), "issues");
+        assert_eq!(labels, ["11-23", "11-24", "11-25"]);
+        let got: Vec<(&str, Vec<Option<f64>>)> = series.iter().map(|s| (s.name.as_str(), s.values.clone())).collect();
+        assert_eq!(
+            got,
+            [
+                ("doing", vec![Some(0.0), Some(1.0), Some(0.0)]),
+                ("todo", vec![Some(1.0), Some(0.0), Some(0.0)]),
+                ("odd", vec![Some(0.0), Some(1.0), Some(1.0)]),
+            ]
+        );
+        // No records: one day, today, and nothing in it.
+        let (labels, series) = flow(&History::default(), MONDAY, &names(&["todo"]), "issues");
+        assert_eq!((labels.len(), series.len()), (1, 0));
+    }
 
     #[test]
     fn iso_weeks() {
