@@ -250,15 +250,28 @@ pub fn to_diagnostic(violation: Violation, path: &str, id: &str, source: &str, w
     diagnostic
 }
 
-fn texts(repo: &Repo, prefix: &str, changes: &[FileChange]) -> Result<Vec<FileTexts>, StoreError> {
+/// The record files `changes` touch, as texts, and the problems of entries in record folders
+/// that are not record files (a bad name, a link, a submodule: see [`crate::entry`]).
+fn texts(repo: &Repo, prefix: &str, changes: &[FileChange]) -> Result<(Vec<FileTexts>, Vec<Diagnostic>), StoreError> {
     let mut files = Vec::new();
+    let mut problems = Vec::new();
     for change in changes {
         let Some(relative) = change.path.strip_prefix(prefix) else { continue };
+        if change.new.is_some()
+            && let Some(mut problem) = crate::entry::problem(relative, crate::entry::Entry::of_git_mode(change.mode))
+        {
+            problem.path.clone_from(&change.path);
+            problems.push(problem);
+            continue;
+        }
         let Some((kind, id)) = record_at(relative) else { continue };
         let read = |blob: &Option<String>| blob.as_ref().map(|b| repo.blob_text(b)).transpose().map(Option::flatten);
         let new = read(&change.new)?;
         let unreadable = change.new.is_some() && new.is_none();
-        files.push(FileTexts { path: relative.to_owned(), kind, id, old: read(&change.old)?, new, unreadable });
+        // What was a link or a submodule held no record.
+        let was_file = crate::entry::Entry::of_git_mode(change.old_mode) == crate::entry::Entry::File;
+        let old = if was_file { read(&change.old)? } else { None };
+        files.push(FileTexts { path: relative.to_owned(), kind, id, old, new, unreadable });
     }
     // A record moved between folders (`docket fmt --relayout`, a new shard) is one record
     // changing, not one deleted and another created.
@@ -279,7 +292,7 @@ fn texts(repo: &Repo, prefix: &str, changes: &[FileChange]) -> Result<Vec<FileTe
             None => merged.push(file),
         }
     }
-    Ok(merged)
+    Ok((merged, problems))
 }
 
 /// Drops the changes a merge takes unchanged from one of the `merged` commits: their history
@@ -384,8 +397,10 @@ fn is_policy_path(prefix: &str, path: &str) -> bool {
 /// loosen a workflow and pass a record through the looser one.
 fn judge_changes(repo: &Repo, prefix: &str, set: &ChangeSet<'_>, report: &mut Report) -> Result<(), CheckError> {
     let policy_changed = set.changes.iter().any(|c| is_policy_path(prefix, &c.path));
-    let files = texts(repo, prefix, set.changes)?;
+    let (files, problems) = texts(repo, prefix, set.changes)?;
     report.files += files.len();
+    report.diagnostics.extend(annotate(problems, set.commit));
+    report.diagnostics.extend(annotate(duplicates(repo, prefix, set.new_at, &files)?, set.commit));
     if !policy_changed && files.is_empty() {
         return Ok(());
     }
@@ -420,6 +435,28 @@ fn judge_changes(repo: &Repo, prefix: &str, set: &ChangeSet<'_>, report: &mut Re
         report.diagnostics.extend(judge(repo, prefix, &policy, file, set.now, set.history, &issues, set.commit));
     }
     Ok(())
+}
+
+/// The records `files` bring in (new, or moved) whose id another record file already has at
+/// `at`, in any folder or layout: every id command would call them ambiguous.
+fn duplicates(repo: &Repo, prefix: &str, at: At<'_>, files: &[FileTexts]) -> Result<Vec<Diagnostic>, StoreError> {
+    let mut found = Vec::new();
+    for file in files.iter().filter(|f| f.new.is_some() && f.old.is_none()) {
+        for other in crate::entry::paths_of(&file.id) {
+            if other != file.path && read_at(repo, at, &format!("{prefix}{other}"))?.is_some() {
+                found.push(
+                    Diagnostic::error(
+                        format!("{prefix}{}", file.path),
+                        "id.duplicate",
+                        format!("the id `{}` is also used by {prefix}{other}", file.id),
+                    )
+                    .with_id(&file.id)
+                    .with_hint("rename one of the files; ids are unique across issues, MIR bugs and milestones"),
+                );
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// A broken `docket.toml` or workflow as diagnostics of the change that broke it.

@@ -265,7 +265,10 @@ fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) 
         for change in repo.commit_changes(&commit.id, &folders)? {
             let Some(relative) = change.path.strip_prefix(prefix) else { continue };
             let Some((kind, id)) = record_at(relative) else { continue };
-            let text = match &change.new {
+            // A link or a submodule is no record (the hooks refuse them): the record is absent.
+            let is_file = crate::entry::Entry::of_git_mode(change.mode) == crate::entry::Entry::File;
+            let blob = change.new.clone().filter(|_| is_file);
+            let text = match &blob {
                 Some(blob) => repo.blob_text(blob)?,
                 None => None,
             };
@@ -292,7 +295,7 @@ fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) 
                 weight,
                 milestone,
                 labels,
-                blob: change.new.clone(),
+                blob,
             });
         }
     }

@@ -18,6 +18,8 @@
 //!   from the work tree, the index or a commit.
 //! - [`tracker`] is a tracker on disk: discovery, `init`, record files in both layouts, id
 //!   prefixes, loading everything in parallel, atomic writes.
+//! - [`entry`] says what a record folder may hold (records, shard folders, `.gitkeep`): anything
+//!   else there — a bad name, a link, a FIFO — is an error for the hooks and the work tree alike.
 //! - [`check`] judges changes against the workflows: the staged change, ranges of commits,
 //!   one edit, the whole tree.
 //! - [`hooks`] installs docket's git hooks beside existing ones and reads what push hooks get.
@@ -45,6 +47,7 @@ pub mod config;
 pub mod context;
 pub mod derived;
 pub mod diagnostic;
+pub mod entry;
 pub mod format;
 pub mod history;
 pub mod hooks;

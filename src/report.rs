@@ -572,7 +572,6 @@ mod tests {
         let refinement = ["refinement"];
         let development = ["in_dev"];
         let done = names(&["done"]);
-        let sets = StateSets { refinement: &refinement, development: &development, done: &done };
         // a: refinement 2 days, in_dev 3 days, done (Friday of W48).
         // b: refinement 1 day, in_dev still (since Thursday), counted up to now.
         // c (another folder): ignored.
@@ -646,10 +645,18 @@ mod tests {
     fn soundness_looks_at_every_count() {
         let sound = MetricsParts::default();
         let cases: [fn(&mut MetricsParts); 7] = [
-            |p| drop(p.durations.insert("s".into(), BTreeMap::from([(5, -1)]))),
-            |p| drop(p.current.insert("s".into(), -1)),
-            |p| drop(p.throughput.insert("w".into(), -1)),
-            |p| drop(p.refined_per_week.insert("w".into(), -1)),
+            |p| {
+                p.durations.insert("s".into(), BTreeMap::from([(5, -1)]));
+            },
+            |p| {
+                p.current.insert("s".into(), -1);
+            },
+            |p| {
+                p.throughput.insert("w".into(), -1);
+            },
+            |p| {
+                p.refined_per_week.insert("w".into(), -1);
+            },
             |p| p.refinement_stays = -1,
             |p| p.open_refinement.0 = -1,
             |p| p.open_development.0 = -1,

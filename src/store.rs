@@ -35,6 +35,11 @@ pub struct FileChange {
     pub path: String,
     pub old: Option<String>,
     pub new: Option<String>,
+    /// The git mode of the new side (`0o100644` for a file, `0o120000` for a symbolic link,
+    /// `0o160000` for a submodule); 0 when the change deletes the path.
+    pub mode: u32,
+    /// The git mode of the old side; 0 when the change creates the path.
+    pub old_mode: u32,
 }
 
 /// A commit, as range checks need it.
@@ -301,10 +306,10 @@ impl Repo {
         for prefix in prefixes {
             let path = prefix.trim_end_matches('/');
             let entry = |tree: Option<&git2::Tree<'_>>| {
-                tree.and_then(|t| t.get_path(Path::new(path)).ok()).map(|e| (e.id(), e.kind()))
+                tree.and_then(|t| t.get_path(Path::new(path)).ok()).map(|e| (e.id(), e.kind(), mode_of(&e)))
             };
             let (before, after) = (entry(old), entry(new));
-            if before.map(|e| e.0) == after.map(|e| e.0) {
+            if before == after {
                 continue;
             }
             self.diff_entries(path, before, after, &mut changes)?;
@@ -312,34 +317,50 @@ impl Repo {
         Ok(changes)
     }
 
-    /// Compares one path's entries on both sides, recursing into trees.
+    /// Compares one path's entries on both sides, recursing into trees. A path whose content
+    /// or mode differs is a change; a submodule's commit counts as its content.
     fn diff_entries(
         &self,
         path: &str,
-        before: Option<(git2::Oid, Option<git2::ObjectType>)>,
-        after: Option<(git2::Oid, Option<git2::ObjectType>)>,
+        before: Option<Side>,
+        after: Option<Side>,
         changes: &mut Vec<FileChange>,
     ) -> Result<(), StoreError> {
-        let is_tree = |e: Option<(git2::Oid, Option<git2::ObjectType>)>| {
-            e.is_some_and(|(_, k)| k == Some(git2::ObjectType::Tree))
-        };
-        let blob = |e: Option<(git2::Oid, Option<git2::ObjectType>)>| {
-            e.filter(|(_, k)| *k == Some(git2::ObjectType::Blob)).map(|(id, _)| id.to_string())
-        };
+        let is_tree = |e: Option<Side>| e.is_some_and(|(_, k, _)| k == Some(git2::ObjectType::Tree));
+        let content = |e: Option<Side>| e.map(|(id, _, _)| id.to_string());
+        let mode = |e: Option<Side>| e.map_or(0, |(_, _, mode)| mode);
         if !is_tree(before) && !is_tree(after) {
-            changes.push(FileChange { path: path.to_owned(), old: blob(before), new: blob(after) });
+            changes.push(FileChange {
+                path: path.to_owned(),
+                old: content(before),
+                new: content(after),
+                mode: mode(after),
+                old_mode: mode(before),
+            });
             return Ok(());
         }
         // A file replaced by a folder (or the other way) counts as the file going or coming.
         if before.is_some() && !is_tree(before) {
-            changes.push(FileChange { path: path.to_owned(), old: blob(before), new: None });
+            changes.push(FileChange {
+                path: path.to_owned(),
+                old: content(before),
+                new: None,
+                mode: 0,
+                old_mode: mode(before),
+            });
         }
         if after.is_some() && !is_tree(after) {
-            changes.push(FileChange { path: path.to_owned(), old: None, new: blob(after) });
+            changes.push(FileChange {
+                path: path.to_owned(),
+                old: None,
+                new: content(after),
+                mode: mode(after),
+                old_mode: 0,
+            });
         }
-        let tree = |e: Option<(git2::Oid, Option<git2::ObjectType>)>| -> Result<Option<git2::Tree<'_>>, StoreError> {
+        let tree = |e: Option<Side>| -> Result<Option<git2::Tree<'_>>, StoreError> {
             match e {
-                Some((id, Some(git2::ObjectType::Tree))) => {
+                Some((id, Some(git2::ObjectType::Tree), _)) => {
                     Ok(Some(self.repository.find_tree(id).map_err(git_error("read a tree"))?))
                 }
                 _ => Ok(None),
@@ -362,16 +383,17 @@ impl Repo {
                 std::cmp::Ordering::Greater => (None, right.next()),
                 std::cmp::Ordering::Equal => (left.next(), right.next()),
             };
-            let (l, r) = (l.map(|e| (e.id(), e.kind(), e)), r.map(|e| (e.id(), e.kind(), e)));
-            if l.as_ref().map(|e| e.0) == r.as_ref().map(|e| e.0) {
+            let side = |e: &git2::TreeEntry<'_>| (e.id(), e.kind(), mode_of(e));
+            let (l_side, r_side) = (l.as_ref().map(side), r.as_ref().map(side));
+            if l_side == r_side {
                 continue;
             }
             let name = l
                 .as_ref()
                 .or(r.as_ref())
-                .map(|e| String::from_utf8_lossy(e.2.name_bytes()).into_owned())
+                .map(|e| String::from_utf8_lossy(e.name_bytes()).into_owned())
                 .unwrap_or_default();
-            self.diff_entries(&format!("{path}/{name}"), l.map(|e| (e.0, e.1)), r.map(|e| (e.0, e.1)), changes)?;
+            self.diff_entries(&format!("{path}/{name}"), l_side, r_side, changes)?;
         }
         Ok(())
     }
@@ -620,6 +642,13 @@ impl Repo {
     }
 }
 
+/// One side of a tree entry: its object, the object's kind and the entry's git mode.
+type Side = (git2::Oid, Option<git2::ObjectType>, u32);
+
+fn mode_of(entry: &git2::TreeEntry<'_>) -> u32 {
+    u32::try_from(entry.filemode()).unwrap_or(0)
+}
+
 /// Parses `git diff --raw -z --no-abbrev` output.
 fn parse_raw_diff(output: &[u8]) -> Vec<FileChange> {
     let mut changes = Vec::new();
@@ -627,9 +656,16 @@ fn parse_raw_diff(output: &[u8]) -> Vec<FileChange> {
     while let (Some(meta), Some(path)) = (fields.next(), fields.next()) {
         let meta = String::from_utf8_lossy(meta);
         let parts: Vec<&str> = meta.trim_start_matches(':').split_whitespace().collect();
-        let [_, _, old, new, _status] = parts.as_slice() else { continue };
+        let [old_mode, new_mode, old, new, _status] = parts.as_slice() else { continue };
         let id = |id: &str| (id != NULL_ID).then(|| id.to_owned());
-        changes.push(FileChange { path: String::from_utf8_lossy(path).into_owned(), old: id(old), new: id(new) });
+        let mode = |mode: &str| u32::from_str_radix(mode, 8).unwrap_or(0);
+        changes.push(FileChange {
+            path: String::from_utf8_lossy(path).into_owned(),
+            old: id(old),
+            new: id(new),
+            mode: mode(new_mode),
+            old_mode: mode(old_mode),
+        });
     }
     changes
 }
@@ -642,14 +678,28 @@ mod tests {
     fn raw_diff_output() {
         let old = "1".repeat(40);
         let new = "2".repeat(40);
-        let raw =
-            format!(":100644 100644 {old} {new} M\0issues/a.toml\0:000000 100644 {NULL_ID} {new} A\0issues/b c.toml\0");
+        let raw = format!(
+            ":100644 100644 {old} {new} M\0issues/a.toml\0:000000 120000 {NULL_ID} {new} A\0issues/b c.toml\0:100644 000000 {new} {NULL_ID} D\0issues/d.toml\0"
+        );
         let changes = parse_raw_diff(raw.as_bytes());
         assert_eq!(
             changes,
             [
-                FileChange { path: "issues/a.toml".into(), old: Some(old), new: Some(new.clone()) },
-                FileChange { path: "issues/b c.toml".into(), old: None, new: Some(new) },
+                FileChange {
+                    path: "issues/a.toml".into(),
+                    old: Some(old),
+                    new: Some(new.clone()),
+                    mode: 0o100_644,
+                    old_mode: 0o100_644
+                },
+                FileChange {
+                    path: "issues/b c.toml".into(),
+                    old: None,
+                    new: Some(new.clone()),
+                    mode: 0o120_000,
+                    old_mode: 0
+                },
+                FileChange { path: "issues/d.toml".into(), old: Some(new), new: None, mode: 0, old_mode: 0o100_644 },
             ]
         );
     }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::config::{CONFIG_FILE, Config, DEFAULT_CONFIG, Layout};
 use crate::context::Context;
 use crate::diagnostic::Diagnostic;
+use crate::entry::Entry;
 use crate::format::{self, RecordRules};
 use crate::id::{self, InvalidId};
 use crate::model::{Kind, Record};
@@ -182,8 +183,9 @@ impl Tracker {
         self.policy.workflow(kind)
     }
 
-    /// Every record file, in both the flat and the sharded layout, sorted by kind and id. Files
-    /// that are not `.toml` are ignored; `.toml` files whose stem is not a valid id are reported.
+    /// Every record file, in both the flat and the sharded layout, sorted by kind and id, and
+    /// the problems of every other entry in the record folders (a bad name, a link, a FIFO):
+    /// errors, as in the hooks.
     pub fn record_files(&self) -> Result<(Vec<RecordFile>, Vec<Diagnostic>), TrackerError> {
         self.record_files_with("")
     }
@@ -205,7 +207,9 @@ impl Tracker {
     }
 
     /// Reads `folder`; `descend` (the id prefix wanted) when it is a record folder whose
-    /// shard folders may be read, `None` inside a shard.
+    /// shard folders may be read, `None` inside a shard. Only regular files are records: a
+    /// link, a FIFO or a folder named like a record is reported ([`crate::entry`]) and never
+    /// opened, so no command follows a link out of the repository or waits on a FIFO.
     fn scan(
         kind: Kind,
         folder: &Path,
@@ -222,37 +226,28 @@ impl Tracker {
             let Some(name) = name.to_str() else { continue };
             let path = format!("{relative}/{name}");
             let file_type = entry.file_type().map_err(|source| TrackerError::Read { path: entry.path(), source })?;
-            if file_type.is_dir() {
+            let what = Entry::of_file_type(file_type);
+            // Only a whole scan reports what it finds; one for an id prefix skips the rest.
+            let whole = descend.is_none_or(str::is_empty);
+            if let Some(problem) = crate::entry::problem(&path, what) {
+                if whole {
+                    problems.push(problem);
+                }
+                continue;
+            }
+            if what == Entry::Folder {
                 // A shard folder: the first two characters of the ids inside it.
                 let wanted = descend.is_some_and(|prefix| {
                     let n = prefix.len().min(2);
                     name[..n.min(name.len())] == prefix[..n]
                 });
-                if wanted && name.len() == 2 && id::validate(name).is_ok() {
+                if wanted {
                     Self::scan(kind, &entry.path(), &path, None, files, problems)?;
                 }
                 continue;
             }
-            let Some(stem) = name.strip_suffix(".toml") else {
-                continue;
-            };
-            let shard = descend.is_none().then(|| relative.rsplit('/').next().unwrap_or(""));
-            if let (Some(shard), Ok(())) = (shard, id::validate(stem))
-                && !stem.starts_with(shard)
-            {
-                problems.push(
-                    Diagnostic::warning(&path, "id.shard", format!("`{stem}` is in the shard folder `{shard}/`"))
-                        .with_hint(format!("move it to {}/{}/{name}", kind.folder(), &stem[..stem.len().min(2)])),
-                );
-            }
-            match id::validate(stem) {
-                Ok(()) => files.push(RecordFile { kind, id: stem.to_owned(), path }),
-                Err(reason) => problems.push(
-                    Diagnostic::warning(&path, "id.invalid", format!("ignored: `{stem}` is not a valid id: {reason}"))
-                        .with_hint(
-                            "rename the file to a stem of lowercase letters, digits and `-`, e.g. `refund-macro.toml`",
-                        ),
-                ),
+            if let Some(stem) = name.strip_suffix(".toml") {
+                files.push(RecordFile { kind, id: stem.to_owned(), path });
             }
         }
         Ok(())
@@ -446,7 +441,25 @@ fn report_duplicate_ids(files: &[RecordFile], diagnostics: &mut Vec<Diagnostic>)
 }
 
 fn read(path: &Path) -> Result<String, TrackerError> {
-    fs::read_to_string(path).map_err(|source| TrackerError::Read { path: path.to_path_buf(), source })
+    let io = |source| TrackerError::Read { path: path.to_path_buf(), source };
+    let mut text = String::new();
+    io::Read::read_to_string(&mut open_regular(path).map_err(io)?, &mut text).map_err(io)?;
+    Ok(text)
+}
+
+/// Opens the record file at `path` for reading, only if it is a regular file: a symbolic link
+/// is not followed (`O_NOFOLLOW`) and a FIFO or device is not waited on (`O_NONBLOCK`), both
+/// an error that says so.
+pub fn open_regular(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path);
+    let file = match file {
+        Err(error) if error.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(io::Error::other("it is a symbolic link, which docket does not follow"));
+        }
+        other => other?,
+    };
+    if file.metadata()?.is_file() { Ok(file) } else { Err(io::Error::other("it is not a regular file")) }
 }
 
 const BOM: &[u8] = b"\xef\xbb\xbf";

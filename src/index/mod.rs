@@ -217,8 +217,10 @@ fn register(index: &Index) {
 }
 
 /// A path's stamp, or none when it does not exist.
+/// The stamp of the regular file at `path`; `None` for no file, and for a link, a folder or a
+/// FIFO, which are never records (see [`crate::entry`]).
 fn stamp_of(path: &Path, now_ns: u64) -> Option<Stamp> {
-    fs::metadata(path).ok().map(|metadata| stamp_from(&metadata, now_ns))
+    fs::symlink_metadata(path).ok().filter(fs::Metadata::is_file).map(|metadata| stamp_from(&metadata, now_ns))
 }
 
 fn stamp_from(metadata: &fs::Metadata, now_ns: u64) -> Stamp {
@@ -229,7 +231,7 @@ fn stamp_from(metadata: &fs::Metadata, now_ns: u64) -> Stamp {
 /// A file's text and stamp, from one open.
 fn read_stamped(path: &Path, now_ns: u64) -> std::io::Result<(String, Stamp)> {
     use std::io::Read;
-    let mut file = fs::File::open(path)?;
+    let mut file = crate::tracker::open_regular(path)?;
     let metadata = file.metadata()?;
     let stamp = stamp_from(&metadata, now_ns);
     // A settled file is read in one call of the size just looked up (`read_to_end` alone would
@@ -480,10 +482,10 @@ impl SearchIndex {
             let absolute = tracker.root.join(&path);
             match stamp {
                 Some(stamp) if known.get(&path).is_some_and(|old| *old == stamp && stamp.mtime != 0) => {}
-                Some(stamp) => {
-                    let text =
-                        fs::read(&absolute).map_err(|source| IndexError::Io { path: absolute.clone(), source })?;
-                    delta.updated.push((path, String::from_utf8_lossy(&text).into_owned(), stamp));
+                Some(_) => {
+                    let (text, stamp) = read_stamped(&absolute, now)
+                        .map_err(|source| IndexError::Io { path: absolute.clone(), source })?;
+                    delta.updated.push((path, text, stamp));
                 }
                 None if known.contains_key(&path) => delta.removed.push(path),
                 None => {}

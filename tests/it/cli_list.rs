@@ -122,15 +122,19 @@ fn broken_files_are_all_reported_and_the_rest_still_listed() {
     assert!(run.stderr.contains("error: 4 problems in 3 files"), "{}", run.stderr);
 }
 
+/// Every entry of a record folder is a record or an error (the same judge as the hooks'):
+/// the records are still listed, and nothing else is read.
 #[test]
-fn files_that_are_not_records_are_skipped_or_reported() {
+fn entries_that_are_not_records_are_errors() {
     let sandbox = Sandbox::tracker();
+    sandbox.write("issues/good.toml", "title = \"Good\"\ntype = \"bug\"\nstage = \"triage\"\n");
     sandbox.write("issues/README.md", "# notes\n");
     sandbox.write("issues/Bad Name.toml", "title = \"x\"\n");
+    sandbox.write("issues/evil.toml/README", "hostile\n");
     let run = sandbox.docket(&["list"]);
-    assert_eq!(run.code, 0, "a bad name is a warning: {}", run.stderr);
-    assert!(run.stderr.contains("warning[id.invalid]"), "{}", run.stderr);
-    assert!(!run.stderr.contains("README"), "{}", run.stderr);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.contains("good"), "{}", run.stdout);
+    insta::assert_snapshot!("list_entries_not_records", run.stderr);
 }
 
 #[test]
@@ -174,6 +178,33 @@ fn a_file_in_the_wrong_shard_is_reported() {
     let sandbox = Sandbox::tracker();
     sandbox.write("issues/zz/ab99cd.toml", "title = \"Lost\"\ntype = \"bug\"\nstage = \"triage\"\n");
     let run = sandbox.docket(&["list"]);
-    assert!(run.stderr.contains("warning[id.shard]"), "{}", run.stderr);
-    assert!(run.stderr.contains("move it to issues/ab/ab99cd.toml"), "{}", run.stderr);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("error[id.shard]"), "{}", run.stderr);
+    assert!(run.stderr.contains("move it to `issues/ab/ab99cd.toml`"), "{}", run.stderr);
+}
+
+/// A symbolic link and a FIFO named like records are reported, never followed or waited on, by
+/// every command that reads the folders.
+#[test]
+fn links_and_fifos_are_never_followed() {
+    let sandbox = Sandbox::tracker();
+    sandbox.write("issues/good.toml", "title = \"Good\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    sandbox.write("outside.toml", "title = \"Secret outside\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    std::os::unix::fs::symlink("../outside.toml", sandbox.root().join("issues/link.toml")).expect("link");
+    let fifo = sandbox.root().join("issues/fifo.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    for args in [&["list"][..], &["list", "--stage", "triage"], &["search", "secret"], &["check"], &["show", "link"]] {
+        let run = sandbox.docket(args);
+        assert!(!run.stdout.contains("Secret outside"), "{args:?} followed the link: {}", run.stdout);
+    }
+    for args in [&["list"][..], &["check"]] {
+        assert_ne!(sandbox.docket(args).code, 0, "{args:?} reports them");
+    }
+    assert!(sandbox.docket(&["show", "link"]).stderr.contains("no record has an id starting with `link`"));
+    let run = sandbox.docket(&["list"]);
+    assert!(run.stdout.contains("Good"), "{}", run.stdout);
+    assert!(run.stderr.contains("`issues/link.toml` is a symbolic link"), "{}", run.stderr);
+    assert!(run.stderr.contains("`issues/fifo.toml` is not a regular file"), "{}", run.stderr);
+    assert_eq!(sandbox.docket(&["search", "good"]).code, 0, "the index skips what is not a record");
 }

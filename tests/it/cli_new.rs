@@ -22,9 +22,9 @@ fn init_in_a_subfolder_and_discovery_from_below() {
     let sandbox = Sandbox::new();
     sandbox.docket(&["init", "--dir", "tracker"]).ok();
     assert!(sandbox.root().join("tracker/docket.toml").is_file());
-    std::fs::create_dir_all(sandbox.root().join("tracker/issues/deep")).expect("folder");
+    std::fs::create_dir_all(sandbox.root().join("tracker/notes/deep")).expect("folder");
     let id =
-        sandbox.docket_in(&sandbox.root().join("tracker/issues/deep"), &["new", "issue", "-t", "From below"], &[], "");
+        sandbox.docket_in(&sandbox.root().join("tracker/notes/deep"), &["new", "issue", "-t", "From below"], &[], "");
     let id = id.ok().trim().to_owned();
     assert!(sandbox.root().join(format!("tracker/issues/{id}.toml")).is_file());
     // -C works like git's.

@@ -302,3 +302,64 @@ fn clearing_a_rules_trigger_with_the_move_is_refused_everywhere() {
     assert_eq!(range.code, 1, "{}", range.stderr);
     assert!(range.stderr.contains("rule `approval`, which applied before this change"), "{}", range.stderr);
 }
+
+/// A tracker like [`ops_sandbox`]'s, pushed to a bare server with docket's pre-receive hook.
+fn ops_sandbox_with_server() -> (Sandbox, std::path::PathBuf) {
+    let sandbox = ops_sandbox();
+    let server = sandbox.outside("server.git");
+    sandbox.git(&["init", "-q", "--bare", server.to_str().expect("utf-8")]);
+    sandbox.docket_in(&server, &["hook", "install", "--server"], &[], "").ok();
+    sandbox.git(&["remote", "add", "origin", server.to_str().expect("utf-8")]);
+    sandbox.git(&["push", "-q", "origin", "main"]);
+    (sandbox, server)
+}
+
+/// Files no command would read as records, or would follow out of the repository — a bad
+/// name, a folder named like a record, a symbolic link, a second file with an existing id —
+/// are refused by pre-commit, by `check --range` and by the server, each with a fix.
+#[test]
+fn entries_that_are_not_records_are_refused_everywhere() {
+    let (sandbox, server) = ops_sandbox_with_server();
+    let base = head(&sandbox);
+    let done = "title = \"Sneaky\"\ntype = \"feature\"\nstage = \"completed\"\n";
+    sandbox.write("issues/Sneaky.toml", done);
+    sandbox.write("issues/evil.toml/README", "hostile\n");
+    sandbox.write("milestones/k3x9q2.toml", "title = \"Same id\"\n");
+    std::os::unix::fs::symlink("/etc/passwd", sandbox.root().join("issues/p.toml")).expect("link");
+    sandbox.git(&["add", "-A"]);
+    let run = sandbox.git_with(&["commit", "-qm", "hostile"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!("hook_entries_not_records", run.stderr);
+    assert_eq!(head(&sandbox), base, "HEAD did not move");
+
+    sandbox.git(&["commit", "-qm", "hostile", "--no-verify"]);
+    let range = sandbox.docket(&["check", "--range", &format!("{}..HEAD", base.trim())]);
+    assert_eq!(range.code, 1, "{}", range.stderr);
+    for rule in ["error[id.invalid]", "error[file.name]", "error[file.type]", "error[id.duplicate]"] {
+        assert!(range.stderr.contains(rule), "{rule}: {}", range.stderr);
+    }
+    let push = sandbox.git_with(&["push", "--no-verify", "origin", "main"], &[]);
+    assert_ne!(push.code, 0, "the server must refuse: {}", push.stderr);
+    assert!(push.stderr.contains("error[file.type]"), "{}", push.stderr);
+    assert_eq!(sandbox.git_in(&server, &["rev-parse", "main"], &[]).stdout, base, "the server's branch did not move");
+    // The work tree reports the same, and never shows what the link points to.
+    let check = sandbox.docket(&["check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(check.stderr.contains("`issues/p.toml` is a symbolic link"), "{}", check.stderr);
+    assert!(!check.stdout.contains("root:") && !check.stderr.contains("root:"), "{}", check.stderr);
+}
+
+/// A record file replaced by a link to another (closed) record in a later commit is refused
+/// too: the change is judged by what the new entry is, not only by its text.
+#[test]
+fn a_record_replaced_by_a_link_is_refused() {
+    let (sandbox, _server) = ops_sandbox_with_server();
+    sandbox.write("issues/done1.toml", "title = \"Done\"\ntype = \"feature\"\nstage = \"triage\"\n");
+    sandbox.git(&["add", "-A"]);
+    sandbox.git(&["commit", "-qm", "another"]);
+    std::fs::remove_file(sandbox.root().join("issues/k3x9q2.toml")).expect("remove");
+    std::os::unix::fs::symlink("done1.toml", sandbox.root().join("issues/k3x9q2.toml")).expect("link");
+    let run = sandbox.git_with(&["commit", "-qam", "link"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[file.type]"), "{}", run.stderr);
+}
