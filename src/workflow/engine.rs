@@ -382,11 +382,37 @@ fn check_appearance(judge: &Judge<'_>, new: &Record, creation: bool) -> Vec<Viol
     violations
 }
 
+/// A record staying in a state that records where it came from (`blocked` and
+/// `previous_stage`): that field is the way back, written on entry, and cannot change while
+/// the record stays, or a blocked issue could return to a later stage than it left. Only a
+/// record that had no value (parked by hand before the rule) may be given one.
+fn check_parked(workflow: &Workflow, state: &str, old: &Record, new: &Record) -> Vec<Violation> {
+    let Some(previous) = workflow.state(state).and_then(|s| s.previous.as_ref()) else { return Vec::new() };
+    let value = |record: &Record| record.fields.get(previous).and_then(toml::Value::as_str).unwrap_or("").to_owned();
+    let (before, after) = (value(old), value(new));
+    if before.is_empty() || before == after {
+        return Vec::new();
+    }
+    let mut v = violation(
+        "workflow.parked",
+        format!(
+            "`{previous}` records the state the record left for `{state}` and cannot change while it stays there (it was \"{before}\", not \"{after}\")"
+        ),
+        Some(previous.clone()),
+    );
+    v.hint =
+        Some(format!("set `{previous} = \"{before}\"` again; leave `{state}` (`docket move`) to go anywhere else"));
+    vec![v]
+}
+
 fn check_move(judge: &Judge<'_>, old: &Record, new: &Record) -> Vec<Violation> {
     let workflow = judge.workflow;
     let from = workflow.state_of(old);
     let to = workflow.state_of(new);
-    if from == to || workflow.state(&to).is_none() {
+    if from == to {
+        return check_parked(workflow, &from, old, new);
+    }
+    if workflow.state(&to).is_none() {
         return Vec::new();
     }
     let allowed = judge.allowed(&from, new, Some(old));

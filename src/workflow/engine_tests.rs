@@ -843,6 +843,35 @@ fn blocked_to_backlogged_keeps_the_stage_it_came_from() {
     assert_eq!(errors(&judge(&ops, Some(&blocked), Some(&backlogged), &no_facts(), now())), Vec::<String>::new());
 }
 
+/// While parked, the way back cannot be rewritten: blocked from `planning`, a change of
+/// `previous_stage` to `implementation` would skip scheduling, development and validation.
+#[test]
+fn the_way_back_cannot_change_while_parked() {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let parked = |state: &str, previous: &str| {
+        let previous = if previous.is_empty() { String::new() } else { format!("previous_stage = \"{previous}\"\n") };
+        record(Kind::Issue, &ops_issue("feature", state, &[], &format!("{previous}blocked_reason = \"x\"")))
+    };
+    let judge_of = |old: &Record, new: &Record| errors(&judge(&ops, Some(old), Some(new), &no_facts(), now()));
+    let rewritten = "workflow.parked: `previous_stage` records the state the record left for `blocked` and cannot change while it stays there (it was \"planning\", not \"validation\")";
+    assert_eq!(judge_of(&parked("blocked", "planning"), &parked("blocked", "validation")), [rewritten]);
+    assert_eq!(judge_of(&parked("blocked", "planning"), &parked("blocked", "planning")), Vec::<String>::new());
+    assert_eq!(
+        judge_of(&parked("backlogged", "planning"), &parked("backlogged", "development")).len(),
+        1,
+        "every parking state"
+    );
+    // Removing it is a change too (and leaves the record without a way back).
+    assert!(!judge_of(&parked("blocked", "planning"), &parked("blocked", "")).is_empty());
+    // A record parked by hand without one may be given one (its standing is judged as usual).
+    assert_eq!(judge_of(&parked("blocked", ""), &parked("blocked", "planning")), Vec::<String>::new());
+    // A state that records nothing: fields change freely.
+    let dev = |note: &str| {
+        record(Kind::Issue, &ops_issue("feature", "development", &[], &format!("previous_stage = \"{note}\"")))
+    };
+    assert!(!judge_of(&dev("a"), &dev("b")).iter().any(|e| e.starts_with("workflow.parked")));
+}
+
 #[test]
 fn a_record_arriving_closed_needs_its_comment() {
     let ops = Workflow::built_in("ops").expect("built in");

@@ -363,3 +363,32 @@ fn a_record_replaced_by_a_link_is_refused() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("error[file.type]"), "{}", run.stderr);
 }
+
+/// A parked issue's way back cannot be rewritten: blocked from `planning`, committed, then
+/// `previous_stage` changed to `validation` is refused by pre-commit and by `check --range`.
+#[test]
+fn a_parked_records_way_back_cannot_be_rewritten() {
+    let sandbox = ops_sandbox();
+    sandbox.write("issues/k3x9q2.toml", PLANNED);
+    sandbox.git(&["commit", "-qam", "plan"]);
+    sandbox.docket(&["move", "k3x9q2", "blocked", "blocked_reason=waiting on the vendor"]).ok();
+    assert!(sandbox.read("issues/k3x9q2.toml").contains("previous_stage = \"planning\""));
+    sandbox.git(&["commit", "-qam", "block"]);
+    let base = head(&sandbox);
+    // `set` asks the same judge.
+    let before = sandbox.read("issues/k3x9q2.toml");
+    let set = sandbox.docket(&["set", "k3x9q2", "previous_stage=validation"]);
+    assert_eq!(set.code, 1, "{}", set.stderr);
+    assert!(set.stderr.contains("error[workflow.parked]"), "{}", set.stderr);
+    assert_eq!(sandbox.read("issues/k3x9q2.toml"), before, "set changed nothing");
+    let rewritten =
+        sandbox.read("issues/k3x9q2.toml").replace("previous_stage = \"planning\"", "previous_stage = \"validation\"");
+    sandbox.write("issues/k3x9q2.toml", &rewritten);
+    let run = sandbox.git_with(&["commit", "-qam", "new way back"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!("hook_parked_way_back", run.stderr);
+    sandbox.git(&["commit", "-qam", "new way back", "--no-verify"]);
+    let range = sandbox.docket(&["check", "--range", &format!("{}..HEAD", base.trim())]);
+    assert_eq!(range.code, 1, "{}", range.stderr);
+    assert!(range.stderr.contains("error[workflow.parked]"), "{}", range.stderr);
+}
