@@ -159,7 +159,9 @@ struct FileTexts {
     unreadable: bool,
 }
 
-/// Judges one file's change under `policy`, as of `now`, with history as of `history`.
+/// Judges one file's change under `policy`, as of `now`, with history as of `history`, and
+/// what it names through `exists` (a path relative to the tracker root exists where the new
+/// version is read) and `records` (the records of a kind there).
 #[allow(clippy::too_many_arguments)]
 fn judge(
     repo: &Repo,
@@ -169,6 +171,7 @@ fn judge(
     now: Timestamp,
     history: Option<&str>,
     issues: &dyn Fn() -> Vec<Record>,
+    others: &Others<'_>,
     commit: Option<&CommitInfo>,
 ) -> Vec<Diagnostic> {
     let rules = policy.rules(file.kind);
@@ -209,7 +212,33 @@ fn judge(
     for violation in violations {
         diagnostics.push(to_diagnostic(violation, &shown_path, &file.id, source, workflow));
     }
+    if let Some(new) = &new {
+        let mir_bugs = || (others.records)(Kind::Mir);
+        let lookup = crate::reference::Lookup {
+            exists: others.exists,
+            mir_bugs: &mir_bugs,
+            mir_workflow: policy.workflow(Kind::Mir),
+        };
+        for problem in crate::reference::problems(new, old.as_ref(), &policy.config, &lookup) {
+            diagnostics.push(reference_diagnostic(problem, &shown_path, &file.id, source));
+        }
+    }
     annotate(diagnostics, commit)
+}
+
+/// How a judge sees the records beside the one it judges.
+struct Others<'a> {
+    /// Whether a file exists at a path relative to the tracker root.
+    exists: &'a dyn Fn(&str) -> bool,
+    /// The records of a kind.
+    records: &'a dyn Fn(Kind) -> Vec<Record>,
+}
+
+fn reference_diagnostic(problem: crate::reference::Problem, path: &str, id: &str, source: &str) -> Diagnostic {
+    Diagnostic::error(path, "record.reference", problem.message)
+        .with_id(id)
+        .at(source, format::locate(source, problem.field))
+        .with_hint(problem.hint)
 }
 
 fn annotate(mut diagnostics: Vec<Diagnostic>, commit: Option<&CommitInfo>) -> Vec<Diagnostic> {
@@ -319,9 +348,10 @@ fn drop_merged(repo: &Repo, changes: &mut Vec<FileChange>, merged: &[String]) ->
     Ok(())
 }
 
-/// Loads every issue under `prefix` at `at`, for the milestone rules.
-fn issues_at(repo: &Repo, prefix: &str, commit: Option<&str>) -> Vec<Record> {
-    let folder = format!("{prefix}issues/");
+/// Loads every record of `kind` under `prefix` at `commit` (git's index when `None`), for the
+/// milestone rules and the MIR package check.
+fn records_at(repo: &Repo, prefix: &str, commit: Option<&str>, kind: Kind) -> Vec<Record> {
+    let folder = format!("{prefix}{}/", kind.folder());
     let Ok(files) = repo.files_under(commit, &folder) else { return Vec::new() };
     files
         .into_iter()
@@ -422,7 +452,10 @@ fn judge_changes(repo: &Repo, prefix: &str, set: &ChangeSet<'_>, report: &mut Re
         At::Commit(id) => Some(id),
         At::Index { .. } => None,
     };
-    let issues = || issues_at(repo, prefix, at_commit);
+    let issues = || records_at(repo, prefix, at_commit, Kind::Issue);
+    let exists = |path: &str| read_at(repo, set.new_at, &format!("{prefix}{path}")).ok().flatten().is_some();
+    let records = |kind: Kind| records_at(repo, prefix, at_commit, kind);
+    let others = Others { exists: &exists, records: &records };
     for file in &files {
         if file.unreadable {
             let diagnostic =
@@ -432,7 +465,17 @@ fn judge_changes(repo: &Repo, prefix: &str, set: &ChangeSet<'_>, report: &mut Re
             report.diagnostics.extend(annotate(vec![diagnostic], set.commit));
             continue;
         }
-        report.diagnostics.extend(judge(repo, prefix, &policy, file, set.now, set.history, &issues, set.commit));
+        report.diagnostics.extend(judge(
+            repo,
+            prefix,
+            &policy,
+            file,
+            set.now,
+            set.history,
+            &issues,
+            &others,
+            set.commit,
+        ));
     }
     Ok(())
 }
@@ -488,7 +531,13 @@ pub fn check_edit(tracker: &Tracker, path: &str, old: Option<&str>, new: &str, n
     };
     let head = tracker.repo.head();
     let issues = || tracker.load_all().map(|loaded| loaded.records).unwrap_or_default();
-    let mut diagnostics = judge(&tracker.repo, "", &tracker.policy, &file, now, head.as_deref(), &issues, None);
+    let exists = |path: &str| in_work_tree(tracker, path);
+    let records = |kind: Kind| {
+        tracker.load_all().map(|l| l.records).unwrap_or_default().into_iter().filter(|r| r.kind() == kind).collect()
+    };
+    let others = Others { exists: &exists, records: &records };
+    let mut diagnostics =
+        judge(&tracker.repo, "", &tracker.policy, &file, now, head.as_deref(), &issues, &others, None);
     // Paths are shown relative to the tracker root, as everywhere else in the CLI.
     for diagnostic in &mut diagnostics {
         path.clone_into(&mut diagnostic.path);
@@ -578,53 +627,30 @@ pub fn due_moves(tracker: &Tracker, records: &[Record], now: Timestamp) -> Vec<D
     due
 }
 
-/// References to records or iterations that do not exist: an issue's `milestone`, its
-/// `blocked_by` ids and `iteration`, a milestone's parking-lot issues.
+/// What the records name that does not hold ([`crate::reference`], the judge `set` and the
+/// hooks ask too), every reference judged.
 fn dangling_references(tracker: &Tracker, records: &[Record]) -> Vec<Diagnostic> {
-    use crate::model::Body;
-    let exists =
-        |id: &str, kind: Option<Kind>| records.iter().any(|r| r.id == id && kind.is_none_or(|k| r.kind() == k));
+    let exists = |path: &str| in_work_tree(tracker, path);
+    let mir_bugs = || records.iter().filter(|r| r.kind() == Kind::Mir).cloned().collect();
+    let lookup =
+        crate::reference::Lookup { exists: &exists, mir_bugs: &mir_bugs, mir_workflow: tracker.workflow(Kind::Mir) };
     let mut problems = Vec::new();
     for record in records {
-        let mut missing: Vec<(String, String)> = Vec::new();
-        match &record.body {
-            Body::Issue(issue) => {
-                if let Some(milestone) = issue.milestone.as_deref().filter(|m| !exists(m, Some(Kind::Milestone))) {
-                    missing.push(("milestone".into(), format!("the milestone `{milestone}` does not exist")));
-                }
-                for id in issue.blocked_by.iter().filter(|id| !exists(id, None)) {
-                    missing.push(("blocked_by".into(), format!("`blocked_by` names `{id}`, which does not exist")));
-                }
-                if let Some(iteration) = issue.iteration.as_deref()
-                    && !tracker.config().iterations.iter().any(|it| it.name == iteration)
-                {
-                    missing.push(("iteration".into(), format!("the iteration `{iteration}` is not in docket.toml")));
-                }
-            }
-            Body::Milestone(milestone) => {
-                for item in milestone.parking_lot.iter().filter(|item| !exists(&item.issue, Some(Kind::Issue))) {
-                    missing.push((
-                        "parking_lot".into(),
-                        format!("the parking lot names the issue `{}`, which does not exist", item.issue),
-                    ));
-                }
-            }
-            Body::Mir(_) => {}
-        }
-        if missing.is_empty() {
+        let found = crate::reference::problems(record, None, tracker.config(), &lookup);
+        if found.is_empty() {
             continue;
         }
         let source = std::fs::read_to_string(tracker.absolute(&record.path)).unwrap_or_default();
-        for (field, message) in missing {
-            problems.push(
-                Diagnostic::error(&record.path, "record.reference", message)
-                    .with_id(&record.id)
-                    .at(&source, format::locate(&source, &field))
-                    .with_hint("fix the id or name, or create what it refers to"),
-            );
+        for problem in found {
+            problems.push(reference_diagnostic(problem, &record.path, &record.id, &source));
         }
     }
     problems
+}
+
+/// Whether a regular file is at `path` (relative to the root) in the work tree.
+fn in_work_tree(tracker: &Tracker, path: &str) -> bool {
+    std::fs::symlink_metadata(tracker.absolute(path)).is_ok_and(|m| m.is_file())
 }
 
 #[cfg(test)]

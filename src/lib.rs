@@ -20,6 +20,8 @@
 //!   prefixes, loading everything in parallel, atomic writes.
 //! - [`entry`] says what a record folder may hold (records, shard folders, `.gitkeep`): anything
 //!   else there — a bad name, a link, a FIFO — is an error for the hooks and the work tree alike.
+//! - [`reference`] judges what a record names (milestone, `blocked_by`, assignee, a MIR
+//!   package) for every path that changes records, so `set`, the hooks and `check` agree.
 //! - [`check`] judges changes against the workflows: the staged change, ranges of commits,
 //!   one edit, the whole tree.
 //! - [`hooks`] installs docket's git hooks beside existing ones and reads what push hooks get.
@@ -60,6 +62,7 @@ pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod query;
+pub mod reference;
 pub mod report;
 pub mod select;
 pub mod store;

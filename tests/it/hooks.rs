@@ -392,3 +392,44 @@ fn a_parked_records_way_back_cannot_be_rewritten() {
     assert_eq!(range.code, 1, "{}", range.stderr);
     assert!(range.stderr.contains("error[workflow.parked]"), "{}", range.stderr);
 }
+
+/// What a record names is judged by one function: `set`, `new`, the hook, `check --range`
+/// and `check` give the same answer for a milestone, a `blocked_by` id and an assignee that
+/// do not exist.
+#[test]
+fn references_are_judged_alike_everywhere() {
+    let sandbox = ops_sandbox();
+    let config = sandbox.read("docket.toml");
+    sandbox.write("docket.toml", &format!("{config}[team]\nmembers = [\"ana\", \"bo\"]\n"));
+    sandbox.git(&["commit", "-qam", "team"]);
+    let before = sandbox.read("issues/k3x9q2.toml");
+    for (assignment, rule_text) in [
+        ("milestone=nope", "the milestone `nope` does not exist"),
+        ("blocked_by+=zzzzzz", "`blocked_by` names `zzzzzz`, which does not exist"),
+        ("assignee=mallory", "`mallory` is not a member of the team"),
+    ] {
+        let run = sandbox.docket(&["set", "k3x9q2", assignment]);
+        assert_eq!(run.code, 1, "{assignment}: {}", run.stderr);
+        assert!(run.stderr.contains(rule_text), "{assignment}: {}", run.stderr);
+        assert_eq!(sandbox.read("issues/k3x9q2.toml"), before, "{assignment} changed nothing");
+    }
+    let new = sandbox.docket(&["new", "issue", "-t", "Orphan", "--milestone", "nope"]);
+    assert_eq!(new.code, 1, "{}", new.stderr);
+    assert!(new.stderr.contains("the milestone `nope` does not exist"), "{}", new.stderr);
+
+    let base = head(&sandbox);
+    sandbox.write(
+        "issues/k3x9q2.toml",
+        &format!("{before}milestone = \"nope\"\nassignee = \"mallory\"\nblocked_by = [\"zzzzzz\"]\n"),
+    );
+    let run = sandbox.git_with(&["commit", "-qam", "dangling"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!("hook_dangling_references", run.stderr);
+    sandbox.git(&["commit", "-qam", "dangling", "--no-verify"]);
+    let range = sandbox.docket(&["check", "--range", &format!("{}..HEAD", base.trim())]);
+    let tree = sandbox.docket(&["check"]);
+    for run in [&range, &tree] {
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert_eq!(run.stderr.matches("error[record.reference]").count(), 3, "{}", run.stderr);
+    }
+}
