@@ -56,7 +56,7 @@ pub fn problems(record: &Record, old: Option<&Record>, config: &Config, lookup: 
                 Some(Body::Issue(before)) => Some(before),
                 _ => None,
             };
-            if let Some(milestone) = brought(issue.milestone.as_deref(), before.map(|b| b.milestone.as_deref()))
+            if let Some(milestone) = brought(issue.milestone.as_deref(), before, |b| b.milestone.as_deref())
                 && !lookup.has(milestone, Some(Kind::Milestone))
             {
                 found.push(Problem {
@@ -74,7 +74,7 @@ pub fn problems(record: &Record, old: Option<&Record>, config: &Config, lookup: 
                     });
                 }
             }
-            if let Some(iteration) = brought(issue.iteration.as_deref(), before.map(|b| b.iteration.as_deref()))
+            if let Some(iteration) = brought(issue.iteration.as_deref(), before, |b| b.iteration.as_deref())
                 && !config.iterations.iter().any(|it| it.name == iteration)
             {
                 found.push(Problem {
@@ -83,7 +83,7 @@ pub fn problems(record: &Record, old: Option<&Record>, config: &Config, lookup: 
                     hint: "name an iteration of `[[iterations]]` in docket.toml, or add it there first".into(),
                 });
             }
-            if let Some(assignee) = brought(issue.assignee.as_deref(), before.map(|b| b.assignee.as_deref()))
+            if let Some(assignee) = brought(issue.assignee.as_deref(), before, |b| b.assignee.as_deref())
                 && !config.members.is_empty()
                 && !config.members.iter().any(|m| m == assignee)
             {
@@ -138,9 +138,14 @@ pub fn problems(record: &Record, old: Option<&Record>, config: &Config, lookup: 
     found
 }
 
-/// The value of a field if the change brings it: set, and not what it was before.
-fn brought<'a>(new: Option<&'a str>, old: Option<Option<&str>>) -> Option<&'a str> {
-    new.filter(|value| old.is_none_or(|old| old != Some(*value)))
+/// The value of a field if the change brings it: set, and not what it was before (`old` is
+/// `None` when there was no version before, and everything is brought).
+fn brought<'a>(
+    new: Option<&'a str>,
+    old: Option<&crate::model::Issue>,
+    field: fn(&crate::model::Issue) -> Option<&str>,
+) -> Option<&'a str> {
+    new.filter(|value| old.is_none_or(|old| field(old) != Some(*value)))
 }
 
 #[cfg(test)]
