@@ -32,6 +32,18 @@ impl Report {
     pub fn has_errors(&self) -> bool {
         crate::diagnostic::has_errors(&self.diagnostics)
     }
+
+    /// Adds what `other` found that this report does not already say of the same file (a
+    /// deletion refused both by its commit and by the update's result is said once).
+    pub fn absorb(&mut self, other: Report) {
+        for diagnostic in other.diagnostics {
+            if !self.diagnostics.iter().any(|d| d.path == diagnostic.path && d.rule == diagnostic.rule) {
+                self.diagnostics.push(diagnostic);
+            }
+        }
+        self.files += other.files;
+        self.commits += other.commits;
+    }
 }
 
 /// Why a check could not run.
@@ -401,6 +413,94 @@ pub fn check_commits(repo: &Repo, prefix: &str, commits: &[CommitInfo]) -> Resul
             commit: Some(commit),
         };
         judge_changes(repo, prefix, &change_set, &mut report)?;
+    }
+    Ok(report)
+}
+
+/// One ref a push updates: its name (`refs/heads/main`), and its tip before and after
+/// (`None`: the push creates it, or deletes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefUpdate {
+    pub name: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// Judges what ref updates do, besides their new commits ([`check_commits`]): a protected
+/// branch (`[branches] protected` in `docket.toml` at its old tip) may not be deleted or
+/// rewound, and every update is judged by its result ([`check_result`]). An old tip this
+/// repository does not have (a pre-push to a remote not fetched) is left to the server.
+pub fn check_updates(repo: &Repo, prefix: &str, updates: &[RefUpdate], now: Timestamp) -> Result<Report, CheckError> {
+    let mut report = Report::default();
+    for update in updates {
+        let Some(old) = update.old.as_deref().filter(|old| repo.has_commit(old)) else { continue };
+        let protected = policy_at(repo, prefix, At::Commit(old)).is_ok_and(|p| p.config.is_protected(&update.name));
+        let refused = match update.new.as_deref() {
+            None => Some(("branch.delete", "deletes")),
+            Some(new) if !repo.is_ancestor(old, new) => Some(("branch.rewind", "rewinds (a force-push)")),
+            Some(_) => None,
+        };
+        if let Some((rule, what)) = refused.filter(|_| protected) {
+            report.diagnostics.push(
+                Diagnostic::error(&update.name, rule, format!("the push {what} the protected branch `{}`", update.name))
+                    .with_hint(
+                        "push commits on top of it instead; to allow this, take the branch out of `[branches] protected` in docket.toml",
+                    ),
+            );
+        }
+        if let Some(new) = update.new.as_deref() {
+            let result = check_result(repo, prefix, old, new, now)?;
+            report.diagnostics.extend(result.diagnostics);
+            report.files += result.files;
+        }
+    }
+    Ok(report)
+}
+
+/// Judges what going from commit `old` to commit `new` does to each record, whatever commits
+/// or merges lie between: no record is deleted where its workflow keeps records, and none is
+/// taken to a state no series of moves leads to (a rewind, a merge that kept an old version).
+/// Records are judged under the policy at `old`; the diagnostics name `new`.
+pub fn check_result(repo: &Repo, prefix: &str, old: &str, new: &str, now: Timestamp) -> Result<Report, CheckError> {
+    let changes = repo.tree_changes(Some(&repo.tree_of(old)?), Some(&repo.tree_of(new)?), &folders(prefix))?;
+    // Entries that are not records are judged with the commits that bring them.
+    let (files, _) = texts(repo, prefix, &changes)?;
+    let mut report = Report { files: files.len(), ..Report::default() };
+    if files.is_empty() {
+        return Ok(report);
+    }
+    let policy = match policy_at(repo, prefix, At::Commit(old)).or_else(|_| policy_at(repo, prefix, At::Commit(new))) {
+        Ok(policy) => policy,
+        Err(error) => return Err(CheckError::Policy { commit: Some(new.to_owned()), error }),
+    };
+    let no_issues = Vec::new;
+    for file in &files {
+        let parse = |text: &Option<String>| {
+            text.as_deref()
+                .and_then(|t| parse_record(file.kind, &file.id, &file.path, t, &format::RecordRules::default()).record)
+        };
+        let Some(old_record) = parse(&file.old) else { continue };
+        let new_record = parse(&file.new);
+        if file.new.is_some() && new_record.is_none() {
+            continue; // unreadable: its commit is refused for that
+        }
+        let workflow = policy.workflow(file.kind);
+        let facts = GitFacts {
+            repo,
+            commit: Some(new),
+            prefix,
+            workflow,
+            issues: &no_issues,
+            settings: plan::Settings::from_config(&policy.config),
+        };
+        let env = Env { now, config: &policy.config, facts: &facts };
+        let source = file.new.as_deref().or(file.old.as_deref()).unwrap_or("");
+        for violation in engine::check_result(workflow, &old_record, new_record.as_ref(), &env) {
+            let mut diagnostic =
+                to_diagnostic(violation, &format!("{prefix}{}", file.path), &file.id, source, workflow);
+            diagnostic.commit = Some(new.to_owned());
+            report.diagnostics.push(diagnostic);
+        }
     }
     Ok(report)
 }

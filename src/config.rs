@@ -44,6 +44,9 @@ pub struct Config {
     /// Whether a search of a large tracker may start `docket watch` in the background
     /// (`[index] watch = "auto"`, the default; `"never"` turns it off).
     pub index_watch: bool,
+    /// Branches a push may not rewind (a force-push) or delete (`[branches] protected`, glob
+    /// patterns of branch names; `["main", "master"]` unless set).
+    pub protected_branches: Vec<String>,
     pub issue_fields: Vec<String>,
     pub mir_fields: Vec<String>,
     pub milestone_fields: Vec<String>,
@@ -82,6 +85,16 @@ const INDEX: &[FieldSpec] = &[FieldSpec {
     doc: "whether a search of a large tracker starts `docket watch` in the background",
 }];
 
+const BRANCHES: &[FieldSpec] = &[FieldSpec {
+    name: "protected",
+    field_type: FieldType::TextList,
+    required: false,
+    doc: "branches a push may not force or delete (globs, e.g. release/*)",
+}];
+
+/// The branches protected when `docket.toml` does not say.
+pub const DEFAULT_PROTECTED: &[&str] = &["main", "master"];
+
 /// The fields of `docket.toml`.
 pub const CONFIG: &[FieldSpec] = &[
     FieldSpec {
@@ -104,6 +117,7 @@ pub const CONFIG: &[FieldSpec] = &[
     FieldSpec { name: "planning", field_type: FieldType::Any, required: false, doc: "planning settings" },
     FieldSpec { name: "index", field_type: FieldType::Table(INDEX), required: false, doc: "search index settings" },
     FieldSpec { name: "mirror", field_type: FieldType::Any, required: false, doc: "mirror settings" },
+    FieldSpec { name: "branches", field_type: FieldType::Table(BRANCHES), required: false, doc: "push policy" },
 ];
 
 /// The `docket.toml` that `docket init` writes.
@@ -128,6 +142,17 @@ members = []
 [labels]
 required_scopes = []       # e.g. ["customer", "system", "priority"]
 "#;
+
+/// Whether `text` matches `pattern`, where `*` stands for any run of characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            let Some(text) = text.strip_prefix(head) else { return false };
+            (0..=text.len()).filter(|i| text.is_char_boundary(*i)).any(|i| glob(rest, &text[i..]))
+        }
+    }
+}
 
 fn strings(table: Option<&toml::Table>, key: &str) -> Vec<String> {
     table
@@ -178,11 +203,25 @@ impl Config {
             iterations,
             required_scopes: strings(section("labels"), "required_scopes"),
             index_watch: section("index").and_then(|i| i.get("watch")).and_then(toml::Value::as_str) != Some("never"),
+            protected_branches: match section("branches").and_then(|b| b.get("protected")) {
+                Some(_) => strings(section("branches"), "protected"),
+                None => DEFAULT_PROTECTED.iter().map(|b| (*b).to_owned()).collect(),
+            },
             issue_fields: strings(section("fields"), "issue"),
             mir_fields: strings(section("fields"), "mir"),
             milestone_fields: strings(section("fields"), "milestone"),
             table,
         })
+    }
+
+    /// Whether the branch `name` (`main`, or a full ref `refs/heads/main`) is protected: a push
+    /// may not rewind or delete it. Patterns match whole names; `*` matches any run of
+    /// characters (`release/*`).
+    pub fn is_protected(&self, name: &str) -> bool {
+        let Some(branch) = name.strip_prefix("refs/heads/").or((!name.starts_with("refs/")).then_some(name)) else {
+            return false;
+        };
+        self.protected_branches.iter().any(|pattern| glob(pattern, branch))
     }
 
     /// The name of the workflow governing `kind`.
@@ -207,6 +246,30 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn protected_branches() {
+        let default = Config::parse("docket.toml", "").expect("config");
+        for (name, protected) in
+            [("main", true), ("refs/heads/master", true), ("refs/heads/feature", false), ("refs/tags/main", false)]
+        {
+            assert_eq!(default.is_protected(name), protected, "{name}");
+        }
+        let custom = Config::parse("docket.toml", "[branches]\nprotected = [\"trunk\", \"release/*\", \"*-stable\"]\n")
+            .expect("config");
+        for (name, protected) in [
+            ("main", false),
+            ("trunk", true),
+            ("refs/heads/release/2026", true),
+            ("release", false),
+            ("26.04-stable", true),
+            ("stable", false),
+        ] {
+            assert_eq!(custom.is_protected(name), protected, "{name}");
+        }
+        let none = Config::parse("docket.toml", "[branches]\nprotected = []\n").expect("config");
+        assert!(!none.is_protected("main"));
+    }
 
     #[test]
     fn the_default_config_parses() {

@@ -7,6 +7,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::check::RefUpdate;
 use crate::store::{CommitInfo, Repo, StoreError};
 
 /// The text that marks a hook as docket's.
@@ -133,26 +134,36 @@ fn is_executable(_: &Path) -> bool {
     true
 }
 
-/// The commits a push introduces, from the lines git gives a pre-push hook
-/// (`<local ref> <local id> <remote ref> <remote id>`) or a pre-receive hook
-/// (`<old id> <new id> <ref>`), oldest first and without repeats. A new branch brings the
-/// commits no existing ref (pre-receive) or remote-tracking ref (pre-push) has.
-pub fn pushed_commits(repo: &Repo, input: &str, pre_push: bool) -> Result<Vec<CommitInfo>, StoreError> {
+/// The ref updates of a push, from the lines git gives a pre-push hook
+/// (`<local ref> <local id> <remote ref> <remote id>`: the remote ref is the one updated) or a
+/// pre-receive hook (`<old id> <new id> <ref>`); the zero id is a ref created or deleted.
+pub fn ref_updates(input: &str, pre_push: bool) -> Vec<RefUpdate> {
+    let id = |id: &str| (id != ZERO).then(|| id.to_owned());
+    input
+        .lines()
+        .filter_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let (name, old, new) = match (pre_push, words.as_slice()) {
+                (true, [_, local, remote_ref, remote]) => (*remote_ref, *remote, *local),
+                (false, [old, new, name]) => (*name, *old, *new),
+                _ => return None,
+            };
+            Some(RefUpdate { name: name.to_owned(), old: id(old), new: id(new) })
+        })
+        .collect()
+}
+
+/// The commits a push introduces, oldest first and without repeats: for each updated ref, the
+/// commits from its old tip to its new one; a new branch brings the commits no existing ref
+/// (pre-receive) or remote-tracking ref (pre-push) has, and so does an update from an old tip
+/// this repository does not have.
+pub fn pushed_commits(repo: &Repo, updates: &[RefUpdate], pre_push: bool) -> Result<Vec<CommitInfo>, StoreError> {
     let mut commits: Vec<CommitInfo> = Vec::new();
-    for line in input.lines().filter(|line| !line.trim().is_empty()) {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let (old, new) = match (pre_push, words.as_slice()) {
-            (true, [_, local, _, remote]) => (*remote, *local),
-            (false, [old, new, _]) => (*old, *new),
-            _ => continue,
-        };
-        if new == ZERO {
-            continue; // a deleted ref brings nothing
-        }
-        let found = if old == ZERO || repo.resolve(old).is_err() {
-            repo.new_commits(new, pre_push)?
-        } else {
-            repo.range(Some(old), new)?
+    for update in updates {
+        let Some(new) = update.new.as_deref() else { continue }; // a deleted ref brings nothing
+        let found = match update.old.as_deref().filter(|old| repo.resolve(old).is_ok()) {
+            Some(old) => repo.range(Some(old), new)?,
+            None => repo.new_commits(new, pre_push)?,
         };
         for commit in found {
             if !commits.iter().any(|c| c.id == commit.id) {

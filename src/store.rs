@@ -529,6 +529,17 @@ impl Repo {
         git2::Oid::from_str(id).map_err(git_error(format!("read the id `{id}`")))
     }
 
+    /// The tree `commit` records.
+    pub fn tree_of(&self, commit: &str) -> Result<String, StoreError> {
+        let commit = self.find_commit(commit)?;
+        Ok(commit.tree_id().to_string())
+    }
+
+    /// Whether `id` names a commit this repository has.
+    pub fn has_commit(&self, id: &str) -> bool {
+        self.find_commit(id).is_ok()
+    }
+
     fn find_commit(&self, id: &str) -> Result<git2::Commit<'_>, StoreError> {
         self.repository.find_commit(self.oid(id)?).map_err(git_error(format!("find the commit {id}")))
     }

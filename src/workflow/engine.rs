@@ -173,6 +173,37 @@ pub fn check_change(workflow: &Workflow, old: Option<&Record>, new: Option<&Reco
     }
 }
 
+/// What a ref update does to a record, old tip to new tip, whatever commits or merges led
+/// there: a record deleted where the workflow keeps records, or taken to a state no series of
+/// moves leads to from its old one (a `done` issue back in `acknowledged`: a rewind, a merge
+/// that took an old version, a branch re-created at an old commit). Each commit's own moves
+/// are judged by [`check_change`]; this judges only where they end.
+pub fn check_result(workflow: &Workflow, old: &Record, new: Option<&Record>, env: &Env<'_>) -> Vec<Violation> {
+    let judge = Judge { workflow, env };
+    let Some(new) = new else { return check_deletion(&judge, old) };
+    let (from, to) = (workflow.state_of(old), workflow.state_of(new));
+    let back = workflow
+        .state(&from)
+        .and_then(|s| s.previous.as_ref())
+        .and_then(|f| old.fields.get(f))
+        .and_then(toml::Value::as_str);
+    if from == to || workflow.state(&to).is_none() || workflow.reachable(&from, back).contains(&to) {
+        return Vec::new();
+    }
+    let mut v = violation(
+        "workflow.result",
+        format!(
+            "the update takes the record from `{from}` to `{to}`, and no series of moves of the `{}` workflow leads there",
+            workflow.name
+        ),
+        Some(workflow.field.clone()),
+    );
+    v.hint = Some(format!(
+        "this undoes history (a force-push, a merge that kept an old version, a branch re-created at an old commit): keep the record as it is on the target, and move it on from `{from}` in a new commit"
+    ));
+    vec![v]
+}
+
 /// What must hold of a record in its state, whatever the change: a defined state, the state's
 /// own requirements, one label per scope, and a state label that agrees with the state.
 pub fn check_record(workflow: &Workflow, record: &Record, env: &Env<'_>) -> Vec<Violation> {

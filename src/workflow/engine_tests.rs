@@ -906,3 +906,52 @@ fn move_fills_and_clears_previous_stage() {
         .collect();
     assert_eq!(edits, ["assignee=~ubuntu-security", "status=confirmed"]);
 }
+
+/// Where a series of moves can take a record, whatever the conditions: forward through the
+/// stages, into parking and back only to the recorded state, never out of a final state.
+#[test]
+fn reachable_states_follow_the_transitions_and_the_way_back() {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let reach = |from: &str, back: Option<&str>| ops.reachable(from, back);
+    let planning = reach("planning", None);
+    for state in ["scheduling", "development", "validation", "completed", "closed", "blocked", "backlogged"] {
+        assert!(planning.contains(state), "planning leads to {state}: {planning:?}");
+    }
+    assert!(!planning.contains("triage"), "nothing leads back to triage: {planning:?}");
+    assert!(planning.contains("planning"), "blocked from planning returns there");
+    assert_eq!(reach("completed", None).into_iter().collect::<Vec<_>>(), ["closed"]);
+    assert!(reach("closed", None).is_empty(), "closed is final");
+    // Parked, a record returns only to the state it recorded (and what follows it).
+    let from_validation = reach("blocked", Some("validation"));
+    assert!(from_validation.contains("validation") && from_validation.contains("backlogged"));
+    assert!(!from_validation.contains("planning"), "{from_validation:?}");
+    assert!(!reach("blocked", None).contains("planning"), "no way back recorded, no return");
+}
+
+/// A ref update is judged by where it leaves each record: a state no series of moves leads to
+/// is a rewind, a deletion where records are kept is refused; any reachable end passes.
+#[test]
+fn results_are_judged_by_reachability() {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let facts = no_facts();
+    let config = config();
+    let env = Env { now: now(), config: &config, facts: &facts };
+    let at = |stage: &str| record(Kind::Issue, &ops_issue("feature", stage, &[], ""));
+    let result =
+        |old: &Record, new: Option<&Record>| errors(&crate::workflow::engine::check_result(&ops, old, new, &env));
+    assert_eq!(
+        result(&at("planning"), Some(&at("triage"))),
+        [
+            "workflow.result: the update takes the record from `planning` to `triage`, and no series of moves of the `ops` workflow leads there"
+        ]
+    );
+    assert_eq!(result(&at("triage"), Some(&at("validation"))), Vec::<String>::new(), "many commits may lead there");
+    assert_eq!(result(&at("planning"), Some(&at("planning"))), Vec::<String>::new());
+    assert_eq!(result(&at("development"), None).len(), 1, "ops keeps its records");
+    let parked = record(
+        Kind::Issue,
+        &ops_issue("feature", "blocked", &[], "previous_stage = \"planning\"\nblocked_reason = \"x\""),
+    );
+    assert_eq!(result(&parked, Some(&at("planning"))), Vec::<String>::new());
+    assert_eq!(result(&parked, Some(&at("triage"))).len(), 1);
+}

@@ -9,7 +9,7 @@
 pub mod condition;
 pub mod engine;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
@@ -386,6 +386,43 @@ impl Workflow {
     }
 
     /// Whether transition `t` leaves `from`.
+    /// Every state some series of moves leads to from `from` (not `from` itself unless a cycle
+    /// returns to it), whatever the conditions on the way. `previous` is the state a record
+    /// parked in `from` recorded on entry: a return (`$previous`) leads there, and only there.
+    pub fn reachable(&self, from: &str, previous: Option<&str>) -> BTreeSet<String> {
+        // A record's place is its state and, while parked, the state it will return to.
+        type Place = (String, Option<String>);
+        let successors = |(state, back): &Place| -> Vec<Place> {
+            let parked = self.state(state).is_some_and(|s| s.previous.is_some());
+            let mut next = Vec::new();
+            for t in self.transitions.iter().filter(|t| self.leaves(t, state)) {
+                for to in &t.to {
+                    if to == PREVIOUS {
+                        next.extend(back.clone().map(|back| (back, None)));
+                    } else if to != OPEN_STATES {
+                        let enters_parked = self.state(to).is_some_and(|s| s.previous.is_some());
+                        let recorded = match (enters_parked, parked) {
+                            (false, _) => None,
+                            (true, true) => back.clone(),
+                            (true, false) => Some(state.clone()),
+                        };
+                        next.push((to.clone(), recorded));
+                    }
+                }
+            }
+            next
+        };
+        let mut seen: BTreeSet<Place> = BTreeSet::new();
+        let mut queue = successors(&(from.to_owned(), previous.map(str::to_owned)));
+        while let Some(place) = queue.pop() {
+            if !seen.contains(&place) {
+                queue.extend(successors(&place));
+                seen.insert(place);
+            }
+        }
+        seen.into_iter().map(|(state, _)| state).collect()
+    }
+
     fn leaves(&self, t: &Transition, from: &str) -> bool {
         t.from.iter().any(|f| f == from || (f == OPEN_STATES && self.is_open(from)))
     }

@@ -433,3 +433,80 @@ fn references_are_judged_alike_everywhere() {
         assert_eq!(run.stderr.matches("error[record.reference]").count(), 3, "{}", run.stderr);
     }
 }
+
+/// History cannot be rewound past the server: a force-push, a merge that keeps an old version
+/// (`-s ours`), and a deletion of the protected branch are refused, by pre-push, by the
+/// server and by `check --range`, because a ref update is judged by what it does to each
+/// record, not only by its new commits.
+#[test]
+fn history_cannot_be_rewound_past_the_server() {
+    let (sandbox, server) = ops_sandbox_with_server();
+    let base = head(&sandbox).trim().to_owned();
+    sandbox.write("issues/k3x9q2.toml", PLANNED);
+    sandbox.git(&["commit", "-qam", "plan"]);
+    sandbox.git(&["push", "-q", "origin", "main"]);
+    let planned = head(&sandbox).trim().to_owned();
+    let server_main = || sandbox.git_in(&server, &["rev-parse", "main"], &[]).stdout.trim().to_owned();
+
+    // A force-push back to the commit before the move.
+    let run = sandbox.git_with(&["push", "--force", "origin", &format!("{base}:main")], &[]);
+    assert_ne!(run.code, 0, "pre-push must refuse: {}", run.stderr);
+    let run = sandbox.git_with(&["push", "--force", "--no-verify", "origin", &format!("{base}:main")], &[]);
+    assert_ne!(run.code, 0, "the server must refuse: {}", run.stderr);
+    let refusal: String =
+        run.stderr.lines().filter(|l| l.starts_with("remote: ")).flat_map(|l| [l.trim_end(), "\n"]).collect();
+    insta::assert_snapshot!("receive_rewind", refusal.replace(&base[..12], "<base>"));
+    assert_eq!(server_main(), planned);
+
+    // A merge that keeps the old version: fast-forward for git, a rewind for the record.
+    sandbox.git(&["checkout", "-q", "-b", "stale", &base]);
+    sandbox.git(&["merge", "-q", "-s", "ours", "--no-verify", "-m", "keep ours", "main"]);
+    let stale = head(&sandbox).trim().to_owned();
+    assert!(sandbox.read("issues/k3x9q2.toml").contains("stage = \"triage\""));
+    let range = sandbox.docket(&["check", "--range", &format!("{planned}..{stale}")]);
+    assert_eq!(range.code, 1, "{}", range.stderr);
+    assert!(range.stderr.contains("error[workflow.result]"), "{}", range.stderr);
+    assert!(range.stderr.contains("from `planning` to `triage`"), "{}", range.stderr);
+    let run = sandbox.git_with(&["push", "--no-verify", "origin", "stale:main"], &[]);
+    assert_ne!(run.code, 0, "the server must refuse: {}", run.stderr);
+    assert!(run.stderr.contains("error[workflow.result]"), "{}", run.stderr);
+    assert!(!run.stderr.contains("branch.rewind"), "a fast-forward is no force-push: {}", run.stderr);
+    assert_eq!(server_main(), planned);
+
+    // Deleting the protected branch (to re-create it at an old commit).
+    let run = sandbox.git_with(&["push", "--no-verify", "origin", ":main"], &[]);
+    assert_ne!(run.code, 0, "the server must refuse: {}", run.stderr);
+    assert!(run.stderr.contains("error[branch.delete]"), "{}", run.stderr);
+    assert_eq!(server_main(), planned);
+}
+
+/// Branches outside `[branches] protected` may be force-pushed and deleted, as long as no
+/// record is rewound; a protected one may not, even when no record changes.
+#[test]
+fn the_push_policy_protects_the_branches_it_names() {
+    let (sandbox, server) = ops_sandbox_with_server();
+    let base = head(&sandbox).trim().to_owned();
+    sandbox.write("README.md", "notes\n");
+    sandbox.git(&["add", "README.md"]);
+    sandbox.git(&["commit", "-qm", "notes"]);
+    sandbox.git(&["push", "-q", "origin", "main", "main:feature"]);
+    let run = sandbox.git_with(&["push", "--force", "--no-verify", "origin", &format!("{base}:feature")], &[]);
+    assert_eq!(run.code, 0, "an unprotected branch may be rewound: {}", run.stderr);
+    let run = sandbox.git_with(&["push", "--no-verify", "origin", ":feature"], &[]);
+    assert_eq!(run.code, 0, "and deleted: {}", run.stderr);
+    let run = sandbox.git_with(&["push", "--force", "--no-verify", "origin", &format!("{base}:main")], &[]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("error[branch.rewind]"), "{}", run.stderr);
+    assert!(!run.stderr.contains("workflow.result"), "no record moved: {}", run.stderr);
+    // Taking main out of the list allows it.
+    sandbox.write("docket.toml", &format!("{}[branches]\nprotected = []\n", sandbox.read("docket.toml")));
+    sandbox.git(&["commit", "-qam", "unprotect"]);
+    sandbox.git(&["push", "-q", "--no-verify", "origin", "main"]);
+    let unprotected = head(&sandbox).trim().to_owned();
+    sandbox.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    sandbox.write("docket.toml", &format!("{}[branches]\nprotected = []\n# again\n", sandbox.read("docket.toml")));
+    sandbox.git(&["commit", "-qam", "unprotect again"]);
+    let run = sandbox.git_with(&["push", "--force", "--no-verify", "origin", "main"], &[]);
+    assert_eq!(run.code, 0, "the policy at the old tip allows it: {}", run.stderr);
+    assert_ne!(sandbox.git_in(&server, &["rev-parse", "main"], &[]).stdout.trim(), unprotected);
+}

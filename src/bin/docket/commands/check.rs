@@ -28,7 +28,15 @@ pub fn cmd_check(ui: &Ui, env: &Env, args: &CheckArgs) -> Result<ExitCode, CliEr
         };
         let (repo, root) = Tracker::locate(&env.start)?;
         let commits = repo.range(from, to)?;
-        check::check_commits(&repo, &Tracker::prefix_of(&repo, &root), &commits)?
+        let prefix = Tracker::prefix_of(&repo, &root);
+        let mut report = check::check_commits(&repo, &prefix, &commits)?;
+        // And where the range ends, whatever the commits between: a merge that kept an old
+        // version cannot undo a move (`A..B` with `A` not an ancestor of `B` too).
+        if let Some(from) = from {
+            let (from, to) = (repo.resolve(from)?, repo.resolve(to)?);
+            report.absorb(check::check_result(&repo, &prefix, &from, &to, env.context.commit_time())?);
+        }
+        report
     } else {
         check::check_tree(&env.tracker()?, env.context.commit_time())?
     };
@@ -54,6 +62,14 @@ pub fn finish(ui: &Ui, report: &Report, json: bool, refused: Option<&str>) -> Ex
             "{} commit: fix the problems above and commit again (your files and the index are unchanged)\n",
             ui.err_style().error("docket refused the")
         )),
+        Some(what)
+            if report.diagnostics.iter().any(|d| d.rule.starts_with("branch.") || d.rule == "workflow.result") =>
+        {
+            ui.err(&format!(
+                "{} {what}: a push cannot undo what the branch holds; push new commits on top of it instead (`git pull --rebase`, then push)\n",
+                ui.err_style().error("docket refused the")
+            ));
+        }
         Some(what) => ui.err(&format!(
             "{} {what}: a later commit cannot repair an earlier one; rewrite the commits named above (e.g. `git rebase -i`) and push again\n",
             ui.err_style().error("docket refused the")

@@ -65,8 +65,15 @@ fn cmd_run(ui: &Ui, env: &Env, args: &HookRunArgs) -> Result<ExitCode, CliError>
         "pre-commit" | "pre-merge-commit" => {
             (check::check_staged(&repo, &prefix, env.context.commit_time())?, "commit")
         }
-        "pre-push" => (check::check_commits(&repo, &prefix, &hooks::pushed_commits(&repo, &input, true)?)?, "push"),
-        "pre-receive" => (check::check_commits(&repo, &prefix, &hooks::pushed_commits(&repo, &input, false)?)?, "push"),
+        "pre-push" | "pre-receive" => {
+            // Each new commit, and what each ref update does: a protected branch is not
+            // rewound or deleted, and no record ends where no series of moves leads.
+            let pre_push = args.name == "pre-push";
+            let updates = hooks::ref_updates(&input, pre_push);
+            let mut report = check::check_commits(&repo, &prefix, &hooks::pushed_commits(&repo, &updates, pre_push)?)?;
+            report.absorb(check::check_updates(&repo, &prefix, &updates, env.context.commit_time())?);
+            (report, "push")
+        }
         other => {
             return Err(CliError::usage(
                 format!("docket has no `{other}` hook"),
