@@ -640,6 +640,23 @@ mod tests {
         assert!(!parts.is_sound());
     }
 
+    /// A record that first appears in a done state did not reach it (no throughput), and a
+    /// refinement stay that lasted no time still counts as a stay.
+    #[test]
+    fn edges_of_counting() {
+        let refinement = ["refinement"];
+        let done = names(&["done"]);
+        let sets = StateSets { refinement: &refinement, development: &[], done: &done };
+        let mut parts = MetricsParts::default();
+        parts.count(&[version(MONDAY, "done")], 1, &sets);
+        assert!(parts.throughput.is_empty());
+        let mut instant = MetricsParts::default();
+        instant.count(&[version(MONDAY, "refinement"), version(MONDAY, "in_dev")], 1, &sets);
+        let refined = instant.at(MONDAY + DAY, &[]).refinement.expect("a stay of no time is a stay");
+        assert!(refined.average_days.abs() < 1e-9 && refined.refinement_days.abs() < 1e-9);
+        assert_eq!(refined.refined_per_week, BTreeMap::from([("2026-W48".to_owned(), 1)]));
+    }
+
     /// Each count going below zero makes the parts unsound.
     #[test]
     fn soundness_looks_at_every_count() {

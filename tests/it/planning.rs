@@ -193,6 +193,12 @@ fn metrics_from_history() {
     let fresh: serde_json::Value =
         serde_json::from_str(sandbox.docket_with(&["report", "metrics", "--json"], &[later], "").ok()).expect("json");
     assert_eq!(cached, fresh);
+    // Other done states make other metrics: the parts cached for the old ones are not read.
+    let config = sandbox.read("docket.toml");
+    sandbox.write("docket.toml", &format!("{config}[planning]\ndone_stages = [\"in_dev\"]\n"));
+    let other: serde_json::Value =
+        serde_json::from_str(sandbox.docket_with(&["report", "metrics", "--json"], &[later], "").ok()).expect("json");
+    assert_eq!(other["throughput"], serde_json::json!({"2026-W40": 1, "2026-W41": 1}), "a and b entered in_dev");
 }
 
 /// `report metrics` at a later commit takes the parts kept at an earlier one and updates them
