@@ -40,6 +40,7 @@
 //! - [`merge`] is the field-level three-way merge of record files behind git's merge driver.
 //! - [`import`] turns git-bug's bugs and identities into issues.
 //! - [`query`] filters and sorts loaded records for `list`; [`json`] gives their `--json` shape.
+//! - [`visible`] escapes control characters for human-readable output (`--json` keeps them).
 //! - [`id`], [`time`] and [`context`] are the small pieces: ids, calendar arithmetic, and the
 //!   clock, randomness and environment (the only place they are read, so tests pin them).
 
@@ -68,6 +69,7 @@ pub mod select;
 pub mod store;
 pub mod time;
 pub mod tracker;
+pub mod visible;
 pub mod workflow;
 
 pub use diagnostic::Diagnostic;

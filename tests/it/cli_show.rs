@@ -63,3 +63,36 @@ fn ids_are_case_insensitive_and_duplicates_are_ambiguous() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("two files have this id"), "{}", run.stderr);
 }
+
+/// Titles, labels and descriptions full of terminal escape sequences print as visible escapes
+/// in every human-readable output, and `--json` keeps the exact text.
+#[test]
+fn escape_sequences_print_as_visible_escapes() {
+    let sandbox = Sandbox::tracker();
+    let title = "Refund \u{1b}]0;pwned\u{7}macro \u{1b}[2J\u{202e}gnp.exe";
+    let text = format!(
+        "title = {}\ntype = \"bug\"\nstage = \"triage\"\nlabels = [\"x\\u001b[8m\"]\ndescription = \"line\\rover\"\n",
+        toml_string(title)
+    );
+    sandbox.write("issues/evil.toml", &text);
+    sandbox.write("issues/bad.toml", "title = \"Bad\"\ntype = \"bug\"\nstage = \"tri\\u001b[31mage\"\n");
+    let shown = "Refund \\033]0;pwned\\amacro \\033[2J\\342\\200\\256gnp.exe";
+    for args in [&["list"][..], &["show", "evil"], &["search", "refund"], &["check"]] {
+        let run = sandbox.docket(args);
+        let both = format!("{}{}", run.stdout, run.stderr);
+        assert!(!both.contains('\u{1b}') && !both.contains('\u{202e}') && !both.contains('\r'), "{args:?}: {both:?}");
+        if args[0] != "check" {
+            assert!(run.stdout.contains(shown), "{args:?}: {}", run.stdout);
+        }
+    }
+    let check = sandbox.docket(&["check"]);
+    assert!(check.stderr.contains("tri\\033[31mage"), "{}", check.stderr);
+    let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["show", "evil", "--json"]).ok()).expect("json");
+    assert_eq!(json["title"], title);
+    assert_eq!(json["labels"][0], "x\u{1b}[8m");
+    assert_eq!(json["description"], "line\rover");
+}
+
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}

@@ -74,8 +74,14 @@ impl Ui {
         Style { on: self.color_stderr }
     }
 
-    /// Writes a result to stdout. A closed pipe (`docket list | head`) ends the process quietly.
+    /// Writes a result to stdout, with control characters from records shown as escapes
+    /// ([`docket::visible`]; colour codes pass only when colour is on). A closed pipe
+    /// (`docket list | head`) ends the process quietly.
     pub fn out(&self, text: &str) {
+        self.write_out(&docket::visible::visible(text, self.color_stdout));
+    }
+
+    fn write_out(&self, text: &str) {
         let mut stdout = io::stdout().lock();
         if let Err(error) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush())
             && error.kind() == io::ErrorKind::BrokenPipe
@@ -84,15 +90,17 @@ impl Ui {
         }
     }
 
-    /// Writes a message to stderr.
+    /// Writes a message to stderr, with control characters shown as escapes, as [`Ui::out`].
     pub fn err(&self, text: &str) {
+        let text = docket::visible::visible(text, self.color_stderr);
         let _ = io::stderr().lock().write_all(text.as_bytes());
     }
 
-    /// Prints `value` as pretty JSON on stdout.
+    /// Prints `value` as pretty JSON on stdout: the exact text (JSON escapes control
+    /// characters itself).
     pub fn json(&self, value: &serde_json::Value) {
         let text = serde_json::to_string_pretty(value).expect("a JSON value serialises");
-        self.out(&format!("{text}\n"));
+        self.write_out(&format!("{text}\n"));
     }
 
     /// Asks a yes/no question on stderr and reads the answer from stdin. End of input or
