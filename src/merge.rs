@@ -1,8 +1,9 @@
 //! A field-level three-way merge of record files, for git's merge driver.
 //!
 //! Fields changed on one side only are taken from that side; the same field changed alike on
-//! both sides is fine; `[[comments]]` and `[[updates]]` from both sides are all kept, in date
-//! order, without duplicates; lists of strings (labels, tags) merge as sets; tables (`[rice]`,
+//! both sides is fine; `[[comments]]` and `[[updates]]` merge entry by entry, three-way: what
+//! either side added is kept, what either side deleted or redacted stays so, in date order;
+//! lists of strings (labels, tags) merge as sets, three-way too; tables (`[rice]`,
 //! `[capacity]`) merge field by field. The same field changed differently on both sides is a
 //! conflict, written into the file between git's conflict markers with both values. The
 //! result starts from "ours", so its formatting and comments survive. Pure: text in, text out.
@@ -92,7 +93,7 @@ fn merge_table(base: &Table, ours: &mut Table, theirs: &Table, prefix: &str, con
             && let (Some(Item::ArrayOfTables(mine)), Some(Item::ArrayOfTables(other))) =
                 (ours.get_mut(&key), theirs.get(&key))
         {
-            union_entries(mine, other);
+            union_entries(base.get(&key).and_then(Item::as_array_of_tables), mine, other);
             continue;
         }
         if let (Some(o), Some(t)) = (&o, &t) {
@@ -146,13 +147,27 @@ fn merge_sets(base: &[toml::Value], ours: &[toml::Value], theirs: &[toml::Value]
     result
 }
 
-/// Adds theirs' entries that ours lacks, then orders all by `date` (entries without one keep
-/// their place at the end).
-fn union_entries(ours: &mut toml_edit::ArrayOfTables, theirs: &toml_edit::ArrayOfTables) {
+/// The entries of both sides, three-way: ours' entries less those theirs deleted or changed
+/// (a comment deleted or redacted on one side stays so), plus theirs' new ones; then all in
+/// `date` order (entries without one keep their place at the end). An entry both sides
+/// changed differently is kept in both versions: nothing either side wrote is lost.
+fn union_entries(
+    base: Option<&toml_edit::ArrayOfTables>,
+    ours: &mut toml_edit::ArrayOfTables,
+    theirs: &toml_edit::ArrayOfTables,
+) {
     let value = |t: &Table| item_to_value(&Item::Table(t.clone()));
-    let mut entries: Vec<Table> = ours.iter().cloned().collect();
+    let base: Vec<Option<toml::Value>> = base.map(|b| b.iter().map(value).collect()).unwrap_or_default();
+    let theirs_values: Vec<Option<toml::Value>> = theirs.iter().map(value).collect();
+    let mut entries: Vec<Table> = ours
+        .iter()
+        .filter(|mine| !(base.contains(&value(mine)) && !theirs_values.contains(&value(mine))))
+        .cloned()
+        .collect();
+    let ours_values: Vec<Option<toml::Value>> = ours.iter().map(value).collect();
     for entry in theirs {
-        if !entries.iter().any(|mine| value(mine) == value(entry)) {
+        let entry_value = value(entry);
+        if !base.contains(&entry_value) && !ours_values.contains(&entry_value) {
             entries.push(entry.clone());
         }
     }
@@ -245,6 +260,49 @@ text = "first"
         let texts: Vec<&str> =
             table["comments"].as_array().expect("array").iter().map(|c| c["text"].as_str().expect("text")).collect();
         assert_eq!(texts, ["first", "theirs", "ours"]);
+    }
+
+    /// A comment one side deleted, or redacted, stays so while the other side adds one.
+    #[test]
+    fn deleted_and_redacted_comments_stay_so() {
+        let second = "\n[[comments]]\ndate = 2026-11-21T09:00:00Z\nauthor = \"lyle\"\ntext = \"secret token\"\n";
+        let base = format!("{BASE}{second}");
+        let added = "\n[[comments]]\ndate = 2026-11-22T09:00:00Z\nauthor = \"jason\"\ntext = \"added\"\n";
+        let texts = |merged: &Merged| -> Vec<String> {
+            let table: toml::Table = toml::from_str(&merged.text).expect("valid");
+            table["comments"]
+                .as_array()
+                .expect("array")
+                .iter()
+                .map(|c| c["text"].as_str().expect("text").to_owned())
+                .collect()
+        };
+        // Theirs deleted the second comment; ours added one.
+        let merged = merge(&base, &format!("{base}{added}"), BASE).expect("merges");
+        assert_eq!(texts(&merged), ["first", "added"]);
+        // The same, sides swapped.
+        let merged = merge(&base, BASE, &format!("{base}{added}")).expect("merges");
+        assert_eq!(texts(&merged), ["first", "added"]);
+        // Theirs redacted it.
+        let redacted = edit(&base, "text = \"secret token\"", "text = \"(redacted)\"");
+        let merged = merge(&base, &format!("{base}{added}"), &redacted).expect("merges");
+        assert_eq!(texts(&merged), ["first", "(redacted)", "added"]);
+        // Both changed it differently: both versions are kept, nothing is lost.
+        let mine = edit(&base, "text = \"secret token\"", "text = \"mine\"");
+        let merged = merge(&base, &mine, &redacted).expect("merges");
+        assert_eq!(texts(&merged), ["first", "mine", "(redacted)"]);
+    }
+
+    /// A label removed on one side is gone, whatever the other side added.
+    #[test]
+    fn a_label_removed_on_either_side_is_gone() {
+        let labels = r#"labels = ["customer::enterprise", "system::zendesk"]"#;
+        let added = edit(BASE, labels, r#"labels = ["customer::enterprise", "system::zendesk", "Deliverable"]"#);
+        let removed = edit(BASE, labels, r#"labels = ["customer::enterprise"]"#);
+        let merged = merge(BASE, &added, &removed).expect("merges");
+        assert!(merged.text.contains(r#"labels = ["customer::enterprise", "Deliverable"]"#), "{}", merged.text);
+        let merged = merge(BASE, &removed, &added).expect("merges");
+        assert!(merged.text.contains(r#"labels = ["customer::enterprise", "Deliverable"]"#), "{}", merged.text);
     }
 
     #[test]
