@@ -161,7 +161,7 @@ fn union_entries(
     let theirs_values: Vec<Option<toml::Value>> = theirs.iter().map(value).collect();
     let mut entries: Vec<Table> = ours
         .iter()
-        .filter(|mine| !(base.contains(&value(mine)) && !theirs_values.contains(&value(mine))))
+        .filter(|mine| !base.contains(&value(mine)) || theirs_values.contains(&value(mine)))
         .cloned()
         .collect();
     let ours_values: Vec<Option<toml::Value>> = ours.iter().map(value).collect();
