@@ -8,7 +8,7 @@
 //! | `metrics[-T].json` | flow-metric sums by commit ([`crate::report`]) | its `key` |
 //! | `watch[-T]/lock`, `watch[-T]/cookies/` | the lock a running `docket watch` holds, and the files searches ask it to acknowledge ([`crate::index::watch`]) | — |
 //! | `write.lock` | the tracker write lock ([`crate::tracker::Tracker::lock_writes`]) | — |
-//! | `edit/<id>.toml` | drafts `docket edit` keeps when the editor's result was invalid | — |
+//! | `edit/<id>.toml`, `edit/<id>.base` | drafts `docket edit` keeps when the editor's result was invalid, and the record's text the draft started from | — |
 //! | `tmp/` | a record's new text, before it is renamed into the work tree | — |
 //!
 //! `-T` is the tracker's folder in the repository when the tracker is not at the top, so two
@@ -95,6 +95,12 @@ impl Derived {
     /// Where `docket edit` keeps the draft of record `id` (or `new-issue`).
     pub fn draft(&self, id: &str) -> PathBuf {
         self.root.join("edit").join(format!("{id}.toml"))
+    }
+
+    /// The record's text a kept draft of `id` started from: a draft is resumed as it is only
+    /// while the record still has that text.
+    pub fn draft_base(&self, id: &str) -> PathBuf {
+        self.root.join("edit").join(format!("{id}.base"))
     }
 }
 

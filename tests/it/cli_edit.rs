@@ -77,6 +77,39 @@ fn a_draft_given_up_is_offered_again() {
     assert_eq!(sandbox.read("issues/ed1t01.toml"), ISSUE.replace("bug", "feature"));
 }
 
+/// A draft is never written over what changed since it was kept: a comment added meanwhile
+/// survives, merged with the draft's own change; a change to the same field is shown as a
+/// conflict to resolve.
+#[test]
+fn a_draft_resumed_after_the_record_changed_keeps_both() {
+    let sandbox = sandbox();
+    let breaker = sandbox.script("breaker", r#"sed -i 's/type = "bug"/type = "story"/' "$1""#);
+    sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", &breaker)], "n\n");
+    let commented = sandbox.docket(&["comment", "ed1t", "-m", "added meanwhile"]);
+    commented.ok();
+    let fixer = sandbox.script("fixer", r#"sed -i 's/type = "story"/type = "feature"/' "$1""#);
+    let run = sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", &fixer)], "");
+    run.ok();
+    assert!(run.stderr.contains("your draft's changes were merged onto it"), "{}", run.stderr);
+    let text = sandbox.read("issues/ed1t01.toml");
+    assert!(text.contains("added meanwhile"), "the later comment survives:\n{text}");
+    assert!(text.contains("type = \"feature\""), "the draft's change is applied:\n{text}");
+
+    // Both changed the title: the editor opens on the conflict, and the user resolves it.
+    let breaker = sandbox
+        .script("breaker2", r#"sed -i 's/^title = .*/title = "Mine"/; s/type = "feature"/type = "story"/' "$1""#);
+    sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", &breaker)], "n\n");
+    sandbox.docket(&["set", "ed1t", "title=Theirs"]).ok();
+    let resolver = sandbox.script(
+        "resolver",
+        r#"grep -q '^<<<<<<< ours: title' "$1" && sed -i '/^<<<<<<< /d; /^=======/,/^>>>>>>> /d; s/type = "story"/type = "feature"/' "$1""#,
+    );
+    let run = sandbox.docket_with(&["edit", "ed1t"], &[("EDITOR", &resolver)], "");
+    assert!(run.stderr.contains("both changed title"), "{}", run.stderr);
+    run.ok();
+    assert!(sandbox.read("issues/ed1t01.toml").contains("title = \"Mine\""));
+}
+
 #[test]
 fn an_edit_that_breaks_the_workflow_is_refused() {
     let sandbox = sandbox();

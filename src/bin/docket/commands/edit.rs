@@ -33,11 +33,19 @@ pub fn cmd_edit(ui: &Ui, env: &Env, args: &EditArgs) -> Result<ExitCode, CliErro
     let _lock = tracker.lock_writes()?;
     let (_, _, current) = tracker.load(&file)?;
     if current != original {
-        let scratch = super::scratch_path(&tracker, &file.id);
+        // Kept as a draft with the text it started from, so the next edit merges it onto the
+        // record as it is then.
+        let derived = docket::derived::Derived::of(&tracker.repo, &tracker.prefix);
+        let scratch = derived.draft(&file.id);
         let _ = std::fs::write(&scratch, &edited);
+        let _ = std::fs::write(derived.draft_base(&file.id), &original);
         return Err(CliError::usage(
             format!("{} changed while it was being edited; your edit was not applied", file.path),
-            format!("your version is in {}; merge it by hand", scratch.display()),
+            format!(
+                "your version is kept in {}; `docket edit {}` merges it onto the record as it is now",
+                scratch.display(),
+                file.id
+            ),
         ));
     }
     tracker.write(&file.path, &edited)?;

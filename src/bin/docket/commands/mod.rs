@@ -137,17 +137,20 @@ pub struct Draft<'a> {
 /// in the scratch file, and the next edit of the same record offers to resume it.
 pub fn edit_until_valid(ui: &Ui, tracker: &Tracker, draft: &Draft<'_>) -> Result<Option<String>, CliError> {
     let file = draft.file;
-    let scratch = scratch_path(tracker, draft.scratch);
+    let derived = docket::derived::Derived::of(&tracker.repo, &tracker.prefix);
+    let scratch = derived.draft(draft.scratch);
+    let base_path = derived.draft_base(draft.scratch);
     let resume = std::fs::read_to_string(&scratch).ok().filter(|kept| kept != draft.text && !kept.trim().is_empty());
     let start = match resume {
         // A non-interactive run resumes: losing the user's work is worse than reopening it.
         Some(kept) if !ui.interactive || ui.confirm("resume the edit you gave up on last time?", true) => {
-            ui.err(&format!("resuming the edit kept in {}\n", scratch.display()));
-            kept
+            resumed(ui, &scratch, &kept, std::fs::read_to_string(&base_path).ok().as_deref(), draft.text)
         }
         _ => draft.text.to_owned(),
     };
     write_scratch(&scratch, &start)?;
+    // What the record says now: the base of the draft from here on.
+    write_scratch(&base_path, draft.text)?;
     loop {
         editor::edit(&scratch)?;
         let edited = std::fs::read_to_string(&scratch)
@@ -159,6 +162,7 @@ pub fn edit_until_valid(ui: &Ui, tracker: &Tracker, draft: &Draft<'_>) -> Result
         }
         if !has_errors(&problems) {
             let _ = std::fs::remove_file(&scratch);
+            let _ = std::fs::remove_file(&base_path);
             return Ok(Some(edited));
         }
         ui.err(&render::diagnostics(&problems, ui.err_style()));
@@ -175,6 +179,50 @@ pub fn edit_until_valid(ui: &Ui, tracker: &Tracker, draft: &Draft<'_>) -> Result
             return Ok(None);
         }
     }
+}
+
+/// The text to resume a kept draft with. While the record still has the text the draft
+/// started from (`base`), the draft as it is; when the record changed since (a comment added,
+/// a move), the draft's changes merged onto the record as it is now, field by field as the
+/// merge driver does, with conflict markers where both changed one field — never the draft
+/// written over what changed since. A draft whose base is unknown is shown as a diff and not
+/// resumed.
+fn resumed(ui: &Ui, scratch: &Path, kept: &str, base: Option<&str>, current: &str) -> String {
+    match base {
+        Some(base) if base == current => {
+            ui.err(&format!("resuming the edit kept in {}\n", scratch.display()));
+            kept.to_owned()
+        }
+        Some(base) => match docket::merge::merge(base, kept, current) {
+            Ok(merged) if merged.conflicts.is_empty() => {
+                ui.err(&format!(
+                    "resuming the edit kept in {}: the record changed since, and your draft's changes were merged onto it\n",
+                    scratch.display()
+                ));
+                merged.text
+            }
+            Ok(merged) => {
+                ui.err(&format!(
+                    "resuming the edit kept in {}: the record changed since, and both changed {}; keep one side between the conflict markers\n",
+                    scratch.display(),
+                    merged.conflicts.join(", ")
+                ));
+                merged.text
+            }
+            Err(_) => not_resumed(ui, scratch, kept, current),
+        },
+        None => not_resumed(ui, scratch, kept, current),
+    }
+}
+
+fn not_resumed(ui: &Ui, scratch: &Path, kept: &str, current: &str) -> String {
+    ui.err(&format!(
+        "{} the record changed since the edit kept in {} was taken; starting from the record as it is now. Your draft differs from it so:\n{}",
+        ui.err_style().hint("note:"),
+        scratch.display(),
+        render::diff(current, kept, ui.err_style())
+    ));
+    current.to_owned()
 }
 
 fn write_scratch(path: &Path, text: &str) -> Result<(), CliError> {
