@@ -535,6 +535,21 @@ impl Repo {
         Ok(commit.tree_id().to_string())
     }
 
+    /// The local branches (`refs/heads/…`) and their tips.
+    pub fn branches(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.refs_under("refs/heads/")
+    }
+
+    /// The commits reachable from a local branch and from no remote-tracking ref of `remote`
+    /// (what pushing every branch to it could bring), oldest first.
+    pub fn unpushed(&self, remote: &str) -> Result<Vec<CommitInfo>, StoreError> {
+        let mut walk = self.repository.revwalk().map_err(git_error("walk the history"))?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE).map_err(git_error("walk the history"))?;
+        walk.push_glob("refs/heads/*").map_err(git_error("walk the history"))?;
+        walk.hide_glob(&format!("refs/remotes/{remote}/*")).map_err(git_error("walk the history"))?;
+        self.collect(walk)
+    }
+
     /// Whether `id` names a commit this repository has.
     pub fn has_commit(&self, id: &str) -> bool {
         self.find_commit(id).is_ok()

@@ -510,3 +510,56 @@ fn the_push_policy_protects_the_branches_it_names() {
     assert_eq!(run.code, 0, "the policy at the old tip allows it: {}", run.stderr);
     assert_ne!(sandbox.git_in(&server, &["rev-parse", "main"], &[]).stdout.trim(), unprotected);
 }
+
+/// The pre-commit framework's push entry (as `.pre-commit-hooks.yaml` writes it) checks every
+/// branch a push could bring, not only the first pushed ref, and works on a first push, when
+/// the remote has nothing yet.
+#[test]
+fn the_pre_commit_frameworks_push_entry_checks_every_branch() {
+    let manifest =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.pre-commit-hooks.yaml")).expect("read");
+    let entry = manifest
+        .split("- id: ")
+        .find(|hook| hook.starts_with("docket-check-push"))
+        .and_then(|hook| hook.lines().find_map(|l| l.trim().strip_prefix("entry: ")))
+        .expect("the push entry")
+        .to_owned();
+    let entry = entry.strip_prefix("sh -c '").and_then(|e| e.strip_suffix('\'')).expect("a shell command");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_docket")).parent().expect("folder").display().to_string();
+    let path = format!("{bin}:{}", std::env::var("PATH").unwrap_or_default());
+    let sandbox = ops_sandbox();
+    let server = sandbox.outside("server.git");
+    sandbox.git(&["init", "-q", "--bare", server.to_str().expect("utf-8")]);
+    sandbox.git(&["remote", "add", "origin", server.to_str().expect("utf-8")]);
+    let entry_run = || {
+        let output = std::process::Command::new("sh")
+            .args(["-c", entry])
+            .current_dir(sandbox.root())
+            .env("PATH", &path)
+            .env_remove("PRE_COMMIT_REMOTE_NAME")
+            .output()
+            .expect("sh runs");
+        (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    // A first push: the remote has nothing; every commit is checked, and all are legal.
+    let (code, stderr) = entry_run();
+    assert_eq!(code, 0, "{stderr}");
+    // An illegal commit on another branch than the one checked out.
+    sandbox.git(&["checkout", "-q", "-b", "side"]);
+    sandbox.write("issues/k3x9q2.toml", SKIPPED);
+    sandbox.git(&["commit", "-q", "--no-verify", "-am", "skip planning"]);
+    sandbox.git(&["checkout", "-q", "main"]);
+    sandbox.write("README.md", "notes\n");
+    sandbox.git(&["add", "README.md"]);
+    sandbox.git(&["commit", "-qm", "notes"]);
+    let (code, stderr) = entry_run();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("`triage` → `scheduling`"), "{stderr}");
+    // Once the remote has the legal branch, the illegal one is still found.
+    sandbox.git(&["push", "-q", "--no-verify", "origin", "main"]);
+    let (code, stderr) = entry_run();
+    assert_eq!(code, 1, "{stderr}");
+    sandbox.git(&["branch", "-q", "-D", "side"]);
+    let (code, stderr) = entry_run();
+    assert_eq!(code, 0, "{stderr}");
+}

@@ -269,8 +269,12 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with = "range")]
     pub staged: bool,
     /// Check every commit of a range against its parent, e.g. origin/main..HEAD (CI)
-    #[arg(long, value_name = "A..B")]
+    #[arg(long, value_name = "A..B", conflicts_with = "unpushed")]
     pub range: Option<String>,
+    /// Check every commit of every local branch that REMOTE does not have yet, and where each
+    /// branch would take the remote's copy (the pre-commit framework's pre-push entry)
+    #[arg(long, value_name = "REMOTE", num_args = 0..=1, default_missing_value = "origin", conflicts_with = "staged")]
+    pub unpushed: Option<String>,
     /// Print {"violations": […]} as JSON
     #[arg(long)]
     pub json: bool,

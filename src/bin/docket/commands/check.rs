@@ -37,6 +37,26 @@ pub fn cmd_check(ui: &Ui, env: &Env, args: &CheckArgs) -> Result<ExitCode, CliEr
             report.absorb(check::check_result(&repo, &prefix, &from, &to, env.context.commit_time())?);
         }
         report
+    } else if let Some(remote) = &args.unpushed {
+        // Every branch, as if pushed to the branch of the same name: its new commits, and where
+        // it would take the remote's copy. Only branches ahead of their remote copy are judged
+        // as updates: git refuses to push the others without `--force`, and the server judges
+        // a forced push.
+        let (repo, root) = Tracker::locate(&env.start)?;
+        let prefix = Tracker::prefix_of(&repo, &root);
+        let mut report = check::check_commits(&repo, &prefix, &repo.unpushed(remote)?)?;
+        let mut updates = Vec::new();
+        for (name, tip) in repo.branches()? {
+            let branch = name.trim_start_matches("refs/heads/");
+            if let Ok(old) = repo.resolve(&format!("refs/remotes/{remote}/{branch}"))
+                && old != tip
+                && repo.is_ancestor(&old, &tip)
+            {
+                updates.push(check::RefUpdate { name, old: Some(old), new: Some(tip) });
+            }
+        }
+        report.absorb(check::check_updates(&repo, &prefix, &updates, env.context.commit_time())?);
+        report
     } else {
         check::check_tree(&env.tracker()?, env.context.commit_time())?
     };
