@@ -119,6 +119,15 @@ pub fn git_bug(
     let mut issues = Vec::new();
     for (done, (reference, tip)) in bugs.iter().enumerate() {
         let git_bug_id = reference.rsplit('/').next().unwrap_or("").to_owned();
+        // git-bug names bugs by a hexadecimal hash; anything else would make a record id no
+        // command reads (an uppercase or hostile ref name).
+        if git_bug_id.len() < 7 || !git_bug_id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(ImportError::Format {
+                reference: reference.clone(),
+                commit: tip.clone(),
+                message: format!("`{git_bug_id}` is not a git-bug id (lowercase hexadecimal, at least 7 digits)"),
+            });
+        }
         let mut bug = Bug { open: true, ..Bug::default() };
         for commit in repo.range(None, tip)? {
             let Some(text) = repo.file_at(&commit.id, "ops")? else { continue };

@@ -199,3 +199,22 @@ fn a_stale_lock_comes_with_the_command_that_clears_it() {
     sandbox.docket(&["import", "git-bug"]).ok();
     assert_ne!(sandbox.git(&["rev-parse", "HEAD"]), head);
 }
+
+/// A bug ref whose name is not git-bug's hexadecimal id (uppercase, hostile) is refused with
+/// its name, before anything is written: it would make a record no command reads.
+#[test]
+fn a_bug_ref_that_is_not_a_git_bug_id_is_refused() {
+    let sandbox = with_git_bug();
+    let tip = sandbox.git(&["for-each-ref", "--count=1", "--format=%(objectname)", "refs/bugs/"]);
+    sandbox.git(&["update-ref", "refs/bugs/EVIL0000", tip.trim()]);
+    let before = head_of(&sandbox);
+    let run = sandbox.docket(&["import", "git-bug"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`EVIL0000` is not a git-bug id"), "{}", run.stderr);
+    assert_eq!(head_of(&sandbox), before, "nothing was committed");
+    assert!(!sandbox.root().join("issues/gbEVIL000.toml").exists());
+}
+
+fn head_of(sandbox: &Sandbox) -> String {
+    sandbox.git(&["rev-parse", "HEAD"])
+}
