@@ -339,9 +339,10 @@ fn texts(repo: &Repo, prefix: &str, changes: &[FileChange]) -> Result<(Vec<FileT
 /// Drops the changes a merge takes unchanged from one of the `merged` commits: their history
 /// is judged commit by commit, and judging the jump from the first parent would refuse a
 /// record that moved legally in several steps on the other branch.
-fn drop_merged(repo: &Repo, changes: &mut Vec<FileChange>, merged: &[String]) -> Result<(), StoreError> {
+fn drop_merged(repo: &Repo, changes: &mut Vec<FileChange>, merged: &[String]) -> Result<Vec<FileChange>, StoreError> {
+    let mut dropped = Vec::new();
     if merged.is_empty() {
-        return Ok(());
+        return Ok(dropped);
     }
     let mut kept = Vec::with_capacity(changes.len());
     for change in changes.drain(..) {
@@ -352,12 +353,14 @@ fn drop_merged(repo: &Repo, changes: &mut Vec<FileChange>, merged: &[String]) ->
                 break;
             }
         }
-        if !from_merged {
+        if from_merged {
+            dropped.push(change);
+        } else {
             kept.push(change);
         }
     }
     *changes = kept;
-    Ok(())
+    Ok(dropped)
 }
 
 /// Loads every record of `kind` under `prefix` at `commit` (git's index when `None`), for the
@@ -382,9 +385,17 @@ pub fn check_staged(repo: &Repo, prefix: &str, now: Timestamp) -> Result<Report,
     let mut changes = repo.staged_changes(&folders(prefix))?;
     // Concluding a merge: what the merged branch brings was checked commit by commit where it
     // was made; only what differs from every side (a conflict resolved by hand) is judged here.
-    drop_merged(repo, &mut changes, &repo.merge_heads())?;
+    let taken = drop_merged(repo, &mut changes, &repo.merge_heads())?;
     let head = repo.head();
     let mut report = Report::default();
+    // But where what it takes leaves each record is judged: a conflict resolved to a stale
+    // version cannot take a record back.
+    if let Some(head) = head.as_deref() {
+        let at_index = At::Index { head: Some(head), changes: &taken };
+        let mut result = judge_results(repo, prefix, At::Commit(head), at_index, &taken, None, now)?;
+        result.files = 0;
+        report.absorb(result);
+    }
     let change_set = ChangeSet {
         changes: &changes,
         new_at: At::Index { head: head.as_deref(), changes: &changes },
@@ -403,7 +414,7 @@ pub fn check_commits(repo: &Repo, prefix: &str, commits: &[CommitInfo]) -> Resul
     for commit in commits {
         report.commits += 1;
         let mut changes = repo.commit_changes(&commit.id, &folders(prefix))?;
-        drop_merged(repo, &mut changes, &commit.merged)?;
+        let taken = drop_merged(repo, &mut changes, &commit.merged)?;
         let change_set = ChangeSet {
             changes: &changes,
             new_at: At::Commit(&commit.id),
@@ -413,6 +424,22 @@ pub fn check_commits(repo: &Repo, prefix: &str, commits: &[CommitInfo]) -> Resul
             commit: Some(commit),
         };
         judge_changes(repo, prefix, &change_set, &mut report)?;
+        // What a merge takes from the other side was judged there, step by step; where it
+        // leaves each record against the first parent is judged here (a conflict resolved
+        // to a stale version, `-s ours` the other way round).
+        if let Some(parent) = commit.parent.as_deref() {
+            let mut result = judge_results(
+                repo,
+                prefix,
+                At::Commit(parent),
+                At::Commit(&commit.id),
+                &taken,
+                Some(&commit.id),
+                commit.time,
+            )?;
+            result.files = 0;
+            report.absorb(result);
+        }
     }
     Ok(report)
 }
@@ -463,15 +490,29 @@ pub fn check_updates(repo: &Repo, prefix: &str, updates: &[RefUpdate], now: Time
 /// Records are judged under the policy at `old`; the diagnostics name `new`.
 pub fn check_result(repo: &Repo, prefix: &str, old: &str, new: &str, now: Timestamp) -> Result<Report, CheckError> {
     let changes = repo.tree_changes(Some(&repo.tree_of(old)?), Some(&repo.tree_of(new)?), &folders(prefix))?;
-    // Entries that are not records are judged with the commits that bring them.
-    let (files, _) = texts(repo, prefix, &changes)?;
+    judge_results(repo, prefix, At::Commit(old), At::Commit(new), &changes, Some(new), now)
+}
+
+/// Judges where `changes` leave each record (see [`check_result`]), under the policy at
+/// `old_at` (or, unreadable, at `new_at`); `label` is the commit the diagnostics name.
+fn judge_results(
+    repo: &Repo,
+    prefix: &str,
+    old_at: At<'_>,
+    new_at: At<'_>,
+    changes: &[FileChange],
+    label: Option<&str>,
+    now: Timestamp,
+) -> Result<Report, CheckError> {
+    // Entries that are not records are judged with the changes that bring them.
+    let (files, _) = texts(repo, prefix, changes)?;
     let mut report = Report { files: files.len(), ..Report::default() };
     if files.is_empty() {
         return Ok(report);
     }
-    let policy = match policy_at(repo, prefix, At::Commit(old)).or_else(|_| policy_at(repo, prefix, At::Commit(new))) {
+    let policy = match policy_at(repo, prefix, old_at).or_else(|_| policy_at(repo, prefix, new_at)) {
         Ok(policy) => policy,
-        Err(error) => return Err(CheckError::Policy { commit: Some(new.to_owned()), error }),
+        Err(error) => return Err(CheckError::Policy { commit: label.map(str::to_owned), error }),
     };
     let no_issues = Vec::new;
     for file in &files {
@@ -487,7 +528,7 @@ pub fn check_result(repo: &Repo, prefix: &str, old: &str, new: &str, now: Timest
         let workflow = policy.workflow(file.kind);
         let facts = GitFacts {
             repo,
-            commit: Some(new),
+            commit: label,
             prefix,
             workflow,
             issues: &no_issues,
@@ -498,7 +539,7 @@ pub fn check_result(repo: &Repo, prefix: &str, old: &str, new: &str, now: Timest
         for violation in engine::check_result(workflow, &old_record, new_record.as_ref(), &env) {
             let mut diagnostic =
                 to_diagnostic(violation, &format!("{prefix}{}", file.path), &file.id, source, workflow);
-            diagnostic.commit = Some(new.to_owned());
+            diagnostic.commit = label.map(str::to_owned);
             report.diagnostics.push(diagnostic);
         }
     }

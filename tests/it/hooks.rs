@@ -563,3 +563,38 @@ fn the_pre_commit_frameworks_push_entry_checks_every_branch() {
     let (code, stderr) = entry_run();
     assert_eq!(code, 0, "{stderr}");
 }
+
+/// A merge whose conflict is resolved to the stale side takes a record back: refused when the
+/// merge is committed, and by `check --range` at the merge even when the range as a whole
+/// ends where it began.
+#[test]
+fn a_conflict_resolved_to_the_stale_version_is_refused() {
+    let sandbox = ops_sandbox();
+    let base = head(&sandbox).trim().to_owned();
+    sandbox.git(&["checkout", "-q", "-b", "old"]);
+    sandbox.write(
+        "issues/k3x9q2.toml",
+        &"title = \"Refund macro\"\ntype = \"feature\"\nstage = \"triage\" # moved by dylan\n"
+            .replace("Refund macro", "Refund macros"),
+    );
+    sandbox.git(&["commit", "-qam", "retitle"]);
+    sandbox.git(&["checkout", "-q", "main"]);
+    sandbox.write("issues/k3x9q2.toml", PLANNED);
+    sandbox.git(&["commit", "-qam", "plan"]);
+    // Merged cleanly by the driver, or in conflict: either way, the resolution takes theirs.
+    sandbox.git_with(&["merge", "--no-ff", "--no-commit", "old"], &[]);
+    sandbox.git(&["checkout", "old", "--", "issues/k3x9q2.toml"]);
+    sandbox.git(&["add", "issues/k3x9q2.toml"]);
+    let run = sandbox.git_with(&["commit", "-qm", "merge old, keeping its version"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[workflow.result]"), "{}", run.stderr);
+    assert!(run.stderr.contains("from `planning` to `triage`"), "{}", run.stderr);
+    sandbox.git(&["commit", "-q", "--no-verify", "-m", "merge old, keeping its version"]);
+    let json: serde_json::Value =
+        serde_json::from_str(sandbox.docket(&["check", "--json", "--range", &format!("{base}..HEAD")]).stdout.as_str())
+            .expect("json");
+    let violations = json["violations"].as_array().expect("array");
+    assert_eq!(violations.len(), 1, "{json}");
+    assert_eq!(violations[0]["rule"], "workflow.result");
+    assert_eq!(violations[0]["commit"], head(&sandbox).trim());
+}
