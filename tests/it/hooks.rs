@@ -598,3 +598,54 @@ fn a_conflict_resolved_to_the_stale_version_is_refused() {
     assert_eq!(violations[0]["rule"], "workflow.result");
     assert_eq!(violations[0]["commit"], head(&sandbox).trim());
 }
+
+/// A commit that loosens the workflow cannot use the looser rules itself: records are judged
+/// by the policy in force before the commit. The same change in two commits is a policy
+/// change, then a legal move.
+#[test]
+fn loosening_the_workflow_in_the_same_commit_does_not_help() {
+    let sandbox = ops_sandbox();
+    let base = head(&sandbox).trim().to_owned();
+    let loose = "name = \"loose\"\nkind = \"issue\"\nfield = \"stage\"\ninitial = \"triage\"\n[states.triage]\n[states.completed]\nterminal = true\n[[transitions]]\nfrom = \"triage\"\nto = \"completed\"\n";
+    sandbox.write("workflows/loose.toml", loose);
+    let config = sandbox.read("docket.toml").replace("issue = \"ops\"", "issue = \"loose\"");
+    sandbox.write("docket.toml", &config);
+    let done = "title = \"Refund macro\"\ntype = \"feature\"\nstage = \"completed\" # moved by dylan\n";
+    sandbox.write("issues/k3x9q2.toml", done);
+    sandbox.git(&["add", "-A"]);
+    let run = sandbox.git_with(&["commit", "-qm", "loosen and skip"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("`triage` → `completed` is not a transition of the `ops` workflow"), "{}", run.stderr);
+    sandbox.git(&["commit", "-q", "--no-verify", "-m", "loosen and skip"]);
+    let range = sandbox.docket(&["check", "--range", &format!("{base}..HEAD")]);
+    assert_eq!(range.code, 1, "{}", range.stderr);
+    assert!(range.stderr.contains("`ops` workflow"), "{}", range.stderr);
+    // In two commits: the policy change is accepted (it is valid), then the move under it.
+    sandbox.git(&["reset", "-q", "--hard", &base]);
+    sandbox.write("workflows/loose.toml", loose);
+    sandbox.write("docket.toml", &config);
+    sandbox.git(&["add", "-A"]);
+    assert_eq!(sandbox.git_with(&["commit", "-qm", "loosen"], &[]).code, 0);
+    sandbox.write("issues/k3x9q2.toml", done);
+    let run = sandbox.git_with(&["commit", "-qam", "finish"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// A rename is judged as what it is: a record moved to a shard folder is the same record (its
+/// move judged as one), a record renamed to another id is the old one deleted.
+#[test]
+fn renames_are_judged_as_moves_or_deletions() {
+    let sandbox = ops_sandbox();
+    std::fs::create_dir_all(sandbox.root().join("issues/k3")).expect("folder");
+    sandbox.git(&["mv", "issues/k3x9q2.toml", "issues/k3/k3x9q2.toml"]);
+    sandbox.write("issues/k3/k3x9q2.toml", SKIPPED);
+    sandbox.git(&["add", "-A"]);
+    let run = sandbox.git_with(&["commit", "-qm", "reshard and skip"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("`triage` → `scheduling`"), "{}", run.stderr);
+    sandbox.git(&["reset", "-q", "--hard"]);
+    sandbox.git(&["mv", "issues/k3x9q2.toml", "issues/other1.toml"]);
+    let run = sandbox.git_with(&["commit", "-qm", "rename"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[workflow.delete]"), "{}", run.stderr);
+}
