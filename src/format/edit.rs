@@ -53,6 +53,8 @@ pub enum EditError {
     NotAList(String),
     #[error("`{field}` does not hold `{value}`")]
     NotInList { field: String, value: String },
+    #[error("a label scope holds one value, and `{first}` and `{second}` are both of `{scope}::`")]
+    TwoInScope { scope: String, first: String, second: String },
     #[error("`{0}` is required and cannot be unset")]
     Required(String),
 }
@@ -163,6 +165,20 @@ fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, no
                 return Err(EditError::NotAList(name));
             }
             let items: Vec<&str> = assignment.value.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            let scope_of = |label: &str| label.rsplit_once("::").map(|(scope, _)| scope.to_owned());
+            if name == "labels" && assignment.op == Op::Append {
+                for (index, first) in items.iter().enumerate() {
+                    if let Some(second) =
+                        items[index + 1..].iter().find(|l| scope_of(l).is_some() && scope_of(l) == scope_of(first))
+                    {
+                        return Err(EditError::TwoInScope {
+                            scope: scope_of(first).unwrap_or_default(),
+                            first: (*first).to_owned(),
+                            second: (*second).to_owned(),
+                        });
+                    }
+                }
+            }
             let entry = table.entry(leaf).or_insert_with(|| Item::Value(Value::Array(toml_edit::Array::new())));
             let Some(array) = entry.as_array_mut() else {
                 return Err(EditError::NotAList(name));
@@ -184,11 +200,23 @@ fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, no
                     (Op::Remove, Some(index)) => {
                         array.remove(index);
                     }
+                    // `labels+=priority::1 labels-=priority::2`: the add already replaced the
+                    // scope's value, so the one to remove is gone; the scope holding another
+                    // value says so. A value of no scope held is a typo.
+                    (Op::Remove, None)
+                        if name == "labels"
+                            && scope_of(item).is_some()
+                            && array.iter().any(|v| v.as_str().and_then(scope_of) == scope_of(item)) => {}
                     (Op::Remove, None) => {
                         return Err(EditError::NotInList { field: name, value: item.to_owned() });
                     }
                     _ => {}
                 }
+            }
+            // A one-line list is laid out afresh (`["a", "b"]`), so that removing its first
+            // value does not leave `[ "b"]`; a list laid out over lines keeps its layout.
+            if !array.to_string().contains('\n') {
+                array.fmt();
             }
             Ok(())
         }

@@ -179,3 +179,29 @@ fn set_keeps_the_files_bom_line_endings_and_mode() {
     assert_eq!(mode, 0o600);
     assert_eq!(sandbox.git(&["status", "--porcelain", "--untracked-files=all"]), " M issues/b1.toml\n");
 }
+
+/// The scoped-label forms of `set --help` work as written: adding a value of a scope replaces
+/// the old one, so removing the old one after it is no error; two values of one scope in one
+/// add are refused rather than one silently kept; removing a label of no scope held is a typo.
+#[test]
+fn scoped_labels_as_the_help_shows() {
+    let sandbox = Sandbox::tracker();
+    sandbox.write(
+        "issues/abc.toml",
+        "title = \"x\"\ntype = \"bug\"\nstage = \"triage\"\nlabels = [\"priority::2\", \"ops\"]\n",
+    );
+    sandbox.docket(&["set", "abc", "labels+=priority::1", "labels-=priority::2"]).ok();
+    assert!(
+        sandbox.read("issues/abc.toml").contains("labels = [\"ops\", \"priority::1\"]"),
+        "{}",
+        sandbox.read("issues/abc.toml")
+    );
+    let before = sandbox.read("issues/abc.toml");
+    let run = sandbox.docket(&["set", "abc", "labels+=priority::2,priority::3"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    insta::assert_snapshot!("set_two_values_of_a_scope", run.stderr);
+    let run = sandbox.docket(&["set", "abc", "labels-=prority::2"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`labels` does not hold `prority::2`"), "{}", run.stderr);
+    assert_eq!(sandbox.read("issues/abc.toml"), before, "nothing changed");
+}
