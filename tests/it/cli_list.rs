@@ -171,6 +171,11 @@ fn filter_values_nothing_can_have_are_refused() {
         ids(&sandbox, &["-l", "customer::saas", "-l", "priority::1"])
     );
     assert_eq!(ids(&sandbox, &["--milestone", "16"]), ids(&sandbox, &["--milestone", "16-7"]));
+    // A milestone that does not exist is a typo too, not an empty list.
+    let run = sandbox.docket(&["list", "--milestone", "16-9"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--milestone `16-9` matches nothing any record can have"), "{}", run.stderr);
+    assert!(run.stderr.contains("`16-7`"), "the milestones are listed: {}", run.stderr);
 }
 
 #[test]

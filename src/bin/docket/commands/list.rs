@@ -36,8 +36,21 @@ pub fn cmd_list(ui: &Ui, env: &Env, args: &ListArgs) -> Result<ExitCode, CliErro
         let exact = tracker.absolute(&tracker.path_for(Kind::Milestone, wanted)).is_file()
             || tracker.absolute(&format!("milestones/{wanted}.toml")).is_file();
         milestones.push(match tracker.resolve(wanted) {
-            Ok(file) if !exact && file.kind == Kind::Milestone => file.id,
-            _ => wanted.clone(),
+            _ if exact => wanted.clone(),
+            Ok(file) if file.kind == Kind::Milestone => file.id,
+            // Like every other filter, a milestone nothing can have is a typo, not an empty list.
+            _ => {
+                let known = milestone_ids(&tracker);
+                if known.is_empty() {
+                    return Err(CliError::usage(
+                        format!("--milestone `{wanted}` matches nothing any record can have"),
+                        "the tracker has no milestones yet (`docket new milestone`)",
+                    ));
+                }
+                let names: Vec<&str> = known.iter().map(String::as_str).collect();
+                check_values("--milestone", std::slice::from_ref(wanted), &names)?;
+                wanted.clone()
+            }
         });
     }
     let filtered = !(kinds.is_empty()
@@ -79,6 +92,25 @@ pub fn cmd_list(ui: &Ui, env: &Env, args: &ListArgs) -> Result<ExitCode, CliErro
         ui.err(&render::diagnostics(&loaded.diagnostics, ui.err_style()));
     }
     Ok(if has_errors(&loaded.diagnostics) { ExitCode::from(EXIT_INPUT) } else { ExitCode::SUCCESS })
+}
+
+/// The ids of the milestones, from the milestones folder alone (both layouts).
+fn milestone_ids(tracker: &docket::tracker::Tracker) -> Vec<String> {
+    let folder = tracker.root.join(Kind::Milestone.folder());
+    let mut ids = Vec::new();
+    let mut add = |dir: &std::path::Path| {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if let Some(id) = entry.file_name().to_str().and_then(|n| n.strip_suffix(".toml")) {
+                ids.push(id.to_owned());
+            }
+        }
+    };
+    add(&folder);
+    for shard in std::fs::read_dir(&folder).into_iter().flatten().flatten().filter(|e| e.path().is_dir()) {
+        add(&shard.path());
+    }
+    ids.sort();
+    ids
 }
 
 fn check_values(flag: &str, values: &[String], allowed: &[&str]) -> Result<(), CliError> {
