@@ -87,6 +87,17 @@ fn new_with_every_flag() {
     assert!(text.contains("description = \"\"\"\n## Context\nit keeps running\"\"\""), "{text}");
 }
 
+/// A MIR bug is about a package: without one, `new mir` says so (not that it lacks a title).
+#[test]
+fn a_new_mir_bug_needs_its_package() {
+    let sandbox = Sandbox::tracker();
+    for args in [&["new", "mir"][..], &["new", "mir", "--title", "[MIR] something"]] {
+        let run = sandbox.docket(args);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        insta::assert_snapshot!("new_mir_without_package", run.stderr);
+    }
+}
+
 #[test]
 fn new_mir_bug_and_milestone() {
     let sandbox = Sandbox::tracker();

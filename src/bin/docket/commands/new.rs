@@ -44,6 +44,13 @@ pub fn cmd_new(ui: &Ui, mut env: Env, args: &NewArgs) -> Result<ExitCode, CliErr
         .clone()
         .or_else(|| args.package.as_ref().filter(|_| kind == Kind::Mir).map(|p| format!("[MIR] {p}")));
     let use_editor = args.edit || (title.is_none() && ui.interactive);
+    if kind == Kind::Mir && args.package.is_none() && !use_editor {
+        // A MIR bug is about a package before anything else; its title follows from it.
+        return Err(CliError::usage(
+            "a new MIR bug needs the package it asks to promote",
+            "pass --package NAME (the title defaults to `[MIR] NAME`), or --edit to write it in $EDITOR",
+        ));
+    }
     if title.is_none() && !use_editor {
         return Err(CliError::usage(
             format!("a new {} needs a title", kind.noun()),
