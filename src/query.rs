@@ -17,6 +17,8 @@ pub struct Filter {
     /// Every label must be present; `scope::*` matches any value of the scope.
     pub labels: Vec<String>,
     pub assignees: Vec<String>,
+    /// Only issues and MIR bugs with no assignee.
+    pub unassigned: bool,
     pub milestones: Vec<String>,
 }
 
@@ -72,6 +74,7 @@ impl Filter {
             && any(&self.mir_states, mir_state)
             && any(&self.types, issue_type)
             && any(&self.assignees, record.assignee())
+            && (!self.unassigned || (record.kind() != Kind::Milestone && record.assignee().is_none()))
             && any(&self.milestones, milestone)
             && self.labels.iter().all(|wanted| has_label(record.labels(), wanted))
     }

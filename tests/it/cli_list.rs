@@ -213,3 +213,25 @@ fn links_and_fifos_are_never_followed() {
     assert!(run.stderr.contains("`issues/fifo.toml` is not a regular file"), "{}", run.stderr);
     assert_eq!(sandbox.docket(&["search", "good"]).code, 0, "the index skips what is not a record");
 }
+
+/// `--open` keeps the records whose work goes on; `--unassigned` the issues and MIR bugs
+/// nobody holds. Expected values come from the records' own fields in `--json`.
+#[test]
+fn open_and_unassigned() {
+    let sandbox = Sandbox::example("ops");
+    sandbox.write("issues/done01.toml", "title = \"Done\"\ntype = \"bug\"\nstage = \"closed\"\n");
+    let all: serde_json::Value = serde_json::from_str(sandbox.docket(&["list", "--json"]).ok()).expect("json");
+    let all = all.as_array().expect("array");
+    let expected = |keep: &dyn Fn(&serde_json::Value) -> bool| -> Vec<String> {
+        all.iter().filter(|r| keep(r)).map(|r| r["id"].as_str().expect("id").to_owned()).collect()
+    };
+    let open = expected(&|r| !matches!(r["stage"].as_str(), Some("completed" | "closed")));
+    let unassigned = expected(&|r| r["kind"] != "milestone" && r["assignee"].is_null());
+    assert!(open.len() < all.len() && !open.is_empty() && !open.contains(&"done01".to_owned()));
+    assert!(unassigned.len() < all.len() && !unassigned.is_empty());
+    assert_eq!(ids(&sandbox, &["--open"]), open);
+    assert_eq!(ids(&sandbox, &["--unassigned"]), unassigned);
+    let both: Vec<String> = open.iter().filter(|id| unassigned.contains(id)).cloned().collect();
+    assert_eq!(ids(&sandbox, &["--open", "--unassigned"]), both);
+    assert_eq!(sandbox.docket(&["list", "--unassigned", "--assignee", "ana"]).code, 2);
+}

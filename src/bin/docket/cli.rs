@@ -184,6 +184,13 @@ pub struct ListArgs {
     /// Only issues in this milestone
     #[arg(long, value_delimiter = ',')]
     pub milestone: Vec<String>,
+    /// Only issues and MIR bugs assigned to nobody
+    #[arg(long, conflicts_with = "assignee")]
+    pub unassigned: bool,
+    /// Only records whose work goes on: not in a final state of their workflow, nor in a done
+    /// stage (`[planning] done_stages`)
+    #[arg(long)]
+    pub open: bool,
     /// Sort by id, title, created, stage or weight
     #[arg(long, default_value = "id", value_parser = clap::builder::PossibleValuesParser::new(docket::query::SortKey::NAMES))]
     pub sort: String,

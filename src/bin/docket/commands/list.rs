@@ -74,6 +74,7 @@ pub fn cmd_list(ui: &Ui, env: &Env, args: &ListArgs) -> Result<ExitCode, CliErro
         types: args.issue_type.clone(),
         labels: args.labels.clone(),
         assignees: args.assignee.clone(),
+        unassigned: args.unassigned,
         milestones,
     };
     let key = SortKey::from_name(&args.sort).unwrap_or_default();
@@ -82,7 +83,11 @@ pub fn cmd_list(ui: &Ui, env: &Env, args: &ListArgs) -> Result<ExitCode, CliErro
         let state = workflow.state_of(record);
         workflow.states.iter().position(|s| s.name == state).unwrap_or(usize::MAX)
     };
-    let records = select(&loaded.records, &filter, key, args.reverse, &rank);
+    let mut records = select(&loaded.records, &filter, key, args.reverse, &rank);
+    if args.open {
+        let done = docket::plan::done_stages(tracker.config());
+        records.retain(|record| tracker.is_open(&done, record));
+    }
     if args.json {
         ui.json(&serde_json::Value::Array(records.iter().map(|r| docket::json::record_to_json(r)).collect()));
     } else {
