@@ -209,6 +209,7 @@ mod tests {
         assert_eq!(sub.watch(), Path::new("/g/docket/watch-teams-ops"));
         assert_eq!(sub.write_lock(), Path::new("/g/docket/write.lock"));
         assert_eq!(sub.draft("k3x9q2"), Path::new("/g/docket/edit/k3x9q2.toml"));
+        assert_eq!(sub.draft_base("k3x9q2"), Path::new("/g/docket/edit/k3x9q2.base"));
         assert_eq!(sub.scratch(), Path::new("/g/docket/tmp"));
     }
 

@@ -289,6 +289,42 @@ mod tests {
         let touching = milestone(19, 25, 5.0);
         assert_eq!(previous_milestone("t", &touching, &all).map(|(id, _)| id), Some("a"), "b ends as it starts");
     }
+
+    /// `next`: open, unparked issues not waiting on an open record, for the person asked (or
+    /// nobody's), by priority, then weight, then age, then id.
+    #[test]
+    fn next_filters_and_orders() {
+        let with = |id: &str, stage: &str, extra: &str| {
+            issue(id, &format!("title = \"{id}\"\ntype = \"feature\"\nstage = \"{stage}\"\n{extra}"))
+        };
+        let milestone =
+            parse_record(Kind::Milestone, "m1", "m1", "title = \"M\"\nstage = \"active\"\n", &RecordRules::default())
+                .record
+                .expect("valid");
+        let records = vec![
+            with("a", "in_dev", "weight = 3\nlabels = [\"priority::high\"]\ncreated = 2026-11-02\n"),
+            with("b", "in_dev", "weight = 1\nlabels = [\"priority::high\"]\ncreated = 2026-11-03\n"),
+            with("c", "in_dev", "weight = 3\nlabels = [\"priority::high\"]\ncreated = 2026-11-01\n"),
+            with("d", "in_dev", "weight = 3\nlabels = [\"priority::high\"]\ncreated = 2026-11-01\n"),
+            with("e", "in_dev", "labels = [\"Deliverable\"]\nassignee = \"bo\"\n"),
+            // Waiting on an open record, on a closed one, on one that does not exist.
+            with("f", "in_dev", "labels = [\"Deliverable\"]\nblocked_by = [\"a\"]\n"),
+            with("g", "in_dev", "blocked_by = [\"z\"]\nassignee = \"ana\"\n"),
+            with("h", "in_dev", "blocked_by = [\"nope\"]\n"),
+            with("z", "closed", ""),
+            with("p", "parked", ""),
+            milestone,
+        ];
+        let open = |r: &Record| r.state() != "closed";
+        let parked = |r: &Record| r.id == "p";
+        let order = |who: Option<&str>| -> Vec<&str> {
+            next(&records, &settings(), who, &parked, &open).iter().map(|n| n.record.id.as_str()).collect()
+        };
+        assert_eq!(order(None), ["e", "b", "c", "d", "a", "g", "h"]);
+        assert_eq!(order(Some("ana")), ["b", "c", "d", "a", "g", "h"], "bo's issue is not ana's");
+        let first = &next(&records, &settings(), None, &parked, &open)[0];
+        assert_eq!((first.rank, first.reason), (1, "Deliverable"));
+    }
 }
 
 /// The planning settings that say when work is done.
