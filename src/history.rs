@@ -516,6 +516,130 @@ mod tests {
         assert_eq!(bucket_path(Path::new("/h"), 0x1a2b), Path::new("/h/1a/2b.json"));
     }
 
+    /// A repository of `records` issues moved through states over many commits (one a merge,
+    /// one deleting and re-creating a record), in git, and the versions docket must find: the
+    /// cache read cold, brought forward commit by commit, spread over more files as it grows,
+    /// read for a few paths, and rebuilt after damage, always equals what the script wrote.
+    #[test]
+    fn the_cache_always_says_what_git_holds() {
+        use std::process::Command;
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let root = dir.path();
+        let git = |args: &[&str], when: i64| {
+            let date = format!("@{when} +0000");
+            let status = Command::new("git")
+                .args(args)
+                .current_dir(root)
+                .env("GIT_AUTHOR_DATE", &date)
+                .env("GIT_COMMITTER_DATE", &date)
+                .env("GIT_AUTHOR_NAME", "ana")
+                .env("GIT_AUTHOR_EMAIL", "ana@example.com")
+                .env("GIT_COMMITTER_NAME", "ana")
+                .env("GIT_COMMITTER_EMAIL", "ana@example.com")
+                .env_remove("GIT_DIR")
+                .env_remove("GIT_INDEX_FILE")
+                .output()
+                .expect("git runs");
+            assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+            String::from_utf8_lossy(&status.stdout).trim().to_owned()
+        };
+        git(&["init", "-q", "-b", "main"], 0);
+        std::fs::create_dir_all(root.join("issues")).expect("folder");
+        let write = |id: &str, state: &str| {
+            let text = format!("title = \"{id}\"\ntype = \"bug\"\nstage = \"{state}\"\n");
+            std::fs::write(root.join(format!("issues/{id}.toml")), text).expect("write");
+        };
+        // What docket must find: path → (time, state, whether the file exists).
+        let mut expected: BTreeMap<String, Vec<(i64, String, bool)>> = BTreeMap::new();
+        let clock = std::cell::Cell::new(1_000_000_i64);
+        let commit = |changes: &[(&str, &str)], expected: &mut BTreeMap<String, Vec<(i64, String, bool)>>| {
+            clock.set(clock.get() + 60);
+            let time = clock.get();
+            for (id, state) in changes {
+                if state.is_empty() {
+                    std::fs::remove_file(root.join(format!("issues/{id}.toml"))).expect("remove");
+                } else {
+                    write(id, state);
+                }
+                expected.entry(format!("issues/{id}.toml")).or_default().push((
+                    time,
+                    (*state).to_owned(),
+                    !state.is_empty(),
+                ));
+            }
+            git(&["add", "-A"], time);
+            git(&["commit", "-qm", "step"], time);
+            time
+        };
+        commit(&[("a", "triage"), ("b", "triage")], &mut expected);
+        commit(&[("a", "planning")], &mut expected);
+        let repo = Repo::discover(root).expect("repository");
+        let check = |history: &History, expected: &BTreeMap<String, Vec<(i64, String, bool)>>| {
+            let got: BTreeMap<String, Vec<(i64, String, bool)>> = history
+                .records
+                .iter()
+                .map(|(path, versions)| {
+                    (path.clone(), versions.iter().map(|v| (v.time, v.state.clone(), v.blob.is_some())).collect())
+                })
+                .collect();
+            assert_eq!(&got, expected);
+        };
+        check(&History::load(&repo, "").expect("loads"), &expected);
+        // Brought forward: a move, a deletion, a re-creation, one commit at a time.
+        commit(&[("b", "done")], &mut expected);
+        check(&History::load(&repo, "").expect("loads"), &expected);
+        commit(&[("a", "")], &mut expected);
+        commit(&[("a", "triage"), ("c", "triage")], &mut expected);
+        check(&History::load(&repo, "").expect("loads"), &expected);
+        // A side branch merged in: its commits are not on the first-parent line, the merge is.
+        let tick = || {
+            clock.set(clock.get() + 60);
+            clock.get()
+        };
+        git(&["checkout", "-q", "-b", "side"], tick());
+        write("d", "triage");
+        git(&["add", "-A"], tick());
+        git(&["commit", "-qm", "side"], clock.get());
+        git(&["checkout", "-q", "main"], clock.get());
+        let merged = tick();
+        git(&["merge", "-q", "--no-ff", "-m", "merge", "side"], merged);
+        expected.entry("issues/d.toml".into()).or_default().push((merged, "triage".into(), true));
+        check(&History::load(&repo, "").expect("loads"), &expected);
+        // Grown past its files: spread over more, still the same.
+        let many: Vec<(String, &str)> = (0..150).map(|n| (format!("m{n:03}"), "triage")).collect();
+        let many: Vec<(&str, &str)> = many.iter().map(|(id, s)| (id.as_str(), *s)).collect();
+        commit(&many, &mut expected);
+        check(&History::load(&repo, "").expect("loads"), &expected);
+        let state: CacheState =
+            serde_json::from_slice(&std::fs::read(repo.git_path("docket/history/state.json")).expect("state"))
+                .expect("json");
+        assert_eq!(state.bits, 4, "154 records spread over 16 files");
+        assert_eq!(state.head, repo.head());
+        // A few paths: only theirs.
+        let few = History::load_paths(
+            &repo,
+            "",
+            &["issues/a.toml".into(), "issues/m007.toml".into(), "issues/zz.toml".into()],
+        )
+        .expect("loads");
+        let mut wanted = expected.clone();
+        wanted.retain(|path, _| path == "issues/a.toml" || path == "issues/m007.toml");
+        check(&few, &wanted);
+        assert_eq!(few.of("issues/a.toml").len(), 4);
+        assert!(few.of("issues/zz.toml").is_empty());
+        // A damaged file: rebuilt, never read as empty.
+        let bucket = bucket_path(&repo.git_path("docket/history"), bucket_of("issues/a.toml", state.bits));
+        assert!(bucket.is_file(), "{}", bucket.display());
+        std::fs::write(&bucket, "{ damaged").expect("damage");
+        check(&History::load(&repo, "").expect("loads"), &expected);
+        std::fs::remove_file(&bucket).expect("remove");
+        check(&History::load_paths(&repo, "", &["issues/a.toml".into()]).expect("loads").clone(), &{
+            let mut only = expected.clone();
+            only.retain(|path, _| path == "issues/a.toml");
+            only
+        });
+    }
+
     #[test]
     fn stays_follow_state_changes_and_deletions() {
         let versions = [
@@ -523,6 +647,8 @@ mod tests {
             version(20, "triage", Some("b2")),
             version(30, "planning", Some("b3")),
             version(40, "", None),
+            // Unreadable as a record: no stay.
+            version(45, "", Some("bx")),
             version(50, "done", Some("b4")),
         ];
         let stays = stays(&versions);
