@@ -134,8 +134,24 @@ pub fn check_document_located(
     (Some(table), checker.diagnostics)
 }
 
-/// A TOML syntax error as a located diagnostic.
+/// A TOML syntax error as a located diagnostic. Git's conflict markers, the commonest cause
+/// after a merge, are named as such, at the first marker.
 pub fn syntax_error(path: &str, source: &str, error: &toml_edit::TomlError) -> Diagnostic {
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        if ["<<<<<<< ", "=======", ">>>>>>> "].iter().any(|marker| line.starts_with(marker))
+            || line.trim_end() == "<<<<<<<"
+            || line.trim_end() == ">>>>>>>"
+        {
+            let end = offset + line.trim_end().len();
+            return Diagnostic::error(path, "toml.conflict", "the file holds git's conflict markers: a merge left it unresolved")
+                .at(source, Some(offset..end))
+                .with_hint(
+                    "keep what each field should say between `<<<<<<<` and `>>>>>>>`, delete the marker lines, then `git add` the file",
+                );
+        }
+        offset += line.len();
+    }
     let message = error.message().trim().trim_end_matches('.').to_owned();
     let message = if message.is_empty() { "invalid TOML".to_owned() } else { format!("invalid TOML: {message}") };
     Diagnostic::error(path, "toml.syntax", message)
