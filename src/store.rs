@@ -58,7 +58,7 @@ pub struct CommitInfo {
 }
 
 /// Why the repository could not be read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("{0} is not inside a git repository")]
     NotARepository(PathBuf),
@@ -66,6 +66,9 @@ pub enum StoreError {
     Bare(PathBuf),
     #[error("git could not {action}: {message}")]
     Git { action: String, message: String },
+    /// A revision the user named (`--range A..B`) that names no commit.
+    #[error("`{0}` names no commit of this repository")]
+    NoSuchRevision(String),
     /// A git lock file is in the way: another git process is at work, or one was killed and
     /// left it behind.
     #[error("git could not {action}: {} is locked (its lock file {} exists)", .path.with_extension("").display(), .path.display())]
@@ -199,8 +202,9 @@ impl Repo {
 
     /// The id of the commit `spec` names (`HEAD~2`, `main`, a hash).
     pub fn resolve(&self, spec: &str) -> Result<String, StoreError> {
-        let object = self.repository.revparse_single(spec).map_err(git_error(format!("find the commit `{spec}`")))?;
-        let commit = object.peel_to_commit().map_err(git_error(format!("find the commit `{spec}`")))?;
+        let unknown = |_| StoreError::NoSuchRevision(spec.to_owned());
+        let object = self.repository.revparse_single(spec).map_err(unknown)?;
+        let commit = object.peel_to_commit().map_err(unknown)?;
         Ok(commit.id().to_string())
     }
 

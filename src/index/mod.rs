@@ -272,9 +272,11 @@ impl SearchIndex {
         let io = |source| IndexError::Io { path: path.clone(), source };
         // Opening, creating and wiping happen one process at a time, so that one process never
         // wipes an index another is creating. (Writing is serialised by tantivy's own lock.)
+        // The folder is made under the lock: made before it, it could race with another
+        // process wiping a foreign index (`remove_dir_all` under way makes `mkdir` fail).
         let guard = derived::lock_file(&derived.index_lock()).map_err(io)?;
-        derived::folder(&path).map_err(io)?;
         guard.lock().map_err(io)?;
+        derived::folder(&path).map_err(io)?;
         let existing = Index::open_in_dir(&path).ok().filter(|index| {
             let state =
                 index.load_metas().ok().and_then(|m| m.payload).and_then(|p| serde_json::from_str::<State>(&p).ok());

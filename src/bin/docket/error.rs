@@ -15,6 +15,9 @@ use crate::ui::Style;
 pub const EXIT_VIOLATIONS: u8 = 1;
 /// Exit code for usage and input errors.
 pub const EXIT_INPUT: u8 = 2;
+/// Exit code for internal failures: git or the search index failing under docket, or a bug
+/// (a panic exits with it too).
+pub const EXIT_INTERNAL: u8 = 101;
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -31,6 +34,11 @@ pub enum CliError {
     Io {
         message: String,
         source: std::io::Error,
+    },
+    /// What docket stands on failed (the search index, git under a hook): exit 101.
+    Internal {
+        message: String,
+        hint: Option<String>,
     },
 }
 
@@ -67,8 +75,15 @@ impl CliError {
         CliError::Usage { message: message.into(), hint: Some(hint.into()) }
     }
 
+    /// The exit code (PRODUCT.md §6), decided here for every failure: 101 when git or the
+    /// search index failed under docket, 2 for everything the user's input or files caused.
     pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(EXIT_INPUT)
+        match self {
+            CliError::Internal { .. } | CliError::Tracker(TrackerError::Store(StoreError::Git { .. })) => {
+                ExitCode::from(EXIT_INTERNAL)
+            }
+            _ => ExitCode::from(EXIT_INPUT),
+        }
     }
 
     /// The message for stderr.
@@ -82,7 +97,9 @@ impl CliError {
         }
         let (message, hint): (String, Option<&str>) = match self {
             CliError::Diagnostics(list) => return render::diagnostics(list, style),
-            CliError::Usage { message, hint } => (message.clone(), hint.as_deref()),
+            CliError::Usage { message, hint } | CliError::Internal { message, hint } => {
+                (message.clone(), hint.as_deref())
+            }
             CliError::Io { message, source } => (format!("{message}: {source}"), None),
             CliError::Tracker(TrackerError::Policy(error)) => return policy_message(error, style),
             CliError::Tracker(TrackerError::Ambiguous { prefix, candidates }) => {
@@ -112,6 +129,9 @@ impl CliError {
                     }
                     TrackerError::Store(StoreError::Bare(_)) => {
                         Some("clone it and run docket in the clone's work tree")
+                    }
+                    TrackerError::Store(StoreError::NoSuchRevision(_)) => {
+                        Some("name a branch, a tag or a commit id (`git log --oneline` lists them)")
                     }
                     TrackerError::NotATracker(_) => {
                         Some("run `docket init` to create a tracker, or pass -C PATH to one")

@@ -165,8 +165,18 @@ fn query_error(query: &str, error: &QueryError, style: Style) -> CliError {
 }
 
 pub fn index_error(error: &IndexError) -> CliError {
-    CliError::usage(
-        error.to_string(),
-        "the index is derived data: `docket index --rebuild` builds it again (deleting .git/docket/index is safe too)",
-    )
+    match error {
+        IndexError::Store(store) => CliError::from(store.clone()),
+        // A record file the index could not read is the user's file, not the index.
+        IndexError::Io { path, .. } if !path.components().any(|c| c.as_os_str() == ".git") => {
+            CliError::usage(error.to_string(), "check the file's permissions and type (a record is a regular file)")
+        }
+        _ => CliError::Internal {
+            message: error.to_string(),
+            hint: Some(
+                "the index is derived data: `docket index --rebuild` builds it again (deleting .git/docket/index is safe too)"
+                    .to_owned(),
+            ),
+        },
+    }
 }
