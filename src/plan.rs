@@ -269,6 +269,12 @@ mod tests {
         }
         // Work not done, or without weight, says nothing about speed.
         assert_eq!(historic_velocity(&[("m", &m)], std::slice::from_ref(&done), &|_| None, 200 * DAY), None);
+        // Nor does work done in a milestone of no days of capacity (no division by zero).
+        let idle = milestone(100, 109, 0.0);
+        assert_eq!(
+            historic_velocity(&[("m", &idle)], std::slice::from_ref(&done), &|_| Some(104 * DAY), 200 * DAY),
+            None
+        );
     }
 
     /// Velocity comes from the latest milestones to end before the plan's own start; one that
