@@ -572,6 +572,7 @@ fn judge_changes(repo: &Repo, prefix: &str, set: &ChangeSet<'_>, report: &mut Re
     report.files += files.len();
     report.diagnostics.extend(annotate(problems, set.commit));
     report.diagnostics.extend(annotate(duplicates(repo, prefix, set.new_at, &files)?, set.commit));
+    report.diagnostics.extend(annotate(still_named(repo, prefix, set.new_at, &files)?, set.commit));
     if !policy_changed && files.is_empty() {
         return Ok(());
     }
@@ -636,6 +637,53 @@ fn duplicates(repo: &Repo, prefix: &str, at: At<'_>, files: &[FileTexts]) -> Res
                     )
                     .with_id(&file.id)
                     .with_hint("rename one of the files; ids are unique across issues, MIR bugs and milestones"),
+                );
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The records `files` delete that another record still names at `at` (an issue's milestone,
+/// a `blocked_by` id, a parking-lot issue): the reference would dangle. Who names them is found
+/// by `git grep` for the quoted ids, then read and judged, so a deletion costs one scan in C,
+/// and other changes nothing.
+fn still_named(repo: &Repo, prefix: &str, at: At<'_>, files: &[FileTexts]) -> Result<Vec<Diagnostic>, StoreError> {
+    let deleted: Vec<&FileTexts> = files.iter().filter(|f| f.old.is_some() && f.new.is_none()).collect();
+    if deleted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let needles: Vec<String> = deleted.iter().map(|f| format!("\"{}\"", f.id)).collect();
+    let folders = [format!("{prefix}{}/", Kind::Issue.folder()), format!("{prefix}{}/", Kind::Milestone.folder())];
+    let commit = match at {
+        At::Commit(commit) => Some(commit),
+        At::Index { .. } => None,
+    };
+    let mut found = Vec::new();
+    for path in repo.grep(commit, &needles, &folders)? {
+        let Some(relative) = path.strip_prefix(prefix) else { continue };
+        let Some((kind, id)) = record_at(relative) else { continue };
+        let Some(text) = read_at(repo, at, &path)? else { continue };
+        let Some(record) = parse_record(kind, &id, relative, &text, &format::RecordRules::default()).record else {
+            continue;
+        };
+        for (field, named) in crate::reference::names(&record) {
+            if let Some(gone) = deleted.iter().find(|f| f.id == named && f.id != record.id) {
+                found.push(
+                    Diagnostic::error(
+                        format!("{prefix}{}", gone.path),
+                        "record.reference",
+                        format!("`{}` is deleted, but {relative} still names it (`{field}`)", gone.id),
+                    )
+                    .with_id(&gone.id)
+                    .with_hint(format!(
+                        "remove the reference from {relative} in the same change ({}), or keep the record",
+                        match field {
+                            "milestone" => format!("`docket set {} --unset milestone`", record.id),
+                            "blocked_by" => format!("`docket set {} blocked_by-={}`", record.id, gone.id),
+                            _ => format!("`docket edit {}`", record.id),
+                        }
+                    )),
                 );
             }
         }

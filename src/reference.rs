@@ -7,7 +7,9 @@
 //! (any record), its `iteration` (in `[[iterations]]`), its `assignee` (in `[team] members`,
 //! when the team is declared), a milestone's parking-lot issues; and a MIR bug's `package` has
 //! no other open MIR bug. A change is judged only for what it brings: a reference the old
-//! version already had is not the change's fault (`docket check` reports every one).
+//! version already had is not the change's fault (`docket check` reports every one). A record
+//! deleted while another still names it is refused too ([`names`]; the hooks find who names it
+//! with `git grep`).
 
 use crate::config::Config;
 use crate::model::{Body, Kind, Record};
@@ -136,6 +138,23 @@ pub fn problems(record: &Record, old: Option<&Record>, config: &Config, lookup: 
         }
     }
     found
+}
+
+/// The ids `record` names, with the field naming each: an issue's `milestone` and
+/// `blocked_by`, a milestone's parking-lot issues. What a deleted record leaves dangling.
+pub fn names(record: &Record) -> Vec<(&'static str, &str)> {
+    match &record.body {
+        Body::Issue(issue) => issue
+            .milestone
+            .iter()
+            .map(|m| ("milestone", m.as_str()))
+            .chain(issue.blocked_by.iter().map(|id| ("blocked_by", id.as_str())))
+            .collect(),
+        Body::Milestone(milestone) => {
+            milestone.parking_lot.iter().map(|item| ("parking_lot", item.issue.as_str())).collect()
+        }
+        Body::Mir(_) => Vec::new(),
+    }
 }
 
 /// The value of a field if the change brings it: set, and not what it was before (`old` is

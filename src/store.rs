@@ -597,6 +597,54 @@ impl Repo {
         Ok(if output.status.success() { String::from_utf8(output.stdout).ok() } else { None })
     }
 
+    /// The files under `folders` (from the top) in `commit` (in the index when `None`) whose
+    /// text holds any of `needles`, found by `git grep` (fixed strings, all cores): the cost of
+    /// a scan of the tracker in C, for questions only a scan answers.
+    pub fn grep(
+        &self,
+        commit: Option<&str>,
+        needles: &[String],
+        folders: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        if needles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut command = Command::new("git");
+        command.arg("--git-dir").arg(&self.git_dir);
+        if let Some(workdir) = &self.workdir {
+            command.arg("--work-tree").arg(workdir).current_dir(workdir);
+        }
+        command.args(["grep", "-l", "-z", "-F"]);
+        for needle in needles {
+            command.arg("-e").arg(needle);
+        }
+        match commit {
+            Some(commit) => command.arg(commit),
+            None => command.arg("--cached"),
+        };
+        command.arg("--").args(folders.iter().map(|f| format!(":(top){f}")));
+        let output = command
+            .output()
+            .map_err(|e| StoreError::Git { action: "run `git grep`".into(), message: e.to_string() })?;
+        // 1: nothing found.
+        if !output.status.success() && output.status.code() != Some(1) {
+            return Err(StoreError::Git {
+                action: "search the records".into(),
+                message: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            });
+        }
+        let strip = commit.map(|c| format!("{c}:"));
+        Ok(output
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|path| {
+                let path = String::from_utf8_lossy(path);
+                strip.as_deref().and_then(|s| path.strip_prefix(s)).unwrap_or(&path).to_owned()
+            })
+            .collect())
+    }
+
     /// Every file under the folder `prefix` in `commit` (or in the index when `commit` is
     /// `None`), with its blob id.
     pub fn files_under(&self, commit: Option<&str>, prefix: &str) -> Result<Vec<(String, String)>, StoreError> {

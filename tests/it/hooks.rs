@@ -655,3 +655,36 @@ fn renames_are_judged_as_moves_or_deletions() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("error[workflow.delete]"), "{}", run.stderr);
 }
+
+/// A record that another still names cannot be deleted alone: the milestone its issue points
+/// to is refused by pre-commit, `check --range` and the server; deleted with the reference
+/// removed in the same commit, it goes through.
+#[test]
+fn a_record_still_named_cannot_be_deleted() {
+    let (sandbox, server) = ops_sandbox_with_server();
+    sandbox.write("milestones/m1.toml", "title = \"M1\"\nstage = \"planning\"\n");
+    let issue = sandbox.read("issues/k3x9q2.toml");
+    sandbox.write("issues/k3x9q2.toml", &format!("{issue}milestone = \"m1\"\n"));
+    sandbox.git(&["add", "-A"]);
+    sandbox.git(&["commit", "-qm", "milestone"]);
+    sandbox.git(&["push", "-q", "origin", "main"]);
+    let base = head(&sandbox).trim().to_owned();
+    sandbox.git(&["rm", "-q", "milestones/m1.toml"]);
+    let run = sandbox.git_with(&["commit", "-qm", "drop m1"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!("hook_deleted_but_named", run.stderr);
+    sandbox.git(&["commit", "-qm", "drop m1", "--no-verify"]);
+    let range = sandbox.docket(&["check", "--range", &format!("{base}..HEAD")]);
+    assert_eq!(range.code, 1, "{}", range.stderr);
+    assert!(range.stderr.contains("`m1` is deleted, but issues/k3x9q2.toml still names it"), "{}", range.stderr);
+    let push = sandbox.git_with(&["push", "--no-verify", "origin", "main"], &[]);
+    assert_ne!(push.code, 0, "{}", push.stderr);
+    assert!(push.stderr.contains("`m1` is deleted, but issues/k3x9q2.toml still names it"), "{}", push.stderr);
+    assert_eq!(sandbox.git_in(&server, &["rev-parse", "main"], &[]).stdout.trim(), base);
+    // With the reference removed in the same commit: accepted.
+    sandbox.git(&["reset", "-q", "--hard", &base]);
+    sandbox.git(&["rm", "-q", "milestones/m1.toml"]);
+    sandbox.docket(&["set", "k3x9q2", "--unset", "milestone"]).ok();
+    let run = sandbox.git_with(&["commit", "-qam", "drop m1 and its use"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
