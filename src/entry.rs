@@ -155,7 +155,7 @@ mod tests {
     /// Every kind of entry a record folder may hold, and every kind it may not.
     #[test]
     fn what_a_record_folder_may_hold() {
-        let table: [(&str, Entry, Option<&str>); 22] = [
+        let table: [(&str, Entry, Option<&str>); 23] = [
             ("issues/k3x9q2.toml", Entry::File, None),
             ("issues/k3/k3x9q2.toml", Entry::File, None),
             ("mir/ab.toml", Entry::File, None),
@@ -173,6 +173,7 @@ mod tests {
             ("issues/evil.toml/README", Entry::File, Some("file.name")),
             ("issues/evil.toml", Entry::Folder, Some("file.name")),
             ("issues/k3/deeper", Entry::Folder, Some("file.name")),
+            ("issues/abc", Entry::Folder, Some("file.name")),
             ("issues/zz/k3x9q2.toml", Entry::File, Some("id.shard")),
             ("issues/Zz/zzx.toml", Entry::File, Some("id.shard")),
             ("issues/p.toml", Entry::Link, Some("file.type")),
@@ -187,6 +188,25 @@ mod tests {
                 assert!(diagnostic.hint.is_some_and(|h| !h.is_empty()), "{path} has a hint");
             }
         }
+    }
+
+    /// The messages say what the entry is and, for a bad name, which id is bad.
+    #[test]
+    fn messages_name_the_entry() {
+        let message = |path: &str, entry: Entry| problem(path, entry).expect("a problem").message;
+        assert_eq!(
+            message("issues/Sneaky.toml", Entry::File),
+            "`Sneaky` is not a valid id: an id must start with a lowercase letter or a digit, not `S`"
+        );
+        assert_eq!(
+            message("issues/k3/K3x.toml", Entry::File),
+            "`K3x` is not a valid id: an id must start with a lowercase letter or a digit, not `K`"
+        );
+        assert_eq!(message("mir/m.toml", Entry::Submodule), "`mir/m.toml` is a git submodule");
+        assert_eq!(
+            message("mir/p.toml", Entry::Special),
+            "`mir/p.toml` is not a regular file (a FIFO, socket or device)"
+        );
     }
 
     #[test]

@@ -293,6 +293,27 @@ text = "first"
         assert_eq!(texts(&merged), ["first", "mine", "(redacted)"]);
     }
 
+    /// A value theirs changed takes ours' place and keeps ours' trailing comment.
+    #[test]
+    fn theirs_value_keeps_ours_comment() {
+        let theirs = edit(BASE, "stage = \"planning\" # by dylan", "stage = \"scheduling\"");
+        let merged = merge(BASE, BASE, &theirs).expect("merges");
+        assert!(merged.text.contains("stage = \"scheduling\" # by dylan\n"), "{}", merged.text);
+    }
+
+    /// A field changed on one side and removed on the other is one conflict, listed once; a
+    /// table on one side against a value on the other is a conflict, not a merge.
+    #[test]
+    fn a_removal_against_a_change_is_one_conflict() {
+        let changed = edit(BASE, "weight = 2", "weight = 5");
+        let removed = edit(BASE, "weight = 2\n", "");
+        assert_eq!(merge(BASE, &changed, &removed).expect("merges").conflicts, ["weight"]);
+        assert_eq!(merge(BASE, &removed, &changed).expect("merges").conflicts, ["weight"]);
+        let table_changed = edit(BASE, "reach = 500", "reach = 900");
+        let scalar = edit(BASE, "[rice]\nreach = 500\neffort = 3\n", "rice = 3\n");
+        assert_eq!(merge(BASE, &table_changed, &scalar).expect("merges").conflicts, ["rice"]);
+    }
+
     /// A label removed on one side is gone, whatever the other side added.
     #[test]
     fn a_label_removed_on_either_side_is_gone() {
