@@ -353,7 +353,7 @@ text = "first"
         let merged = merge(BASE, &ours, &theirs).expect("merges");
         assert_eq!(merged.conflicts, ["stage"]);
         assert!(
-            merged.text.contains("<<<<<<< ours: stage\nstage = \"scheduling\" # by dylan\n=======\nstage = \"blocked\" # by dylan\n>>>>>>> theirs: stage\n"),
+            merged.text.contains("type = \"feature\"\n<<<<<<< ours: stage\nstage = \"scheduling\" # by dylan\n=======\nstage = \"blocked\" # by dylan\n>>>>>>> theirs: stage\nlabels = ["),
             "{}",
             merged.text
         );
