@@ -24,6 +24,8 @@ pub struct Stale {
     pub last_update: Option<String>,
     /// Days since the last update (or since the issue was created).
     pub days: i64,
+    /// The health status the issue last reported (`on_track`, `needs_attention`, `at_risk`).
+    pub health: Option<String>,
 }
 
 /// Open, assigned issues whose last weekly update is older than `days` (seed 000: "every week,
@@ -45,6 +47,7 @@ pub fn stale(records: &[Record], now: Timestamp, days: i64, open: &dyn Fn(&Recor
                 stage: issue.stage.clone(),
                 last_update: last.map(|t| time::date_of(t).to_string()),
                 days: age,
+                health: issue.health.map(|h| h.name().to_owned()),
             })
         })
         .collect();
@@ -541,7 +544,7 @@ mod tests {
             issue(
                 "b",
                 &format!(
-                    "{base}assignee = \"bo\"\n[[updates]]\ndate = 2026-10-01\ntext = \"x\"\n[[updates]]\ndate = 2026-11-15\ntext = \"y\"\n"
+                    "{base}assignee = \"bo\"\nhealth = \"at_risk\"\n[[updates]]\ndate = 2026-10-01\ntext = \"x\"\n[[updates]]\ndate = 2026-11-15\ntext = \"y\"\n"
                 ),
             ),
             // No update: counted from creation, 53 days.
@@ -559,6 +562,7 @@ mod tests {
             list.iter().map(|s| (s.id.as_str(), s.days, s.last_update.as_deref())).collect();
         assert_eq!(got, [("c", 53, None), ("a2", 8, None), ("b", 8, Some("2026-11-15"))]);
         assert_eq!(list[2].assignee.as_deref(), Some("bo"));
+        assert_eq!((list[0].health.as_deref(), list[2].health.as_deref()), (None, Some("at_risk")));
         assert_eq!((list[2].stage.as_str(), list[2].title.as_str(), list[2].path.as_str()), ("in_dev", "t", "b"));
         // One day less of patience makes `a` stale too.
         assert_eq!(stale(&records, now, 6, &open).len(), 4);

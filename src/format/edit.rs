@@ -305,6 +305,36 @@ pub fn append_comment(source: &str, date: Timestamp, author: Option<&str>, text:
     Ok(document.to_string())
 }
 
+/// `source` with a weekly update appended as an `[[updates]]` entry (seed 000: "every week,
+/// post a brief update"), dated `date` (the day, as updates are), by `author`, with `health`;
+/// the issue's own `health` field is set to it too, so the latest status is one field.
+pub fn append_update(
+    source: &str,
+    date: Timestamp,
+    author: Option<&str>,
+    health: Option<crate::model::Health>,
+    text: &str,
+) -> Result<String, EditError> {
+    let mut document: DocumentMut =
+        source.parse().map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
+    let mut update = Table::new();
+    update.insert("date", Item::Value(Value::from(time::date_of(date))));
+    if let Some(author) = author {
+        update.insert("author", Item::Value(Value::from(author)));
+    }
+    if let Some(health) = health {
+        update.insert("health", Item::Value(Value::from(health.name())));
+        replace_value(document.as_table_mut(), "health", Value::from(health.name()));
+    }
+    let text = if text.contains('\n') && !text.ends_with('\n') { format!("{text}\n") } else { text.to_owned() };
+    update.insert("text", Item::Value(Value::from(text)));
+    match document.as_table_mut().entry("updates").or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new())) {
+        Item::ArrayOfTables(array) => array.push(update),
+        _ => return Err(EditError::TableList("updates".to_owned())),
+    }
+    Ok(document.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,6 +410,29 @@ effort = 3 # days
             apply(HAND_WRITTEN, Kind::Issue, &[Assignment::unset("title")], 0),
             Err(EditError::Required("title".into()))
         );
+    }
+
+    #[test]
+    fn updates_are_appended_and_set_the_health() {
+        let after = append_update(
+            HAND_WRITTEN,
+            1_795_000_000,
+            Some("lyle"),
+            Some(crate::model::Health::AtRisk),
+            "blocked on legal",
+        )
+        .expect("edit");
+        assert!(
+            after.contains(
+                "[[updates]]\ndate = 2026-11-18\nauthor = \"lyle\"\nhealth = \"at_risk\"\ntext = \"blocked on legal\"\n"
+            ),
+            "{after}"
+        );
+        let table: toml::Table = toml::from_str(&after).expect("valid");
+        assert_eq!(table["health"].as_str(), Some("at_risk"));
+        // Without a health, the issue's health is left as it was.
+        let plain = append_update(HAND_WRITTEN, 1_795_000_000, None, None, "on it").expect("edit");
+        assert!(!plain.contains("health"), "{plain}");
     }
 
     #[test]

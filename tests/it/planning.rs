@@ -279,6 +279,27 @@ fn stale_weekly_updates() {
     assert_eq!(ids(&stale), ["b"]);
     assert_eq!(stale[0]["days"], 10);
     assert_eq!(stale[0]["last_update"], "2026-10-10");
+    assert_eq!(stale[0]["health"], serde_json::Value::Null);
+    // The weekly routine: `docket update` posts one, with its health; b is no longer stale,
+    // and a later report shows the health it reported.
+    let run =
+        sandbox.docket_with(&["update", "b", "--health", "needs_attention", "-m", "waiting on review"], &[NOW], "");
+    run.ok();
+    let text = sandbox.read("issues/b.toml");
+    assert!(text.contains("health = \"needs_attention\""), "{text}");
+    assert!(text.contains("[[updates]]\ndate = 2026-10-20\n"), "{text}");
+    let stale: serde_json::Value =
+        serde_json::from_str(sandbox.docket_with(&["report", "stale", "--json"], &[NOW], "").ok()).expect("json");
+    assert_eq!(ids(&stale), Vec::<String>::new());
+    let later = ("DOCKET_NOW", "2026-10-29T12:00:00Z");
+    let stale: serde_json::Value =
+        serde_json::from_str(sandbox.docket_with(&["report", "stale", "--json"], &[later], "").ok()).expect("json");
+    // c's last update is 13 days old, b's 9: oldest first.
+    assert_eq!(ids(&stale), ["c", "b"]);
+    assert_eq!(stale[1]["health"], "needs_attention");
+    // Only issues take weekly updates; an empty one is refused.
+    assert_eq!(sandbox.docket(&["update", "m1", "-m", "x"]).code, 2);
+    assert_eq!(sandbox.docket(&["update", "b", "-m", "  "]).code, 2);
 }
 
 #[test]

@@ -47,6 +47,8 @@ pub enum Command {
     Set(SetArgs),
     /// Add a comment to a record
     Comment(CommentArgs),
+    /// Post an issue's weekly update, with its health status
+    Update(UpdateArgs),
     /// Move a record to another state, through its workflow
     Move(MoveArgs),
     /// Check records against their workflows (what the hooks and CI run)
@@ -209,6 +211,27 @@ pub struct ListArgs {
 pub struct EditArgs {
     /// The record's id or an unambiguous prefix of it
     pub id: String,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  docket update k3x9 --health on_track -m \"MR !815 ready; merging with Monday's sync\"\n  docket update k3x9 --health at_risk -m \"Blocked on legal review\""
+)]
+pub struct UpdateArgs {
+    /// The issue's id or an unambiguous prefix of it
+    pub id: String,
+    /// The update: progress since the last one, the plan, any help needed
+    #[arg(long, short)]
+    pub message: String,
+    /// The health status: on_track, needs_attention or at_risk (also set on the issue)
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(docket::model::Health::NAMES))]
+    pub health: Option<String>,
+    /// The author [default: git's user.name]
+    #[arg(long)]
+    pub author: Option<String>,
+    /// Print the updated record as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

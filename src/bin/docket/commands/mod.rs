@@ -23,6 +23,7 @@ mod search;
 mod set;
 mod setup;
 mod show;
+mod update;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -75,6 +76,7 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
         Command::Edit(args) => edit::cmd_edit(ui, &env, args),
         Command::Set(args) => set::cmd_set(ui, &env, args),
         Command::Comment(args) => comment::cmd_comment(ui, &env, args),
+        Command::Update(args) => update::cmd_update(ui, &env, args),
         Command::Move(args) => move_record::cmd_move(ui, &env, args),
         Command::Check(args) => check::cmd_check(ui, &env, args),
         Command::Hook(args) => hook::cmd_hook(ui, &env, args),

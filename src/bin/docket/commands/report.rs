@@ -25,9 +25,10 @@ pub fn cmd_report(ui: &Ui, env: &Env, args: &ReportArgs) -> Result<ExitCode, Cli
             let overdue = report::stale(&loaded.records, now, 7, &|r| tracker.is_open(&done, r));
             for s in &overdue {
                 let last = s.last_update.as_deref().unwrap_or("never");
+                let health = s.health.as_deref().map(|h| format!(", {h}")).unwrap_or_default();
                 let _ = writeln!(
                     text,
-                    "{}  {:<10} {:<14} last update {last} ({} days)  {}",
+                    "{}  {:<10} {:<14} last update {last} ({} days{health})  {}",
                     style.id(&s.id),
                     s.assignee.as_deref().unwrap_or("-"),
                     s.stage,
