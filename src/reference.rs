@@ -115,12 +115,15 @@ pub fn problems(record: &Record, old: Option<&Record>, config: &Config, lookup: 
             }
         }
         Body::Mir(bug) => {
-            let same_package = matches!(old_body, Some(Body::Mir(b)) if b.package == bug.package);
             let open = |r: &Record| {
                 let workflow = lookup.mir_workflow;
                 workflow.state(&workflow.state_of(r)).is_none_or(|s| !s.terminal)
             };
-            if !same_package && !bug.package.is_empty() && open(record) {
+            // Already an open bug for this package before the change: not the change's doing.
+            // A bug filed, renamed onto the package or reopened is.
+            let was_open_here =
+                old.is_some_and(|o| open(o) && matches!(&o.body, Body::Mir(b) if b.package == bug.package));
+            if !was_open_here && !bug.package.is_empty() && open(record) {
                 let others: Vec<String> = (lookup.mir_bugs)()
                     .into_iter()
                     .filter(|other| other.id != record.id && open(other))
@@ -265,5 +268,7 @@ mod tests {
         assert_eq!(fields(&bug("new1", "libfoo", "new"), Some(&bug("new1", "libbaz", "new"))).len(), 1);
         // A closed bug filed for the record does not count against anyone.
         assert_eq!(fields(&bug("new1", "libfoo", "invalid"), None), Vec::<String>::new());
+        // Reopening a closed bug for a package that has an open one is a duplicate.
+        assert_eq!(fields(&bug("new1", "libfoo", "new"), Some(&bug("new1", "libfoo", "invalid"))).len(), 1);
     }
 }
