@@ -189,11 +189,6 @@ fn has_section(description: &str, heading: &str) -> bool {
 }
 
 impl Condition {
-    /// Whether the condition has nothing in it.
-    pub fn is_empty(&self) -> bool {
-        self == &Condition::default()
-    }
-
     /// Every requirement `scope.record` fails, each once.
     pub fn unmet(&self, scope: &Scope<'_>) -> Vec<Unmet> {
         let mut unmet = self.unmet_raw(scope);

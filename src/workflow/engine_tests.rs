@@ -955,3 +955,63 @@ fn results_are_judged_by_reachability() {
     assert_eq!(result(&parked, Some(&at("planning"))), Vec::<String>::new());
     assert_eq!(result(&parked, Some(&at("triage"))).len(), 1);
 }
+
+/// The pieces of a condition, each met and unmet, judged directly: what counts as filled in,
+/// `contains`, `$from` in `equals`, and the edges of the day counts and of an iteration.
+#[test]
+fn conditions_at_their_edges() {
+    use super::condition::{Condition, Mode, Scope};
+    let config = config();
+    let unmet = |condition: &str, text: &str, from: Option<&str>, now: Timestamp, facts: &TestFacts| -> Vec<String> {
+        let condition: Condition = toml::from_str(condition).expect("a condition");
+        let record = record(Kind::Issue, text);
+        let scope = Scope {
+            record: &record,
+            old: Some(&record),
+            from,
+            state_field: "stage",
+            now,
+            config: &config,
+            facts,
+            mode: Mode::Full,
+        };
+        condition.unmet(&scope).into_iter().map(|u| u.message).collect()
+    };
+    let base = "title = \"x\"\ntype = \"bug\"\nstage = \"planning\"\n";
+    let facts = no_facts();
+    let fields = "fields = [\"gameplan\", \"labels\", \"rice\"]";
+    // Blank text, an empty list and an empty table are not filled in.
+    let empty = format!("{base}gameplan = \"  \"\nlabels = []\nrice = {{}}\n");
+    assert_eq!(unmet(fields, &empty, None, now(), &facts), ["needs `gameplan`", "needs `labels`", "needs `rice`"]);
+    let filled = format!("{base}gameplan = \"g\"\nlabels = [\"a\"]\nrice = {{ reach = 1 }}\n");
+    assert_eq!(unmet(fields, &filled, None, now(), &facts), Vec::<String>::new());
+    // `contains`: the list must hold the value.
+    let contains = "contains = { labels = \"validation::requested\" }";
+    let holding = format!("{base}labels = [\"x\", \"validation::requested\"]\n");
+    assert_eq!(unmet(contains, &holding, None, now(), &facts), Vec::<String>::new());
+    let other = format!("{base}labels = [\"x\", \"y\"]\n");
+    assert_eq!(unmet(contains, &other, None, now(), &facts), ["`labels` must include `validation::requested`"]);
+    // `$from` in `equals` stands for the state being left.
+    let equals = "equals = { previous_stage = \"$from\" }";
+    let recorded = format!("{base}previous_stage = \"development\"\n");
+    assert_eq!(unmet(equals, &recorded, Some("development"), now(), &facts), Vec::<String>::new());
+    assert_eq!(unmet(equals, &recorded, Some("planning"), now(), &facts), ["`previous_stage` must be \"planning\""]);
+    // Day counts: exactly `days` days is enough.
+    let entered = parse_timestamp("2026-09-01T10:00:00Z").expect("valid");
+    let timed =
+        TestFacts { entered: BTreeMap::from([(("stage".to_owned(), "planning".to_owned()), entered)]), ..no_facts() };
+    let days = "min_days_in_state = 60";
+    assert_eq!(unmet(days, base, Some("planning"), entered + 60 * DAY, &timed), Vec::<String>::new());
+    assert_eq!(unmet(days, base, Some("planning"), entered + 60 * DAY - 1, &timed).len(), 1);
+    // An iteration is current through the last second of its last day.
+    let current = "iteration = \"current\"";
+    let in_w48 = format!("{base}iteration = \"2026-w48\"\n");
+    let last_second = parse_timestamp("2026-11-29T23:59:59Z").expect("valid");
+    assert_eq!(unmet(current, &in_w48, None, last_second, &facts), Vec::<String>::new());
+    assert_eq!(unmet(current, &in_w48, None, last_second + 1, &facts).len(), 1);
+    assert_eq!(
+        unmet(current, &in_w48, None, parse_timestamp("2026-11-23T00:00:00Z").expect("valid"), &facts),
+        Vec::<String>::new()
+    );
+    assert_eq!(unmet(current, &in_w48, None, parse_timestamp("2026-11-22T23:59:59Z").expect("valid"), &facts).len(), 1);
+}
