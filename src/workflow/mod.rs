@@ -470,6 +470,17 @@ mod tests {
         assert_eq!(rules, ["workflow.kind", "workflow.initial", "workflow.transition"]);
         assert_eq!(problems[0].line, Some(2));
         assert_eq!(problems[2].line, Some(8));
+        // The caret covers the word at fault.
+        let excerpt = problems[0].excerpt.as_ref().expect("an excerpt");
+        assert_eq!(&excerpt.text[excerpt.carets.clone()], "\"ticket\"");
+        let with_deletable = source.replace("[states.b]", "deletable = [\"zz\"]\n[states.b]");
+        let problems = Workflow::parse("workflows/x.toml", &with_deletable).expect_err("invalid");
+        let deletable = problems.iter().find(|p| p.message.contains("`deletable`")).expect("the deletable problem");
+        let excerpt = deletable.excerpt.as_ref().expect("an excerpt");
+        assert_eq!(&excerpt.text[excerpt.carets.clone()], "deletable");
+        // A workflow of a valid kind with a problem is refused too.
+        let valid_kind = source.replace("\"ticket\"", "\"issue\"");
+        assert_eq!(Workflow::parse("workflows/x.toml", &valid_kind).expect_err("invalid").len(), 2);
     }
 
     #[test]
