@@ -600,12 +600,6 @@ pub fn move_edits(workflow: &Workflow, record: &Record, target: &str) -> Vec<Ass
     edits
 }
 
-/// The states `record` may move to from where it is.
-pub fn next_states(workflow: &Workflow, record: &Record, env: &Env<'_>) -> Vec<String> {
-    let judge = Judge { workflow, env };
-    judge.allowed(&workflow.state_of(record), record, Some(record))
-}
-
 /// Moves whose time has come: transitions out of the record's state that wait on time (60
 /// days in Incomplete, 2 years after an ACK) and whose every requirement now holds. For
 /// `docket check` and `docket report expiring`.

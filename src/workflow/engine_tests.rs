@@ -1015,3 +1015,60 @@ fn conditions_at_their_edges() {
     );
     assert_eq!(unmet(current, &in_w48, None, parse_timestamp("2026-11-22T23:59:59Z").expect("valid"), &facts).len(), 1);
 }
+
+/// The moves whose time has come: only timed transitions, and only once their time is up.
+#[test]
+fn due_moves_are_the_timed_ones_whose_time_has_come() {
+    let wf = Workflow::built_in("mir").expect("built in");
+    let config = config();
+    let incomplete = mir("incomplete", "didrocks", "");
+    let entered = parse_timestamp("2026-09-01T10:00:00Z").expect("valid");
+    let facts = TestFacts {
+        entered: BTreeMap::from([(("$state".to_owned(), "incomplete".to_owned()), entered)]),
+        ..no_facts()
+    };
+    let due = |now: Timestamp| {
+        let env = Env { now, config: &config, facts: &facts };
+        super::engine::due_moves(&wf, &incomplete, &env)
+    };
+    assert_eq!(due(entered + 60 * DAY), ["invalid_expired"], "not the untimed move back to unassigned");
+    assert_eq!(due(entered + 60 * DAY - 1), Vec::<String>::new());
+    let fresh = mir("confirmed", "didrocks", "");
+    let env = Env { now: entered + 900 * DAY, config: &config, facts: &facts };
+    assert_eq!(super::engine::due_moves(&wf, &fresh, &env), Vec::<String>::new(), "no timed move out of it");
+}
+
+/// Where a record may go is listed in the workflow's order of states; a final state stays
+/// where it is without a rewind; a state label may spell the state by name or display.
+#[test]
+fn allowed_moves_results_and_state_labels() {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let config = config();
+    let facts = no_facts();
+    let env = Env { now: now(), config: &config, facts: &facts };
+    let at = |stage: &str| record(Kind::Issue, &ops_issue("feature", stage, &[], ""));
+    let refused = check_change(&ops, Some(&at("planning")), Some(&at("completed")), &env);
+    assert_eq!(refused[0].allowed, ["scheduling", "blocked", "backlogged"], "in the order of the states");
+    assert_eq!(
+        refused[0].hint.as_deref(),
+        Some("from `planning` this record may go to `scheduling`, `blocked`, `backlogged`")
+    );
+    let closed = at("closed");
+    assert_eq!(errors(&super::engine::check_result(&ops, &closed, Some(&closed), &env)), Vec::<String>::new());
+    let refinement = Workflow::built_in("refinement").expect("built in");
+    let labelled = |label: &str| {
+        record(
+            Kind::Issue,
+            &format!("title = \"x\"\ntype = \"feature\"\nstage = \"ready_for_development\"\nlabels = [\"{label}\"]\n"),
+        )
+    };
+    for (label, fine) in [
+        ("workflow::ready_for_development", true),
+        ("workflow::Ready for development", true),
+        ("workflow::ready for development", true),
+        ("workflow::refinement", false),
+    ] {
+        let found = errors(&super::engine::check_record(&refinement, &labelled(label), &env));
+        assert_eq!(found.iter().all(|e| !e.starts_with("workflow.labels")), fine, "{label}: {found:?}");
+    }
+}
