@@ -846,6 +846,22 @@ fn in_work_tree(tracker: &Tracker, path: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Absorbing a report keeps what it adds, drops what is already said of the same file by
+    /// the same rule, and adds up the counts.
+    #[test]
+    fn absorbing_a_report() {
+        let diagnostic = |path: &str, rule: &'static str| Diagnostic::error(path, rule, "m");
+        let mut report = Report { diagnostics: vec![diagnostic("p", "a")], files: 2, commits: 3 };
+        report.absorb(Report {
+            diagnostics: vec![diagnostic("p", "b"), diagnostic("p", "a"), diagnostic("q", "a")],
+            files: 5,
+            commits: 7,
+        });
+        let said: Vec<(&str, &str)> = report.diagnostics.iter().map(|d| (d.path.as_str(), d.rule)).collect();
+        assert_eq!(said, [("p", "a"), ("p", "b"), ("q", "a")]);
+        assert_eq!((report.files, report.commits), (7, 10));
+    }
+
     #[test]
     fn record_paths() {
         assert_eq!(record_at("issues/k3x9q2.toml"), Some((Kind::Issue, "k3x9q2".into())));

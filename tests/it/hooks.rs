@@ -688,3 +688,51 @@ fn a_record_still_named_cannot_be_deleted() {
     let run = sandbox.git_with(&["commit", "-qam", "drop m1 and its use"], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// A commit that breaks `docket.toml` or a workflow file is refused with the problem located,
+/// by pre-commit and by `check --range`: a tracker no command can read cannot land.
+#[test]
+fn a_broken_policy_cannot_be_committed() {
+    let sandbox = ops_sandbox();
+    let base = head(&sandbox).trim().to_owned();
+    let config = sandbox.read("docket.toml");
+    sandbox.write("docket.toml", &config.replace("issue = \"ops\"", "issue = \"opps\""));
+    let run = sandbox.git_with(&["commit", "-qam", "typo"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("opps"), "{}", run.stderr);
+    sandbox.git(&["commit", "-qam", "typo", "--no-verify"]);
+    let range = sandbox.docket(&["check", "--range", &format!("{base}..HEAD")]);
+    assert_eq!(range.code, 1, "{}", range.stderr);
+    // A workflow file that does not parse, in a commit of its own.
+    sandbox.git(&["reset", "-q", "--hard", &base]);
+    sandbox.write(
+        "workflows/mine.toml",
+        "name = \"mine\"\nkind = \"issue\"\nfield = \"stage\"\ninitial = \"a\"\n[states.b]\n",
+    );
+    sandbox.write("docket.toml", &config.replace("issue = \"ops\"", "issue = \"mine\""));
+    sandbox.git(&["add", "-A"]);
+    let run = sandbox.git_with(&["commit", "-qm", "my workflow"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("workflows/mine.toml"), "{}", run.stderr);
+}
+
+/// A deletion refused both by its commit and by where the range ends is reported once, and
+/// the counts of files and commits judged add up.
+#[test]
+fn one_problem_is_reported_once() {
+    let sandbox = ops_sandbox();
+    let base = head(&sandbox).trim().to_owned();
+    sandbox.git(&["rm", "-q", "issues/k3x9q2.toml"]);
+    sandbox.git(&["commit", "-q", "--no-verify", "-m", "drop it"]);
+    let run = sandbox.docket(&["check", "--json", "--range", &format!("{base}..HEAD")]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let rules: Vec<&str> =
+        json["violations"].as_array().expect("array").iter().map(|v| v["rule"].as_str().expect("rule")).collect();
+    assert_eq!(rules, ["workflow.delete"]);
+    assert_eq!(
+        (json["commits"].as_u64(), json["files"].as_u64()),
+        (Some(1), Some(2)),
+        "one commit; the file judged by it and by the range's end"
+    );
+}
