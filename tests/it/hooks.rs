@@ -736,3 +736,24 @@ fn one_problem_is_reported_once() {
         "one commit; the file judged by it and by the range's end"
     );
 }
+
+/// The finalize gate through git: a milestone whose Deliverables weigh more than its capacity
+/// cannot be committed as `finalized` (the Deliverables are read from the commit); marked
+/// Stretch, the overflow no longer counts.
+#[test]
+fn the_finalize_gate_reads_the_deliverables_from_git() {
+    let sandbox = ops_sandbox();
+    let planning = "title = \"M1\"\nstage = \"planning\"\nstart = 2027-03-01\nend = 2027-03-12\n[capacity]\nana = 2\n";
+    sandbox.write("milestones/m1.toml", planning);
+    let issue = "title = \"Big\"\ntype = \"feature\"\nstage = \"scheduling\"\nmilestone = \"m1\"\nweight = 5\nlabels = [\"customer::smb\", \"priority::1\", \"Deliverable\"]\n";
+    sandbox.write("issues/big001.toml", issue);
+    sandbox.git(&["add", "-A"]);
+    sandbox.git(&["commit", "-q", "--no-verify", "-m", "plan m1"]);
+    sandbox.write("milestones/m1.toml", &planning.replace("stage = \"planning\"", "stage = \"finalized\""));
+    let run = sandbox.git_with(&["commit", "-qam", "finalize"], &[("GIT_COMMITTER_DATE", "2026-12-01T10:00:00Z")]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("the Deliverables weigh 5, over the capacity"), "{}", run.stderr);
+    sandbox.write("issues/big001.toml", &issue.replace("\"Deliverable\"", "\"Stretch\""));
+    let run = sandbox.git_with(&["commit", "-qam", "finalize"], &[("GIT_COMMITTER_DATE", "2026-12-01T10:00:00Z")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
