@@ -757,3 +757,19 @@ fn the_finalize_gate_reads_the_deliverables_from_git() {
     let run = sandbox.git_with(&["commit", "-qam", "finalize"], &[("GIT_COMMITTER_DATE", "2026-12-01T10:00:00Z")]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// A record whose committed version docket cannot read is judged, when repaired, for what it
+/// is, not as a record arriving: fixing a broken file of a planned issue is not refused for
+/// skipping triage.
+#[test]
+fn repairing_an_unreadable_record_is_judged_as_it_stands() {
+    let sandbox = ops_sandbox();
+    // In scheduling without the gameplan planning asks for (let in, say, by an older docket).
+    sandbox.write("issues/k3x9q2.toml", SKIPPED);
+    sandbox.git(&["commit", "-q", "--no-verify", "-am", "scheduled"]);
+    sandbox.write("issues/k3x9q2.toml", &SKIPPED.replace("title = \"Refund macro\"", "title = \"Refund macro"));
+    sandbox.git(&["commit", "-q", "--no-verify", "-am", "broken"]);
+    sandbox.write("issues/k3x9q2.toml", SKIPPED);
+    let run = sandbox.git_with(&["commit", "-qam", "repair"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
