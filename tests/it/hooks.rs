@@ -650,6 +650,19 @@ fn renames_are_judged_as_moves_or_deletions() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("`triage` → `scheduling`"), "{}", run.stderr);
     sandbox.git(&["reset", "-q", "--hard"]);
+    // The other way round, from a shard back to the flat layout.
+    std::fs::create_dir_all(sandbox.root().join("issues/k3")).expect("folder");
+    sandbox.git(&["mv", "issues/k3x9q2.toml", "issues/k3/k3x9q2.toml"]);
+    sandbox.git(&["commit", "-qm", "reshard"]);
+    sandbox.git(&["mv", "issues/k3/k3x9q2.toml", "issues/k3x9q2.toml"]);
+    sandbox.write("issues/k3x9q2.toml", SKIPPED);
+    sandbox.git(&["add", "-A"]);
+    let run = sandbox.git_with(&["commit", "-qm", "flatten and skip"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("`triage` → `scheduling`"), "{}", run.stderr);
+    sandbox.git(&["reset", "-q", "--hard"]);
+    sandbox.git(&["mv", "issues/k3/k3x9q2.toml", "issues/k3x9q2.toml"]);
+    sandbox.git(&["commit", "-qm", "flatten"]);
     sandbox.git(&["mv", "issues/k3x9q2.toml", "issues/other1.toml"]);
     let run = sandbox.git_with(&["commit", "-qm", "rename"], &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
