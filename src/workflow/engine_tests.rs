@@ -1072,3 +1072,62 @@ fn allowed_moves_results_and_state_labels() {
         assert_eq!(found.iter().all(|e| !e.starts_with("workflow.labels")), fine, "{label}: {found:?}");
     }
 }
+
+/// A workflow written for the test: transitions listed out of the order of the states, a rule
+/// with both `from` and `to`, and a label requirement.
+#[test]
+fn a_custom_workflow_orders_targets_and_scopes_its_rules() {
+    let source = r#"
+name = "custom"
+kind = "issue"
+field = "stage"
+initial = "a"
+[states.a]
+[states.b]
+[states.c]
+[states.d]
+[states.e]
+[[transitions]]
+from = "a"
+to = "d"
+[[transitions]]
+from = "a"
+to = "c"
+[[transitions]]
+from = "a"
+to = "b"
+require = { labels = ["ready"] }
+[[transitions]]
+from = "b"
+to = "c"
+[[rules]]
+name = "noted"
+from = "a"
+to = "c"
+require = { fields = ["note"] }
+message = "a to c needs a note"
+"#;
+    let wf = Workflow::parse("workflows/custom.toml", source).expect("valid");
+    let config = config();
+    let facts = no_facts();
+    let env = Env { now: now(), config: &config, facts: &facts };
+    let at = |stage: &str| record(Kind::Issue, &format!("title = \"x\"\ntype = \"bug\"\nstage = \"{stage}\"\n"));
+    // A move to a state with no transition lists the targets in the order of the states.
+    let refused = check_change(&wf, Some(&at("a")), Some(&at("e")), &env);
+    assert_eq!(refused[0].allowed, ["b", "c", "d"]);
+    let refused = check_change(&wf, Some(&at("c")), Some(&at("a")), &env);
+    assert!(refused[0].allowed.is_empty(), "nothing leaves c");
+    // The rule applies from a to c only: not from b to c.
+    assert_eq!(
+        errors(&check_change(&wf, Some(&at("a")), Some(&at("c")), &env)),
+        ["workflow.rule: a to c needs a note: needs `note` (rule `noted`)"]
+    );
+    assert_eq!(errors(&check_change(&wf, Some(&at("b")), Some(&at("c")), &env)), Vec::<String>::new());
+    // An unmet label requirement says to fix the labels.
+    let needs_label = check_change(&wf, Some(&at("a")), Some(&at("b")), &env);
+    assert_eq!(
+        needs_label[0].hint.as_deref().map(|h| h.starts_with("fix the labels in the same change")),
+        Some(true),
+        "{needs_label:?}"
+    );
+}
