@@ -1131,3 +1131,44 @@ message = "a to c needs a note"
         "{needs_label:?}"
     );
 }
+
+/// When several transitions lead where a record goes and none is met, the one closest to
+/// holding is reported (fewest unmet requirements), the first of equals.
+#[test]
+fn the_closest_transition_is_reported() {
+    let workflow = |first: &str, second: &str| {
+        Workflow::parse(
+            "workflows/two.toml",
+            &format!(
+                "name = \"two\"\nkind = \"issue\"\nfield = \"stage\"\ninitial = \"a\"\n[states.a]\n[states.b]\n[[transitions]]\nfrom = \"a\"\nto = \"b\"\nrequire = {{ fields = {first} }}\n[[transitions]]\nfrom = \"a\"\nto = \"b\"\nrequire = {{ fields = {second} }}\n"
+            ),
+        )
+        .expect("valid")
+    };
+    let config = config();
+    let facts = no_facts();
+    let env = Env { now: now(), config: &config, facts: &facts };
+    let at = |stage: &str| record(Kind::Issue, &format!("title = \"x\"\ntype = \"bug\"\nstage = \"{stage}\"\n"));
+    let reported = |wf: &Workflow| errors(&check_change(wf, Some(&at("a")), Some(&at("b")), &env));
+    assert_eq!(reported(&workflow("[\"x\", \"y\"]", "[\"z\"]")), ["workflow.require: `a` → `b`: needs `z`"]);
+    assert_eq!(reported(&workflow("[\"z\"]", "[\"x\", \"y\"]")), ["workflow.require: `a` → `b`: needs `z`"]);
+    assert_eq!(reported(&workflow("[\"x\"]", "[\"z\"]")), ["workflow.require: `a` → `b`: needs `x`"]);
+}
+
+/// A record that appears in a later state is judged by the cheapest path from the initial
+/// state: the artifacts it lacks along the way with the fewest.
+#[test]
+fn an_appearing_record_is_judged_by_the_cheapest_path() {
+    let wf = Workflow::parse(
+        "workflows/path.toml",
+        "name = \"path\"\nkind = \"issue\"\nfield = \"stage\"\ninitial = \"a\"\nappear = \"path\"\n[states.a]\n[states.b]\n[states.c]\n[[transitions]]\nfrom = \"a\"\nto = \"c\"\nrequire = { fields = [\"x\", \"y\"] }\n[[transitions]]\nfrom = \"a\"\nto = \"b\"\n[[transitions]]\nfrom = \"b\"\nto = \"c\"\nrequire = { fields = [\"z\"] }\n",
+    )
+    .expect("valid");
+    let config = config();
+    let facts = no_facts();
+    let env = Env { now: now(), config: &config, facts: &facts };
+    let new = |extra: &str| record(Kind::Issue, &format!("title = \"x\"\ntype = \"bug\"\nstage = \"c\"\n{extra}"));
+    assert_eq!(errors(&check_change(&wf, None, Some(&new("")), &env)), ["workflow.appear: a record in `c`: needs `z`"]);
+    assert_eq!(errors(&check_change(&wf, None, Some(&new("z = \"done\"\n")), &env)), Vec::<String>::new());
+    assert_eq!(errors(&check_change(&wf, None, Some(&new("x = \"1\"\ny = \"2\"\n")), &env)), Vec::<String>::new());
+}
