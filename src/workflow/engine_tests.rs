@@ -1172,3 +1172,21 @@ fn an_appearing_record_is_judged_by_the_cheapest_path() {
     assert_eq!(errors(&check_change(&wf, None, Some(&new("z = \"done\"\n")), &env)), Vec::<String>::new());
     assert_eq!(errors(&check_change(&wf, None, Some(&new("x = \"1\"\ny = \"2\"\n")), &env)), Vec::<String>::new());
 }
+
+/// The path search runs until nothing improves, whatever order the states are listed in; a
+/// new record in a state the workflow does not define is reported as such.
+#[test]
+fn paths_are_found_in_any_order_of_states() {
+    let wf = Workflow::parse(
+        "workflows/order.toml",
+        "name = \"order\"\nkind = \"issue\"\nfield = \"stage\"\ninitial = \"a\"\nappear = \"path\"\n[states.a]\n[states.c]\n[states.b]\n[states.d]\n[[transitions]]\nfrom = \"a\"\nto = \"d\"\n[[transitions]]\nfrom = \"d\"\nto = \"b\"\n[[transitions]]\nfrom = \"b\"\nto = \"c\"\n",
+    )
+    .expect("valid");
+    let config = config();
+    let facts = no_facts();
+    let env = Env { now: now(), config: &config, facts: &facts };
+    let new = |stage: &str| record(Kind::Issue, &format!("title = \"x\"\ntype = \"bug\"\nstage = \"{stage}\"\n"));
+    assert_eq!(errors(&check_change(&wf, None, Some(&new("c")), &env)), Vec::<String>::new());
+    let undefined = errors(&check_change(&wf, None, Some(&new("zz")), &env));
+    assert!(undefined.iter().any(|e| e.starts_with("workflow.undefined")), "{undefined:?}");
+}
