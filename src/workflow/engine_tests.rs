@@ -1190,3 +1190,24 @@ fn paths_are_found_in_any_order_of_states() {
     let undefined = errors(&check_change(&wf, None, Some(&new("zz")), &env));
     assert!(undefined.iter().any(|e| e.starts_with("workflow.undefined")), "{undefined:?}");
 }
+
+/// A move replaces a state label that names the old state, and adds none where there was none.
+#[test]
+fn moves_keep_state_labels_in_step() {
+    let wf = Workflow::built_in("refinement").expect("built in");
+    let edits = |labels: &str| -> Vec<String> {
+        let record = record(
+            Kind::Issue,
+            &format!("title = \"x\"\ntype = \"feature\"\nstage = \"refinement\"\nlabels = [{labels}]\n"),
+        );
+        move_edits(&wf, &record, "ready_for_development")
+            .iter()
+            .map(|a| format!("{}{:?}{}", a.path.join("."), a.op, a.value))
+            .collect()
+    };
+    let labelled = edits("\"workflow::refinement\", \"x\"");
+    assert!(labelled.contains(&"labelsRemoveworkflow::refinement".to_owned()), "{labelled:?}");
+    assert!(labelled.contains(&"labelsAppendworkflow::ready_for_development".to_owned()), "{labelled:?}");
+    let plain = edits("\"x\"");
+    assert!(!plain.iter().any(|e| e.starts_with("labels")), "{plain:?}");
+}
