@@ -1014,6 +1014,13 @@ fn conditions_at_their_edges() {
         Vec::<String>::new()
     );
     assert_eq!(unmet(current, &in_w48, None, parse_timestamp("2026-11-22T23:59:59Z").expect("valid"), &facts).len(), 1);
+    // Not yet started: up to the instant before its first day.
+    let future = "iteration = \"future\"";
+    assert_eq!(
+        unmet(future, &in_w48, None, parse_timestamp("2026-11-22T23:59:59Z").expect("valid"), &facts),
+        Vec::<String>::new()
+    );
+    assert_eq!(unmet(future, &in_w48, None, parse_timestamp("2026-11-23T00:00:00Z").expect("valid"), &facts).len(), 1);
 }
 
 /// The moves whose time has come: only timed transitions, and only once their time is up.
