@@ -1160,6 +1160,10 @@ fn the_closest_transition_is_reported() {
     assert_eq!(reported(&workflow("[\"x\", \"y\"]", "[\"z\"]")), ["workflow.require: `a` → `b`: needs `z`"]);
     assert_eq!(reported(&workflow("[\"z\"]", "[\"x\", \"y\"]")), ["workflow.require: `a` → `b`: needs `z`"]);
     assert_eq!(reported(&workflow("[\"x\"]", "[\"z\"]")), ["workflow.require: `a` → `b`: needs `x`"]);
+    // A missing field's hint says to fill it in.
+    let refused = check_change(&workflow("[\"x\"]", "[\"z\"]"), Some(&at("a")), Some(&at("b")), &env);
+    assert_eq!(refused[0].hint.as_deref(), Some("fill in `x` in the same change"));
+    assert_eq!(refused[0].missing, ["x"]);
 }
 
 /// A record that appears in a later state is judged by the cheapest path from the initial
