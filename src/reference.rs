@@ -39,11 +39,10 @@ impl Lookup<'_> {
         if crate::id::validate(id).is_err() {
             return false;
         }
-        let shard = &id[..id.len().min(2)];
-        Kind::ALL.into_iter().filter(|k| kind.is_none_or(|kind| kind == *k)).any(|k| {
-            (self.exists)(&format!("{}/{id}.toml", k.folder()))
-                || (self.exists)(&format!("{}/{shard}/{id}.toml", k.folder()))
-        })
+        crate::entry::paths_of(id)
+            .iter()
+            .filter(|path| kind.is_none_or(|kind| path.starts_with(&format!("{}/", kind.folder()))))
+            .any(|path| (self.exists)(path))
     }
 }
 
