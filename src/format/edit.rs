@@ -289,20 +289,41 @@ fn convert(name: &str, field_type: Option<FieldType>, text: &str, now: Timestamp
 
 /// Appends a `[[comments]]` entry to the record text `source`.
 pub fn append_comment(source: &str, date: Timestamp, author: Option<&str>, text: &str) -> Result<String, EditError> {
-    let mut document: DocumentMut =
-        source.parse().map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
-    let mut comment = Table::new();
-    comment.insert("date", Item::Value(Value::from(time::datetime_of(date))));
+    let mut document = parse_document(source)?;
+    let comment = entry(Value::from(time::datetime_of(date)), author, None, text);
+    push_entry(&mut document, "comments", comment)?;
+    Ok(document.to_string())
+}
+
+fn parse_document(source: &str) -> Result<DocumentMut, EditError> {
+    source.parse().map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))
+}
+
+/// A `[[comments]]` or `[[updates]]` entry: its date, author, health and text (multi-line text
+/// ends with a newline, so TOML writes it as a block).
+fn entry(date: Value, author: Option<&str>, health: Option<crate::model::Health>, text: &str) -> Table {
+    let mut entry = Table::new();
+    entry.insert("date", Item::Value(date));
     if let Some(author) = author {
-        comment.insert("author", Item::Value(Value::from(author)));
+        entry.insert("author", Item::Value(Value::from(author)));
+    }
+    if let Some(health) = health {
+        entry.insert("health", Item::Value(Value::from(health.name())));
     }
     let text = if text.contains('\n') && !text.ends_with('\n') { format!("{text}\n") } else { text.to_owned() };
-    comment.insert("text", Item::Value(Value::from(text)));
-    match document.as_table_mut().entry("comments").or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new())) {
-        Item::ArrayOfTables(array) => array.push(comment),
-        _ => return Err(EditError::TableList("comments".to_owned())),
+    entry.insert("text", Item::Value(Value::from(text)));
+    entry
+}
+
+/// Appends `entry` to the list of tables `list`, creating it.
+fn push_entry(document: &mut DocumentMut, list: &str, entry: Table) -> Result<(), EditError> {
+    match document.as_table_mut().entry(list).or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new())) {
+        Item::ArrayOfTables(array) => {
+            array.push(entry);
+            Ok(())
+        }
+        _ => Err(EditError::TableList(list.to_owned())),
     }
-    Ok(document.to_string())
 }
 
 /// `source` with a weekly update appended as an `[[updates]]` entry (seed 000: "every week,
@@ -315,23 +336,11 @@ pub fn append_update(
     health: Option<crate::model::Health>,
     text: &str,
 ) -> Result<String, EditError> {
-    let mut document: DocumentMut =
-        source.parse().map_err(|e: toml_edit::TomlError| EditError::Syntax(e.message().to_owned()))?;
-    let mut update = Table::new();
-    update.insert("date", Item::Value(Value::from(time::date_of(date))));
-    if let Some(author) = author {
-        update.insert("author", Item::Value(Value::from(author)));
-    }
+    let mut document = parse_document(source)?;
     if let Some(health) = health {
-        update.insert("health", Item::Value(Value::from(health.name())));
         replace_value(document.as_table_mut(), "health", Value::from(health.name()));
     }
-    let text = if text.contains('\n') && !text.ends_with('\n') { format!("{text}\n") } else { text.to_owned() };
-    update.insert("text", Item::Value(Value::from(text)));
-    match document.as_table_mut().entry("updates").or_insert_with(|| Item::ArrayOfTables(ArrayOfTables::new())) {
-        Item::ArrayOfTables(array) => array.push(update),
-        _ => return Err(EditError::TableList("updates".to_owned())),
-    }
+    push_entry(&mut document, "updates", entry(Value::from(time::date_of(date)), author, health, text))?;
     Ok(document.to_string())
 }
 
