@@ -96,6 +96,18 @@ fn read_at(repo: &Repo, at: At<'_>, path: &str) -> Result<Option<String>, StoreE
     }
 }
 
+/// Whether a file is at `path` (from the top) at `at`: its blob id is looked up, its text
+/// is not read.
+fn exists_at(repo: &Repo, at: At<'_>, path: &str) -> Result<bool, StoreError> {
+    match at {
+        At::Index { head, changes } => match changes.iter().find(|change| change.path == path) {
+            Some(change) => Ok(change.new.is_some()),
+            None => head.map_or(Ok(false), |head| repo.blob_at(head, path).map(|blob| blob.is_some())),
+        },
+        At::Commit(commit) => repo.blob_at(commit, path).map(|blob| blob.is_some()),
+    }
+}
+
 fn policy_at(repo: &Repo, prefix: &str, at: At<'_>) -> Result<Policy, PolicyError> {
     Policy::load(&|path: &str| read_at(repo, at, &format!("{prefix}{path}")).map_err(|e| e.to_string()))
 }
@@ -595,7 +607,7 @@ fn judge_changes(repo: &Repo, prefix: &str, set: &ChangeSet<'_>, report: &mut Re
         At::Index { .. } => None,
     };
     let issues = || records_at(repo, prefix, at_commit, Kind::Issue);
-    let exists = |path: &str| read_at(repo, set.new_at, &format!("{prefix}{path}")).ok().flatten().is_some();
+    let exists = |path: &str| exists_at(repo, set.new_at, &format!("{prefix}{path}")).unwrap_or(false);
     let records = |kind: Kind| records_at(repo, prefix, at_commit, kind);
     let others = Others { exists: &exists, records: &records };
     for file in &files {
@@ -628,7 +640,7 @@ fn duplicates(repo: &Repo, prefix: &str, at: At<'_>, files: &[FileTexts]) -> Res
     let mut found = Vec::new();
     for file in files.iter().filter(|f| f.new.is_some() && f.old.is_none()) {
         for other in crate::entry::paths_of(&file.id) {
-            if other != file.path && read_at(repo, at, &format!("{prefix}{other}"))?.is_some() {
+            if other != file.path && exists_at(repo, at, &format!("{prefix}{other}"))? {
                 found.push(
                     Diagnostic::error(
                         format!("{prefix}{}", file.path),
