@@ -129,9 +129,12 @@ struct GitFacts<'a> {
     /// The commit the old version of the record is in; `None` before the first commit.
     commit: Option<&'a str>,
     prefix: &'a str,
+    /// The policy the change is judged by, and the workflow of the record judged.
+    policy: &'a Policy,
     workflow: &'a Workflow,
-    issues: &'a dyn Fn() -> Vec<Record>,
-    settings: plan::Settings,
+    /// The records of a kind where the change is judged (the milestone rules).
+    records: &'a dyn Fn(Kind) -> Vec<Record>,
+    now: Timestamp,
 }
 
 impl<'a> GitFacts<'a> {
@@ -140,10 +143,10 @@ impl<'a> GitFacts<'a> {
         tracker: &'a Tracker,
         commit: Option<&'a str>,
         workflow: &'a Workflow,
-        issues: &'a dyn Fn() -> Vec<Record>,
+        records: &'a dyn Fn(Kind) -> Vec<Record>,
+        now: Timestamp,
     ) -> Self {
-        let settings = plan::Settings::from_config(tracker.config());
-        Self { repo: &tracker.repo, commit, prefix: &tracker.prefix, workflow, issues, settings }
+        Self { repo: &tracker.repo, commit, prefix: &tracker.prefix, policy: &tracker.policy, workflow, records, now }
     }
 }
 
@@ -166,9 +169,48 @@ impl Facts for GitFacts<'_> {
         crate::history::since(self.repo, self.prefix, commit, &record.path, &holds).ok().flatten()
     }
 
+    /// The finalize gate, with the capacity `docket plan` counts: velocity from the history as
+    /// of the commit judged, of the issues of the milestones it is measured over.
     fn milestone_ready(&self, milestone: &Record) -> Result<(), Vec<String>> {
         let crate::model::Body::Milestone(body) = &milestone.body else { return Ok(()) };
-        plan::readiness(&milestone.id, body, &(self.issues)(), &self.settings)
+        let config = &self.policy.config;
+        let (settings, done) = (plan::Settings::from_config(config), plan::done_stages(config));
+        let issues = (self.records)(Kind::Issue);
+        let others = (self.records)(Kind::Milestone);
+        let mut milestones: Vec<(&str, &crate::model::Milestone)> = others
+            .iter()
+            .filter(|other| other.id != milestone.id)
+            .filter_map(|other| match &other.body {
+                crate::model::Body::Milestone(m) => Some((other.id.as_str(), m)),
+                _ => None,
+            })
+            .collect();
+        milestones.push((milestone.id.as_str(), body));
+        let measured: Vec<&str> = plan::velocity_milestones(&milestones, plan::velocity_before(body, self.now))
+            .iter()
+            .map(|(id, _)| *id)
+            .collect();
+        let paths: Vec<String> = issues
+            .iter()
+            .filter(|r| r.milestone().is_some_and(|m| measured.contains(&m)))
+            .map(|r| r.path.clone())
+            .collect();
+        let history = match self.commit {
+            Some(commit) => crate::history::History::load_paths_at(self.repo, self.prefix, commit, &paths)
+                .map_err(|error| vec![format!("cannot read the history velocity is measured from: {error}")])?,
+            None => crate::history::History::default(),
+        };
+        let open = |record: &Record| self.policy.is_open(&done, record);
+        let inputs = plan::Inputs {
+            milestones: &milestones,
+            issues: &issues,
+            history: &history,
+            done: &done,
+            open: &open,
+            now: self.now,
+            settings: &settings,
+        };
+        plan::readiness(&milestone.id, body, &inputs)
     }
 }
 
@@ -194,7 +236,6 @@ fn judge(
     file: &FileTexts,
     now: Timestamp,
     history: Option<&str>,
-    issues: &dyn Fn() -> Vec<Record>,
     others: &Others<'_>,
     commit: Option<&CommitInfo>,
 ) -> Vec<Diagnostic> {
@@ -219,14 +260,7 @@ fn judge(
         .as_deref()
         .and_then(|text| parse_record(file.kind, &file.id, &file.path, text, &format::RecordRules::default()).record);
     let workflow = policy.workflow(file.kind);
-    let facts = GitFacts {
-        repo,
-        commit: history,
-        prefix,
-        workflow,
-        issues,
-        settings: plan::Settings::from_config(&policy.config),
-    };
+    let facts = GitFacts { repo, commit: history, prefix, policy, workflow, records: others.records, now };
     let env = Env { now, config: &policy.config, facts: &facts };
     let violations = match (&old, &new, file.old.is_some()) {
         (None, Some(new), true) => engine::check_record(workflow, new, &env),
@@ -526,7 +560,7 @@ fn judge_results(
         Ok(policy) => policy,
         Err(error) => return Err(CheckError::Policy { commit: label.map(str::to_owned), error }),
     };
-    let no_issues = Vec::new;
+    let no_records = |_: Kind| Vec::new();
     for file in &files {
         let parse = |text: &Option<String>| {
             text.as_deref()
@@ -538,14 +572,7 @@ fn judge_results(
             continue; // unreadable: its commit is refused for that
         }
         let workflow = policy.workflow(file.kind);
-        let facts = GitFacts {
-            repo,
-            commit: label,
-            prefix,
-            workflow,
-            issues: &no_issues,
-            settings: plan::Settings::from_config(&policy.config),
-        };
+        let facts = GitFacts { repo, commit: label, prefix, policy: &policy, workflow, records: &no_records, now };
         let env = Env { now, config: &policy.config, facts: &facts };
         let source = file.new.as_deref().or(file.old.as_deref()).unwrap_or("");
         for violation in engine::check_result(workflow, &old_record, new_record.as_ref(), &env) {
@@ -606,7 +633,6 @@ fn judge_changes(repo: &Repo, prefix: &str, set: &ChangeSet<'_>, report: &mut Re
         At::Commit(id) => Some(id),
         At::Index { .. } => None,
     };
-    let issues = || records_at(repo, prefix, at_commit, Kind::Issue);
     let exists = |path: &str| exists_at(repo, set.new_at, &format!("{prefix}{path}")).unwrap_or(false);
     let records = |kind: Kind| records_at(repo, prefix, at_commit, kind);
     let others = Others { exists: &exists, records: &records };
@@ -619,17 +645,7 @@ fn judge_changes(repo: &Repo, prefix: &str, set: &ChangeSet<'_>, report: &mut Re
             report.diagnostics.extend(annotate(vec![diagnostic], set.commit));
             continue;
         }
-        report.diagnostics.extend(judge(
-            repo,
-            prefix,
-            &policy,
-            file,
-            set.now,
-            set.history,
-            &issues,
-            &others,
-            set.commit,
-        ));
+        report.diagnostics.extend(judge(repo, prefix, &policy, file, set.now, set.history, &others, set.commit));
     }
     Ok(())
 }
@@ -731,14 +747,12 @@ pub fn check_edit(tracker: &Tracker, path: &str, old: Option<&str>, new: &str, n
         unreadable: false,
     };
     let head = tracker.repo.head();
-    let issues = || tracker.load_all().map(|loaded| loaded.records).unwrap_or_default();
     let exists = |path: &str| in_work_tree(tracker, path);
     let records = |kind: Kind| {
         tracker.load_all().map(|l| l.records).unwrap_or_default().into_iter().filter(|r| r.kind() == kind).collect()
     };
     let others = Others { exists: &exists, records: &records };
-    let mut diagnostics =
-        judge(&tracker.repo, "", &tracker.policy, &file, now, head.as_deref(), &issues, &others, None);
+    let mut diagnostics = judge(&tracker.repo, "", &tracker.policy, &file, now, head.as_deref(), &others, None);
     // Paths are shown relative to the tracker root, as everywhere else in the CLI.
     for diagnostic in &mut diagnostics {
         path.clone_into(&mut diagnostic.path);
@@ -763,10 +777,10 @@ pub fn check_tree(tracker: &Tracker, now: Timestamp) -> Result<Report, CheckErro
     let mut report = Report { files: loaded.records.len(), diagnostics: loaded.diagnostics, commits: 0 };
     let head = tracker.repo.head();
     let records = loaded.records;
-    let issues = || records.clone();
+    let of_kind = |kind: Kind| records.iter().filter(|r| r.kind() == kind).cloned().collect();
     for record in &records {
         let workflow = tracker.workflow(record.kind());
-        let facts = GitFacts::at(tracker, head.as_deref(), workflow, &issues);
+        let facts = GitFacts::at(tracker, head.as_deref(), workflow, &of_kind, now);
         let env = Env { now, config: tracker.config(), facts: &facts };
         // Its state defined, its requirements and the artifacts of the states before it
         // present; and a warning for a move whose time has come (an expired Incomplete).
@@ -809,11 +823,11 @@ pub struct Due {
 /// Every move whose time has come, judged at `now` with history from `HEAD`.
 pub fn due_moves(tracker: &Tracker, records: &[Record], now: Timestamp) -> Vec<Due> {
     let head = tracker.repo.head();
-    let issues = || records.to_vec();
+    let of_kind = |kind: Kind| records.iter().filter(|r| r.kind() == kind).cloned().collect();
     let mut due = Vec::new();
     for record in records {
         let workflow = tracker.workflow(record.kind());
-        let facts = GitFacts::at(tracker, head.as_deref(), workflow, &issues);
+        let facts = GitFacts::at(tracker, head.as_deref(), workflow, &of_kind, now);
         let env = Env { now, config: tracker.config(), facts: &facts };
         for to in engine::due_moves(workflow, record, &env) {
             due.push(Due {

@@ -119,6 +119,32 @@ impl History {
         Self::load_with(repo, prefix, Some(paths), true)
     }
 
+    /// The history of the records at `paths` up to `commit`: [`Self::load_paths`] when `commit`
+    /// is `HEAD`; otherwise (a range or a push judged at a commit the cache has not seen) its
+    /// first-parent history is walked for those paths alone, reading each commit's blob of each:
+    /// commits × paths lookups, for the few records planning reads.
+    pub fn load_paths_at(repo: &Repo, prefix: &str, commit: &str, paths: &[String]) -> Result<Self, StoreError> {
+        if repo.head().as_deref() == Some(commit) {
+            return Self::load_paths(repo, prefix, paths);
+        }
+        let mut records: BTreeMap<String, Vec<Version>> = BTreeMap::new();
+        let wanted: Vec<(&String, Kind, String)> =
+            paths.iter().filter_map(|path| record_at(path).map(|(kind, id)| (path, kind, id))).collect();
+        for info in repo.first_parent_range(None, commit)? {
+            for (path, kind, id) in &wanted {
+                let blob = repo.blob_at(&info.id, &format!("{prefix}{path}"))?;
+                let versions = records.entry((*path).clone()).or_default();
+                let last = versions.last().map(|v| v.blob.clone());
+                // A version where the blob changed: it appeared, changed or went away.
+                if last.as_ref().map_or(blob.is_some(), |last| *last != blob) {
+                    versions.push(version(repo, *kind, id, path, &info, blob)?);
+                }
+            }
+        }
+        records.retain(|_, versions| !versions.is_empty());
+        Ok(Self { head: Some(commit.to_owned()), records })
+    }
+
     /// [`Self::load`] or [`Self::load_paths`]; `retry` rebuilds a damaged cache once.
     fn load_with(repo: &Repo, prefix: &str, paths: Option<&[String]>, retry: bool) -> Result<Self, StoreError> {
         let Some(head) = repo.head() else { return Ok(Self::default()) };
@@ -215,6 +241,47 @@ fn since_in(
     Ok(since)
 }
 
+/// The version of the record `relative` (of `kind`, named `id`) that `commit` holds: `blob`,
+/// or `None` when the commit deleted it.
+fn version(
+    repo: &Repo,
+    kind: Kind,
+    id: &str,
+    relative: &str,
+    commit: &crate::store::CommitInfo,
+    blob: Option<String>,
+) -> Result<Version, StoreError> {
+    let text = match &blob {
+        Some(blob) => repo.blob_text(blob)?,
+        None => None,
+    };
+    let parsed = text.and_then(|text| parse_record(kind, id, relative, &text, &RecordRules::default()).record);
+    let (state, weight, milestone, labels) = match &parsed {
+        Some(record) => {
+            let state = match &record.body {
+                Body::Mir(bug) => bug.state().name().to_owned(),
+                _ => record.state().to_owned(),
+            };
+            let (weight, milestone) = match &record.body {
+                Body::Issue(issue) => (issue.weight, issue.milestone.clone()),
+                _ => (None, None),
+            };
+            (state, weight, milestone, record.labels().to_vec())
+        }
+        None => (String::new(), None, None, Vec::new()),
+    };
+    Ok(Version {
+        commit: commit.id.clone(),
+        time: commit.time,
+        author: commit.author.clone(),
+        state,
+        weight,
+        milestone,
+        labels,
+        blob,
+    })
+}
+
 /// The cache files at `paths`, read and parsed on all cores: `None` for one that does not
 /// exist, an error for one that is damaged. With `wanted`, only those records' versions are
 /// decoded; the others sharing their files are skipped over.
@@ -268,35 +335,7 @@ fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) 
             // A link or a submodule is no record (the hooks refuse them): the record is absent.
             let is_file = crate::entry::Entry::of_git_mode(change.mode) == crate::entry::Entry::File;
             let blob = change.new.clone().filter(|_| is_file);
-            let text = match &blob {
-                Some(blob) => repo.blob_text(blob)?,
-                None => None,
-            };
-            let parsed = text.and_then(|text| parse_record(kind, &id, relative, &text, &RecordRules::default()).record);
-            let (state, weight, milestone, labels) = match &parsed {
-                Some(record) => {
-                    let state = match &record.body {
-                        Body::Mir(bug) => bug.state().name().to_owned(),
-                        _ => record.state().to_owned(),
-                    };
-                    let (weight, milestone) = match &record.body {
-                        Body::Issue(issue) => (issue.weight, issue.milestone.clone()),
-                        _ => (None, None),
-                    };
-                    (state, weight, milestone, record.labels().to_vec())
-                }
-                None => (String::new(), None, None, Vec::new()),
-            };
-            new.entry(relative.to_owned()).or_default().push(Version {
-                commit: commit.id.clone(),
-                time: commit.time,
-                author: commit.author.clone(),
-                state,
-                weight,
-                milestone,
-                labels,
-                blob,
-            });
+            new.entry(relative.to_owned()).or_default().push(version(repo, kind, &id, relative, &commit, blob)?);
         }
     }
     let reflects = |bits: u32, records: usize, present: Present| CacheState {

@@ -141,6 +141,14 @@ impl Record {
         }
     }
 
+    /// The milestone an issue is in.
+    pub fn milestone(&self) -> Option<&str> {
+        match &self.body {
+            Body::Issue(issue) => issue.milestone.as_deref(),
+            _ => None,
+        }
+    }
+
     pub fn created(&self) -> Option<Timestamp> {
         match &self.body {
             Body::Issue(issue) => issue.created,

@@ -58,6 +58,14 @@ impl Policy {
         Ok(Self { config, workflows })
     }
 
+    /// Whether `record` is still open: its state is neither one of the `done` stages
+    /// ([`crate::plan::done_stages`]) nor terminal in its workflow.
+    pub fn is_open(&self, done: &[String], record: &crate::model::Record) -> bool {
+        let workflow = self.workflow(record.kind());
+        let state = workflow.state_of(record);
+        !done.contains(&state) && workflow.state(&state).is_none_or(|s| !s.terminal)
+    }
+
     /// The workflow governing `kind`.
     pub fn workflow(&self, kind: Kind) -> &Workflow {
         let index = Kind::ALL.iter().position(|k| *k == kind).expect("every kind is in ALL");

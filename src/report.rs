@@ -73,6 +73,9 @@ pub struct Refinement {
     pub average_days: f64,
     /// ISO week → issues that left refinement for a later state that week.
     pub refined_per_week: BTreeMap<String, usize>,
+    /// Issues refined per calendar week, over every week from the first that refined one to
+    /// the week of the report, the weeks that refined none included.
+    pub average_per_week: f64,
     pub refinement_days: f64,
     pub development_days: f64,
 }
@@ -94,6 +97,25 @@ pub fn iso_week(at: Timestamp) -> String {
     let (year, _, _) = time::civil_from_days(thursday);
     let week = (thursday - time::days_from_civil(year, 1, 1)) / 7 + 1;
     format!("{year}-W{week:02}")
+}
+
+/// The first day (a Monday, in days since 1970-01-01) of the ISO week `key` (`2026-W40`).
+fn monday_of(key: &str) -> Option<i64> {
+    let (year, week) = key.split_once("-W")?;
+    let (year, week): (i64, i64) = (year.parse().ok()?, week.parse().ok()?);
+    // The 4th of January is in week 1.
+    let fourth = time::days_from_civil(year, 1, 4);
+    Some(fourth - (fourth + 3).rem_euclid(7) + (week - 1) * 7)
+}
+
+/// The average of `counts` (ISO week → count) over the calendar weeks from the first of them to
+/// the week of `now`; 0 when there are none.
+#[allow(clippy::cast_precision_loss)] // counts of weeks and issues
+fn per_calendar_week(counts: &BTreeMap<String, usize>, now: Timestamp) -> f64 {
+    let Some(first) = counts.keys().filter_map(|week| monday_of(week)).min() else { return 0.0 };
+    let this_week = monday_of(&iso_week(now)).unwrap_or(first);
+    let weeks = ((this_week - first) / 7 + 1).max(1);
+    counts.values().sum::<usize>() as f64 / weeks as f64
 }
 
 /// Metrics over the history of the records under `folder` (`issues`). `order` lists the states
@@ -265,6 +287,7 @@ impl MetricsParts {
             states,
             refinement: (self.refinement_stays > 0 || refinement_days > 0.0).then(|| Refinement {
                 average_days,
+                average_per_week: per_calendar_week(&weekly(&self.refined_per_week), now),
                 refined_per_week: weekly(&self.refined_per_week),
                 refinement_days,
                 development_days,
@@ -519,6 +542,29 @@ mod tests {
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    /// Refinement per week averages every calendar week since the first, empty ones included.
+    #[test]
+    fn refined_per_week_counts_every_calendar_week() {
+        type Counts<'a> = &'a [(&'a str, usize)];
+        let counts = |pairs: &[(&str, usize)]| pairs.iter().map(|(w, n)| ((*w).to_owned(), *n)).collect();
+        // MONDAY is in 2026-W48.
+        let table: [(Counts<'_>, i64, f64); 6] = [
+            (&[], MONDAY, 0.0),
+            (&[("2026-W48", 3)], MONDAY, 3.0),
+            (&[("2026-W48", 3)], MONDAY + 7 * 86_400 - 1, 3.0),
+            (&[("2026-W48", 3)], MONDAY + 7 * 86_400, 1.5),
+            (&[("2026-W46", 2), ("2026-W48", 4)], MONDAY, 2.0),
+            (&[("2025-W52", 1), ("2026-W01", 1)], MONDAY, 2.0 / 49.0),
+        ];
+        for (pairs, now, average) in table {
+            let found = per_calendar_week(&counts(pairs), now);
+            assert!((found - average).abs() < 1e-9, "{pairs:?} at {now}: {found}");
+        }
+        assert_eq!(monday_of("2026-W48").map(|d| d * 86_400), Some(MONDAY));
+        assert_eq!(monday_of("2026-W01").map(|d| time::date_of(d * 86_400).to_string()), Some("2025-12-29".to_owned()));
+        assert_eq!(monday_of("W48"), None);
     }
 
     #[test]

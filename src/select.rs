@@ -58,15 +58,30 @@ pub struct NextCandidates {
     pub total: usize,
 }
 
+/// The milestones running at `now` ([`plan::current_milestones`]), by the dates the index
+/// holds.
+pub fn current_milestones(index: &SearchIndex, now: Timestamp) -> Result<Vec<String>, SelectError> {
+    let started: Vec<Match> = index
+        .matching(&Expr::keyword("kind", "milestone"))?
+        .into_iter()
+        .filter(|m| m.start.is_some_and(|start| start <= now))
+        .collect();
+    let hits = index.hits_of(&started)?;
+    Ok(plan::current_milestones(hits.iter().zip(&started).map(|(h, m)| (h.id.as_str(), m.start, m.end)), now))
+}
+
 /// The candidates for `docket next --limit limit` (every one for 0): for each rank in turn,
 /// the records in order of weight and age, read until no later one can come before the
-/// `limit`th already read. `first` overrides how many the index is first asked for.
+/// `limit`th already read. `current` are the milestones whose Deliverables rank first; `first`
+/// overrides how many the index is first asked for.
+#[allow(clippy::too_many_arguments)]
 pub fn next_candidates(
     tracker: &Tracker,
     index: &SearchIndex,
     settings: &Settings,
     done: &[String],
     who: Option<&str>,
+    current: &[String],
     limit: usize,
     first: Option<usize>,
 ) -> Result<NextCandidates, SelectError> {
@@ -110,7 +125,7 @@ pub fn next_candidates(
     let is_blocked = |record: &Record| blocked_by(record).iter().any(|id| blockers.iter().any(|b| b.id == *id));
     let blocked = waiting_records.iter().filter(|r| is_blocked(r)).count();
 
-    let conditions = rank_conditions(index, settings)?;
+    let conditions = rank_conditions(index, settings, current)?;
     let mut loaded = Loaded::default();
     let mut total = 0;
     // The exact sort keys of the records read that `next` lists, to know when no later one can
@@ -137,7 +152,8 @@ pub fn next_candidates(
                     Body::Issue(issue) => issue.weight.unwrap_or(u8::MAX),
                     _ => u8::MAX,
                 };
-                keys.push((plan::priority_rank(record.labels(), settings).0, weight, record.created()));
+                let deliverable = plan::counts_as_deliverable(&record, settings, current);
+                keys.push((plan::priority_rank(record.labels(), deliverable, settings).0, weight, record.created()));
                 loaded.records.push(record);
             }
         }
@@ -210,35 +226,36 @@ fn blocked_by(record: &Record) -> &[String] {
 }
 
 /// For each priority rank of [`plan::priority_rank`] but the last, what the index matches for
-/// it; the last rank is everything else. Labels are compared lowercased in the index, so a
-/// condition matches at least what the rank does; the records decide.
-fn rank_conditions(index: &SearchIndex, settings: &Settings) -> Result<Vec<Option<Expr>>, IndexError> {
+/// it; the last rank is everything else. Labels are lowercased in the index, as the levels
+/// are, so a condition matches at least what the rank does; the records decide.
+fn rank_conditions(
+    index: &SearchIndex,
+    settings: &Settings,
+    current: &[String],
+) -> Result<Vec<Option<Expr>>, IndexError> {
     let labels = index.values("label")?;
-    let priority = |value: &str| {
-        let exact = format!("priority::{value}");
-        let suffix = format!("-{exact}");
+    let level = |names: &[String]| {
         Expr::Or(
             labels
                 .iter()
-                .filter(|l| l.ends_with(&suffix))
-                .map(|l| Expr::keyword("label", l))
-                .chain([Expr::keyword("label", &exact)])
+                .filter(|label| {
+                    names.iter().any(|name| {
+                        *label == name || label.strip_suffix(name.as_str()).is_some_and(|p| p.ends_with('-'))
+                    })
+                })
+                .map(|label| Expr::keyword("label", label))
                 .collect(),
         )
     };
-    let deliverable = Expr::keyword("label", &settings.deliverable_label);
-    Ok(vec![
-        Some(Expr::And(vec![deliverable.clone(), priority("high")])),
-        Some(deliverable),
-        Some(priority("high")),
-        Some(priority("medium")),
-        Some(priority("low")),
-        Some(priority("p0")),
-        Some(priority("p1")),
-        Some(priority("p2")),
-        Some(priority("p3")),
-        None,
-    ])
+    let deliverable = Expr::And(vec![
+        Expr::keyword("label", &settings.deliverable_label.to_lowercase()),
+        Expr::Or(current.iter().map(|id| Expr::keyword("milestone", id)).collect()),
+    ]);
+    let first = settings.priority.first().map_or_else(|| Expr::Or(Vec::new()), |names| level(names));
+    let mut conditions = vec![Some(Expr::And(vec![deliverable.clone(), first])), Some(deliverable)];
+    conditions.extend(settings.priority.iter().map(|names| Some(level(names))));
+    conditions.push(None);
+    Ok(conditions)
 }
 
 /// The milestone to plan when none is named: the next to start (from yesterday on), else the

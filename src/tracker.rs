@@ -353,9 +353,7 @@ impl Tracker {
     /// Whether `record` is still open: its state is neither one of the `done` stages
     /// ([`crate::plan::done_stages`]) nor terminal in its workflow.
     pub fn is_open(&self, done: &[String], record: &Record) -> bool {
-        let workflow = self.workflow(record.kind());
-        let state = workflow.state_of(record);
-        !done.contains(&state) && workflow.state(&state).is_none_or(|s| !s.terminal)
+        self.policy.is_open(done, record)
     }
 
     /// Whether `record` is parked: in a state that records where it came from (blocked,

@@ -90,20 +90,22 @@ fn plan_numbers_match_a_hand_calculation() {
     // Velocity: M1 finished a's 3 weight within its 10 days: 0.3 a day.
     assert_eq!(plan["velocity_source"], "history");
     assert!((plan["velocity"].as_f64().expect("number") - 0.3).abs() < 1e-9);
-    // Capacity: (10 + 5 days) × 0.3 × (1 − 20% refinement) = 3.6.
-    assert!((plan["capacity"].as_f64().expect("number") - 3.6).abs() < 1e-9);
-    assert!((plan["people"][1]["weight"].as_f64().expect("number") - 1.2).abs() < 1e-9);
-    // In priority order c (2, fits: 2), d (2, 4 > 3.6: stretch), e (1, fits: 3), g (5: stretch).
-    assert_eq!(ids(&plan["deliverables"]), ["c", "e"]);
-    assert_eq!(ids(&plan["stretch"]), ["d", "g"]);
-    // Committed: what carries the Deliverable label, c and d: 4, over 3.6.
+    // The velocity was measured over whole days, refinement included: no share is taken out
+    // again. (10 + 5 days) × 0.3 = 4.5, less the 2 carried over (M1 left b unfinished) = 2.5.
+    assert_eq!(plan["development_share"], 1.0);
+    assert_eq!(ids(&plan["carryover"]), ["b"]);
+    assert_eq!(plan["carryover"][0]["remaining_weight"], 2);
+    assert_eq!(plan["carryover_weight"], 2);
+    assert!((plan["capacity"].as_f64().expect("number") - 2.5).abs() < 1e-9, "{plan}");
+    assert!((plan["people"][1]["weight"].as_f64().expect("number") - 1.5).abs() < 1e-9);
+    // In priority order c (2, fits: 2), d (2, 4 > 2.5: stretch), e (1, 3 > 2.5: stretch), g (5: stretch).
+    assert_eq!(ids(&plan["deliverables"]), ["c"]);
+    assert_eq!(ids(&plan["stretch"]), ["d", "e", "g"]);
+    // Committed: what carries the Deliverable label, c and d: 4, over 2.5.
     assert_eq!(plan["committed_weight"], 4);
     assert_eq!(plan["over_capacity"], true);
     assert_eq!(ids(&plan["unrefined"]), ["f"]);
     assert_eq!(ids(&plan["split"]), ["g"]);
-    // M1 left b unfinished, with weight 2.
-    assert_eq!(ids(&plan["carryover"]), ["b"]);
-    assert_eq!(plan["carryover"][0]["remaining_weight"], 2);
     assert_eq!(plan["finalize_by"], "2026-10-30");
     assert_eq!(plan["retro_due"], "2026-11-27");
     // Without a milestone named, the next one to start is planned.
@@ -112,16 +114,56 @@ fn plan_numbers_match_a_hand_calculation() {
     assert_eq!(default["milestone"], "m2");
 }
 
+/// `plan`, `plan --apply`, the finalize gate (`move` and the pre-commit hook) count one
+/// capacity: committing more than `plan` says fits is refused with the number `plan` shows,
+/// and what `--apply` leaves is accepted, here and by `check --range`.
+#[test]
+fn plan_apply_and_the_finalize_gate_agree() {
+    let sandbox = scripted();
+    let base = sandbox.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    sandbox.docket(&["hook", "install"]).ok();
+    let date = [NOW, ("GIT_COMMITTER_DATE", "2026-10-20T12:00:00Z")];
+    // c and d are Deliverables, 4 weight against the 2.5 of `plan_numbers_match_a_hand_calculation`.
+    let refused = sandbox.docket_with(&["move", "m2", "finalized"], &date, "");
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("the Deliverables weigh 4, over the capacity of 2.5"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("the Deliverable `c` has no assignee"), "{}", refused.stderr);
+    let milestone = sandbox.read("milestones/m2.toml");
+    sandbox.write("milestones/m2.toml", &milestone.replace("stage = \"planning\"", "stage = \"finalized\""));
+    let hook = sandbox.git_with(&["commit", "-qam", "finalize"], &date);
+    assert_eq!(hook.code, 1, "{}", hook.stderr);
+    assert!(hook.stderr.contains("the Deliverables weigh 4, over the capacity of 2.5"), "{}", hook.stderr);
+    // Let in past the hook, a range check judges it with the velocity of the history as of
+    // its parent (the default velocity would allow 15 × 0.5 × 0.8 − 2 = 4.0).
+    sandbox.git_with(&["commit", "-qam", "finalize", "--no-verify"], &date);
+    sandbox.git(&["commit", "-q", "--allow-empty", "-m", "later", "--no-verify"]);
+    let range = sandbox.docket(&["check", "--range", &format!("{base}..HEAD")]);
+    assert_eq!(range.code, 1, "{}", range.stderr);
+    assert!(range.stderr.contains("over the capacity of 2.5"), "{}", range.stderr);
+    sandbox.git(&["reset", "-q", "--hard", &base]);
+    // What `plan --apply` leaves, assigned, is accepted by `move` and by the hook.
+    sandbox.docket_with(&["plan", "m2", "--apply"], &[NOW], "").ok();
+    sandbox.docket(&["set", "c", "assignee=ana"]).ok();
+    commit_at(&sandbox, "2026-10-20", "plan m2");
+    sandbox.docket_with(&["move", "m2", "finalized"], &date, "").ok();
+    let hook = sandbox.git_with(&["commit", "-qam", "finalize m2"], &date);
+    assert_eq!(hook.code, 0, "{}", hook.stderr);
+    let range = sandbox.docket(&["check", "--range", &format!("{base}..HEAD")]);
+    assert_eq!(range.code, 0, "{}", range.stderr);
+}
+
 #[test]
 fn plan_apply_labels_through_the_workflow() {
     let sandbox = scripted();
     let run = sandbox.docket_with(&["plan", "m2", "--apply"], &[NOW], "");
     let diff = run.ok();
-    assert!(diff.contains("+labels = [\"priority::low\", \"Deliverable\"]"), "{diff}");
+    assert!(diff.contains("+labels = [\"priority::low\", \"Stretch\"]"), "{diff}");
     let show = |id: &str| -> serde_json::Value {
         serde_json::from_str(sandbox.docket(&["show", id, "--json"]).ok()).expect("json")
     };
-    assert_eq!(show("e")["labels"], serde_json::json!(["priority::low", "Deliverable"]));
+    // The capacity of `plan_numbers_match_a_hand_calculation`: c fits, the rest overflows.
+    assert_eq!(show("c")["labels"], serde_json::json!(["Deliverable", "priority::high"]));
+    assert_eq!(show("e")["labels"], serde_json::json!(["priority::low", "Stretch"]));
     assert_eq!(show("d")["labels"], serde_json::json!(["Stretch"]));
     assert_eq!(show("g")["labels"], serde_json::json!(["Stretch"]));
     // A second run changes nothing.
@@ -132,12 +174,22 @@ fn plan_apply_labels_through_the_workflow() {
 #[test]
 fn next_follows_the_priority_order() {
     let sandbox = scripted();
+    // While M2 runs: Deliverable+high (c), Deliverable (d), low (e), then the rest by weight:
+    // b (2), g (5), f (none). a is done.
+    let during = ("DOCKET_NOW", "2026-11-03T12:00:00Z");
+    let run = sandbox.docket_with(&["next", "--json", "-n", "0"], &[during], "");
+    let next: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    assert_eq!(ids(&next), ["c", "d", "e", "b", "g", "f"]);
+    assert_eq!(next[0]["reason"], "Deliverable, priority::high");
+    assert_eq!(next[1]["reason"], "Deliverable");
+    // Before M2 starts, its Deliverables are not yet this milestone's: each by its priority, d
+    // (none) after e (low), tied with b by weight, then by id.
     let run = sandbox.docket_with(&["next", "--json", "-n", "0"], &[NOW], "");
     let next: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
-    // Deliverable+high (c), Deliverable (d), low (e), then the rest by weight: b (2), g (5), f (none).
-    // a is done.
-    assert_eq!(ids(&next), ["c", "d", "e", "b", "g", "f"]);
-    assert_eq!(next[0]["reason"], "Deliverable, high priority");
+    assert_eq!(ids(&next), ["c", "e", "b", "d", "g", "f"]);
+    assert_eq!(next[0]["reason"], "priority::high");
+    let without_index = sandbox.docket_with(&["next", "--json", "-n", "0", "--no-index"], &[NOW], "");
+    assert_eq!(ids(&serde_json::from_str(without_index.ok()).expect("json")), ids(&next));
     // Blocked by an open record: skipped until it is done.
     sandbox.write(
         "issues/h.toml",
@@ -150,9 +202,10 @@ fn next_follows_the_priority_order() {
     let next: serde_json::Value =
         serde_json::from_str(sandbox.docket_with(&["next", "--json", "-n", "0"], &[NOW], "").ok()).expect("json");
     assert!(!ids(&next).contains(&"h".to_owned()));
-    let mine: serde_json::Value =
-        serde_json::from_str(sandbox.docket_with(&["next", "--json", "-n", "0", "--assignee", "ana"], &[NOW], "").ok())
-            .expect("json");
+    let mine: serde_json::Value = serde_json::from_str(
+        sandbox.docket_with(&["next", "--json", "-n", "0", "--assignee", "ana"], &[during], "").ok(),
+    )
+    .expect("json");
     // Assigned to ana, or to nobody: b is bo's.
     assert_eq!(ids(&mine), ["c", "d", "e", "g", "f"]);
 }

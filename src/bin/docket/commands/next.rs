@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use docket::model::Record;
+use docket::model::{Body, Record};
 use docket::plan::{self, Settings};
 
 use super::Env;
@@ -21,27 +21,37 @@ pub fn cmd_next(ui: &Ui, env: &Env, args: &NextArgs) -> Result<ExitCode, CliErro
     let open = |r: &Record| tracker.is_open(&done, r);
     let parked = |r: &Record| tracker.is_parked(r);
     let who = args.assignee.as_deref();
-    let (loaded, blockers, total) = if args.no_index {
+    let now = env.context.now();
+    let (loaded, blockers, total, current) = if args.no_index {
         let loaded = tracker.load_all()?;
-        let total = plan::next(&loaded.records, &settings, who, &parked, &open).len();
-        (loaded, Vec::new(), total)
+        let current = plan::current_milestones(
+            loaded.records.iter().filter_map(|r| match &r.body {
+                Body::Milestone(m) => Some((r.id.as_str(), m.start, m.end)),
+                _ => None,
+            }),
+            now,
+        );
+        let total = plan::next(&loaded.records, &settings, who, &current, &parked, &open).len();
+        (loaded, Vec::new(), total, current)
     } else {
         let index = super::search::open_fresh(ui, env, &tracker)?;
+        let current = docket::select::current_milestones(&index, now).map_err(super::search::select_error)?;
         let found = docket::select::next_candidates(
             &tracker,
             &index,
             &settings,
             &done,
             who,
+            &current,
             args.limit,
             env.context.next_first(),
         )
         .map_err(super::search::select_error)?;
-        (found.loaded, found.blockers, found.total)
+        (found.loaded, found.blockers, found.total, current)
     };
     let candidates: BTreeSet<&str> = loaded.records.iter().map(|r| r.id.as_str()).collect();
     let records: Vec<Record> = loaded.records.iter().chain(&blockers).cloned().collect();
-    let list = plan::next(&records, &settings, who, &parked, &open);
+    let list = plan::next(&records, &settings, who, &current, &parked, &open);
     // Blockers read to judge the candidates are not candidates themselves.
     let list: Vec<_> = list.into_iter().filter(|n| candidates.contains(n.record.id.as_str())).collect();
     let shown = if args.limit == 0 { list.len() } else { args.limit.min(list.len()) };
@@ -66,7 +76,7 @@ pub fn cmd_next(ui: &Ui, env: &Env, args: &NextArgs) -> Result<ExitCode, CliErro
             };
             let _ = writeln!(
                 text,
-                "{}  {:<26}  {:<21}  {:<3}  {}",
+                "{}  {:<28}  {:<21}  {:<3}  {}",
                 style.id(&next.record.id),
                 next.reason,
                 next.record.state(),

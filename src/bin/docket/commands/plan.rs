@@ -68,12 +68,17 @@ pub fn cmd_plan(ui: &Ui, env: &Env, args: &PlanArgs) -> Result<ExitCode, CliErro
         let paths: Vec<String> = loaded.records.iter().map(|r| r.path.clone()).collect();
         History::load_paths(&tracker.repo, &tracker.prefix, &paths)?
     };
-    let done_at = |record: &Record| history.of(&record.path).iter().find(|v| done.contains(&v.state)).map(|v| v.time);
-    // Only milestones over both before this one starts and before today say how fast the team is.
-    let before = milestone.start.map_or(now, |start| start.min(now));
-    let velocity = plan::historic_velocity(&milestones, &loaded.records, &done_at, before);
     let open = |r: &Record| tracker.is_open(&done, r);
-    let plan = plan::plan(&id, milestone, &milestones, &loaded.records, &settings, velocity, &open);
+    let inputs = plan::Inputs {
+        milestones: &milestones,
+        issues: &loaded.records,
+        history: &history,
+        done: &done,
+        open: &open,
+        now,
+        settings: &settings,
+    };
+    let plan = plan::plan(&id, milestone, &inputs);
 
     if let (Some(path), Some(start), Some(end)) = (&args.chart, milestone.start, milestone.end) {
         let (labels, series) =
@@ -118,15 +123,23 @@ fn render_plan(plan: &plan::Plan, ui: &Ui) -> String {
     );
     let _ = writeln!(
         text,
-        "\n{} (velocity {:.2} weight/day from {}, less refinement time)",
+        "\n{} (velocity {:.2} weight/day from {}{})",
         style.bold("Capacity"),
         plan.velocity,
-        plan.velocity_source
+        plan.velocity_source,
+        if plan.development_share < 1.0 {
+            format!(", on {:.0}% of the days: less refinement and other work", plan.development_share * 100.0)
+        } else {
+            String::new()
+        }
     );
     for person in &plan.people {
         let _ = writeln!(text, "  {:<12} {:>5.1} days  {:>5.1} weight", person.person, person.days, person.weight);
     }
     let over = if plan.over_capacity { style.error(" (over capacity)") } else { String::new() };
+    if plan.carryover_weight > 0 {
+        let _ = writeln!(text, "  {:<12} {:>17.1} weight", "carried over", -f64::from(plan.carryover_weight));
+    }
     let _ =
         writeln!(text, "  {:<12} {:>17.1} weight, {} committed{over}", "total", plan.capacity, plan.committed_weight);
     let section = |text: &mut String, title: &str, items: &[plan::Item]| {
@@ -136,7 +149,7 @@ fn render_plan(plan: &plan::Plan, ui: &Ui) -> String {
         let _ = writeln!(text, "\n{}", style.bold(title));
         for item in items {
             let weight = item.weight.map_or_else(|| "  ".to_owned(), |w| format!("w{w}"));
-            let _ = writeln!(text, "  {}  {weight}  {:<26}  {}", style.id(&item.id), item.priority, item.title);
+            let _ = writeln!(text, "  {}  {weight}  {:<28}  {}", style.id(&item.id), item.priority, item.title);
         }
     };
     section(&mut text, "Deliverable (fits)", &plan.deliverables);

@@ -76,15 +76,10 @@ pub fn cmd_report(ui: &Ui, env: &Env, args: &ReportArgs) -> Result<ExitCode, Cli
             if let Some(r) = &metrics.refinement {
                 let _ = writeln!(text, "\n{}", style.bold("Refinement"));
                 let _ = writeln!(text, "  average time in refinement: {:.1} days", r.average_days);
-                #[allow(clippy::cast_precision_loss)]
-                let per_week = if r.refined_per_week.is_empty() {
-                    0.0
-                } else {
-                    r.refined_per_week.values().sum::<usize>() as f64 / r.refined_per_week.len() as f64
-                };
                 let _ = writeln!(
                     text,
-                    "  issues refined per week: {per_week:.1} ({})",
+                    "  issues refined per week: {:.1} ({})",
+                    r.average_per_week,
                     r.refined_per_week.iter().map(|(w, n)| format!("{w}: {n}")).collect::<Vec<_>>().join(", ")
                 );
                 let total = r.refinement_days + r.development_days;
