@@ -51,14 +51,8 @@ impl Report {
 pub enum CheckError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{}: {error}", commit.as_deref().map_or_else(|| "the staged docket.toml".to_owned(), |c| format!("commit {}", short(c))))]
-    Policy { commit: Option<String>, error: PolicyError },
     #[error(transparent)]
     Tracker(#[from] crate::tracker::TrackerError),
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(10)]
 }
 
 /// Where files are read from.
@@ -321,9 +315,6 @@ pub fn to_diagnostic(violation: Violation, path: &str, id: &str, source: &str, w
         diagnostic = diagnostic.at(source, span.or(Some(0..0)));
     }
     let mut hint = violation.hint.unwrap_or_default();
-    if !violation.missing.is_empty() && hint.is_empty() {
-        hint = format!("add {}", violation.missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "));
-    }
     if !violation.allowed.is_empty() && !hint.contains("may go to") {
         let allowed: Vec<String> = violation.allowed.iter().map(|s| format!("`{s}`")).collect();
         let sep = if hint.is_empty() { "" } else { "; " };
@@ -558,7 +549,12 @@ fn judge_results(
     }
     let policy = match policy_at(repo, prefix, old_at).or_else(|_| policy_at(repo, prefix, new_at)) {
         Ok(policy) => policy,
-        Err(error) => return Err(CheckError::Policy { commit: label.map(str::to_owned), error }),
+        Err(error) => {
+            let mut diagnostic = unjudged(prefix, &error, files.len());
+            diagnostic.commit = label.map(str::to_owned);
+            report.diagnostics.push(diagnostic);
+            return Ok(report);
+        }
     };
     let no_records = |_: Kind| Vec::new();
     for file in &files {
@@ -627,7 +623,10 @@ fn judge_changes(repo: &Repo, prefix: &str, set: &ChangeSet<'_>, report: &mut Re
     let policy = match (old_policy, new_policy) {
         (Some(old), _) => old,
         (None, Ok(new)) => new,
-        (None, Err(error)) => return Err(CheckError::Policy { commit: set.commit.map(|c| c.id.clone()), error }),
+        (None, Err(error)) => {
+            report.diagnostics.extend(annotate(vec![unjudged(prefix, &error, files.len())], set.commit));
+            return Ok(());
+        }
     };
     let at_commit = match set.new_at {
         At::Commit(id) => Some(id),
@@ -720,6 +719,18 @@ fn still_named(repo: &Repo, prefix: &str, at: At<'_>, files: &[FileTexts]) -> Re
 }
 
 /// A broken `docket.toml` or workflow as diagnostics of the change that broke it.
+/// The records a change touches cannot be judged when the policy is broken before it and after
+/// it (a change before broke it, and is refused for that): the change is refused too.
+fn unjudged(prefix: &str, error: &PolicyError, files: usize) -> Diagnostic {
+    let files = if files == 1 { "the record file".to_owned() } else { format!("the {files} record files") };
+    Diagnostic::error(
+        format!("{prefix}{}", crate::config::CONFIG_FILE),
+        "policy.unreadable",
+        format!("{files} this change touches cannot be judged: {error}"),
+    )
+    .with_hint("fix docket.toml, or the workflow it names, first; the change that broke it is refused as well")
+}
+
 fn policy_diagnostics(prefix: &str, error: &PolicyError) -> Vec<Diagnostic> {
     let mut diagnostics = match error {
         PolicyError::Config(list) | PolicyError::Workflow { diagnostics: list, .. } => list.clone(),

@@ -638,6 +638,8 @@ fn milestone_workflow() {
     let late_finalize = judge(&wf, Some(&planning), Some(&milestone("finalized")), &no_facts(), late);
     assert_eq!(errors(&late_finalize), Vec::<String>::new(), "finalizing late is a warning");
     assert_eq!(late_finalize.len(), 1);
+    // A date that is not missing, only too late: no hint to fill in a field, nor the labels'.
+    assert_eq!((late_finalize[0].field.as_deref(), late_finalize[0].hint.as_deref()), (Some("start"), None));
     assert!(
         late_finalize[0].message.contains("at least 3 days before `start` (2026-12-01)"),
         "{}",

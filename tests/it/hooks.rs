@@ -716,6 +716,24 @@ fn a_broken_policy_cannot_be_committed() {
     sandbox.git(&["commit", "-qam", "typo", "--no-verify"]);
     let range = sandbox.docket(&["check", "--range", &format!("{base}..HEAD")]);
     assert_eq!(range.code, 1, "{}", range.stderr);
+    // A later commit that changes a record under the broken policy cannot be judged: it is
+    // refused too, by its own name, and the check goes on rather than stopping at it.
+    let typo = head(&sandbox).trim().to_owned();
+    sandbox.write("issues/k3x9q2.toml", &sandbox.read("issues/k3x9q2.toml").replace("Refund macro", "Refund"));
+    sandbox.git(&["commit", "-qam", "retitle", "--no-verify"]);
+    let retitle = head(&sandbox).trim().to_owned();
+    let range = sandbox.docket(&["check", "--json", "--range", &format!("{base}..HEAD")]);
+    assert_eq!(range.code, 1, "{}", range.stderr);
+    let json: serde_json::Value = serde_json::from_str(&range.stdout).expect("json");
+    let found: Vec<(&str, &str)> = json["violations"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| (v["rule"].as_str().expect("rule"), v["commit"].as_str().expect("commit")))
+        .collect();
+    assert_eq!(found, [("policy.invalid", typo.as_str()), ("policy.unreadable", retitle.as_str())]);
+    let text = sandbox.docket(&["check", "--range", &format!("{typo}..HEAD")]);
+    insta::assert_snapshot!("hook_policy_unreadable", text.stderr.replace(&retitle[..12], "<commit>"));
     // A workflow file that does not parse, in a commit of its own.
     sandbox.git(&["reset", "-q", "--hard", &base]);
     sandbox.write(
@@ -785,4 +803,33 @@ fn repairing_an_unreadable_record_is_judged_as_it_stands() {
     sandbox.write("issues/k3x9q2.toml", SKIPPED);
     let run = sandbox.git_with(&["commit", "-qam", "repair"], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// `check --unpushed` (the pre-commit framework's push stage, or a look before pushing): the
+/// commits no remote branch has, and where each branch ahead of its remote copy would take it;
+/// nothing to push is nothing to refuse.
+#[test]
+fn check_unpushed_judges_what_a_push_would_send() {
+    let (sandbox, _server) = ops_sandbox_with_server();
+    let clean = sandbox.docket(&["check", "--unpushed", "origin", "--json"]);
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+    let json: serde_json::Value = serde_json::from_str(&clean.stdout).expect("json");
+    assert_eq!((json["commits"].as_u64(), json["files"].as_u64()), (Some(0), Some(0)));
+    // Two commits: a legal move, then a record deleted where its workflow keeps records.
+    sandbox.write("issues/k3x9q2.toml", PLANNED);
+    sandbox.git(&["commit", "-qam", "plan", "--no-verify"]);
+    let legal = sandbox.docket(&["check", "--unpushed", "origin", "--json"]);
+    assert_eq!(legal.code, 0, "{}", legal.stderr);
+    let json: serde_json::Value = serde_json::from_str(&legal.stdout).expect("json");
+    // One commit, its file judged by the commit and by where the branch would go.
+    assert_eq!((json["commits"].as_u64(), json["files"].as_u64()), (Some(1), Some(2)));
+    sandbox.git(&["rm", "-q", "issues/k3x9q2.toml"]);
+    sandbox.git(&["commit", "-qm", "drop", "--no-verify"]);
+    let refused = sandbox.docket(&["check", "--unpushed", "origin", "--json"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    let json: serde_json::Value = serde_json::from_str(&refused.stdout).expect("json");
+    let rules: Vec<&str> =
+        json["violations"].as_array().expect("array").iter().map(|v| v["rule"].as_str().expect("rule")).collect();
+    assert_eq!(rules, ["workflow.delete"]);
+    assert_eq!((json["commits"].as_u64(), json["files"].as_u64()), (Some(2), Some(3)));
 }

@@ -65,7 +65,6 @@ impl From<docket::check::CheckError> for CliError {
         match error {
             docket::check::CheckError::Store(error) => error.into(),
             docket::check::CheckError::Tracker(error) => error.into(),
-            docket::check::CheckError::Policy { error, .. } => error.into(),
         }
     }
 }
