@@ -51,6 +51,10 @@ pub struct Condition {
     pub min_days_in_state: Option<u32>,
     /// At least `days` since `field` last became `value` (from git history).
     pub min_days_since: Option<Since>,
+    /// At least this many days since the last reply on the record: the newest dated comment by
+    /// someone other than its assignee (seed 004: the reporter or driver answering). Met when
+    /// there is none.
+    pub min_days_since_reply: Option<u32>,
     /// The record's `iteration` is the current one (`current`) or one not yet started (`future`).
     pub iteration: Option<IterationWhen>,
     /// Now is at least `days` before the date in `field`.
@@ -330,12 +334,24 @@ impl Condition {
         }
         if let (Some(days), Some(from)) = (self.min_days_in_state, scope.from) {
             let since = scope.old.and_then(|old| scope.facts.entered(old, scope.state_field, from));
-            check_days(&mut unmet, since, scope.now, days, &format!("in `{from}`"), scope.state_field);
+            let what = format!("in `{from}`");
+            check_days(&mut unmet, since, scope.now, (days, &what, GIT_HISTORY), scope.state_field);
         }
         if let Some(since) = &self.min_days_since {
             let when = scope.old.and_then(|old| scope.facts.entered(old, &since.field, &since.value));
             let what = format!("since `{}` became `{}`", since.field, since.value);
-            check_days(&mut unmet, when, scope.now, since.days, &what, &since.field);
+            check_days(&mut unmet, when, scope.now, (since.days, &what, GIT_HISTORY), &since.field);
+        }
+        if let Some(days) = self.min_days_since_reply
+            && let Some(reply) = last_reply(record, scope.old)
+        {
+            check_days(
+                &mut unmet,
+                Some(reply),
+                scope.now,
+                (days, "since the last reply", "from its comments"),
+                "comments",
+            );
         }
         if let Some(wanted) = self.iteration {
             unmet.extend(check_iteration(record, wanted, scope));
@@ -383,6 +399,21 @@ impl Condition {
     }
 }
 
+/// When the newest dated comment by someone other than the record's assignee (before the
+/// change, `old`, or after it) was written.
+fn last_reply(record: &Record, old: Option<&Record>) -> Option<Timestamp> {
+    let assignees = [record.assignee(), old.and_then(Record::assignee)];
+    lookup(record, "comments")
+        .and_then(toml::Value::as_array)?
+        .iter()
+        .filter(|comment| {
+            let author = comment.get("author").and_then(toml::Value::as_str);
+            author.is_some_and(|author| !assignees.contains(&Some(author)))
+        })
+        .filter_map(|comment| comment.get("date").and_then(toml::Value::as_datetime).and_then(time::timestamp_of))
+        .max()
+}
+
 fn comment_count(record: &Record) -> usize {
     lookup(record, "comments").and_then(toml::Value::as_array).map_or(0, Vec::len)
 }
@@ -406,13 +437,17 @@ fn expand(template: &str, record: &Record) -> String {
     out
 }
 
-fn check_days(unmet: &mut Vec<Unmet>, since: Option<Timestamp>, now: Timestamp, days: u32, what: &str, field: &str) {
-    let elapsed = since.map(|since| (now - since).div_euclid(86_400));
+const GIT_HISTORY: &str = "from git history";
+
+/// Unmet unless `days` whole days have passed from `since` to `now`; `wait` is (days, what the
+/// days are counted since, where `since` comes from).
+fn check_days(unmet: &mut Vec<Unmet>, since: Option<Timestamp>, now: Timestamp, wait: (u32, &str, &str), field: &str) {
+    let (days, what, source) = wait;
+    // A date after `now` (a comment dated ahead) has not started the count.
+    let elapsed = since.map(|since| (now - since).div_euclid(86_400).max(0));
     if elapsed.is_none_or(|elapsed| elapsed < i64::from(days)) {
         let detail = match (since, elapsed) {
-            (Some(since), Some(elapsed)) => {
-                format!("{elapsed} so far, since {} (from git history)", time::date_of(since))
-            }
+            (Some(since), Some(elapsed)) => format!("{elapsed} so far, since {} ({source})", time::date_of(since)),
             _ => "git history does not show when".to_owned(),
         };
         unmet.push(Unmet {

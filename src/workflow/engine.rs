@@ -608,7 +608,9 @@ pub fn due_moves(workflow: &Workflow, record: &Record, env: &Env<'_>) -> Vec<Str
     let from = workflow.state_of(record);
     let mut due = Vec::new();
     for t in workflow.transitions.iter().filter(|t| workflow.leaves(t, &from)) {
-        let timed = t.require.min_days_in_state.is_some() || t.require.min_days_since.is_some();
+        let timed = t.require.min_days_in_state.is_some()
+            || t.require.min_days_since.is_some()
+            || t.require.min_days_since_reply.is_some();
         if !timed || !judge.unmet(&t.when, record, Some(record), Some(&from), Mode::Full).is_empty() {
             continue;
         }

@@ -710,6 +710,7 @@ fn mir_every_transition_allowed_and_forbidden() {
         ("assigned_mir", "incomplete"),
         ("assigned_security", "incomplete"),
         ("incomplete", "unassigned"),
+        ("incomplete", "wont_fix"),
         ("incomplete", "invalid_expired"),
         ("in_progress", "invalid_unpromoted"),
         ("fix_committed", "invalid_unpromoted"),
@@ -744,11 +745,12 @@ fn mir_requirements_and_time_rules() {
             "workflow.require: `assigned_mir` → `assigned_security`: `security_review` must be true",
         ]
     );
-    // Won't Fix needs a NACK; In Progress needs the ACK (and the security ACK when asked).
+    // Won't Fix needs a NACK, or a comment saying the reporter gave up; In Progress needs the
+    // ACK (and the security ACK when asked).
     assert_eq!(
         errors(&judge(&wf, Some(&assigned), Some(&mir("wont_fix", "", "")), &no_facts(), now())),
         [
-            "workflow.require: `assigned_mir` → `wont_fix`: needs one of: `verdict` must be \"nack\"; or `security_verdict` must be \"nack\""
+            "workflow.require: `assigned_mir` → `wont_fix`: needs one of: `verdict` must be \"nack\"; or `security_verdict` must be \"nack\"; or a comment, added in the same change, saying why"
         ]
     );
     let security = mir("confirmed", "~ubuntu-security", "security_review = true");
@@ -1023,6 +1025,71 @@ fn conditions_at_their_edges() {
         Vec::<String>::new()
     );
     assert_eq!(unmet(future, &in_w48, None, parse_timestamp("2026-11-23T00:00:00Z").expect("valid"), &facts).len(), 1);
+}
+
+/// Seed 004: a reporter who gives up takes the bug to Won't Fix, from review or from
+/// Incomplete, with a comment saying so; without one it is refused.
+#[test]
+fn mir_wont_fix_when_the_reporter_gives_up() {
+    let wf = Workflow::built_in("mir").expect("built in");
+    let gave_up =
+        "[[comments]]\nauthor = \"reporter\"\ndate = 2026-11-20\ntext = \"We found another way; dropping this.\"\n";
+    for from in [mir("confirmed", "didrocks", ""), mir("incomplete", "didrocks", "")] {
+        let state = wf.state_of(&from);
+        assert_eq!(
+            errors(&judge(&wf, Some(&from), Some(&mir("wont_fix", "", gave_up)), &no_facts(), now())),
+            Vec::<String>::new(),
+            "{state}"
+        );
+        let silent = errors(&judge(&wf, Some(&from), Some(&mir("wont_fix", "", "")), &no_facts(), now()));
+        assert_eq!(silent.len(), 1, "{state}: {silent:?}");
+        assert!(silent[0].contains("a comment, added in the same change, saying why"), "{silent:?}");
+    }
+}
+
+/// Seed 004's 60 days run from the reporter's last reply too: a comment by anyone but the
+/// assignee restarts them; the assignee's own comments (the questions) do not.
+#[test]
+fn mir_the_incomplete_clock_counts_from_the_last_reply() {
+    let wf = Workflow::built_in("mir").expect("built in");
+    let config = config();
+    let entered = parse_timestamp("2026-09-01T10:00:00Z").expect("valid");
+    let facts = TestFacts {
+        entered: BTreeMap::from([(("$state".to_owned(), "incomplete".to_owned()), entered)]),
+        ..no_facts()
+    };
+    let comment =
+        |author: &str, date: &str| format!("[[comments]]\nauthor = \"{author}\"\ndate = {date}\ntext = \"…\"\n");
+    // Entered 09-01: 60 days later is 10-31, 16 days after a reply on 10-15 (midnight), whose
+    // own 60 days end on 12-14.
+    let replied = comment("reporter", "2026-10-15");
+    let asked = comment("didrocks", "2026-10-20");
+    let reply_day = parse_timestamp("2026-10-15T00:00:00Z").expect("valid");
+    let table: [(&str, Timestamp, bool); 6] = [
+        ("", entered + 60 * DAY, true),
+        (&asked, entered + 60 * DAY, true),
+        (&replied, entered + 60 * DAY, false),
+        (&replied, reply_day + 60 * DAY - 1, false),
+        (&replied, reply_day + 60 * DAY, true),
+        ("", entered + 60 * DAY - 1, false),
+    ];
+    for (comments, now, due) in table {
+        let bug = mir("incomplete", "didrocks", comments);
+        let env = Env { now, config: &config, facts: &facts };
+        let found = super::engine::due_moves(&wf, &bug, &env);
+        assert_eq!(found == ["invalid_expired"], due, "{comments} at {now}: {found:?}");
+        let expired = mir("invalid", "", comments);
+        let refused = errors(&judge(&wf, Some(&bug), Some(&expired), &facts, now));
+        assert_eq!(refused.is_empty(), due, "{comments} at {now}: {refused:?}");
+    }
+    let bug = mir("incomplete", "didrocks", &replied);
+    let refused = errors(&judge(&wf, Some(&bug), Some(&mir("invalid", "", &replied)), &facts, entered + 60 * DAY));
+    assert_eq!(
+        refused,
+        [
+            "workflow.require: `incomplete` → `invalid_expired`: allowed only after 60 days since the last reply: 16 so far, since 2026-10-15 (from its comments)"
+        ]
+    );
 }
 
 /// The moves whose time has come: only timed transitions, and only once their time is up.

@@ -833,3 +833,20 @@ fn check_unpushed_judges_what_a_push_would_send() {
     assert_eq!(rules, ["workflow.delete"]);
     assert_eq!((json["commits"].as_u64(), json["files"].as_u64()), (Some(2), Some(3)));
 }
+
+/// A duplicate id is refused where a change brings it in; a record that already shared its id
+/// (let in past the hooks) can still be edited: the hook judges what a change does, not what
+/// it inherits.
+#[test]
+fn a_duplicate_id_is_judged_where_it_arrives() {
+    let sandbox = ops_sandbox();
+    sandbox.write("milestones/k3x9q2.toml", "title = \"Same id\"\nstage = \"planning\"\n");
+    sandbox.git(&["add", "-A"]);
+    let run = sandbox.git_with(&["commit", "-qm", "same id"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[id.duplicate]"), "{}", run.stderr);
+    sandbox.git(&["commit", "-qm", "same id", "--no-verify"]);
+    sandbox.write("issues/k3x9q2.toml", &sandbox.read("issues/k3x9q2.toml").replace("Refund macro", "Refund"));
+    let run = sandbox.git_with(&["commit", "-qam", "retitle"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

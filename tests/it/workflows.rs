@@ -114,3 +114,47 @@ fn a_bad_range_is_a_usage_error() {
     let run = sandbox.docket(&["check", "--range", "nope..HEAD"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+/// Seed 004's 60 days in Incomplete run from the reporter's last reply too, through real
+/// history: ntjgx5 went Incomplete on 11-06 (its commit), and spereira answered on 11-16.
+#[test]
+fn a_mir_bug_expires_60_days_after_the_last_reply() {
+    let sandbox = Sandbox::example("mir");
+    let incomplete = "2026-11-06T12:00:00Z";
+    sandbox.git_with(&["commit", "-q", "--amend", "--no-edit"], &[("GIT_COMMITTER_DATE", incomplete)]);
+    sandbox.docket(&["hook", "install"]).ok();
+    let expiring = |now: &str| -> String {
+        let run = sandbox.docket_with(&["report", "expiring", "--json"], &[("DOCKET_NOW", now)], "");
+        run.ok().to_owned()
+    };
+    // 65 days in Incomplete, but 55 since the reply: not yet.
+    let early = "2027-01-10T12:00:00Z";
+    assert!(!expiring(early).contains("ntjgx5"), "{}", expiring(early));
+    let run = sandbox.docket_with(
+        &["move", "ntjgx5", "invalid_expired"],
+        &[("DOCKET_NOW", early), ("GIT_COMMITTER_DATE", early)],
+        "",
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "allowed only after 60 days since the last reply: 55 so far, since 2026-11-16 (from its comments)"
+        ),
+        "{}",
+        run.stderr
+    );
+    // The same edit by hand is refused by the hook at that date.
+    let text = sandbox.read("mir/ntjgx5.toml");
+    sandbox.write("mir/ntjgx5.toml", &text.replace("status = \"incomplete\"", "status = \"invalid\""));
+    let hook = sandbox.git_with(&["commit", "-qam", "expire"], &[("GIT_COMMITTER_DATE", early), ("DOCKET_NOW", early)]);
+    assert_eq!(hook.code, 1, "{}", hook.stderr);
+    sandbox.write("mir/ntjgx5.toml", &text);
+    // 61 days after the reply: due, and the move is accepted.
+    let due = "2027-01-16T12:00:00Z";
+    assert!(expiring(due).contains("ntjgx5"), "{}", expiring(due));
+    sandbox
+        .docket_with(&["move", "ntjgx5", "invalid_expired"], &[("DOCKET_NOW", due), ("GIT_COMMITTER_DATE", due)], "")
+        .ok();
+    let hook = sandbox.git_with(&["commit", "-qam", "expire"], &[("GIT_COMMITTER_DATE", due), ("DOCKET_NOW", due)]);
+    assert_eq!(hook.code, 0, "{}", hook.stderr);
+}
