@@ -168,9 +168,43 @@ pub fn check_change(workflow: &Workflow, old: Option<&Record>, new: Option<&Reco
         (Some(old), Some(new)) => {
             let mut violations = check_state(&judge, new);
             violations.extend(check_move(&judge, old, new));
+            violations.extend(check_artifacts_kept(&judge, old, new));
             violations
         }
     }
+}
+
+/// What the states a record passed through required stays: a change may not remove an
+/// artifact (a `gameplan`, a RICE score) that the way to its state needed, whether it stays in
+/// that state or moves on in the same change. Judged on the record as changed but still in its
+/// old state, against the record as it was, so only what the change removes counts (what it
+/// inherits does not). A derived state (MIR) cannot be put back that way and is not judged.
+fn check_artifacts_kept(judge: &Judge<'_>, old: &Record, new: &Record) -> Vec<Violation> {
+    let workflow = judge.workflow;
+    if workflow.derive != Derive::Field {
+        return Vec::new();
+    }
+    let mut kept = new.clone();
+    if let Some(state) = old.fields.get(&workflow.field) {
+        kept.fields.insert(workflow.field.clone(), state.clone());
+    }
+    let before: Vec<String> = check_appearance(judge, old, false).into_iter().map(|v| v.message).collect();
+    check_appearance(judge, &kept, false)
+        .into_iter()
+        .filter(|v| !before.contains(&v.message))
+        .map(|mut v| {
+            let state = workflow.state_of(old);
+            v.rule = "workflow.artifact";
+            v.message = format!("the change takes away what the way to `{state}` required: {}", v.message);
+            v.hint = Some(match &v.field {
+                Some(field) => format!(
+                    "keep `{field}` (an artifact of the states before `{state}`), or change it rather than remove it"
+                ),
+                None => format!("keep what the states before `{state}` required"),
+            });
+            v
+        })
+        .collect()
 }
 
 /// What a ref update does to a record, old tip to new tip, whatever commits or merges led

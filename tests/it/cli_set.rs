@@ -205,3 +205,22 @@ fn scoped_labels_as_the_help_shows() {
     assert!(run.stderr.contains("`labels` does not hold `prority::2`"), "{}", run.stderr);
     assert_eq!(sandbox.read("issues/abc.toml"), before, "nothing changed");
 }
+
+/// `set` refuses what the edit breaks, not what the record already lacked: on a blocked issue
+/// committed without its reason, another edit is accepted; removing its `previous_stage` too
+/// (the same rule, another problem) is refused.
+#[test]
+fn set_judges_what_the_edit_breaks_not_what_it_inherits() {
+    let sandbox = Sandbox::example("ops");
+    let text = sandbox.read("issues/w9gpez.toml");
+    let kept: Vec<&str> = text.lines().filter(|line| !line.starts_with("blocked_reason")).collect();
+    sandbox.write("issues/w9gpez.toml", &format!("{}\n", kept.join("\n")));
+    sandbox.commit_all("lost the reason");
+    sandbox.docket(&["set", "w9gpez", "weight=2"]).ok();
+    let before = sandbox.read("issues/w9gpez.toml");
+    let run = sandbox.docket(&["set", "w9gpez", "--unset", "previous_stage"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("needs `previous_stage`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("blocked_reason"), "only what the edit breaks: {}", run.stderr);
+    assert_eq!(sandbox.read("issues/w9gpez.toml"), before);
+}

@@ -678,6 +678,11 @@ fn a_record_still_named_cannot_be_deleted() {
     sandbox.write("milestones/m1.toml", "title = \"M1\"\nstage = \"planning\"\n");
     let issue = sandbox.read("issues/k3x9q2.toml");
     sandbox.write("issues/k3x9q2.toml", &format!("{issue}milestone = \"m1\"\n"));
+    // A record that mentions m1 only in its text, and names another record: no reference to m1.
+    sandbox.write(
+        "issues/f0ll0w.toml",
+        "title = 'Follow-up to \"m1\"'\ntype = \"feature\"\nstage = \"triage\"\nblocked_by = [\"k3x9q2\"]\n",
+    );
     sandbox.git(&["add", "-A"]);
     sandbox.git(&["commit", "-qm", "milestone"]);
     sandbox.git(&["push", "-q", "origin", "main"]);
@@ -847,6 +852,34 @@ fn a_duplicate_id_is_judged_where_it_arrives() {
     assert!(run.stderr.contains("error[id.duplicate]"), "{}", run.stderr);
     sandbox.git(&["commit", "-qm", "same id", "--no-verify"]);
     sandbox.write("issues/k3x9q2.toml", &sandbox.read("issues/k3x9q2.toml").replace("Refund macro", "Refund"));
+    let run = sandbox.git_with(&["commit", "-qam", "retitle"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// What the way to a state required stays: removing an issue's gameplan once it is in
+/// implementation is refused by `set` and by the hook, alone or in the same commit as a move
+/// on; a record that already lacked it (let in past the hooks) can still be edited otherwise.
+#[test]
+fn an_earlier_states_artifact_cannot_be_removed() {
+    let sandbox = Sandbox::example("ops");
+    sandbox.docket(&["hook", "install"]).ok();
+    let before = sandbox.read("issues/x24vn8.toml");
+    let run = sandbox.docket(&["set", "x24vn8", "--unset", "gameplan"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    insta::assert_snapshot!("set_artifact_removed", run.stderr);
+    assert_eq!(sandbox.read("issues/x24vn8.toml"), before);
+    let start = before.find("gameplan = \"\"\"").expect("a gameplan");
+    let body = start + "gameplan = \"\"\"".len();
+    let end = body + before[body..].find("\"\"\"\n").expect("its end") + 4;
+    let without = format!("{}{}", &before[..start], &before[end..]);
+    for text in [without.clone(), without.replace("stage = \"implementation\"", "stage = \"completed\"")] {
+        sandbox.write("issues/x24vn8.toml", &text);
+        let run = sandbox.git_with(&["commit", "-qam", "drop the gameplan"], &[]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stderr.contains("error[workflow.artifact]"), "{}", run.stderr);
+    }
+    sandbox.git(&["commit", "-qam", "drop the gameplan", "--no-verify"]);
+    sandbox.docket(&["set", "x24vn8", "title=Macro: ownership verification"]).ok();
     let run = sandbox.git_with(&["commit", "-qam", "retitle"], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }

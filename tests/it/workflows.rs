@@ -81,8 +81,13 @@ fn check_the_whole_tree() {
         assert_eq!(run.code, 0, "{example}: {}", run.stderr);
     }
     let sandbox = Sandbox::example("ops");
-    // An issue edited by hand into implementation without a gameplan.
-    sandbox.docket(&["set", "x24vn8", "--unset", "gameplan"]).ok();
+    // An issue edited by hand into implementation without a gameplan (`set` refuses to
+    // remove it: see hooks::an_earlier_states_artifact_cannot_be_removed).
+    let text = sandbox.read("issues/x24vn8.toml");
+    let start = text.find("gameplan = \"\"\"").expect("a gameplan");
+    let body = start + "gameplan = \"\"\"".len();
+    let end = body + text[body..].find("\"\"\"\n").expect("its end") + 4;
+    sandbox.write("issues/x24vn8.toml", &format!("{}{}", &text[..start], &text[end..]));
     let run = sandbox.docket(&["check", "--json"]);
     assert_eq!(run.code, 1);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
@@ -157,4 +162,25 @@ fn a_mir_bug_expires_60_days_after_the_last_reply() {
         .ok();
     let hook = sandbox.git_with(&["commit", "-qam", "expire"], &[("GIT_COMMITTER_DATE", due), ("DOCKET_NOW", due)]);
     assert_eq!(hook.code, 0, "{}", hook.stderr);
+}
+
+/// `docket check` judges what records name as the hooks do: a second open MIR bug for a
+/// package is reported, naming the first.
+#[test]
+fn check_the_whole_tree_finds_a_second_mir_bug_for_a_package() {
+    let sandbox = Sandbox::example("mir");
+    sandbox.write(
+        "mir/zz9999.toml",
+        "title = \"[MIR] rust-rpds-py\"\npackage = \"rust-rpds-py\"\nstatus = \"new\"\nsubscribers = [\"~ubuntu-mir\"]\n",
+    );
+    let run = sandbox.docket(&["check", "--json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let found: Vec<(&str, &str)> = json["violations"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| (v["path"].as_str().expect("path"), v["rule"].as_str().expect("rule")))
+        .collect();
+    assert!(found.contains(&("mir/zz9999.toml", "record.reference")), "{json}");
 }
