@@ -212,3 +212,25 @@ pub fn register_merge_driver(repo: &Repo, docket: &Path, prefix: &str) -> Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lines missing are appended, one per line, after a last line without its newline;
+    /// nothing when every line is there.
+    #[test]
+    fn with_lines_appends_only_what_is_missing() {
+        let table: [(&str, &[&str], Option<&str>); 6] = [
+            ("", &["a", "b"], Some("a\nb\n")),
+            ("x", &["a"], Some("x\na\n")),
+            ("x\n", &["a"], Some("x\na\n")),
+            ("a\nx\n", &["a", "b"], Some("a\nx\nb\n")),
+            ("b\na\n", &["a", "b"], None),
+            ("ab\n", &["a"], Some("ab\na\n")),
+        ];
+        for (existing, lines, expected) in table {
+            assert_eq!(with_lines(existing, lines.iter().copied()).as_deref(), expected, "{existing:?} {lines:?}");
+        }
+    }
+}

@@ -110,6 +110,22 @@ fn a_foreign_hook_is_kept_and_chained() {
     let run = sandbox.git_with(&["commit", "-qam", "notes again"], &[]);
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("lint failed"), "{}", run.stderr);
+    // Another tool writes its hook over docket's later: installing again keeps both, the
+    // older under a numbered name, and runs both.
+    std::fs::write(hooks.join("pre-commit"), "#!/bin/sh\necho 'format ran' >&2\nexit 0\n").expect("write");
+    make_executable(&hooks.join("pre-commit"));
+    sandbox.docket(&["hook", "install"]).ok();
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit.pre-docket.1")).expect("kept"),
+        "#!/bin/sh\necho 'lint failed' >&2\nexit 3\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(hooks.join("pre-commit.pre-docket")).expect("kept"),
+        "#!/bin/sh\necho 'format ran' >&2\nexit 0\n"
+    );
+    let run = sandbox.git_with(&["commit", "-qam", "notes again"], &[]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("format ran") && run.stderr.contains("lint failed"), "{}", run.stderr);
 }
 
 /// A hook git ignored (not executable) stays ignored once docket's hook chains it, with git's
@@ -197,6 +213,7 @@ fn no_verify_is_caught_by_the_range_check_and_the_server() {
     // pre-push refuses locally; with --no-verify the server still refuses.
     let run = sandbox.git_with(&["push", "origin", "main"], &[]);
     assert_ne!(run.code, 0, "pre-push must refuse: {}", run.stderr);
+    assert!(!run.stderr.contains("remote:"), "refused before the server is asked: {}", run.stderr);
     let run = sandbox.git_with(&["push", "--no-verify", "origin", "main"], &[]);
     assert_ne!(run.code, 0, "the server must refuse: {}", run.stderr);
     assert!(run.stderr.contains("docket refused the push"), "{}", run.stderr);
@@ -457,6 +474,7 @@ fn history_cannot_be_rewound_past_the_server() {
     // A force-push back to the commit before the move.
     let run = sandbox.git_with(&["push", "--force", "origin", &format!("{base}:main")], &[]);
     assert_ne!(run.code, 0, "pre-push must refuse: {}", run.stderr);
+    assert!(!run.stderr.contains("remote:"), "refused before the server is asked: {}", run.stderr);
     let run = sandbox.git_with(&["push", "--force", "--no-verify", "origin", &format!("{base}:main")], &[]);
     assert_ne!(run.code, 0, "the server must refuse: {}", run.stderr);
     let refusal: String =
