@@ -640,6 +640,18 @@ pub fn datetime_text(datetime: &Datetime) -> String {
     datetime.to_string()
 }
 
+/// Labels as GitLab compares them: without case (`Validation::Requested` is
+/// `validation::requested`).
+pub fn same_label(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase()
+}
+
+/// The scope of a scoped label (`priority` of `priority::1`), lowercased: one value per scope,
+/// whatever the case it is written in.
+pub fn label_scope(label: &str) -> Option<String> {
+    label.rsplit_once("::").map(|(scope, _)| scope.to_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

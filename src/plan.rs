@@ -81,7 +81,7 @@ impl Settings {
 
     /// Whether `labels` hold the Deliverable label (as GitLab, in any case).
     pub fn has_deliverable(&self, labels: &[String]) -> bool {
-        labels.iter().any(|l| l.eq_ignore_ascii_case(&self.deliverable_label))
+        labels.iter().any(|l| crate::model::same_label(l, &self.deliverable_label))
     }
 }
 
@@ -196,7 +196,7 @@ pub fn readiness(id: &str, milestone: &Milestone, inputs: &Inputs<'_>) -> Result
             Some(weight) => committed += u32::from(weight),
             None => problems.push(format!("the Deliverable `{}` has no weight", record.id)),
         }
-        let unrefined_label = issue.labels.iter().any(|l| l.eq_ignore_ascii_case("workflow::refinement"));
+        let unrefined_label = issue.labels.iter().any(|l| crate::model::same_label(l, "workflow::refinement"));
         if settings.unrefined_stages.contains(&issue.stage) || unrefined_label {
             problems.push(format!("the Deliverable `{}` is not refined yet (stage `{}`)", record.id, issue.stage));
         }
@@ -221,7 +221,7 @@ pub fn refined(record: &Record, settings: &Settings) -> bool {
         Body::Issue(issue) => {
             issue.weight.is_some()
                 && !settings.unrefined_stages.contains(&issue.stage)
-                && !issue.labels.iter().any(|l| l.eq_ignore_ascii_case("workflow::refinement"))
+                && !issue.labels.iter().any(|l| crate::model::same_label(l, "workflow::refinement"))
         }
         _ => false,
     }

@@ -80,10 +80,12 @@ impl Filter {
     }
 }
 
+/// Whether `labels` hold `wanted` (`scope::*`: any label of that scope), without case as the
+/// index compares them.
 fn has_label(labels: &[String], wanted: &str) -> bool {
     match wanted.strip_suffix("::*") {
-        Some(scope) => labels.iter().any(|label| label.rsplit_once("::").is_some_and(|(s, _)| s == scope)),
-        None => labels.iter().any(|label| label == wanted),
+        Some(scope) => labels.iter().any(|label| crate::model::label_scope(label) == Some(scope.to_lowercase())),
+        None => labels.iter().any(|label| crate::model::same_label(label, wanted)),
     }
 }
 

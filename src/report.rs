@@ -448,7 +448,7 @@ pub fn burndown(
                     .filter_map(|versions| as_of(versions, *day))
                     .filter(|v| {
                         v.milestone.as_deref() == Some(milestone)
-                            && v.labels.iter().any(|l| l == deliverable)
+                            && v.labels.iter().any(|l| crate::model::same_label(l, deliverable))
                             && !done.contains(&v.state)
                     })
                     .map(|v| f64::from(v.weight.unwrap_or(0)))

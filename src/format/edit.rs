@@ -165,7 +165,7 @@ fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, no
                 return Err(EditError::NotAList(name));
             }
             let items: Vec<&str> = assignment.value.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-            let scope_of = |label: &str| label.rsplit_once("::").map(|(scope, _)| scope.to_owned());
+            let scope_of = crate::model::label_scope;
             if name == "labels" && assignment.op == Op::Append {
                 for (index, first) in items.iter().enumerate() {
                     if let Some(second) =
@@ -184,16 +184,18 @@ fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, no
                 return Err(EditError::NotAList(name));
             };
             for item in items {
-                let position = array.iter().position(|v| v.as_str() == Some(item));
+                let same = |v: &Value| {
+                    v.as_str()
+                        .is_some_and(|l| if name == "labels" { crate::model::same_label(l, item) } else { l == item })
+                };
+                let position = array.iter().position(same);
                 match (assignment.op, position) {
                     (Op::Append, None) => {
                         // GitLab's scoped labels: adding `priority::1` replaces `priority::2`.
                         if name == "labels"
-                            && let Some((scope, _)) = item.rsplit_once("::")
+                            && let Some(scope) = crate::model::label_scope(item)
                         {
-                            array.retain(|v| {
-                                v.as_str().and_then(|l| l.rsplit_once("::")).is_none_or(|(s, _)| s != scope)
-                            });
+                            array.retain(|v| v.as_str().and_then(crate::model::label_scope).is_none_or(|s| s != scope));
                         }
                         array.push(item);
                     }

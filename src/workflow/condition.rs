@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::model::Record;
+use crate::model::{Record, label_scope, same_label};
 use crate::time::{self, Timestamp};
 
 /// A set of requirements, all of which must hold. Empty means "always".
@@ -222,18 +222,19 @@ impl Condition {
         let present = labels(record);
         let skip_labels = matches!(scope.mode, Mode::FinalStep | Mode::EarlierStep);
         if !skip_labels {
+            let has = |wanted: &String| present.iter().any(|l| same_label(l, wanted));
             for label in &self.labels {
-                if !present.contains(label) {
+                if !has(label) {
                     fail(Some("labels"), format!("needs the label `{label}`"), false);
                 }
             }
-            if !self.labels_any.is_empty() && !self.labels_any.iter().any(|l| present.contains(l)) {
+            if !self.labels_any.is_empty() && !self.labels_any.iter().any(has) {
                 let any: Vec<String> = self.labels_any.iter().map(|l| format!("`{l}`")).collect();
                 fail(Some("labels"), format!("needs one of the labels {}", any.join(", ")), false);
             }
         }
         for label in &self.labels_absent {
-            if present.contains(label) {
+            if present.iter().any(|l| same_label(l, label)) {
                 fail(Some("labels"), format!("must not have the label `{label}`"), false);
             }
         }
@@ -244,7 +245,7 @@ impl Condition {
                 vec![scope_name.as_str()]
             };
             for wanted in scopes {
-                let found = present.iter().any(|l| l.rsplit_once("::").is_some_and(|(s, _)| s == wanted));
+                let found = present.iter().any(|l| label_scope(l).is_some_and(|s| s == wanted.to_lowercase()));
                 if !found {
                     fail(Some("labels"), format!("needs a `{wanted}::…` label"), false);
                 }

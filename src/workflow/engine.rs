@@ -307,8 +307,9 @@ fn check_state(judge: &Judge<'_>, record: &Record) -> Vec<Violation> {
         }
     }
     if workflow.unique_label_scopes {
-        let mut scoped: Vec<(&str, &str)> =
-            record.labels().iter().filter_map(|l| l.rsplit_once("::").map(|(s, _)| (s, l.as_str()))).collect();
+        // As GitLab: one value per scope, the scope compared without case.
+        let mut scoped: Vec<(String, &str)> =
+            record.labels().iter().filter_map(|l| crate::model::label_scope(l).map(|s| (s, l.as_str()))).collect();
         scoped.sort_unstable();
         for pair in scoped.windows(2) {
             if pair[0].0 == pair[1].0 {
@@ -327,7 +328,11 @@ fn check_state(judge: &Judge<'_>, record: &Record) -> Vec<Violation> {
     }
     if let Some(scope) = &workflow.state_label_scope {
         for label in record.labels() {
-            let Some(value) = label.strip_prefix(&format!("{scope}::")) else { continue };
+            let Some(value) =
+                label.rsplit_once("::").filter(|(s, _)| s.eq_ignore_ascii_case(scope)).map(|(_, value)| value)
+            else {
+                continue;
+            };
             let matches = value == state.name
                 || value.eq_ignore_ascii_case(&state.display)
                 || value.replace(' ', "_") == state.name;
@@ -623,7 +628,11 @@ pub fn move_edits(workflow: &Workflow, record: &Record, target: &str) -> Vec<Ass
     }
     if let Some(scope) = &workflow.state_label_scope {
         let prefix = format!("{scope}::");
-        let old: Vec<&String> = record.labels().iter().filter(|l| l.starts_with(&prefix)).collect();
+        let old: Vec<&String> = record
+            .labels()
+            .iter()
+            .filter(|l| l.rsplit_once("::").is_some_and(|(s, _)| s.eq_ignore_ascii_case(scope)))
+            .collect();
         if !old.is_empty() {
             for label in old {
                 edits.push(Assignment { path: vec!["labels".into()], op: Op::Remove, value: label.clone() });

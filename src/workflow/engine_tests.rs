@@ -1291,3 +1291,37 @@ fn moves_keep_state_labels_in_step() {
     let plain = edits("\"x\"");
     assert!(!plain.iter().any(|e| e.starts_with("labels")), "{plain:?}");
 }
+
+/// Labels compare as GitLab's do, without case: the seed's `Validation::Requested` meets a
+/// requirement spelt `validation::requested`, and a scope holds one value whatever the case.
+#[test]
+fn labels_compare_without_case() {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let config =
+        Config::parse("docket.toml", "[labels]\nrequired_scopes = [\"customer\", \"priority\"]\n").expect("valid");
+    let facts = no_facts();
+    let env = Env { now: now(), config: &config, facts: &facts };
+    let at = |stage: &str, extra: &[&str]| record(Kind::Issue, &ops_issue("bug", stage, extra, ""));
+    let development = at("development", &[]);
+    assert_eq!(
+        errors(&check_change(&ops, Some(&development), Some(&at("validation", &["Validation::Requested"])), &env)),
+        Vec::<String>::new()
+    );
+    let both = at("validation", &["validation::requested", "Validation::Rejected"]);
+    assert_eq!(
+        errors(&super::engine::check_record(&ops, &both, &env)),
+        [
+            "workflow.labels: at most one `validation::` label is allowed, and there are `Validation::Rejected` and `validation::requested`"
+        ]
+    );
+    // The required scopes, in another case, are there.
+    let bare = |stage: &str| {
+        record(
+            Kind::Issue,
+            &format!(
+                "title = \"t\"\ntype = \"bug\"\nstage = \"{stage}\"\nlabels = [\"Customer::SaaS\", \"PRIORITY::1\"]\n"
+            ),
+        )
+    };
+    assert_eq!(errors(&check_change(&ops, Some(&bare("triage")), Some(&bare("planning")), &env)), Vec::<String>::new());
+}

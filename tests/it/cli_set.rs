@@ -204,6 +204,14 @@ fn scoped_labels_as_the_help_shows() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("`labels` does not hold `prority::2`"), "{}", run.stderr);
     assert_eq!(sandbox.read("issues/abc.toml"), before, "nothing changed");
+    // Scopes and labels compare without case, as GitLab's: `Priority::3` replaces
+    // `priority::1`, and `labels-=OPS` removes `ops`.
+    sandbox.docket(&["set", "abc", "labels+=Priority::3", "labels-=OPS"]).ok();
+    assert!(
+        sandbox.read("issues/abc.toml").contains("labels = [\"Priority::3\"]"),
+        "{}",
+        sandbox.read("issues/abc.toml")
+    );
 }
 
 /// `set` refuses what the edit breaks, not what the record already lacked: on a blocked issue

@@ -194,10 +194,10 @@ fn apply(
         let (record, _, source) = tracker.load(&file)?;
         let Some(record) = record else { continue };
         let mut edits = Vec::new();
-        if !record.labels().contains(add) {
+        if !record.labels().iter().any(|l| docket::model::same_label(l, add)) {
             edits.push(Assignment { path: vec!["labels".into()], op: Op::Append, value: add.clone() });
         }
-        if record.labels().iter().any(|l| l == remove) {
+        if record.labels().iter().any(|l| docket::model::same_label(l, remove)) {
             edits.push(Assignment { path: vec!["labels".into()], op: Op::Remove, value: remove.to_owned() });
         }
         if edits.is_empty() {
