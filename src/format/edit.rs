@@ -95,7 +95,18 @@ pub fn apply(source: &str, kind: Kind, assignments: &[Assignment], now: Timestam
     for assignment in assignments {
         apply_one(&mut document, kind, assignment, now)?;
     }
-    Ok(document.to_string())
+    Ok(keep_layout(kind, source, document.to_string()))
+}
+
+/// `edited`, laid out canonically ([`super::canonical`]) when `source` was: docket keeps a
+/// canonical file canonical (`docket fmt --check` passes on what it writes), and never
+/// reorders a file laid out by hand, where a new key goes last.
+fn keep_layout(kind: Kind, source: &str, edited: String) -> String {
+    if super::canonical::canonical(kind, source).is_ok_and(|tidy| tidy == source) {
+        super::canonical::canonical(kind, &edited).unwrap_or(edited)
+    } else {
+        edited
+    }
 }
 
 fn apply_one(document: &mut DocumentMut, kind: Kind, assignment: &Assignment, now: Timestamp) -> Result<(), EditError> {
@@ -289,12 +300,18 @@ fn convert(name: &str, field_type: Option<FieldType>, text: &str, now: Timestamp
     })
 }
 
-/// Appends a `[[comments]]` entry to the record text `source`.
-pub fn append_comment(source: &str, date: Timestamp, author: Option<&str>, text: &str) -> Result<String, EditError> {
+/// Appends a `[[comments]]` entry to the record text `source` of `kind`.
+pub fn append_comment(
+    source: &str,
+    kind: Kind,
+    date: Timestamp,
+    author: Option<&str>,
+    text: &str,
+) -> Result<String, EditError> {
     let mut document = parse_document(source)?;
     let comment = entry(Value::from(time::datetime_of(date)), author, None, text);
     push_entry(&mut document, "comments", comment)?;
-    Ok(document.to_string())
+    Ok(keep_layout(kind, source, document.to_string()))
 }
 
 fn parse_document(source: &str) -> Result<DocumentMut, EditError> {
@@ -333,6 +350,7 @@ fn push_entry(document: &mut DocumentMut, list: &str, entry: Table) -> Result<()
 /// the issue's own `health` field is set to it too, so the latest status is one field.
 pub fn append_update(
     source: &str,
+    kind: Kind,
     date: Timestamp,
     author: Option<&str>,
     health: Option<crate::model::Health>,
@@ -343,7 +361,7 @@ pub fn append_update(
         replace_value(document.as_table_mut(), "health", Value::from(health.name()));
     }
     push_entry(&mut document, "updates", entry(Value::from(time::date_of(date)), author, health, text))?;
-    Ok(document.to_string())
+    Ok(keep_layout(kind, source, document.to_string()))
 }
 
 #[cfg(test)]
@@ -427,6 +445,7 @@ effort = 3 # days
     fn updates_are_appended_and_set_the_health() {
         let after = append_update(
             HAND_WRITTEN,
+            Kind::Issue,
             1_795_000_000,
             Some("lyle"),
             Some(crate::model::Health::AtRisk),
@@ -442,14 +461,14 @@ effort = 3 # days
         let table: toml::Table = toml::from_str(&after).expect("valid");
         assert_eq!(table["health"].as_str(), Some("at_risk"));
         // Without a health, the issue's health is left as it was.
-        let plain = append_update(HAND_WRITTEN, 1_795_000_000, None, None, "on it").expect("edit");
+        let plain = append_update(HAND_WRITTEN, Kind::Issue, 1_795_000_000, None, None, "on it").expect("edit");
         assert!(!plain.contains("health"), "{plain}");
     }
 
     #[test]
     fn comments_are_appended_at_the_end() {
-        let after =
-            append_comment(HAND_WRITTEN, 1_795_000_000, Some("dylan"), "approved\nby leadership").expect("edit");
+        let after = append_comment(HAND_WRITTEN, Kind::Issue, 1_795_000_000, Some("dylan"), "approved\nby leadership")
+            .expect("edit");
         assert!(after.starts_with(HAND_WRITTEN), "{after}");
         assert!(after.contains("[[comments]]\ndate = 2026-"), "{after}");
         assert!(after.contains("author = \"dylan\""), "{after}");

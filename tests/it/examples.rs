@@ -59,3 +59,40 @@ fn examples_work_in_place_from_the_repository() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("Refund macro"));
 }
+
+/// `docket fmt --check`, which the book recommends for CI, passes on every bundled example and
+/// on everything docket's own commands write there; a file laid out by hand is not reordered
+/// by an edit (the new key goes last).
+#[test]
+fn docket_writes_what_fmt_check_accepts() {
+    for example in ["ops", "refinement", "support", "mir"] {
+        let sandbox = crate::support::Sandbox::example(example);
+        let run = sandbox.docket(&["fmt", "--check"]);
+        assert_eq!(run.code, 0, "{example}: {}{}", run.stdout, run.stderr);
+    }
+    let sandbox = crate::support::Sandbox::example("ops");
+    let id = sandbox.docket(&["new", "issue", "-t", "Fresh one", "--type", "feature"]).ok().trim().to_owned();
+    for args in [
+        vec!["set", id.as_str(), "weight=2", "assignee=dylan", "requester=jason", "labels+=customer::saas"],
+        vec!["set", id.as_str(), "approval_required=true", "approved_by=amanda", "rice.reach=10"],
+        vec!["comment", id.as_str(), "-m", "hello"],
+        vec!["update", id.as_str(), "--health", "on_track", "-m", "fine"],
+        vec!["move", "sn2gzh", "blocked", "blocked_reason=waiting", "blocked_by+=kqnj42"],
+        vec!["set", "kqnj42", "weight=3", "gameplan=a plan", "description=two\nlines"],
+        vec!["new", "mir", "--package", "libfoo"],
+        vec!["new", "milestone", "-t", "M9", "--id", "m9", "--start", "2027-01-01", "--end", "2027-01-10"],
+        vec!["set", "m9", "capacity.ana=3"],
+    ] {
+        sandbox.docket(&args).ok();
+        let run = sandbox.docket(&["fmt", "--check"]);
+        assert_eq!(run.code, 0, "after {args:?}: {}{}", run.stdout, run.stderr);
+    }
+    // Laid out by hand (description first): `set` adds its key last and moves nothing.
+    sandbox
+        .write("issues/h4nd00.toml", "description = \"first\"\ntitle = \"Mine\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    sandbox.docket(&["set", "h4nd00", "weight=1"]).ok();
+    assert_eq!(
+        sandbox.read("issues/h4nd00.toml"),
+        "description = \"first\"\ntitle = \"Mine\"\ntype = \"bug\"\nstage = \"triage\"\nweight = 1\n"
+    );
+}

@@ -57,12 +57,13 @@ pub fn cmd_comment(ui: &Ui, env: &Env, args: &CommentArgs) -> Result<ExitCode, C
     // is kept.
     let _lock = tracker.lock_writes()?;
     let (_, _, source) = tracker.load(&file)?;
-    let edited = edit::append_comment(&source, env.context.now(), author.as_deref(), text).map_err(|error| {
-        CliError::usage(
-            format!("cannot edit {}: {error}", file.path),
-            "fix the file first (`docket show` reports its problems)",
-        )
-    })?;
+    let edited =
+        edit::append_comment(&source, file.kind, env.context.now(), author.as_deref(), text).map_err(|error| {
+            CliError::usage(
+                format!("cannot edit {}: {error}", file.path),
+                "fix the file first (`docket show` reports its problems)",
+            )
+        })?;
     let parsed = super::valid_result(ui, &tracker, &file, &edited, "it has problems to fix first")?;
     tracker.write(&file.path, &edited)?;
     if let (true, Some(record)) = (args.json, parsed.record) {

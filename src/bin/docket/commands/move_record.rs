@@ -62,9 +62,9 @@ pub fn cmd_move(ui: &Ui, env: &Env, args: &MoveArgs) -> Result<ExitCode, CliErro
         .map_err(|error| CliError::usage(format!("cannot edit {}: {error}", file.path), "see `docket move --help`"))?;
     if let Some(message) = &args.message {
         let author = super::comment::author(&tracker, None);
-        moved = edit::append_comment(&moved, env.context.now(), author.as_deref(), message).map_err(|error| {
-            CliError::usage(format!("cannot edit {}: {error}", file.path), "see `docket move --help`")
-        })?;
+        moved = edit::append_comment(&moved, file.kind, env.context.now(), author.as_deref(), message).map_err(
+            |error| CliError::usage(format!("cannot edit {}: {error}", file.path), "see `docket move --help`"),
+        )?;
     }
     let parsed = super::valid_result(ui, &tracker, &file, &moved, "the result would be invalid")?;
     // A derived state (MIR) may need more than the move sets: say what.

@@ -29,12 +29,14 @@ pub fn cmd_update(ui: &Ui, env: &Env, args: &UpdateArgs) -> Result<ExitCode, Cli
     // Read under the lock, so that an update written by another process meanwhile is kept.
     let _lock = tracker.lock_writes()?;
     let (_, _, source) = tracker.load(&file)?;
-    let edited = edit::append_update(&source, env.context.now(), author.as_deref(), health, text).map_err(|error| {
-        CliError::usage(
-            format!("cannot edit {}: {error}", file.path),
-            "fix the file first (`docket show` reports its problems)",
-        )
-    })?;
+    let edited = edit::append_update(&source, file.kind, env.context.now(), author.as_deref(), health, text).map_err(
+        |error| {
+            CliError::usage(
+                format!("cannot edit {}: {error}", file.path),
+                "fix the file first (`docket show` reports its problems)",
+            )
+        },
+    )?;
     let parsed = super::valid_result(ui, &tracker, &file, &edited, "it has problems to fix first")?;
     let breaks = docket::check::edit_breaks(&tracker, &file.path, Some(&source), &edited, env.context.commit_time());
     if !breaks.is_empty() {
