@@ -38,20 +38,18 @@ pub fn cmd_move(ui: &Ui, env: &Env, args: &MoveArgs) -> Result<ExitCode, CliErro
         ui.err(&format!("{} is already in `{current}`; nothing changed\n", file.path));
         return Ok(ExitCode::SUCCESS);
     }
-    // The hook judges the committed version against the new one, so `move` does too: a move
-    // already made in uncommitted changes must be committed before the next one.
+    // The hook judges the committed version against the new one, so `move` does too: moves
+    // made one after another before a commit are judged as the one move they add up to
+    // (`blocked` and back is no move at all; two steps forward are one step too many).
     let committed = tracker
         .repo
         .head()
         .and_then(|head| tracker.repo.file_at(&head, &format!("{}{}", tracker.prefix, file.path)).ok().flatten());
-    let committed_state =
-        committed.as_deref().and_then(|text| tracker.parse(&file, text).record).map(|r| workflow.state_of(&r));
-    if let Some(committed_state) = committed_state.filter(|s| *s != current) {
-        return Err(CliError::usage(
-            format!("{} already moves from `{committed_state}` to `{current}` in uncommitted changes", file.path),
-            "commit that move first (each commit is one step through the workflow), or undo it with `git restore`",
-        ));
-    }
+    let committed_state = committed
+        .as_deref()
+        .and_then(|text| tracker.parse(&file, text).record)
+        .map(|r| workflow.state_of(&r))
+        .filter(|s| *s != current);
     let mut edits = move_edits(workflow, &record, &args.state);
     for text in &args.assignments {
         edits.push(Assignment::parse(text).map_err(|error| {
@@ -84,6 +82,12 @@ pub fn cmd_move(ui: &Ui, env: &Env, args: &MoveArgs) -> Result<ExitCode, CliErro
         ui.err(&render::diagnostics(&verdict, ui.err_style()));
     }
     if has_errors(&verdict) {
+        if let Some(committed_state) = &committed_state {
+            ui.err(&format!(
+                "note: {} is in `{committed_state}` in the last commit, so the next commit moves it `{committed_state}` → `{}` in one step; commit the move to `{current}` first\n",
+                file.path, args.state
+            ));
+        }
         ui.err(&format!(
             "{} `{current}` → `{}` refused; {} is unchanged\n",
             ui.err_style().error("error:"),
