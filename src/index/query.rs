@@ -293,7 +293,7 @@ impl Parser {
             }
             Token::Close => Err(error(position, "this `)` has no `(` to close", "remove it")),
             Token::Minus => Err(error(position, "a `-` must stand right before what it excludes", "write `-word`")),
-            Token::Quoted(text) => Ok(Expr::Phrase(text)),
+            Token::Quoted(text) => searchable(&text, position).map(|()| Expr::Phrase(text)),
             Token::Word(word) => word_expr(&word, position),
         }
     }
@@ -375,9 +375,25 @@ fn word_expr(word: &str, position: usize) -> Result<Expr, QueryError> {
         if text.is_empty() {
             return Err(error(position, "`~` needs a word before it", "write `word~`"));
         }
+        searchable(text, position)?;
         return Ok(Expr::Word { text: text.to_owned(), fuzzy: Some(fuzzy) });
     }
+    searchable(word, position)?;
     Ok(Expr::Word { text: word.to_owned(), fuzzy: None })
+}
+
+/// Free text must hold a letter or a digit: the index keeps words, not symbols or emoji, so
+/// `&` alone would otherwise match every record.
+fn searchable(text: &str, position: usize) -> Result<(), QueryError> {
+    if text.chars().any(char::is_alphanumeric) {
+        Ok(())
+    } else {
+        Err(error(
+            position,
+            format!("`{text}` has no letter or digit to search for"),
+            "search for words; symbols and emoji are not indexed (quote a label or a field value: label:\"c++\")",
+        ))
+    }
 }
 
 fn range(field: &str, lower: Bound<String>, upper: Bound<String>, position: usize) -> Result<Expr, QueryError> {
@@ -505,7 +521,8 @@ impl Compiler<'_> {
                 Box::new(PhraseQuery::new(tokens.iter().map(|t| Term::from_field_text(field, t)).collect()))
             });
         }
-        let Some(token) = tokens.pop() else { return Box::new(AllQuery) };
+        // A word too long to be indexed is in no record.
+        let Some(token) = tokens.pop() else { return Box::new(BooleanQuery::new(Vec::new())) };
         self.any_field(only, |field| {
             let term = Term::from_field_text(field, &token);
             match fuzzy {

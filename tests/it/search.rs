@@ -445,3 +445,20 @@ fn kill_9_during_a_rebuild_leaves_an_index_the_next_search_uses() {
     sandbox.docket(&["index", "--rebuild"]).ok();
     assert_eq!(ids(&sandbox, "tower AND dusk").len(), 3000);
 }
+
+/// Accents are folded (`naive` finds `naïve`, and the other way round); free text with no
+/// letter or digit is refused with its place rather than matching every record.
+#[test]
+fn accents_fold_and_symbols_alone_are_refused() {
+    let sandbox = Sandbox::example("ops");
+    sandbox.write("issues/n41ve0.toml", "title = \"A naïve café macro\"\ntype = \"feature\"\nstage = \"triage\"\n");
+    for query in ["naive", "naïve", "NAÏVE", "cafe", "café"] {
+        assert_eq!(ids(&sandbox, query), BTreeSet::from(["n41ve0".to_owned()]), "{query}");
+    }
+    for query in ["&", "🎉", "\"--\"", "refund &"] {
+        let run = sandbox.docket(&["search", "--", query]);
+        assert_eq!(run.code, 2, "{query}: {}", run.stderr);
+        assert!(run.stderr.contains("has no letter or digit to search for"), "{query}: {}", run.stderr);
+    }
+    insta::assert_snapshot!("search_symbols_alone", sandbox.docket(&["search", "--", "refund &"]).stderr);
+}
