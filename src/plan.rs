@@ -335,6 +335,41 @@ pub fn next<'a>(
     list
 }
 
+/// How far a milestone has come (`docket show MILESTONE`): its issues, those done, and their
+/// weight, in all and for its Deliverables.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Progress {
+    pub issues: usize,
+    pub done: usize,
+    pub weight: u32,
+    pub done_weight: u32,
+    pub deliverable_weight: u32,
+    pub deliverable_done_weight: u32,
+}
+
+/// The [`Progress`] of milestone `id` over `issues`; `open` says whether an issue is open.
+pub fn progress(id: &str, issues: &[Record], settings: &Settings, open: &dyn Fn(&Record) -> bool) -> Progress {
+    let mut progress = Progress::default();
+    for record in issues.iter().filter(|r| r.milestone() == Some(id)) {
+        let weight = u32::from(weight_of(record).unwrap_or(0));
+        let done = !open(record);
+        let deliverable = settings.has_deliverable(record.labels());
+        progress.issues += 1;
+        progress.weight += weight;
+        if done {
+            progress.done += 1;
+            progress.done_weight += weight;
+        }
+        if deliverable {
+            progress.deliverable_weight += weight;
+            if done {
+                progress.deliverable_done_weight += weight;
+            }
+        }
+    }
+    progress
+}
+
 /// A record in a plan.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Item {

@@ -258,6 +258,22 @@ fn rank_conditions(
     Ok(conditions)
 }
 
+/// The issues of milestone `id`, found through the index (`kind:issue milestone:<id>`) and
+/// read, for `docket show MILESTONE`: what it costs is the milestone's issues, not the
+/// tracker's.
+pub fn milestone_issues(tracker: &Tracker, index: &SearchIndex, id: &str) -> Result<Loaded, SelectError> {
+    let expr = Expr::And(vec![Expr::keyword("kind", "issue"), Expr::keyword("milestone", id)]);
+    let files: Vec<RecordFile> = index
+        .hits_of(&index.matching(&expr)?)?
+        .into_iter()
+        .map(|hit| RecordFile { kind: Kind::Issue, id: hit.id, path: hit.path })
+        .collect();
+    let mut loaded = tracker.load_files(&files);
+    // The index narrows; the records decide.
+    loaded.records.retain(|r| r.milestone() == Some(id));
+    Ok(loaded)
+}
+
 /// The milestone to plan when none is named: the next to start (from yesterday on), else the
 /// one that started last; ties go to the smallest id. `milestones` are (id, start).
 pub fn default_milestone<'a>(

@@ -96,3 +96,38 @@ fn escape_sequences_print_as_visible_escapes() {
 fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_owned()).to_string()
 }
+
+/// A milestone is shown with its issues and how far it has come, counted by hand from the ops
+/// example: 10 issues of 16-7, weights 3+3+2+2+1+2+3+2 = 18; done (completed, closed): erbemn
+/// (3) and psfw03 (1).
+#[test]
+fn show_a_milestone_with_its_issues_and_progress() {
+    let sandbox = crate::support::Sandbox::example("ops");
+    let run = sandbox.docket(&["show", "16-7", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    assert_eq!(json["issues"].as_array().expect("issues").len(), 10);
+    assert_eq!(
+        json["progress"],
+        serde_json::json!({"issues": 10, "done": 2, "weight": 18, "done_weight": 4, "deliverable_weight": 0, "deliverable_done_weight": 0})
+    );
+    let text = sandbox.docket(&["show", "16-7"]);
+    assert!(
+        text.ok().contains("progress: 2 of 10 issues done; weight 4 of 18 (22%); Deliverables 0 of 0 (0%)"),
+        "{}",
+        text.stdout
+    );
+    // A Deliverable counts for its own line; an issue moved elsewhere no longer counts.
+    sandbox.docket(&["set", "sn2gzh", "labels+=Deliverable"]).ok();
+    sandbox.docket(&["set", "psfw03", "--unset", "milestone"]).ok();
+    let json: serde_json::Value = serde_json::from_str(sandbox.docket(&["show", "16-7", "--json"]).ok()).expect("json");
+    let count = |key: &str| json["progress"][key].as_u64();
+    assert_eq!(
+        (count("issues"), count("weight"), count("done"), count("done_weight")),
+        (Some(9), Some(17), Some(1), Some(3))
+    );
+    assert_eq!(json["progress"]["deliverable_weight"], 2);
+    // An issue is shown without them.
+    let issue: serde_json::Value =
+        serde_json::from_str(sandbox.docket(&["show", "sn2gzh", "--json"]).ok()).expect("json");
+    assert!(issue.get("progress").is_none());
+}
