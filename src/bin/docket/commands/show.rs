@@ -85,7 +85,7 @@ fn milestone_issues(
             issue.title()
         );
     }
-    let percent = |part: u32, whole: u32| if whole == 0 { 0 } else { part * 100 / whole };
+    let percent = |part: u32, whole: u32| (part * 100).checked_div(whole).unwrap_or(0);
     let _ = writeln!(
         text,
         "\n{} {} of {} issues done; weight {} of {} ({}%); Deliverables {} of {} ({}%)",
