@@ -217,6 +217,9 @@ struct FileTexts {
     new: Option<String>,
     /// The new version exists but is not UTF-8 text.
     unreadable: bool,
+    /// The id the record had before the change, when the change renames it (`docket rename`):
+    /// the file went away under that id and came back, byte for byte, under this one.
+    renamed_from: Option<String>,
 }
 
 /// Judges one file's change under `policy`, as of `now`, with history as of `history`, and
@@ -349,7 +352,7 @@ fn texts(repo: &Repo, prefix: &str, changes: &[FileChange]) -> Result<(Vec<FileT
         // What was a link or a submodule held no record.
         let was_file = crate::entry::Entry::of_git_mode(change.old_mode) == crate::entry::Entry::File;
         let old = if was_file { read(&change.old)? } else { None };
-        files.push(FileTexts { path: relative.to_owned(), kind, id, old, new, unreadable });
+        files.push(FileTexts { path: relative.to_owned(), kind, id, old, new, unreadable, renamed_from: None });
     }
     // A record moved between folders (`docket fmt --relayout`, a new shard) is one record
     // changing, not one deleted and another created.
@@ -370,6 +373,33 @@ fn texts(repo: &Repo, prefix: &str, changes: &[FileChange]) -> Result<(Vec<FileT
             None => merged.push(file),
         }
     }
+    // A record deleted under one id and created, the same bytes, under another is renamed:
+    // one record changing (its references are judged by `still_named`), not a deletion.
+    let mut renames: Vec<(usize, usize)> = Vec::new();
+    for (arrived_at, arrived) in merged.iter().enumerate() {
+        if arrived.old.is_some() || arrived.new.is_none() {
+            continue;
+        }
+        let gone = merged.iter().enumerate().position(|(gone_at, gone)| {
+            !renames.iter().any(|(_, used)| *used == gone_at)
+                && gone.kind == arrived.kind
+                && gone.id != arrived.id
+                && gone.new.is_none()
+                && gone.old.is_some()
+                && gone.old == arrived.new
+        });
+        if let Some(gone_at) = gone {
+            renames.push((arrived_at, gone_at));
+        }
+    }
+    for &(arrived_at, gone_at) in &renames {
+        let (old, id) = (merged[gone_at].old.take(), merged[gone_at].id.clone());
+        merged[arrived_at].old = old;
+        merged[arrived_at].renamed_from = Some(id);
+    }
+    let gone: Vec<usize> = renames.iter().map(|(_, gone_at)| *gone_at).collect();
+    let merged: Vec<FileTexts> =
+        merged.into_iter().enumerate().filter(|(at, _)| !gone.contains(at)).map(|(_, file)| file).collect();
     Ok((merged, problems))
 }
 
@@ -653,7 +683,7 @@ fn judge_changes(repo: &Repo, prefix: &str, set: &ChangeSet<'_>, report: &mut Re
 /// `at`, in any folder or layout: every id command would call them ambiguous.
 fn duplicates(repo: &Repo, prefix: &str, at: At<'_>, files: &[FileTexts]) -> Result<Vec<Diagnostic>, StoreError> {
     let mut found = Vec::new();
-    for file in files.iter().filter(|f| f.new.is_some() && f.old.is_none()) {
+    for file in files.iter().filter(|f| f.new.is_some() && (f.old.is_none() || f.renamed_from.is_some())) {
         for other in crate::entry::paths_of(&file.id) {
             if other != file.path && exists_at(repo, at, &format!("{prefix}{other}"))? {
                 found.push(
@@ -676,11 +706,19 @@ fn duplicates(repo: &Repo, prefix: &str, at: At<'_>, files: &[FileTexts]) -> Res
 /// by `git grep` for the quoted ids, then read and judged, so a deletion costs one scan in C,
 /// and other changes nothing.
 fn still_named(repo: &Repo, prefix: &str, at: At<'_>, files: &[FileTexts]) -> Result<Vec<Diagnostic>, StoreError> {
-    let deleted: Vec<&FileTexts> = files.iter().filter(|f| f.old.is_some() && f.new.is_none()).collect();
+    // (id gone, path it was at, the id it was renamed to)
+    let deleted: Vec<(&str, &str, Option<&str>)> = files
+        .iter()
+        .filter_map(|f| match (&f.old, &f.new, &f.renamed_from) {
+            (Some(_), None, _) => Some((f.id.as_str(), f.path.as_str(), None)),
+            (Some(_), Some(_), Some(from)) => Some((from.as_str(), f.path.as_str(), Some(f.id.as_str()))),
+            _ => None,
+        })
+        .collect();
     if deleted.is_empty() {
         return Ok(Vec::new());
     }
-    let needles: Vec<String> = deleted.iter().map(|f| format!("\"{}\"", f.id)).collect();
+    let needles: Vec<String> = deleted.iter().map(|(id, _, _)| format!("\"{id}\"")).collect();
     let folders = [format!("{prefix}{}/", Kind::Issue.folder()), format!("{prefix}{}/", Kind::Milestone.folder())];
     let commit = match at {
         At::Commit(commit) => Some(commit),
@@ -695,23 +733,33 @@ fn still_named(repo: &Repo, prefix: &str, at: At<'_>, files: &[FileTexts]) -> Re
             continue;
         };
         for (field, named) in crate::reference::names(&record) {
-            if let Some(gone) = deleted.iter().find(|f| f.id == named && f.id != record.id) {
-                found.push(
-                    Diagnostic::error(
-                        format!("{prefix}{}", gone.path),
+            if let Some((gone, path, renamed)) = deleted.iter().find(|(id, _, _)| *id == named && *id != record.id) {
+                let diagnostic = match renamed {
+                    Some(new) => Diagnostic::error(
+                        format!("{prefix}{path}"),
                         "record.reference",
-                        format!("`{}` is deleted, but {relative} still names it (`{field}`)", gone.id),
+                        format!("`{gone}` is renamed to `{new}`, but {relative} still names `{gone}` (`{field}`)"),
                     )
-                    .with_id(&gone.id)
+                    .with_id(*new)
+                    .with_hint(format!(
+                        "update the reference in the same change; `docket rename {gone} {new}` does it for every record"
+                    )),
+                    None => Diagnostic::error(
+                        format!("{prefix}{path}"),
+                        "record.reference",
+                        format!("`{gone}` is deleted, but {relative} still names it (`{field}`)"),
+                    )
+                    .with_id(*gone)
                     .with_hint(format!(
                         "remove the reference from {relative} in the same change ({}), or keep the record",
                         match field {
                             "milestone" => format!("`docket set {} --unset milestone`", record.id),
-                            "blocked_by" => format!("`docket set {} blocked_by-={}`", record.id, gone.id),
+                            "blocked_by" => format!("`docket set {} blocked_by-={gone}`", record.id),
                             _ => format!("`docket edit {}`", record.id),
                         }
                     )),
-                );
+                };
+                found.push(diagnostic);
             }
         }
     }
@@ -756,6 +804,7 @@ pub fn check_edit(tracker: &Tracker, path: &str, old: Option<&str>, new: &str, n
         old: old.map(str::to_owned),
         new: Some(new.to_owned()),
         unreadable: false,
+        renamed_from: None,
     };
     let head = tracker.repo.head();
     let exists = |path: &str| in_work_tree(tracker, path);

@@ -64,6 +64,7 @@ pub mod plan;
 pub mod policy;
 pub mod query;
 pub mod reference;
+pub mod rename;
 pub mod report;
 pub mod select;
 pub mod store;

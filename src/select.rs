@@ -274,6 +274,26 @@ pub fn milestone_issues(tracker: &Tracker, index: &SearchIndex, id: &str) -> Res
     Ok(loaded)
 }
 
+/// The records that name `id` ([`crate::reference::names`]: an issue's milestone or
+/// `blocked_by`, a milestone's parking lot), found through the index and read: for
+/// `docket rename`.
+pub fn naming(tracker: &Tracker, index: &SearchIndex, id: &str) -> Result<Loaded, SelectError> {
+    let expr = Expr::Or(vec![
+        Expr::keyword("milestone", id),
+        Expr::keyword("blocked_by", id),
+        // Parking lots are not indexed: milestones are few, and read whole.
+        Expr::keyword("kind", "milestone"),
+    ]);
+    let files: Vec<RecordFile> = index
+        .hits_of(&index.matching(&expr)?)?
+        .into_iter()
+        .filter_map(|hit| record_at(&hit.path).map(|(kind, _)| RecordFile { kind, id: hit.id, path: hit.path }))
+        .collect();
+    let mut loaded = tracker.load_files(&files);
+    loaded.records.retain(|r| r.id != id && crate::reference::names(r).iter().any(|(_, named)| *named == id));
+    Ok(loaded)
+}
+
 /// The milestone to plan when none is named: the next to start (from yesterday on), else the
 /// one that started last; ties go to the smallest id. `milestones` are (id, start).
 pub fn default_milestone<'a>(

@@ -399,6 +399,20 @@ impl Tracker {
     /// not say: its byte-order mark, its line endings (CRLF stays CRLF) and its permissions. The
     /// text is prepared under the git directory and renamed into place, so a write cut short
     /// leaves nothing in the work tree for `git add -A` to take.
+    /// Moves the file at `from` to `to` (paths relative to the root), byte for byte, making
+    /// `to`'s folder if needed; refuses to replace a file already at `to`.
+    pub fn rename_file(&self, from: &str, to: &str) -> Result<(), TrackerError> {
+        let (source, target) = (self.absolute(from), self.absolute(to));
+        let error = |source| TrackerError::Write { path: target.clone(), source };
+        if fs::symlink_metadata(&target).is_ok() {
+            return Err(error(std::io::Error::from(std::io::ErrorKind::AlreadyExists)));
+        }
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).map_err(error)?;
+        }
+        fs::rename(&source, &target).map_err(error)
+    }
+
     pub fn write(&self, path: &str, text: &str) -> Result<(), TrackerError> {
         let absolute = self.absolute(path);
         let old = fs::read(&absolute).ok();

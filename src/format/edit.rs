@@ -247,6 +247,30 @@ pub fn replace_value(table: &mut Table, key: &str, mut value: Value) {
     table.insert(key, Item::Value(value));
 }
 
+/// `source` naming `new` wherever it names the record `old`: an issue's `milestone`, an id in
+/// its `blocked_by`, a milestone's parking-lot `issue`. Only those values change; their
+/// formatting and everything else stay.
+pub fn replace_id(source: &str, old: &str, new: &str) -> Result<String, EditError> {
+    let mut document = parse_document(source)?;
+    let table = document.as_table_mut();
+    if table.get("milestone").and_then(Item::as_str) == Some(old) {
+        replace_value(table, "milestone", Value::from(new));
+    }
+    if let Some(list) = table.get_mut("blocked_by").and_then(Item::as_array_mut) {
+        for item in list.iter_mut().filter(|item| item.as_str() == Some(old)) {
+            let mut value = Value::from(new);
+            *value.decor_mut() = item.decor().clone();
+            *item = value;
+        }
+    }
+    if let Some(list) = table.get_mut("parking_lot").and_then(Item::as_array_of_tables_mut) {
+        for entry in list.iter_mut().filter(|entry| entry.get("issue").and_then(Item::as_str) == Some(old)) {
+            replace_value(entry, "issue", Value::from(new));
+        }
+    }
+    Ok(document.to_string())
+}
+
 /// The TOML value a command-line string stands for, given the field's type.
 fn convert(name: &str, field_type: Option<FieldType>, text: &str, now: Timestamp) -> Result<Value, EditError> {
     let bad = |expected: &str| EditError::BadValue {
@@ -367,6 +391,24 @@ pub fn append_update(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A rename's references: the milestone, ids in `blocked_by`, parking-lot issues change;
+    /// their formatting, other ids and free text do not.
+    #[test]
+    fn replace_id_changes_only_the_references() {
+        let issue =
+            "title = \"mentions old1\"\nmilestone = \"old1\" # the release\nblocked_by = [ \"old1\", \"other\" ]\n";
+        assert_eq!(
+            replace_id(issue, "old1", "new-1").expect("valid"),
+            "title = \"mentions old1\"\nmilestone = \"new-1\" # the release\nblocked_by = [ \"new-1\", \"other\" ]\n"
+        );
+        let milestone = "title = \"M\"\n\n[[parking_lot]]\nissue = \"old1\"\nwhy = \"old1 matters\"\n\n[[parking_lot]]\nissue = \"x\"\n";
+        assert_eq!(
+            replace_id(milestone, "old1", "new-1").expect("valid"),
+            "title = \"M\"\n\n[[parking_lot]]\nissue = \"new-1\"\nwhy = \"old1 matters\"\n\n[[parking_lot]]\nissue = \"x\"\n"
+        );
+        assert_eq!(replace_id(issue, "nobody", "new-1").expect("valid"), issue);
+    }
 
     const HAND_WRITTEN: &str = r#"# Refund macro, requested by the EMEA team
 title = "Zendesk macro for refunds"

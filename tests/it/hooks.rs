@@ -656,7 +656,9 @@ fn loosening_the_workflow_in_the_same_commit_does_not_help() {
 }
 
 /// A rename is judged as what it is: a record moved to a shard folder is the same record (its
-/// move judged as one), a record renamed to another id is the old one deleted.
+/// move judged as one); a record given another id, byte for byte, is renamed (see
+/// `a_renamed_record_takes_its_references_along`); one given another id *and* changed is the
+/// old one deleted.
 #[test]
 fn renames_are_judged_as_moves_or_deletions() {
     let sandbox = ops_sandbox();
@@ -682,9 +684,15 @@ fn renames_are_judged_as_moves_or_deletions() {
     sandbox.git(&["mv", "issues/k3/k3x9q2.toml", "issues/k3x9q2.toml"]);
     sandbox.git(&["commit", "-qm", "flatten"]);
     sandbox.git(&["mv", "issues/k3x9q2.toml", "issues/other1.toml"]);
-    let run = sandbox.git_with(&["commit", "-qm", "rename"], &[]);
+    sandbox.write("issues/other1.toml", SKIPPED);
+    sandbox.git(&["add", "-A"]);
+    let run = sandbox.git_with(&["commit", "-qam", "rename and skip"], &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("error[workflow.delete]"), "{}", run.stderr);
+    sandbox.git(&["reset", "-q", "--hard"]);
+    sandbox.git(&["mv", "issues/k3x9q2.toml", "issues/other1.toml"]);
+    let run = sandbox.git_with(&["commit", "-qm", "rename"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
 /// A record that another still names cannot be deleted alone: the milestone its issue points
@@ -900,4 +908,49 @@ fn an_earlier_states_artifact_cannot_be_removed() {
     sandbox.docket(&["set", "x24vn8", "title=Macro: ownership verification"]).ok();
     let run = sandbox.git_with(&["commit", "-qam", "retitle"], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// `docket rename`: the record takes its new id and every record naming it follows; the hook
+/// judges the commit as a rename. A `git mv` that leaves a reference behind is refused, naming
+/// it; a new id already taken, or not an id, is refused before anything is written.
+#[test]
+fn a_renamed_record_takes_its_references_along() {
+    let sandbox = Sandbox::example("ops");
+    sandbox.docket(&["hook", "install"]).ok();
+    // A second record naming kqnj42, and the milestone's parking lot naming it too.
+    sandbox.docket(&["set", "gqkfms", "blocked_by+=kqnj42"]).ok();
+    let milestone = sandbox.read("milestones/16-7.toml");
+    sandbox.write(
+        "milestones/16-7.toml",
+        &format!("{milestone}\n[[parking_lot]]\nissue = \"kqnj42\"\nwhy = \"urgent\"\n"),
+    );
+    sandbox.commit_all("named twice more");
+    let before = sandbox.git(&["status", "--porcelain"]);
+    for (new, message) in
+        [("w9gpez", "`w9gpez` is already taken by issues/w9gpez.toml"), ("Bad Id", "is not a valid id")]
+    {
+        let run = sandbox.docket(&["rename", "kqnj42", new]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains(message), "{}", run.stderr);
+        assert_eq!(sandbox.git(&["status", "--porcelain"]), before, "nothing written");
+    }
+    let run = sandbox.docket(&["rename", "kqnj42", "token-rotation", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(run.ok()).expect("json");
+    assert_eq!(
+        json["references"],
+        serde_json::json!(["issues/gqkfms.toml", "issues/w9gpez.toml", "milestones/16-7.toml"])
+    );
+    assert!(sandbox.read("issues/gqkfms.toml").contains("blocked_by = [\"token-rotation\"]"));
+    assert!(sandbox.read("milestones/16-7.toml").contains("issue = \"token-rotation\""));
+    sandbox.git(&["add", "-A"]);
+    let commit = sandbox.git_with(&["commit", "-qm", "rename"], &[]);
+    assert_eq!(commit.code, 0, "{}", commit.stderr);
+    sandbox.docket(&["show", "token-rotation"]).ok();
+    // By hand, without the references: refused, by name.
+    sandbox.docket(&["set", "w9gpez", "blocked_by+=sn2gzh"]).ok();
+    sandbox.commit_all("w9gpez waits for sn2gzh too");
+    sandbox.git(&["mv", "issues/sn2gzh.toml", "issues/refund-macro.toml"]);
+    let refused = sandbox.git_with(&["commit", "-qm", "rename by hand"], &[]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    insta::assert_snapshot!("hook_renamed_but_named", refused.stderr);
 }

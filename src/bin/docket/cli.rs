@@ -51,6 +51,8 @@ pub enum Command {
     Update(UpdateArgs),
     /// Move a record to another state, through its workflow
     Move(MoveArgs),
+    /// Give a record another id, updating every record that names it
+    Rename(RenameArgs),
     /// Check records against their workflows (what the hooks and CI run)
     Check(CheckArgs),
     /// Install docket's git hooks
@@ -217,6 +219,17 @@ pub struct EditArgs {
 #[command(
     after_help = "Examples:\n  docket update k3x9 --health on_track -m \"MR !815 ready; merging with Monday's sync\"\n  docket update k3x9 --health at_risk -m \"Blocked on legal review\""
 )]
+pub struct RenameArgs {
+    /// The record's id or an unambiguous prefix of it
+    pub id: String,
+    /// The new id: lowercase letters, digits and `-`, unused by any record
+    pub new_id: String,
+    /// Print what changed as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct UpdateArgs {
     /// The id or an unambiguous prefix of it
     pub id: String,

@@ -18,6 +18,7 @@ mod new;
 mod next;
 mod plan;
 mod reference;
+mod rename;
 mod report;
 mod search;
 mod set;
@@ -78,6 +79,7 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
         Command::Comment(args) => comment::cmd_comment(ui, &env, args),
         Command::Update(args) => update::cmd_update(ui, &env, args),
         Command::Move(args) => move_record::cmd_move(ui, &env, args),
+        Command::Rename(args) => rename::cmd_rename(ui, &env, args),
         Command::Check(args) => check::cmd_check(ui, &env, args),
         Command::Hook(args) => hook::cmd_hook(ui, &env, args),
         Command::Search(args) => search::cmd_search(ui, &env, args),
