@@ -157,7 +157,7 @@ fn quote(states: &[String]) -> String {
 /// `new` the version after (none for a deletion).
 pub fn check_change(workflow: &Workflow, old: Option<&Record>, new: Option<&Record>, env: &Env<'_>) -> Vec<Violation> {
     let judge = Judge { workflow, env };
-    match (old, new) {
+    let violations = match (old, new) {
         (None, None) => Vec::new(),
         (Some(old), None) => check_deletion(&judge, old),
         (None, Some(new)) => {
@@ -171,7 +171,50 @@ pub fn check_change(workflow: &Workflow, old: Option<&Record>, new: Option<&Reco
             violations.extend(check_artifacts_kept(&judge, old, new));
             violations
         }
+    };
+    one_per_requirement(violations)
+}
+
+/// One violation per unmet requirement: the fields one requirement finds missing (a state's,
+/// a transition's, the artifacts of the states before) said together, not one violation per
+/// field; and a field already said missing (by the state) not said again (by the transition
+/// into it).
+fn one_per_requirement(violations: Vec<Violation>) -> Vec<Violation> {
+    let mut out: Vec<Violation> = Vec::new();
+    let mut said: Vec<String> = Vec::new();
+    for mut v in violations {
+        if v.missing.is_empty() {
+            out.push(v);
+            continue;
+        }
+        v.missing.retain(|field| !said.contains(field));
+        let Some(field) = v.missing.first().cloned() else { continue };
+        said.extend(v.missing.iter().cloned());
+        let needs = format!(": needs `{field}`");
+        let Some(what) = v.message.strip_suffix(&needs).map(str::to_owned) else {
+            out.push(v);
+            continue;
+        };
+        let same = out.iter_mut().find(|o| {
+            o.rule == v.rule
+                && o.severity == v.severity
+                && !o.missing.is_empty()
+                && o.message.starts_with(&format!("{what}: needs `"))
+        });
+        match same {
+            Some(o) => {
+                o.missing.extend(v.missing);
+                o.message = format!("{what}: needs {}", quote(&o.missing));
+                // Several fields: point at the state, and say them all.
+                o.field = None;
+                if o.hint.as_deref().is_some_and(|h| h.starts_with("fill in `")) {
+                    o.hint = Some(format!("fill in {} in the same change", quote(&o.missing)));
+                }
+            }
+            None => out.push(v),
+        }
     }
+    out
 }
 
 /// What the states a record passed through required stays: a change may not remove an
@@ -241,7 +284,7 @@ pub fn check_result(workflow: &Workflow, old: &Record, new: Option<&Record>, env
 /// What must hold of a record in its state, whatever the change: a defined state, the state's
 /// own requirements, one label per scope, and a state label that agrees with the state.
 pub fn check_record(workflow: &Workflow, record: &Record, env: &Env<'_>) -> Vec<Violation> {
-    check_state(&Judge { workflow, env }, record)
+    one_per_requirement(check_state(&Judge { workflow, env }, record))
 }
 
 /// A record judged as it stands, for `docket check` on the whole tree: its state's
@@ -251,7 +294,7 @@ pub fn check_standing(workflow: &Workflow, record: &Record, env: &Env<'_>) -> Ve
     let judge = Judge { workflow, env };
     let mut violations = check_state(&judge, record);
     violations.extend(check_appearance(&judge, record, false));
-    violations
+    one_per_requirement(violations)
 }
 
 fn check_state(judge: &Judge<'_>, record: &Record) -> Vec<Violation> {

@@ -473,7 +473,6 @@ fn refinement_workflow() {
             "workflow.state: while in `ready_for_development`: needs `weight` (from 1 to 5)",
             "workflow.require: `refinement` → `ready_for_development`: the description needs a `## Proposal` section",
             "workflow.require: `refinement` → `ready_for_development`: the description needs a `## Definition of Done` section",
-            "workflow.require: `refinement` → `ready_for_development`: needs `weight` (from 1 to 5)",
         ]
     );
     // Weight 5 is a warning, not an error.
@@ -736,14 +735,12 @@ fn mir_requirements_and_time_rules() {
             "workflow.create: a new record: `title` must be \"[MIR] libfoo\""
         ]
     );
-    // A security assignment needs security_review = true.
+    // A security assignment needs security_review = true: said once, by the state, not again
+    // by the transition into it.
     let assigned = mir("confirmed", "didrocks", "");
     assert_eq!(
         errors(&judge(&wf, Some(&assigned), Some(&mir("confirmed", "~ubuntu-security", "")), &no_facts(), now())),
-        [
-            "workflow.state: while in `assigned_security`: `security_review` must be true",
-            "workflow.require: `assigned_mir` → `assigned_security`: `security_review` must be true",
-        ]
+        ["workflow.state: while in `assigned_security`: `security_review` must be true"]
     );
     // Won't Fix needs a NACK, or a comment saying the reporter gave up; In Progress needs the
     // ACK (and the security ACK when asked).
@@ -1324,4 +1321,26 @@ fn labels_compare_without_case() {
         )
     };
     assert_eq!(errors(&check_change(&ops, Some(&bare("triage")), Some(&bare("planning")), &env)), Vec::<String>::new());
+}
+
+/// One diagnostic per unmet requirement: an issue arriving in `implementation` without the
+/// artifacts of the states before lists them together, pointing at the state.
+#[test]
+fn missing_fields_of_one_requirement_are_said_together() {
+    let ops = Workflow::built_in("ops").expect("built in");
+    let config = config();
+    let facts = no_facts();
+    let env = Env { now: now(), config: &config, facts: &facts };
+    let bare = record(
+        Kind::Issue,
+        "title = \"x\"\ntype = \"feature\"\nstage = \"implementation\"\nlabels = [\"customer::saas\", \"system::z\", \"priority::2\"]\n",
+    );
+    let found = super::engine::check_standing(&ops, &bare, &env);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].message,
+        "a record in `implementation`: needs `gameplan`, `rice.reach`, `rice.impact`, `rice.confidence`, `rice.effort`, `milestone`, `iteration`, `assignee`"
+    );
+    assert_eq!(found[0].missing.len(), 8);
+    assert_eq!(found[0].field, None, "several fields: the state is pointed at");
 }
