@@ -192,3 +192,65 @@ fn a_git_failure_exits_101() {
     // A usage error stays 2.
     assert_eq!(sandbox.docket(&["check", "--range", "main"]).code, 2);
 }
+
+/// The commands that hints suggest (in backticks, with no placeholder left to fill) are
+/// accepted when run as written: a hint never sends a user to a command that refuses them.
+#[test]
+fn the_commands_hints_suggest_are_accepted() {
+    /// Every `docket …` command in backticks in the hints of `text`, with nothing left to fill in.
+    fn suggested(text: &str) -> Vec<Vec<String>> {
+        let hints: String = text
+            .lines()
+            .filter_map(|line| line.trim_start().trim_start_matches("= ").strip_prefix("hint:"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        hints
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|part| {
+                part.starts_with("docket ") && !part.contains('…') && !part.chars().any(|c| c.is_ascii_uppercase())
+            })
+            .map(|part| part.split_whitespace().skip(1).map(str::to_owned).collect())
+            .collect()
+    }
+    let sandbox = Sandbox::example("ops");
+    let mut tried = 0;
+    // `set` asked to move: the hint names `docket move`.
+    let run = sandbox.docket(&["set", "sn2gzh", "stage=blocked", "blocked_reason=waiting"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    for command in suggested(&run.stderr) {
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        let result = sandbox.docket(&args);
+        assert_eq!(result.code, 0, "{args:?} (suggested by: {}): {}", run.stderr, result.stderr);
+        tried += 1;
+    }
+    sandbox.commit_all("blocked");
+    // A record deleted while still named: the hint says how to drop the reference.
+    sandbox.docket(&["hook", "install"]).ok();
+    sandbox.git(&["rm", "-q", "issues/kqnj42.toml"]);
+    let run = sandbox.git_with(&["commit", "-qm", "drop"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for command in suggested(&run.stderr) {
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        let result = sandbox.docket(&args);
+        assert_eq!(result.code, 0, "{args:?} (suggested by: {}): {}", run.stderr, result.stderr);
+        tried += 1;
+    }
+    // A `git mv` by hand: the hint names `docket rename`, which finishes the job.
+    sandbox.git(&["reset", "-q", "--hard"]);
+    sandbox.git(&["mv", "issues/kqnj42.toml", "issues/token-rotation.toml"]);
+    let run = sandbox.git_with(&["commit", "-qm", "rename"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    sandbox.git(&["mv", "issues/token-rotation.toml", "issues/kqnj42.toml"]);
+    for command in suggested(&run.stderr) {
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        let result = sandbox.docket(&args);
+        assert_eq!(result.code, 0, "{args:?} (suggested by: {}): {}", run.stderr, result.stderr);
+        tried += 1;
+    }
+    sandbox.git(&["add", "-A"]);
+    let run = sandbox.git_with(&["commit", "-qm", "rename"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(tried >= 3, "the hints named commands: {tried}");
+}

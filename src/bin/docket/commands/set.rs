@@ -41,10 +41,30 @@ pub fn cmd_set(ui: &Ui, env: &Env, args: &SetArgs) -> Result<ExitCode, CliError>
     if let (Some(old), Some(new)) = (tracker.parse(&file, &source).record, &parsed.record) {
         let workflow = tracker.workflow(file.kind);
         let (from, to) = (workflow.state_of(&old), workflow.state_of(new));
+        if from != to && workflow.state(&to).is_none() {
+            let states = workflow.states.iter().map(|s| format!("`{}`", s.name)).collect::<Vec<_>>().join(", ");
+            return Err(CliError::usage(
+                format!(
+                    "this would put {} in `{to}`, which is not a state of the `{}` workflow",
+                    file.path, workflow.name
+                ),
+                format!("the states: {states}; move between them with `docket move {} STATE`", file.id),
+            ));
+        }
         if from != to {
+            // The move, with the other fields of this command (those `move` takes too).
+            let field = &workflow.field;
+            let mut command = format!("docket move {} {to}", file.id);
+            for text in
+                args.assignments.iter().filter(|a| !a.starts_with(&format!("{field}=")) && !a.starts_with("status="))
+            {
+                let quoted = if text.contains(char::is_whitespace) { format!("'{text}'") } else { text.clone() };
+                command.push(' ');
+                command.push_str(&quoted);
+            }
             return Err(CliError::usage(
                 format!("this would move {} from `{from}` to `{to}`, which is `docket move`'s job", file.path),
-                format!("run `docket move {} {to}` (it checks the workflow and fills what it can)", file.id),
+                format!("run `{command}` (it checks the workflow and fills what it can)"),
             ));
         }
         // Refuse only what this change breaks, not what was already wrong.
