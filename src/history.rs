@@ -198,6 +198,102 @@ impl History {
     }
 }
 
+/// How one version of a record differs from the one before it (`docket log`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The first version, or the first after a deletion.
+    Created,
+    Deleted,
+    Fields(Vec<FieldChange>),
+}
+
+/// One field's change, as text. In a list of tables (`[[comments]]`, `[[updates]]`) each entry
+/// added or removed is one change, shown as its date, author and text (`entry`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub entry: bool,
+}
+
+/// The change from `previous` to `current` (`None`: the record did not exist).
+pub fn change(previous: Option<&toml::Table>, current: Option<&toml::Table>) -> Change {
+    let (old, new) = match (previous, current) {
+        (_, None) => return Change::Deleted,
+        (None, Some(_)) => return Change::Created,
+        (Some(old), Some(new)) => (old, new),
+    };
+    let mut changes = Vec::new();
+    for key in old.keys().chain(new.keys().filter(|k| !old.contains_key(*k))) {
+        let (before, after) = (old.get(key), new.get(key));
+        if before == after {
+            continue;
+        }
+        let entries = |value: Option<&toml::Value>| -> Option<Vec<toml::Value>> {
+            match value {
+                None => Some(Vec::new()),
+                Some(toml::Value::Array(items)) if items.iter().all(toml::Value::is_table) => Some(items.clone()),
+                Some(_) => None,
+            }
+        };
+        match (entries(before), entries(after)) {
+            (Some(before_entries), Some(after_entries)) if before.is_some() || after.is_some() => {
+                for entry in before_entries.iter().filter(|e| !after_entries.contains(e)) {
+                    changes.push(FieldChange {
+                        field: key.clone(),
+                        old: Some(entry_text(entry)),
+                        new: None,
+                        entry: true,
+                    });
+                }
+                for entry in after_entries.iter().filter(|e| !before_entries.contains(e)) {
+                    changes.push(FieldChange {
+                        field: key.clone(),
+                        old: None,
+                        new: Some(entry_text(entry)),
+                        entry: true,
+                    });
+                }
+            }
+            _ => changes.push(FieldChange {
+                field: key.clone(),
+                old: before.map(value_text),
+                new: after.map(value_text),
+                entry: false,
+            }),
+        }
+    }
+    Change::Fields(changes)
+}
+
+fn value_text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A list entry as one text: its date, author and health, then its text (other fields as
+/// `key = value`).
+fn entry_text(entry: &toml::Value) -> String {
+    let Some(table) = entry.as_table() else { return value_text(entry) };
+    let mut head = Vec::new();
+    for key in ["date", "author", "health", "issue"] {
+        if let Some(value) = table.get(key) {
+            head.push(value_text(value));
+        }
+    }
+    let rest: Vec<String> = table
+        .iter()
+        .filter(|(key, _)| !["date", "author", "health", "issue", "text", "why"].contains(&key.as_str()))
+        .map(|(key, value)| format!("{key} = {value}"))
+        .collect();
+    head.extend(rest);
+    let text = table.get("text").or_else(|| table.get("why")).map(value_text).unwrap_or_default();
+    if head.is_empty() { text } else { format!("{}: {text}", head.join(" ")) }
+}
+
 /// Since when, in the first-parent history of `commit`, the record at `path` (relative to the
 /// tracker root) has continuously satisfied `holds`: the committer time of the commit that
 /// began that run, or `None` when the record at `commit` does not satisfy it.
@@ -492,6 +588,51 @@ pub fn stays(versions: &[Version]) -> Vec<Stay> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `docket log`'s changes: created and deleted whole; a field added to an existing record is
+    /// a change, not a creation; list entries one by one.
+    #[test]
+    fn changes_between_versions() {
+        let table = |text: &str| -> toml::Table { toml::from_str(text).expect("toml") };
+        let base = table("stage = \"triage\"\n[[comments]]\ndate = 2026-11-20\nauthor = \"ana\"\ntext = \"first\"\n");
+        assert_eq!(change(None, Some(&base)), Change::Created);
+        assert_eq!(change(Some(&base), None), Change::Deleted);
+        let weighed = table(
+            "stage = \"triage\"\nweight = 2\n[[comments]]\ndate = 2026-11-20\nauthor = \"ana\"\ntext = \"first\"\n",
+        );
+        assert_eq!(
+            change(Some(&base), Some(&weighed)),
+            Change::Fields(vec![FieldChange {
+                field: "weight".into(),
+                old: None,
+                new: Some("2".into()),
+                entry: false
+            }])
+        );
+        let commented = table(
+            "stage = \"triage\"\n[[comments]]\ndate = 2026-11-20\nauthor = \"ana\"\ntext = \"first\"\n[[comments]]\ndate = 2026-11-21\nauthor = \"bo\"\ntext = \"second\"\n",
+        );
+        assert_eq!(
+            change(Some(&base), Some(&commented)),
+            Change::Fields(vec![FieldChange {
+                field: "comments".into(),
+                old: None,
+                new: Some("2026-11-21 bo: second".into()),
+                entry: true
+            }])
+        );
+        let redacted = table("stage = \"triage\"\n");
+        assert_eq!(
+            change(Some(&base), Some(&redacted)),
+            Change::Fields(vec![FieldChange {
+                field: "comments".into(),
+                old: Some("2026-11-20 ana: first".into()),
+                new: None,
+                entry: true
+            }])
+        );
+        assert_eq!(change(Some(&base), Some(&base)), Change::Fields(Vec::new()));
+    }
 
     fn version(time: Timestamp, state: &str, blob: Option<&str>) -> Version {
         Version {

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use docket::history::History;
+use docket::history::{self, Change, FieldChange, History};
 
 use super::Env;
 use crate::cli::LogArgs;
@@ -18,31 +18,31 @@ pub fn cmd_log(ui: &Ui, env: &Env, args: &LogArgs) -> Result<ExitCode, CliError>
     let history = History::load_paths(&tracker.repo, &tracker.prefix, std::slice::from_ref(&file.path))?;
     let versions = history.of(&file.path);
     let state_field = tracker.workflow(file.kind).field.clone();
-    let mut previous = toml::Table::new();
+    let mut previous: Option<toml::Table> = None;
     let mut entries = Vec::new();
     for version in versions {
-        let table: toml::Table = match &version.blob {
-            Some(blob) => tracker.repo.blob_text(blob)?.and_then(|t| toml::from_str(&t).ok()).unwrap_or_default(),
-            None => toml::Table::new(),
+        let table: Option<toml::Table> = match &version.blob {
+            Some(blob) => Some(tracker.repo.blob_text(blob)?.and_then(|t| toml::from_str(&t).ok()).unwrap_or_default()),
+            None => None,
         };
-        let mut changes = Vec::new();
-        for key in previous.keys().chain(table.keys().filter(|k| !previous.contains_key(*k))) {
-            let (old, new) = (previous.get(key), table.get(key));
-            if old != new {
-                changes.push((key.clone(), old.map(text), new.map(text)));
-            }
-        }
-        entries.push((version, changes));
+        entries.push((version, history::change(previous.as_ref(), table.as_ref())));
         previous = table;
     }
     if args.json {
         let json: Vec<serde_json::Value> = entries
             .iter()
-            .map(|(v, changes)| {
+            .map(|(v, change)| {
+                let changes = match change {
+                    Change::Fields(changes) => changes
+                        .iter()
+                        .map(|c| serde_json::json!({"field": c.field, "old": c.old, "new": c.new}))
+                        .collect::<Vec<_>>(),
+                    Change::Created | Change::Deleted => Vec::new(),
+                };
                 serde_json::json!({
                     "commit": v.commit, "date": docket::time::datetime_of(v.time).to_string(), "author": v.author,
-                    "state": v.state, "deleted": v.blob.is_none(),
-                    "changes": changes.iter().map(|(k, o, n)| serde_json::json!({"field": k, "old": o, "new": n})).collect::<Vec<_>>(),
+                    "state": v.state, "deleted": v.blob.is_none(), "created": *change == Change::Created,
+                    "changes": changes,
                 })
             })
             .collect();
@@ -51,7 +51,7 @@ pub fn cmd_log(ui: &Ui, env: &Env, args: &LogArgs) -> Result<ExitCode, CliError>
     }
     let style = ui.out_style();
     let mut out = String::new();
-    for (version, changes) in entries.iter().rev() {
+    for (version, change) in entries.iter().rev() {
         let _ = writeln!(
             out,
             "{} {}  {}  {}",
@@ -60,18 +60,33 @@ pub fn cmd_log(ui: &Ui, env: &Env, args: &LogArgs) -> Result<ExitCode, CliError>
             docket::time::datetime_of(version.time),
             version.author
         );
-        if version.blob.is_none() {
-            let _ = writeln!(out, "    {}", style.removed("deleted"));
-        }
-        // A record's first version: say it was created, not every field it has.
-        if changes.iter().all(|(_, old, _)| old.is_none()) && version.blob.is_some() {
-            let _ = writeln!(out, "    {}", style.bold(&format!("created in `{}`", version.state)));
-            out.push('\n');
-            continue;
-        }
-        for (field, old, new) in changes {
+        let changes = match change {
+            Change::Deleted => {
+                let _ = writeln!(out, "    {}\n", style.removed("deleted"));
+                continue;
+            }
+            // A record's first version: say it was created, not every field it has.
+            Change::Created => {
+                let _ = writeln!(out, "    {}\n", style.bold(&format!("created in `{}`", version.state)));
+                continue;
+            }
+            Change::Fields(changes) => changes,
+        };
+        for FieldChange { field, old, new, entry } in changes {
             let highlight = *field == state_field;
             match (old, new) {
+                (old, new) if *entry => {
+                    let (sign, text) = match (old, new) {
+                        (_, Some(new)) => (style.added("+"), new),
+                        (Some(old), None) => (style.removed("-"), old),
+                        (None, None) => continue,
+                    };
+                    let mut lines = text.lines();
+                    let _ = writeln!(out, "    {field}: {sign} {}", lines.next().unwrap_or(""));
+                    for line in lines {
+                        let _ = writeln!(out, "      {line}");
+                    }
+                }
                 (Some(old), Some(new)) if old.contains('\n') || new.contains('\n') => {
                     let _ = writeln!(out, "    {field}:");
                     for line in render::diff(old, new, style).lines() {
@@ -98,11 +113,4 @@ pub fn cmd_log(ui: &Ui, env: &Env, args: &LogArgs) -> Result<ExitCode, CliError>
     }
     ui.out(&out);
     Ok(ExitCode::SUCCESS)
-}
-
-fn text(value: &toml::Value) -> String {
-    match value {
-        toml::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
