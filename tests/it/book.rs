@@ -1,6 +1,7 @@
 //! The book cannot drift from the CLI: its command reference is what `docket reference`
 //! prints. Run with `DOCKET_BLESS=1` to rewrite the page after changing the CLI.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 #[test]
@@ -40,7 +41,7 @@ const READ_ONLY: [&str; 7] = ["list", "show", "search", "next", "plan", "check",
 
 /// One `$ docket -C examples/NAME …` line of a console block, and the output printed under it.
 struct Example {
-    example: String,
+    tracker: String,
     args: Vec<String>,
     output: String,
 }
@@ -103,7 +104,7 @@ fn checkable_blocks(text: &str) -> Vec<(std::ops::Range<usize>, Vec<Example>)> {
                     break;
                 }
                 examples.push(Example {
-                    example: words[2].trim_start_matches("examples/").to_owned(),
+                    tracker: words[2].trim_start_matches("examples/").to_owned(),
                     args: words[3..].to_vec(),
                     output: String::new(),
                 });
@@ -139,7 +140,7 @@ fn console_examples_print_what_the_binary_prints() {
         for (range, examples) in checkable_blocks(&text).into_iter().rev() {
             let mut block = String::new();
             for example in &examples {
-                let sandbox = crate::support::Sandbox::example(&example.example);
+                let sandbox = crate::support::Sandbox::example(&example.tracker);
                 let args: Vec<&str> = example.args.iter().map(String::as_str).collect();
                 let run = sandbox.docket(&args);
                 let printed = format!("{}{}", run.stdout, run.stderr);
@@ -148,7 +149,7 @@ fn console_examples_print_what_the_binary_prints() {
                     failures.push(format!(
                         "{}: `docket -C examples/{} {}` prints\n{printed}but the book says\n{}",
                         page.display(),
-                        example.example,
+                        example.tracker,
                         example.args.join(" "),
                         example.output
                     ));
@@ -158,7 +159,7 @@ fn console_examples_print_what_the_binary_prints() {
                     .iter()
                     .map(|a| if a.contains(' ') || a.contains('*') { format!("'{a}'") } else { a.clone() })
                     .collect();
-                block.push_str(&format!("$ docket -C examples/{} {}\n{printed}", example.example, quoted.join(" ")));
+                let _ = write!(block, "$ docket -C examples/{} {}\n{printed}", example.tracker, quoted.join(" "));
             }
             rewritten.replace_range(range, &block);
         }
