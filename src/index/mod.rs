@@ -464,7 +464,9 @@ impl SearchIndex {
             let prefix = format!("{dir}/");
             candidates.extend(known.keys().filter(|p| p.starts_with(&prefix)).cloned());
         }
-        // What git says changed between the tree the index saw and HEAD.
+        // What git says changed between the tree the index saw and HEAD: read again whatever
+        // their stamps say (a checkout can leave a file's size, and its time, as they were).
+        let mut from_git = std::collections::BTreeSet::new();
         if state.tree != delta.tree {
             let folders: Vec<String> = Kind::ALL.iter().map(|k| format!("{}{}/", self.prefix, k.folder())).collect();
             for change in tracker.repo.tree_changes(state.tree.as_deref(), delta.tree.as_deref(), &folders)? {
@@ -473,6 +475,7 @@ impl SearchIndex {
                         known.extend(self.indexed_paths(&searcher, &[path.to_owned()])?);
                     }
                     candidates.push(path.to_owned());
+                    from_git.insert(path.to_owned());
                 }
             }
         }
@@ -483,7 +486,9 @@ impl SearchIndex {
         for (path, stamp) in candidates.into_iter().zip(stamps) {
             let absolute = tracker.root.join(&path);
             match stamp {
-                Some(stamp) if known.get(&path).is_some_and(|old| *old == stamp && stamp.mtime != 0) => {}
+                Some(stamp)
+                    if !from_git.contains(&path)
+                        && known.get(&path).is_some_and(|old| *old == stamp && stamp.mtime != 0) => {}
                 Some(_) => {
                     let (text, stamp) = read_stamped(&absolute, now)
                         .map_err(|source| IndexError::Io { path: absolute.clone(), source })?;

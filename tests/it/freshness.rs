@@ -376,3 +376,27 @@ fn derived_state_is_rebuilt_never_read_as_empty() {
     std::fs::remove_file(docket.join("metrics.json")).expect("remove");
     assert_eq!(answers(&other_order, false), expected, "a missing cache file");
 }
+
+/// A checkout that moves `HEAD` is seen even when it leaves every stamp as it was — the file
+/// the same size, its time and its folder's put back: the index compares the tree it last saw
+/// with `HEAD`'s, and reads what git says changed.
+#[test]
+fn a_checkout_that_keeps_every_stamp_is_seen() {
+    let sandbox = Sandbox::tracker();
+    sandbox.write("issues/k3x9q2.toml", &issue("Lantern mango", "triage"));
+    sandbox.commit_all("mango");
+    sandbox.write("issues/k3x9q2.toml", &issue("Lantern guava", "triage"));
+    sandbox.commit_all("guava");
+    // Written long ago (a stamp younger than two seconds is never trusted).
+    touch(&sandbox, "1 hour ago", &["issues/k3x9q2.toml", "issues"]);
+    assert_eq!(search(&sandbox, "guava", &[]), BTreeSet::from(["k3x9q2".to_owned()]));
+    let (file, folder) = (sandbox.root().join("issues/k3x9q2.toml"), sandbox.root().join("issues"));
+    let time = |path: &std::path::Path| std::fs::metadata(path).expect("stat").modified().expect("mtime");
+    let (file_time, folder_time) = (time(&file), time(&folder));
+    sandbox.git(&["checkout", "-q", "HEAD~1"]);
+    std::fs::File::options().write(true).open(&file).expect("open").set_modified(file_time).expect("set");
+    std::fs::File::open(&folder).expect("open").set_modified(folder_time).expect("set");
+    assert_eq!((time(&file), time(&folder)), (file_time, folder_time), "every stamp as it was");
+    assert_eq!(search(&sandbox, "mango", &[]), BTreeSet::from(["k3x9q2".to_owned()]));
+    assert!(search(&sandbox, "guava", &[]).is_empty());
+}

@@ -954,3 +954,15 @@ fn a_renamed_record_takes_its_references_along() {
     assert_eq!(refused.code, 1, "{}", refused.stderr);
     insta::assert_snapshot!("hook_renamed_but_named", refused.stderr);
 }
+
+/// A relative `core.hooksPath` is relative to the work tree's top, as git reads it, wherever
+/// docket is run from.
+#[test]
+fn hooks_go_where_a_relative_hooks_path_says() {
+    let sandbox = Sandbox::tracker();
+    sandbox.git(&["config", "core.hooksPath", ".githooks"]);
+    let sub = sandbox.root().join("issues");
+    sandbox.docket_in(&sub, &["hook", "install"], &[], "").ok();
+    assert!(sandbox.root().join(".githooks/pre-commit").is_file(), "installed at the top");
+    assert!(!sub.join(".githooks").exists(), "not under the folder docket ran in");
+}
