@@ -587,16 +587,6 @@ impl Repo {
         }
     }
 
-    /// The text of `path` (from the top) in the index: what is being committed.
-    pub fn staged_file(&self, path: &str) -> Result<Option<String>, StoreError> {
-        let output = Command::new("git")
-            .args(["cat-file", "blob", &format!(":{path}")])
-            .output()
-            .map_err(|e| StoreError::Git { action: "run `git cat-file`".into(), message: e.to_string() })?;
-        // A path absent from the index is "not a valid object name": no file.
-        Ok(if output.status.success() { String::from_utf8(output.stdout).ok() } else { None })
-    }
-
     /// The files under `folders` (from the top) in `commit` (in the index when `None`) whose
     /// text holds any of `needles`, found by `git grep` (fixed strings, all cores): the cost of
     /// a scan of the tracker in C, for questions only a scan answers.

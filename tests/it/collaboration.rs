@@ -163,3 +163,48 @@ fn concurrent_comments_on_one_record_all_land() {
     }
     sandbox.docket(&["check"]).ok();
 }
+
+/// `git pull` merging a branch where a record moved in several legal steps is accepted: git
+/// runs pre-merge-commit with no `MERGE_HEAD` during a pull, so the merged side is read from
+/// `FETCH_HEAD`, and its steps are not judged as one jump from the first parent.
+#[test]
+fn a_pull_that_brings_several_moves_is_accepted() {
+    let sandbox = Sandbox::new();
+    sandbox.docket(&["init"]).ok();
+    sandbox.write("docket.toml", "[workflows]\nissue = \"refinement\"\n");
+    sandbox.write(
+        "issues/str3am.toml",
+        "title = \"Stream\"\ntype = \"feature\"\nstage = \"ready_for_development\"\nweight = 2\nassignee = \"ana\"\n",
+    );
+    sandbox.commit_all("init");
+    let origin = sandbox.outside("origin.git");
+    sandbox.git(&["clone", "-q", "--bare", sandbox.root().to_str().expect("utf-8"), origin.to_str().expect("utf-8")]);
+    let clone = |name: &str| {
+        let dir = sandbox.outside(name);
+        sandbox.git(&["clone", "-q", origin.to_str().expect("utf-8"), dir.to_str().expect("utf-8")]);
+        for (key, value) in [("user.name", name), ("user.email", "x@example.com")] {
+            sandbox.git_in(&dir, &["config", key, value], &[]);
+        }
+        sandbox.docket_in(&dir, &["setup"], &[], "").ok();
+        dir
+    };
+    let (a, b) = (clone("a"), clone("b"));
+    // a: ready → in_dev → in_review, two commits; ready → in_review is no transition.
+    for (from, to) in [("ready_for_development", "in_dev"), ("in_dev", "in_review")] {
+        let text = std::fs::read_to_string(a.join("issues/str3am.toml")).expect("read");
+        std::fs::write(a.join("issues/str3am.toml"), text.replacen(from, to, 1)).expect("write");
+        let commit = sandbox.git_in(&a, &["commit", "-qam", to], &[]);
+        assert_eq!(commit.code, 0, "{}", commit.stderr);
+    }
+    assert_eq!(sandbox.git_in(&a, &["push", "-q"], &[]).code, 0);
+    // b: another record, then pull: a merge commit through pre-merge-commit.
+    std::fs::write(b.join("issues/0th3r0.toml"), "title = \"Other\"\ntype = \"feature\"\nstage = \"refinement\"\n")
+        .expect("write");
+    sandbox.git_in(&b, &["add", "-A"], &[]);
+    let commit = sandbox.git_in(&b, &["commit", "-qm", "b's record"], &[]);
+    assert_eq!(commit.code, 0, "{}", commit.stderr);
+    let pull = sandbox.git_in(&b, &["pull", "-q", "--no-rebase", "--no-edit"], &[]);
+    assert_eq!(pull.code, 0, "{}{}", pull.stdout, pull.stderr);
+    let merged = std::fs::read_to_string(b.join("issues/str3am.toml")).expect("read");
+    assert!(merged.contains("in_review"), "{merged}");
+}
