@@ -44,6 +44,7 @@
 //! - [`id`], [`time`] and [`context`] are the small pieces: ids, calendar arithmetic, and the
 //!   clock, randomness and environment (the only place they are read, so tests pin them).
 
+pub mod apply;
 pub mod chart;
 pub mod check;
 pub mod config;

@@ -694,3 +694,29 @@ fn plan_through_the_index_agrees_with_reading_every_file() {
         compare(&["plan", milestone]);
     }
 }
+
+/// `plan --apply` writes the whole plan or nothing: when the workflow refuses one of its edits,
+/// no file is changed, the accepted edits before it included.
+#[test]
+fn plan_apply_writes_all_or_nothing() {
+    let sandbox = scripted();
+    // Ready for development asks that a weight-5 issue be split, not stretched: g's edit is
+    // refused; d's and e's (before it in the plan) alone would be accepted.
+    let builtin = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/workflows/refinement.toml"))
+        .expect("built in");
+    let stricter = builtin.replace(
+        "require = { ranges = { weight = [1, 5] } }\n[states.in_dev]",
+        "require = { ranges = { weight = [1, 5] }, any = [{ labels_absent = [\"Stretch\"] }, { ranges = { weight = [1, 4] } }] }\n[states.in_dev]",
+    );
+    assert_ne!(stricter, builtin);
+    sandbox.write("workflows/refinement.toml", &stricter);
+    sandbox.commit_all("split first");
+    let read = |sandbox: &Sandbox| -> Vec<String> {
+        ["d", "e", "g"].iter().map(|id| sandbox.read(&format!("issues/{id}.toml"))).collect()
+    };
+    let before = read(&sandbox);
+    let run = sandbox.docket_with(&["plan", "m2", "--apply"], &[NOW], "");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("issues/g.toml") && run.stderr.contains("nothing was written"), "{}", run.stderr);
+    assert_eq!(read(&sandbox), before, "d and e unchanged too");
+}

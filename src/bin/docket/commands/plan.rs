@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use docket::format::edit::{self, Assignment, Op};
 use docket::history::History;
 use docket::model::{Body, Kind, Milestone, Record};
 use docket::plan::{self, Settings};
@@ -181,39 +180,28 @@ fn apply(
     plan: &plan::Plan,
     settings: &Settings,
 ) -> Result<ExitCode, CliError> {
-    let mut changed = 0;
     let _lock = tracker.lock_writes()?;
-    let stretch = "Stretch".to_owned();
-    let labelled = plan
-        .deliverables
-        .iter()
-        .map(|i| (i, &settings.deliverable_label, stretch.as_str()))
-        .chain(plan.stretch.iter().map(|i| (i, &stretch, settings.deliverable_label.as_str())));
-    for (item, add, remove) in labelled {
-        let file = tracker.resolve(&item.id)?;
-        let (record, _, source) = tracker.load(&file)?;
-        let Some(record) = record else { continue };
-        let mut edits = Vec::new();
-        if !record.labels().iter().any(|l| docket::model::same_label(l, add)) {
-            edits.push(Assignment { path: vec!["labels".into()], op: Op::Append, value: add.clone() });
-        }
-        if record.labels().iter().any(|l| docket::model::same_label(l, remove)) {
-            edits.push(Assignment { path: vec!["labels".into()], op: Op::Remove, value: remove.to_owned() });
-        }
-        if edits.is_empty() {
-            continue;
-        }
-        let edited = edit::apply(&source, file.kind, &edits, env.context.now())
-            .map_err(|error| CliError::usage(format!("cannot edit {}: {error}", file.path), "fix the file first"))?;
-        let breaks = docket::check::edit_breaks(tracker, &file.path, Some(&source), &edited, env.context.commit_time());
-        if !breaks.is_empty() {
+    let edits = match docket::apply::prepare(tracker, plan, settings, env.context.commit_time()) {
+        Ok(edits) => edits,
+        Err(docket::apply::ApplyError::Refused(breaks)) => {
             ui.err(&render::diagnostics(&breaks, ui.err_style()));
+            ui.err(&format!("{} nothing was written\n", ui.err_style().error("error:")));
             return Ok(ExitCode::from(EXIT_VIOLATIONS));
         }
-        ui.out(&format!("{}\n{}", ui.out_style().bold(&file.path), render::diff(&source, &edited, ui.out_style())));
-        tracker.write(&file.path, &edited)?;
-        changed += 1;
+        Err(docket::apply::ApplyError::Tracker(error)) => return Err(error.into()),
+        Err(error @ docket::apply::ApplyError::Edit { .. }) => {
+            return Err(CliError::usage(error.to_string(), "fix the file first (`docket check`)"));
+        }
+    };
+    for edit in &edits {
+        ui.out(&format!(
+            "{}\n{}",
+            ui.out_style().bold(&edit.path),
+            render::diff(&edit.before, &edit.after, ui.out_style())
+        ));
     }
+    docket::apply::write(tracker, &edits)?;
+    let changed = edits.len();
     ui.err(&format!("labelled {changed} issues of {}\n", plan.milestone));
     Ok(ExitCode::SUCCESS)
 }
