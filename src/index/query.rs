@@ -563,6 +563,25 @@ mod tests {
         Expr::Word { text: text.into(), fuzzy: None }
     }
 
+    /// `AND` is the space between words, said aloud; a `-` standing alone is no `NOT`; a word
+    /// starting with `:` names no field; nesting depth is counted down again after each group,
+    /// so many groups side by side are not deep.
+    #[test]
+    fn and_minus_colon_and_depth() {
+        assert_eq!(parse("a AND b").expect("ok"), Expr::And(vec![word("a"), word("b")]));
+        assert!(parse("AND a").is_err() && parse("a AND").is_err());
+        assert!(parse("a - b").is_err(), "a lone `-` is a symbol, not NOT");
+        assert_eq!(parse(":abc").expect("ok"), word(":abc"));
+        assert_eq!(parse("label:\"abc").expect_err("unclosed").message, "this quote is never closed");
+        let many = MAX_DEPTH + 5;
+        let groups = vec!["(a)"; many].join(" ");
+        assert!(parse(&groups).is_ok(), "{many} groups side by side");
+        let negations: Vec<String> = (0..many).map(|n| format!("-w{n}")).collect();
+        assert!(parse(&negations.join(" ")).is_ok(), "{many} negations side by side");
+        let nested = format!("{}a{}", "(".repeat(MAX_DEPTH + 1), ")".repeat(MAX_DEPTH + 1));
+        assert!(parse(&nested).is_err(), "nested deeper than the limit");
+    }
+
     #[test]
     fn words_fields_and_operators() {
         assert_eq!(parse("refund macro").expect("ok"), Expr::And(vec![word("refund"), word("macro")]));
