@@ -462,3 +462,38 @@ fn accents_fold_and_symbols_alone_are_refused() {
     }
     insta::assert_snapshot!("search_symbols_alone", sandbox.docket(&["search", "--", "refund &"]).stderr);
 }
+
+/// Ranges on numbers and dates, each bound on both sides of its edge, and a query of only
+/// exclusions: the answers computed from the files.
+#[test]
+fn ranges_and_exclusions_match_the_files() {
+    let sandbox = Sandbox::example("ops");
+    let root = sandbox.root();
+    let weight = |t: &toml::Table| t.get("weight").and_then(toml::Value::as_integer);
+    // `created` as its date (the day), for comparing with day bounds.
+    let day = |t: &toml::Table| -> Option<String> {
+        t.get("created").map(|v| v.to_string().trim_matches('"').chars().take(10).collect())
+    };
+    let cases: Vec<(&str, Box<dyn Fn(&toml::Table) -> bool>)> = vec![
+        ("weight:>2", Box::new(move |t| weight(t).is_some_and(|w| w > 2))),
+        ("weight:>=2", Box::new(move |t| weight(t).is_some_and(|w| w >= 2))),
+        ("weight:<2", Box::new(move |t| weight(t).is_some_and(|w| w < 2))),
+        ("weight:<=2", Box::new(move |t| weight(t).is_some_and(|w| w <= 2))),
+        ("weight:2..3", Box::new(move |t| weight(t).is_some_and(|w| (2..=3).contains(&w)))),
+        ("weight:2", Box::new(move |t| weight(t) == Some(2))),
+        ("created:>2026-11-10", Box::new(move |t| day(t).is_some_and(|d| d.as_str() > "2026-11-10"))),
+        ("created:>=2026-11-10", Box::new(move |t| day(t).is_some_and(|d| d.as_str() >= "2026-11-10"))),
+        ("created:<2026-11-10", Box::new(move |t| day(t).is_some_and(|d| d.as_str() < "2026-11-10"))),
+        ("created:<=2026-11-10", Box::new(move |t| day(t).is_some_and(|d| d.as_str() <= "2026-11-10"))),
+        ("created:2026-11-10", Box::new(move |t| day(t).as_deref() == Some("2026-11-10"))),
+        ("-type:bug", Box::new(|t| text(t, "type") != "bug")),
+        ("-type:bug -type:feature", Box::new(|t| !["bug", "feature"].contains(&text(t, "type")))),
+    ];
+    for (query, test) in cases {
+        let expected = expected_where(&root, test);
+        assert_eq!(ids(&sandbox, query), expected, "{query}");
+    }
+    // The edges are met by the example: a bound on each side of a real value.
+    assert!(!expected_where(&root, |t| day(t).as_deref() == Some("2026-11-10")).is_empty());
+    assert!(!expected_where(&root, |t| weight(t) == Some(2)).is_empty());
+}
