@@ -467,6 +467,7 @@ fn accents_fold_and_symbols_alone_are_refused() {
 /// exclusions: the answers computed from the files.
 #[test]
 fn ranges_and_exclusions_match_the_files() {
+    type Test = Box<dyn Fn(&toml::Table) -> bool>;
     let sandbox = Sandbox::example("ops");
     let root = sandbox.root();
     let weight = |t: &toml::Table| t.get("weight").and_then(toml::Value::as_integer);
@@ -474,7 +475,7 @@ fn ranges_and_exclusions_match_the_files() {
     let day = |t: &toml::Table| -> Option<String> {
         t.get("created").map(|v| v.to_string().trim_matches('"').chars().take(10).collect())
     };
-    let cases: Vec<(&str, Box<dyn Fn(&toml::Table) -> bool>)> = vec![
+    let cases: Vec<(&str, Test)> = vec![
         ("weight:>2", Box::new(move |t| weight(t).is_some_and(|w| w > 2))),
         ("weight:>=2", Box::new(move |t| weight(t).is_some_and(|w| w >= 2))),
         ("weight:<2", Box::new(move |t| weight(t).is_some_and(|w| w < 2))),
