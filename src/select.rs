@@ -263,12 +263,7 @@ fn rank_conditions(
 /// tracker's.
 pub fn milestone_issues(tracker: &Tracker, index: &SearchIndex, id: &str) -> Result<Loaded, SelectError> {
     let expr = Expr::And(vec![Expr::keyword("kind", "issue"), Expr::keyword("milestone", id)]);
-    let files: Vec<RecordFile> = index
-        .hits_of(&index.matching(&expr)?)?
-        .into_iter()
-        .map(|hit| RecordFile { kind: Kind::Issue, id: hit.id, path: hit.path })
-        .collect();
-    let mut loaded = tracker.load_files(&files);
+    let mut loaded = load_matching(tracker, index, &expr)?;
     // The index narrows; the records decide.
     loaded.records.retain(|r| r.milestone() == Some(id));
     Ok(loaded)
@@ -284,14 +279,19 @@ pub fn naming(tracker: &Tracker, index: &SearchIndex, id: &str) -> Result<Loaded
         // Parking lots are not indexed: milestones are few, and read whole.
         Expr::keyword("kind", "milestone"),
     ]);
+    let mut loaded = load_matching(tracker, index, &expr)?;
+    loaded.records.retain(|r| r.id != id && crate::reference::names(r).iter().any(|(_, named)| *named == id));
+    Ok(loaded)
+}
+
+/// The record files the index matches for `expr`, read (the kind from each path).
+fn load_matching(tracker: &Tracker, index: &SearchIndex, expr: &Expr) -> Result<Loaded, SelectError> {
     let files: Vec<RecordFile> = index
-        .hits_of(&index.matching(&expr)?)?
+        .hits_of(&index.matching(expr)?)?
         .into_iter()
         .filter_map(|hit| record_at(&hit.path).map(|(kind, _)| RecordFile { kind, id: hit.id, path: hit.path }))
         .collect();
-    let mut loaded = tracker.load_files(&files);
-    loaded.records.retain(|r| r.id != id && crate::reference::names(r).iter().any(|(_, named)| *named == id));
-    Ok(loaded)
+    Ok(tracker.load_files(&files))
 }
 
 /// The milestone to plan when none is named: the next to start (from yesterday on), else the
@@ -397,12 +397,7 @@ pub fn plan_records(
     // Their issues.
     let issues =
         Expr::And(vec![field("kind", "issue"), Expr::Or(wanted_ids.iter().map(|id| field("milestone", id)).collect())]);
-    let files: Vec<RecordFile> = index
-        .hits_of(&index.matching(&issues)?)?
-        .into_iter()
-        .map(|hit| RecordFile { kind: Kind::Issue, id: hit.id, path: hit.path })
-        .collect();
-    let issues = tracker.load_files(&files);
+    let issues = load_matching(tracker, index, &issues)?;
     loaded.records.extend(issues.records);
     loaded.diagnostics.extend(issues.diagnostics);
     let invalid = invalid_records(tracker, index, &loaded)?;

@@ -214,41 +214,36 @@ fn the_commands_hints_suggest_are_accepted() {
             .map(|part| part.split_whitespace().skip(1).map(str::to_owned).collect())
             .collect()
     }
+    /// Runs each command the hints of `stderr` suggest, each accepted; how many there were.
+    fn run_suggested(sandbox: &Sandbox, stderr: &str) -> usize {
+        let commands = suggested(stderr);
+        for command in &commands {
+            let args: Vec<&str> = command.iter().map(String::as_str).collect();
+            let result = sandbox.docket(&args);
+            assert_eq!(result.code, 0, "{args:?} (suggested by: {stderr}): {}", result.stderr);
+        }
+        commands.len()
+    }
     let sandbox = Sandbox::example("ops");
     let mut tried = 0;
     // `set` asked to move: the hint names `docket move`.
     let run = sandbox.docket(&["set", "sn2gzh", "stage=blocked", "blocked_reason=waiting"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    for command in suggested(&run.stderr) {
-        let args: Vec<&str> = command.iter().map(String::as_str).collect();
-        let result = sandbox.docket(&args);
-        assert_eq!(result.code, 0, "{args:?} (suggested by: {}): {}", run.stderr, result.stderr);
-        tried += 1;
-    }
+    tried += run_suggested(&sandbox, &run.stderr);
     sandbox.commit_all("blocked");
     // A record deleted while still named: the hint says how to drop the reference.
     sandbox.docket(&["hook", "install"]).ok();
     sandbox.git(&["rm", "-q", "issues/kqnj42.toml"]);
     let run = sandbox.git_with(&["commit", "-qm", "drop"], &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    for command in suggested(&run.stderr) {
-        let args: Vec<&str> = command.iter().map(String::as_str).collect();
-        let result = sandbox.docket(&args);
-        assert_eq!(result.code, 0, "{args:?} (suggested by: {}): {}", run.stderr, result.stderr);
-        tried += 1;
-    }
+    tried += run_suggested(&sandbox, &run.stderr);
     // A `git mv` by hand: the hint names `docket rename`, which finishes the job.
     sandbox.git(&["reset", "-q", "--hard"]);
     sandbox.git(&["mv", "issues/kqnj42.toml", "issues/token-rotation.toml"]);
     let run = sandbox.git_with(&["commit", "-qm", "rename"], &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     sandbox.git(&["mv", "issues/token-rotation.toml", "issues/kqnj42.toml"]);
-    for command in suggested(&run.stderr) {
-        let args: Vec<&str> = command.iter().map(String::as_str).collect();
-        let result = sandbox.docket(&args);
-        assert_eq!(result.code, 0, "{args:?} (suggested by: {}): {}", run.stderr, result.stderr);
-        tried += 1;
-    }
+    tried += run_suggested(&sandbox, &run.stderr);
     sandbox.git(&["add", "-A"]);
     let run = sandbox.git_with(&["commit", "-qm", "rename"], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -55,9 +55,7 @@ pub fn cmd_set(ui: &Ui, env: &Env, args: &SetArgs) -> Result<ExitCode, CliError>
             // The move, with the other fields of this command (those `move` takes too).
             let field = &workflow.field;
             let mut command = format!("docket move {} {to}", file.id);
-            for text in
-                args.assignments.iter().filter(|a| !a.starts_with(&format!("{field}=")) && !a.starts_with("status="))
-            {
+            for text in args.assignments.iter().filter(|a| !a.starts_with(&format!("{field}="))) {
                 let quoted = if text.contains(char::is_whitespace) { format!("'{text}'") } else { text.clone() };
                 command.push(' ');
                 command.push_str(&quoted);
