@@ -116,6 +116,11 @@ fn show_a_milestone_with_its_issues_and_progress() {
         "{}",
         text.stdout
     );
+    assert!(
+        text.stdout.contains("erbemn  completed              w3  dylan"),
+        "each issue with its weight: {}",
+        text.stdout
+    );
     // A Deliverable counts for its own line; an issue moved elsewhere no longer counts.
     sandbox.docket(&["set", "sn2gzh", "labels+=Deliverable"]).ok();
     sandbox.docket(&["set", "psfw03", "--unset", "milestone"]).ok();

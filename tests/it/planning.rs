@@ -695,6 +695,22 @@ fn plan_through_the_index_agrees_with_reading_every_file() {
     }
 }
 
+/// `next -n N` through the index answers as reading every file does, for a few N: the ops
+/// example's `priority::1`…`4` labels each make a rank of the index's own.
+#[test]
+fn next_through_the_index_agrees_with_every_file() {
+    let sandbox = Sandbox::example("ops");
+    for n in ["1", "2", "3", "5"] {
+        let fast = sandbox.docket(&["next", "--json", "-n", n]);
+        let slow = sandbox.docket(&["next", "--json", "-n", n, "--no-index"]);
+        assert_eq!(
+            ids(&serde_json::from_str(fast.ok()).expect("json")),
+            ids(&serde_json::from_str(slow.ok()).expect("json")),
+            "-n {n}"
+        );
+    }
+}
+
 /// `plan --apply` writes the whole plan or nothing: when the workflow refuses one of its edits,
 /// no file is changed, the accepted edits before it included.
 #[test]
