@@ -1,7 +1,9 @@
 //! Importing git-bug's tracker: its bugs (`refs/bugs/*`, each a chain of commits whose `ops`
 //! blob holds a pack of JSON operations) and identities (`refs/identities/*`), turned into
 //! issues. The git-bug id is kept in each record (`git_bug_id`) and the record's id is derived
-//! from it, so a second import updates rather than duplicates.
+//! from it, so a second import updates rather than duplicates. [`prepare`] works an import
+//! out against a tracker (and judges it as the hooks will), [`apply`] commits it in one commit
+//! straight to the object store and brings those files into the work tree.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,6 +27,135 @@ pub enum ImportError {
     Format { reference: String, commit: String, message: String },
     #[error("there are no git-bug bugs (refs/bugs/*) in {0}")]
     Empty(String),
+    /// The workflow refuses some of the records ([`Prepared::problems`]): nothing is written.
+    #[error("the workflow refuses these records")]
+    Refused,
+    /// The commit is made, but its files could not be brought into the work tree.
+    #[error("the records are committed, but `git checkout` could not bring them into the work tree: {0}")]
+    Checkout(StoreError),
+}
+
+impl ImportError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            ImportError::Format { .. } | ImportError::Empty(_) => {
+                Some("point docket at a repository git-bug wrote: `docket import git-bug PATH`")
+            }
+            ImportError::Checkout(_) => Some(
+                "wait for any other git command to finish, then run `docket import git-bug` again: it restores them",
+            ),
+            ImportError::Refused => Some("fix the workflow, or the records in git-bug, and import again"),
+            ImportError::Store(_) => None,
+        }
+    }
+}
+
+/// An import worked out against a tracker; nothing written yet.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// The files to write: (path from the tracker root, text).
+    pub changes: Vec<(String, String)>,
+    /// Which of `changes` create a file (the others update one).
+    pub new_paths: std::collections::BTreeSet<String>,
+    /// Files (from the repository's top) committed but absent from the work tree: what an
+    /// import killed between its commit and its checkout leaves. Applying restores them.
+    pub missing: Vec<String>,
+    /// What the hooks would say of these records arriving, at the time given.
+    pub problems: Vec<crate::diagnostic::Diagnostic>,
+    /// How many issues the source holds.
+    pub total: usize,
+}
+
+impl Prepared {
+    /// How many files the import creates.
+    pub fn created(&self) -> usize {
+        self.new_paths.len()
+    }
+
+    /// How many files the import updates.
+    pub fn updated(&self) -> usize {
+        self.changes.len() - self.new_paths.len()
+    }
+}
+
+/// What [`apply`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// The tracker already held every issue as the source has it.
+    UpToDate,
+    /// `HEAD` held them, but an interrupted import had left this many files out of the work
+    /// tree: they are back.
+    Restored(usize),
+    /// The issues are in this new commit, and in the work tree.
+    Committed(String),
+}
+
+/// Works out what importing `issues` changes in `tracker`: for each issue, the work tree's file,
+/// else the committed one, is compared with the imported text; the changes are judged at `now`
+/// as the hooks will judge them.
+pub fn prepare(
+    tracker: &crate::tracker::Tracker,
+    issues: &[ImportedIssue],
+    now: crate::time::Timestamp,
+) -> Result<Prepared, ImportError> {
+    let head = tracker.repo.head();
+    let mut existing = BTreeMap::new();
+    let mut missing = Vec::new();
+    for issue in issues {
+        let path = tracker.path_for(Kind::Issue, &issue.id);
+        if let Ok(text) = std::fs::read_to_string(tracker.absolute(&path)) {
+            existing.insert(path, text);
+        } else if let Some(head) = &head
+            && let Some(text) = tracker.repo.file_at(head, &format!("{}{path}", tracker.prefix))?
+        {
+            missing.push(format!("{}{path}", tracker.prefix));
+            existing.insert(path, text);
+        }
+    }
+    let changes = changes(issues, &|id| tracker.path_for(Kind::Issue, id), &existing);
+    let new_paths =
+        changes.iter().filter(|(path, _)| !existing.contains_key(path)).map(|(path, _)| path.clone()).collect();
+    let mut problems = Vec::new();
+    for (path, text) in &changes {
+        let before = existing.get(path).map(String::as_str);
+        problems.extend(crate::check::check_edit(tracker, path, before, text, now));
+    }
+    Ok(Prepared { changes, new_paths, missing, problems, total: issues.len() })
+}
+
+/// Writes a prepared import: one commit of its files on top of `HEAD` (by `docket`, when git
+/// knows no user), then `git checkout` of those files and of the missing ones. Refused, with
+/// nothing written, when the workflow refuses any record.
+pub fn apply(tracker: &crate::tracker::Tracker, prepared: &Prepared) -> Result<Applied, ImportError> {
+    if crate::diagnostic::has_errors(&prepared.problems) {
+        return Err(ImportError::Refused);
+    }
+    let checkout = |paths: &[String]| tracker.repo.checkout_from_head(paths).map_err(ImportError::Checkout);
+    if prepared.changes.is_empty() {
+        if prepared.missing.is_empty() {
+            return Ok(Applied::UpToDate);
+        }
+        checkout(&prepared.missing)?;
+        return Ok(Applied::Restored(prepared.missing.len()));
+    }
+    let files: Vec<(String, String)> =
+        prepared.changes.iter().map(|(path, text)| (format!("{}{path}", tracker.prefix), text.clone())).collect();
+    let message = format!(
+        "Import {} issues from git-bug\n\nCreated {}, updated {} (docket import git-bug).",
+        prepared.changes.len(),
+        prepared.created(),
+        prepared.updated()
+    );
+    let commit = tracker.repo.commit_files(&files, &message, "docket")?;
+    // The index and the work tree follow the new commit for these files only.
+    let paths: Vec<String> = files.into_iter().map(|(path, _)| path).chain(prepared.missing.iter().cloned()).collect();
+    checkout(&paths)?;
+    Ok(match commit {
+        Some(commit) => Applied::Committed(commit),
+        // HEAD already held these records: an interrupted import left the work tree behind.
+        None => Applied::Restored(paths.len()),
+    })
 }
 
 /// One issue made from a bug.
@@ -143,7 +274,7 @@ pub fn git_bug(
                 let op: Op = serde_json::from_str(raw.get()).map_err(|e| format(e.to_string()))?;
                 // git-bug names an operation by the SHA-256 of its JSON, as stored.
                 let op_id = format!("{:x}", Sha256::digest(raw.get().as_bytes()));
-                apply(&mut bug, op, op_id, &author);
+                apply_op(&mut bug, op, op_id, &author);
             }
         }
         issues.push(make_issue(&git_bug_id, &bug, workflow));
@@ -152,7 +283,7 @@ pub fn git_bug(
     Ok(issues)
 }
 
-fn apply(bug: &mut Bug, op: Op, op_id: String, author: &str) {
+fn apply_op(bug: &mut Bug, op: Op, op_id: String, author: &str) {
     match op.kind {
         // Create
         1 => {

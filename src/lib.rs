@@ -22,6 +22,7 @@
 //!   else there — a bad name, a link, a FIFO — is an error for the hooks and the work tree alike.
 //! - [`reference`] judges what a record names (milestone, `blocked_by`, assignee, a MIR
 //!   package) for every path that changes records, so `set`, the hooks and `check` agree.
+//! - [`create`] builds a new record from what the user gave and judges it before it is written.
 //! - [`check`] judges changes against the workflows: the staged change, ranges of commits,
 //!   one edit, the whole tree.
 //! - [`hooks`] installs docket's git hooks beside existing ones and reads what push hooks get.
@@ -49,6 +50,7 @@ pub mod chart;
 pub mod check;
 pub mod config;
 pub mod context;
+pub mod create;
 pub mod derived;
 pub mod diagnostic;
 pub mod entry;

@@ -11,6 +11,7 @@ use crate::index::query::Expr;
 use crate::index::{Hit, IndexError, Match, SearchIndex, weight_and_age};
 use crate::model::{Body, Kind, Milestone, Record};
 use crate::plan::{self, Settings};
+use crate::query::Filter;
 use crate::time::Timestamp;
 use crate::tracker::{Loaded, RecordFile, Tracker, TrackerError};
 
@@ -403,4 +404,130 @@ pub fn plan_records(
     let invalid = invalid_records(tracker, index, &loaded)?;
     loaded.diagnostics.extend(invalid);
     Ok(loaded)
+}
+
+/// What the index can narrow `docket list`'s `filter` to, or `None` when no criterion of it is
+/// indexed (`--open`, `--unassigned` alone: every file is read). The filter decides after the
+/// index narrows, so both ways answer the same (a test compares them).
+pub fn list_narrowing(filter: &Filter) -> Option<Expr> {
+    let field = Expr::keyword;
+    let any = |exprs: Vec<Expr>| Expr::Or(exprs);
+    let mut parts = Vec::new();
+    if !filter.kinds.is_empty() {
+        parts.push(any(filter.kinds.iter().map(|k| field("kind", k.name())).collect()));
+    }
+    if !filter.states.is_empty() {
+        parts.push(any(filter.states.iter().flat_map(|s| [field("stage", s), field("status", s)]).collect()));
+    }
+    for (name, values) in [("state", &filter.mir_states), ("type", &filter.types), ("assignee", &filter.assignees)] {
+        if !values.is_empty() {
+            parts.push(any(values.iter().map(|v| field(name, v)).collect()));
+        }
+    }
+    if !filter.milestones.is_empty() {
+        parts.push(any(filter.milestones.iter().map(|m| field("milestone", m)).collect()));
+    }
+    for label in &filter.labels {
+        let value = label.strip_suffix("::*").map_or_else(|| label.clone(), |scope| format!("{scope}::*"));
+        parts.push(field("label", &value));
+    }
+    (!parts.is_empty()).then_some(Expr::And(parts))
+}
+
+/// The records the index matches for `expr`, read, with the problems of every file the index
+/// knows is not a valid record: what `docket list` shows when it narrows through the index.
+pub fn load_narrowed(tracker: &Tracker, index: &SearchIndex, expr: &Expr) -> Result<Loaded, SelectError> {
+    let mut loaded = load_matching(tracker, index, expr)?;
+    let invalid = invalid_records(tracker, index, &loaded)?;
+    loaded.diagnostics.extend(invalid);
+    Ok(loaded)
+}
+
+/// A filter value no record can have: a typo, refused rather than answered with nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{flag} `{value}` matches nothing any record can have")]
+pub struct FilterError {
+    pub flag: &'static str,
+    pub value: String,
+    /// What the user can do: the closest value, and the values there are.
+    pub hint: String,
+}
+
+/// Checks `filter`'s values against what records of its kinds can have (states of their
+/// workflows, MIR statuses and process states, issue types, the milestones there are), and
+/// resolves milestone id prefixes as everywhere else. Reads the milestones folder only.
+pub fn check_filter(tracker: &Tracker, filter: &mut Filter) -> Result<(), FilterError> {
+    use crate::model::{IssueType, MirState, MirStatus};
+    let searched = if filter.kinds.is_empty() { Kind::ALL.to_vec() } else { filter.kinds.clone() };
+    let mut states: Vec<&str> = Vec::new();
+    for kind in &searched {
+        match kind {
+            Kind::Mir => states.extend(MirStatus::NAMES),
+            _ => states.extend(tracker.workflow(*kind).states.iter().map(|s| s.name.as_str())),
+        }
+    }
+    states.sort_unstable();
+    states.dedup();
+    check_values("--stage", &filter.states, &states)?;
+    check_values("--type", &filter.types, IssueType::NAMES)?;
+    check_values("--state", &filter.mir_states, MirState::NAMES)?;
+    let mut milestones = Vec::new();
+    for wanted in &filter.milestones {
+        let exact = tracker.absolute(&tracker.path_for(Kind::Milestone, wanted)).is_file()
+            || tracker.absolute(&format!("milestones/{wanted}.toml")).is_file();
+        milestones.push(match tracker.resolve(wanted) {
+            _ if exact => wanted.clone(),
+            Ok(file) if file.kind == Kind::Milestone => file.id,
+            _ => {
+                let known = milestone_ids(tracker);
+                if known.is_empty() {
+                    return Err(FilterError {
+                        flag: "--milestone",
+                        value: wanted.clone(),
+                        hint: "the tracker has no milestones yet (`docket new milestone`)".to_owned(),
+                    });
+                }
+                let names: Vec<&str> = known.iter().map(String::as_str).collect();
+                check_values("--milestone", std::slice::from_ref(wanted), &names)?;
+                wanted.clone()
+            }
+        });
+    }
+    filter.milestones = milestones;
+    Ok(())
+}
+
+/// Every value of `values` is one of `allowed`, or the first that is not is refused with the
+/// closest name and the list.
+pub fn check_values(flag: &'static str, values: &[String], allowed: &[&str]) -> Result<(), FilterError> {
+    for value in values {
+        if !allowed.contains(&value.as_str()) {
+            let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+            let hint = match crate::format::fields::closest(value, allowed.iter().copied()) {
+                Some(near) => format!("did you mean `{near}`? (the values: {list})"),
+                None => format!("the values: {list}"),
+            };
+            return Err(FilterError { flag, value: value.clone(), hint });
+        }
+    }
+    Ok(())
+}
+
+/// The ids of the milestones, from the milestones folder alone (both layouts).
+fn milestone_ids(tracker: &Tracker) -> Vec<String> {
+    let folder = tracker.root.join(Kind::Milestone.folder());
+    let mut ids = Vec::new();
+    let mut add = |dir: &std::path::Path| {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if let Some(id) = entry.file_name().to_str().and_then(|n| n.strip_suffix(".toml")) {
+                ids.push(id.to_owned());
+            }
+        }
+    };
+    add(&folder);
+    for shard in std::fs::read_dir(&folder).into_iter().flatten().flatten().filter(|e| e.path().is_dir()) {
+        add(&shard.path());
+    }
+    ids.sort();
+    ids
 }

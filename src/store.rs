@@ -470,6 +470,50 @@ impl Repo {
         Ok(Some(id.to_string()))
     }
 
+    /// `git <args> -- <paths>` in the work tree, the paths given on standard input (so any
+    /// number of them, with any characters); `action` names it in an error.
+    fn git_with_paths(&self, args: &[&str], paths: &[String], action: &str) -> Result<(), StoreError> {
+        use std::io::Write as _;
+        let failed = |message: String| StoreError::Git { action: action.to_owned(), message };
+        let mut command = Command::new("git");
+        command.arg("--git-dir").arg(&self.git_dir);
+        if let Some(workdir) = &self.workdir {
+            command.arg("--work-tree").arg(workdir).current_dir(workdir);
+        }
+        let mut child = command
+            .args(args)
+            .args(["--pathspec-from-file=-", "--pathspec-file-nul"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| failed(e.to_string()))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            for path in paths {
+                stdin
+                    .write_all(path.as_bytes())
+                    .and_then(|()| stdin.write_all(b"\0"))
+                    .map_err(|e| failed(e.to_string()))?;
+            }
+        }
+        let output = child.wait_with_output().map_err(|e| failed(e.to_string()))?;
+        if !output.status.success() {
+            return Err(failed(String::from_utf8_lossy(&output.stderr).trim().to_owned()));
+        }
+        Ok(())
+    }
+
+    /// `git add -A` of `paths` (from the top): their additions, changes and removals staged.
+    pub fn stage(&self, paths: &[String]) -> Result<(), StoreError> {
+        self.git_with_paths(&["add", "-A"], paths, "stage the change")
+    }
+
+    /// `git checkout HEAD` of `paths` (from the top): the index and the work tree take these
+    /// files from `HEAD`.
+    pub fn checkout_from_head(&self, paths: &[String]) -> Result<(), StoreError> {
+        self.git_with_paths(&["checkout", "HEAD"], paths, "bring the committed files into the work tree")
+    }
+
     /// The commits of `from..to`, oldest first.
     pub fn range(&self, from: Option<&str>, to: &str) -> Result<Vec<CommitInfo>, StoreError> {
         let mut walk = self.repository.revwalk().map_err(git_error("walk the history"))?;

@@ -371,6 +371,52 @@ impl Tracker {
         }
     }
 
+    /// Moves every record to where the layout `layout` (`flat` or `sharded`) puts it, writes
+    /// the layout in `docket.toml`, removes the emptied shard folders, and stages all of it, so
+    /// the move is one commit (which the hooks judge as records changing path). Returns the
+    /// moves, (from, to) relative to the root. Holds the write lock throughout.
+    pub fn relayout(&self, layout: &str) -> Result<Vec<(String, String)>, TrackerError> {
+        let _lock = self.lock_writes()?;
+        let config_path = self.absolute(CONFIG_FILE);
+        let read = |source| TrackerError::Read { path: config_path.clone(), source };
+        let text = fs::read_to_string(&config_path).map_err(read)?;
+        let mut document: toml_edit::DocumentMut =
+            text.parse().map_err(|e: toml_edit::TomlError| read(io::Error::other(e.message().to_owned())))?;
+        crate::format::edit::replace_value(document.as_table_mut(), "layout", toml_edit::Value::from(layout));
+        fs::write(&config_path, document.to_string())
+            .map_err(|source| TrackerError::Write { path: config_path.clone(), source })?;
+        // Opened again with the new layout, to learn where each record goes.
+        let moved_tracker = Self::open(self.root.clone(), Repo::discover(&self.root)?)?;
+        let mut moved = Vec::new();
+        for file in moved_tracker.record_files()?.0 {
+            let target = moved_tracker.path_for(file.kind, &file.id);
+            if target == file.path {
+                continue;
+            }
+            let (from, to) = (self.absolute(&file.path), self.absolute(&target));
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent)
+                    .map_err(|source| TrackerError::Write { path: parent.to_path_buf(), source })?;
+            }
+            fs::rename(&from, &to).map_err(|source| TrackerError::Write { path: from.clone(), source })?;
+            moved.push((file.path, target));
+        }
+        // Empty shard folders of the old layout go (a folder still holding anything stays).
+        for kind in Kind::ALL {
+            if let Ok(entries) = fs::read_dir(self.root.join(kind.folder())) {
+                for entry in entries.flatten().filter(|e| e.path().is_dir()) {
+                    let _ = fs::remove_dir(entry.path());
+                }
+            }
+        }
+        let mut paths: Vec<String> = Kind::ALL.iter().map(|k| k.folder().to_owned()).collect();
+        paths.push(CONFIG_FILE.to_owned());
+        paths.retain(|path| self.root.join(path).exists());
+        let paths: Vec<String> = paths.into_iter().map(|path| format!("{}{path}", self.prefix)).collect();
+        self.repo.stage(&paths)?;
+        Ok(moved)
+    }
+
     /// A new random id that no record has and that is not a prefix of any record's id.
     pub fn new_id(&self, context: &mut Context) -> Result<String, TrackerError> {
         loop {

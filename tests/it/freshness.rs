@@ -273,6 +273,28 @@ fn a_watcher_vouches_for_the_index_and_a_silent_one_is_not_trusted() {
     assert_eq!(search(&sandbox, "lime", &[]), BTreeSet::from(["r00014".to_owned()]));
 }
 
+/// A watcher whose tracker is deleted (a clone removed while it runs, with events for every
+/// file still to fold) ends instead of retrying for ever an index that cannot be written.
+#[test]
+fn a_watcher_ends_when_its_tracker_is_deleted() {
+    let sandbox = settled_tracker(20);
+    let mut child = sandbox.start_watch(&["--debounce", "20"], false);
+    std::fs::remove_dir_all(sandbox.root()).expect("the clone is deleted");
+    // It looks every few seconds (5 s when idle); allow several looks on a busy machine.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the watcher still runs a minute after its tracker was deleted");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// A search of a tracker larger than the limit starts `docket watch` in the background, once;
 /// `docket watch --stop` ends it; `[index] watch = "never"` turns it off.
 #[test]

@@ -116,9 +116,12 @@ pub fn cmd_watch(ui: &Ui, env: &Env, args: &WatchArgs) -> Result<ExitCode, CliEr
             Ok(Ok(_)) => {}
             // An error from the watcher (an overflow among them) means events were lost.
             Ok(Err(_)) => rescan = true,
-            // Nothing to commit: end when idle too long, or when the tracker is gone.
+            // The tracker is gone (its clone deleted, say): nothing is left to watch, and its
+            // index can never be written again, so waiting for it would spin for ever.
+            Err(mpsc::RecvTimeoutError::Timeout) if !tracker.root.join("docket.toml").is_file() => break,
+            // Nothing to commit: end when idle too long.
             Err(mpsc::RecvTimeoutError::Timeout) if quiet => {
-                if idle.is_some_and(|idle| asked.elapsed() >= idle) || !tracker.root.join("docket.toml").is_file() {
+                if idle.is_some_and(|idle| asked.elapsed() >= idle) {
                     break;
                 }
             }
