@@ -259,11 +259,6 @@ fn now_ns() -> u64 {
 }
 
 impl SearchIndex {
-    /// Where the index of `tracker` lives.
-    pub fn location(tracker: &Tracker) -> PathBuf {
-        Derived::of(&tracker.repo, &tracker.prefix).index()
-    }
-
     /// Opens the index of `tracker`, creating it (empty) when missing or of another schema.
     pub fn open(tracker: &Tracker) -> Result<Self, IndexError> {
         let derived = Derived::of(&tracker.repo, &tracker.prefix);
@@ -1161,5 +1156,51 @@ impl tantivy::collector::SegmentCollector for SegmentFastValues {
 
     fn harvest(self) -> Vec<Found> {
         self.found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracker(dir: &Path) -> Tracker {
+        let status = std::process::Command::new("git").args(["init", "-q"]).current_dir(dir).status().expect("git");
+        assert!(status.success());
+        Tracker::init(dir, None).expect("init");
+        Tracker::discover(dir).expect("tracker")
+    }
+
+    /// A stamp is trusted only once the file is [`RACY_NS`] old: younger, it may still change
+    /// within the clock's resolution, and is read again every time. Both sides of the limit.
+    #[test]
+    fn a_stamp_is_trusted_from_the_racy_limit_on() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("r.toml");
+        fs::write(&path, "title = \"x\"\n").expect("write");
+        let metadata = fs::metadata(&path).expect("stat");
+        let mtime = mtime_ns(&metadata);
+        assert!(mtime > 0);
+        assert_eq!(stamp_from(&metadata, mtime + RACY_NS - 1), Stamp { mtime: 0, size: 12 }, "just inside");
+        assert_eq!(stamp_from(&metadata, mtime + RACY_NS), Stamp { mtime, size: 12 }, "at the limit");
+        assert_eq!(stamp_of(&path, mtime + RACY_NS), Some(Stamp { mtime, size: 12 }));
+        assert_eq!(stamp_of(dir.path(), mtime + RACY_NS), None, "a folder is no record");
+        let (text, stamp) = read_stamped(&path, mtime).expect("read");
+        assert_eq!((text.as_str(), stamp), ("title = \"x\"\n", Stamp { mtime: 0, size: 12 }));
+    }
+
+    /// An index of another schema where docket keeps its own (a foreign or older tool's, even
+    /// one never committed) is wiped and created afresh, never written into.
+    #[test]
+    fn an_index_of_another_schema_is_replaced() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let tracker = tracker(dir.path());
+        let path = Derived::of(&tracker.repo, &tracker.prefix).index();
+        fs::create_dir_all(&path).expect("folder");
+        let mut foreign = tantivy::schema::Schema::builder();
+        foreign.add_text_field("body", tantivy::schema::TEXT);
+        Index::create_in_dir(&path, foreign.build()).expect("a foreign index, never committed");
+        let index = SearchIndex::open(&tracker).expect("open");
+        assert_eq!(index.schema, document::schema().0);
+        assert_eq!(Index::open_in_dir(&path).expect("reopen").schema(), document::schema().0);
     }
 }

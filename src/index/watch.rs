@@ -156,3 +156,58 @@ pub fn vouched(tracker: &Tracker, wait: Duration) -> Answer {
         std::thread::sleep(Duration::from_micros(200));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tracker in a fresh git repository under a temporary folder.
+    fn tracker(dir: &Path) -> Tracker {
+        let status = std::process::Command::new("git").args(["init", "-q"]).current_dir(dir).status().expect("git");
+        assert!(status.success());
+        Tracker::init(dir, None).expect("init");
+        Tracker::discover(dir).expect("tracker")
+    }
+
+    /// `stop` waits up to its limit for the watcher to let its lock go: a watcher that ends
+    /// within it is reported stopped, one that holds on past it is an error, none is `false`.
+    #[test]
+    fn stop_waits_for_the_lock_up_to_its_limit() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let tracker = tracker(dir.path());
+        assert!(!stop(&tracker, Duration::from_millis(10)).expect("stop"), "no watcher runs");
+        let watching = Watching::claim(&tracker).expect("claim").expect("the lock is free");
+        assert!(running(&tracker));
+        // It ends 200 ms after being asked, well within the limit.
+        let ends = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            drop(watching);
+        });
+        assert!(stop(&tracker, Duration::from_secs(30)).expect("stopped in time"));
+        ends.join().expect("thread");
+        assert!(!running(&tracker));
+        // One that never lets go: an error after the limit, not before.
+        let _held = Watching::claim(&tracker).expect("claim").expect("the lock is free");
+        let started = Instant::now();
+        let error = stop(&tracker, Duration::from_millis(300)).expect_err("it holds on");
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+        assert!(started.elapsed() >= Duration::from_millis(300), "waited the whole limit");
+    }
+
+    /// A cookie is a name without a dot in the cookies folder; anything else (a record folder's
+    /// new shard, an answer) is not one.
+    #[test]
+    fn cookies_are_dotless_names_in_their_folder() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let tracker = tracker(dir.path());
+        let watching = Watching::claim(&tracker).expect("claim").expect("the lock is free");
+        let cookies = watching.cookies().to_path_buf();
+        assert!(watching.is_cookie(&cookies.join("k3x9q2")));
+        assert!(!watching.is_cookie(&cookies.join("k3x9q2.answer")), "an answer");
+        assert!(!watching.is_cookie(&dir.path().join("issues/k3")), "a shard folder elsewhere");
+        assert!(!watching.is_cookie(&dir.path().join("issues/k3.toml")));
+        assert!(watching.is_stop(&cookies.join(STOP)));
+        assert!(!watching.is_stop(&dir.path().join(STOP)), "a `stop` elsewhere");
+        assert!(!watching.is_stop(&cookies.join("k3x9q2")));
+    }
+}

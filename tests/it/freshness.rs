@@ -169,6 +169,41 @@ fn deleted_records_are_gone_from_every_answer() {
     let folded = sandbox.docket(&["index"]);
     assert!(folded.stderr.contains("removed 3 documents"), "{}", folded.stderr);
     assert_eq!(search(&sandbox, "lantern", &[]).len(), 4);
+    // Deleted in a commit, the folder's time put back as the index recorded it: only git's diff
+    // of the trees says the file went, and that is enough.
+    sandbox.commit_all("removals");
+    touch(&sandbox, "1 hour ago", &["issues"]);
+    sandbox.docket(&["index"]).ok();
+    let issues = std::fs::File::open(sandbox.root().join("issues")).expect("open");
+    let recorded = issues.metadata().expect("stat").modified().expect("mtime");
+    sandbox.git(&["rm", "-q", "issues/r00003.toml"]);
+    sandbox.commit_all("remove r00003");
+    issues.set_modified(recorded).expect("set the folder's time back");
+    assert_eq!(search(&sandbox, "lantern", &[]).len(), 3);
+    assert!(!search(&sandbox, "lantern", &[]).contains("r00003"));
+    let status: serde_json::Value = serde_json::from_str(sandbox.docket(&["index", "--json"]).ok()).expect("json");
+    assert_eq!(status["documents"], 3, "the index itself let the document go: {status}");
+}
+
+/// Two trackers in one repository whose folders make the same name under `.git/docket/`
+/// (`a/b` and `a-b`) each answer from their own records, however the searches alternate.
+#[test]
+fn trackers_whose_index_names_meet_keep_their_own_answers() {
+    let sandbox = Sandbox::new();
+    for (dir, word) in [("a/b", "quince"), ("a-b", "medlar")] {
+        sandbox.docket(&["init", "--dir", dir]).ok();
+        sandbox.write(&format!("{dir}/issues/{}.toml", &word[..3]), &issue(&format!("Lantern {word}"), "triage"));
+    }
+    sandbox.commit_all("two trackers");
+    let found = |dir: &str, word: &str| -> String {
+        sandbox.docket_in(&sandbox.root().join(dir), &["search", "--json", word], &[], "").ok().to_owned()
+    };
+    for _ in 0..2 {
+        assert!(found("a/b", "quince").contains("\"qui\""));
+        assert_eq!(found("a/b", "medlar").trim(), "[]", "a-b's record is not a/b's");
+        assert!(found("a-b", "medlar").contains("\"med\""));
+        assert_eq!(found("a-b", "quince").trim(), "[]", "a/b's record is not a-b's");
+    }
 }
 
 /// A stamp taken within the same moment as the write is not trusted: a second write of the
@@ -271,6 +306,25 @@ fn a_watcher_vouches_for_the_index_and_a_silent_one_is_not_trusted() {
     write_in_place(&sandbox, "issues/r00014.toml", &issue("Lantern lime", "triage"));
     touch(&sandbox, "1 hour ago", &["issues"]);
     assert_eq!(search(&sandbox, "lime", &[]), BTreeSet::from(["r00014".to_owned()]));
+}
+
+/// With a watcher vouching for the index, a deletion is taken from the paths the watcher names,
+/// even when the folder's time says nothing changed there.
+#[test]
+fn a_watched_deletion_is_seen_with_the_folder_time_put_back() {
+    let sandbox = settled_tracker(8);
+    touch(&sandbox, "1 hour ago", &["issues"]);
+    sandbox.docket(&["index"]).ok();
+    let mut child = sandbox.start_watch(&["--debounce", "5000"], false);
+    let issues = std::fs::File::open(sandbox.root().join("issues")).expect("open");
+    let recorded = issues.metadata().expect("stat").modified().expect("mtime");
+    std::fs::remove_file(sandbox.root().join("issues/r00004.toml")).expect("rm");
+    issues.set_modified(recorded).expect("set the folder's time back");
+    let found = search(&sandbox, "lantern", &[]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(found.len(), 7, "{found:?}");
+    assert!(!found.contains("r00004"));
 }
 
 /// A watcher whose tracker is deleted (a clone removed while it runs, with events for every
