@@ -249,6 +249,17 @@ impl Rice {
         let (reach, impact, confidence, effort) = (self.reach?, self.impact?, self.confidence?, self.effort?);
         (effort > 0.0).then(|| reach * impact * confidence / effort)
     }
+
+    /// The score as an ascending sort key: the highest score first (in thousandths), no score
+    /// (or one that is not a number) last. `next` breaks ties of weight with it.
+    pub fn order(rice: Option<&Rice>) -> i64 {
+        match rice.and_then(Rice::score).filter(|s| s.is_finite()) {
+            // `as` saturates, and a score is at least 0: the key is at most 0.
+            #[allow(clippy::cast_possible_truncation)]
+            Some(score) => -((score * 1000.0).round() as i64),
+            None => i64::MAX,
+        }
+    }
 }
 
 /// A weekly update (seed 000).

@@ -300,7 +300,8 @@ pub struct Next<'a> {
 /// What to work on next (seeds 003 and 002): open issues not blocked — not in a state that
 /// parks them (blocked, backlogged), not waiting for an open record — ordered by
 /// [`priority_rank`] (Deliverables of the `current` milestones first), then by weight
-/// (smaller first), age and id. `parked` says which states park a record; `open` whether a
+/// (smaller first), RICE score (higher first, where there is one: the tie-break of seed 000's
+/// planning artifact), age and id. `parked` says which states park a record; `open` whether a
 /// record is still open.
 pub fn next<'a>(
     records: &'a [Record],
@@ -326,9 +327,14 @@ pub fn next<'a>(
         .collect();
     list.sort_by(|a, b| {
         let weight = |r: &Record| weight_of(r).unwrap_or(u8::MAX);
+        let rice = |r: &Record| match &r.body {
+            Body::Issue(issue) => crate::model::Rice::order(issue.rice.as_ref()),
+            _ => i64::MAX,
+        };
         a.rank
             .cmp(&b.rank)
             .then_with(|| weight(a.record).cmp(&weight(b.record)))
+            .then_with(|| rice(a.record).cmp(&rice(b.record)))
             .then_with(|| a.record.created().cmp(&b.record.created()))
             .then_with(|| a.record.id.cmp(&b.record.id))
     });
@@ -989,5 +995,38 @@ mod tests {
         assert_eq!(order(None, &[]), ["b", "c", "d", "a", "i", "e", "g", "h"], "no milestone is running");
         let first = &next(&records, &settings(), None, &current, &parked, &open)[0];
         assert_eq!((first.rank, first.reason.as_str()), (1, "Deliverable"));
+    }
+
+    /// Within a rank and a weight, the higher RICE score goes first, then issues without a
+    /// complete score; weight still comes before the score, and age after it.
+    #[test]
+    fn rice_breaks_ties_of_weight() {
+        let with = |id: &str, extra: &str| {
+            issue(
+                id,
+                &format!(
+                    "title = \"{id}\"\ntype = \"feature\"\nstage = \"in_dev\"\nlabels = [\"priority::high\"]\n{extra}"
+                ),
+            )
+        };
+        let rice = |reach: u32, effort: u32| {
+            format!("[rice]\nreach = {reach}\nimpact = 1\nconfidence = 1.0\neffort = {effort}\n")
+        };
+        let records = vec![
+            with("old", "weight = 2\ncreated = 2026-01-01\n"),
+            with("low", &format!("weight = 2\ncreated = 2026-06-01\n{}", rice(100, 1))),
+            with("high", &format!("weight = 2\ncreated = 2026-07-01\n{}", rice(400, 1))),
+            with("part", "weight = 2\ncreated = 2026-02-01\n[rice]\nreach = 900\n"),
+            with("heavy", &format!("weight = 3\ncreated = 2025-01-01\n{}", rice(9000, 1))),
+            with("light", "weight = 1\ncreated = 2026-12-01\n"),
+            // 399.5 rounds to the key of 399.5, not of 400: a tenth apart still counts.
+            with("near", &format!("weight = 2\ncreated = 2026-08-01\n{}", rice(799, 2))),
+        ];
+        let ids: Vec<&str> = next(&records, &settings(), None, &[], &|_| false, &|_| true)
+            .iter()
+            .map(|n| n.record.id.as_str())
+            .collect();
+        assert_eq!(ids, ["light", "high", "near", "low", "old", "part", "heavy"]);
+        assert!(crate::model::Rice::order(None) == i64::MAX);
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use crate::check::record_at;
 use crate::diagnostic::Diagnostic;
 use crate::index::query::Expr;
-use crate::index::{Hit, IndexError, Match, SearchIndex, weight_and_age};
+use crate::index::{Hit, IndexError, Match, SearchIndex, weight_rice_and_age};
 use crate::model::{Body, Kind, Milestone, Record};
 use crate::plan::{self, Settings};
 use crate::query::Filter;
@@ -149,12 +149,15 @@ pub fn next_candidates(
                 && who.is_none_or(|who| record.assignee().is_none_or(|a| a == who))
                 && !is_blocked(&record);
             if listed {
-                let weight = match &record.body {
-                    Body::Issue(issue) => issue.weight.unwrap_or(u8::MAX),
-                    _ => u8::MAX,
+                let (weight, rice) = match &record.body {
+                    Body::Issue(issue) => {
+                        (issue.weight.unwrap_or(u8::MAX), crate::model::Rice::order(issue.rice.as_ref()))
+                    }
+                    _ => (u8::MAX, i64::MAX),
                 };
                 let deliverable = plan::counts_as_deliverable(&record, settings, current);
-                keys.push((plan::priority_rank(record.labels(), deliverable, settings).0, weight, record.created()));
+                let rank = plan::priority_rank(record.labels(), deliverable, settings).0;
+                keys.push((rank, weight, rice, record.created()));
                 loaded.records.push(record);
             }
         }
@@ -166,34 +169,36 @@ pub fn next_candidates(
         parts.extend(condition.clone());
         let expr = Expr::And(parts);
         let rank = u8::try_from(rank).expect("ten ranks");
-        if enough(&mut keys, (rank, 0, None)) {
+        if enough(&mut keys, (rank, 0, i64::MIN, None)) {
             total += index.count(&expr)?;
             continue;
         }
-        // Smallest weight first (none last), then oldest (no date first), as `plan::next` orders;
-        // the index keeps the first `wanted`, more when those were not enough.
+        // Smallest weight first (none last), then highest RICE score (none last), then oldest (no
+        // date first), as `plan::next` orders; the index keeps the first `wanted`, more when
+        // those were not enough.
         let mut wanted = if limit == 0 { usize::MAX } else { first_asked(limit, first) };
-        let mut done_to: Option<(u8, i64)> = None;
+        let mut done_to: Option<(u8, i64, i64)> = None;
         loop {
-            let (first, count) = index.first_by_weight_and_age(&expr, wanted)?;
+            let (first, count) = index.first_by_weight_rice_and_age(&expr, wanted)?;
             let complete = first.len() == count;
-            let mut at = first.iter().take_while(|m| done_to.is_some_and(|d| weight_and_age(m) <= d)).count();
+            let mut at = first.iter().take_while(|m| done_to.is_some_and(|d| weight_rice_and_age(m) <= d)).count();
             let mut stopped = false;
             while at < first.len() {
-                let (weight, created) = weight_and_age(&first[at]);
-                let bound = (rank, weight, (created != i64::MIN).then_some(created));
+                let (weight, rice, created) = weight_rice_and_age(&first[at]);
+                let bound = (rank, weight, rice, (created != i64::MIN).then_some(created));
                 if enough(&mut keys, bound) {
                     stopped = true;
                     break;
                 }
                 // The whole group with this weight and age (`plan::next` breaks its ties by
                 // id), unless the index may have left some of it out.
-                let end = at + first[at..].iter().take_while(|m| weight_and_age(m) == (weight, created)).count();
+                let end =
+                    at + first[at..].iter().take_while(|m| weight_rice_and_age(m) == (weight, rice, created)).count();
                 if end == first.len() && !complete {
                     break;
                 }
                 read_group(&first[at..end], &mut loaded, &mut keys)?;
-                done_to = Some((weight, created));
+                done_to = Some((weight, rice, created));
                 at = end;
             }
             if stopped || complete {
@@ -216,8 +221,9 @@ fn first_asked(limit: usize, first: Option<usize>) -> usize {
     first.unwrap_or((limit * 16).max(2048))
 }
 
-/// The order of `plan::next`: rank, weight (none last), creation time (none first).
-type Key = (u8, u8, Option<i64>);
+/// The order of `plan::next`: rank, weight (none last), RICE key (none last), creation time
+/// (none first).
+type Key = (u8, u8, i64, Option<i64>);
 
 fn blocked_by(record: &Record) -> &[String] {
     match &record.body {

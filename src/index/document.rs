@@ -16,7 +16,7 @@ use crate::model::{Body, Record};
 use crate::time::{self, Timestamp};
 
 /// The version of the schema and of what goes into documents; a change rebuilds the index.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// The name the keyword analyzer is registered under.
 pub const KEYWORD: &str = "keyword";
@@ -63,6 +63,8 @@ pub struct Fields {
     /// `true` for a record without an assignee: "assigned to nobody" as one term.
     pub unassigned: Field,
     pub weight: Field,
+    /// An issue's RICE score as [`crate::model::Rice::order`] keys it (absent: no score).
+    pub rice: Field,
     pub created: Field,
     pub updated: Field,
     /// A milestone's dates.
@@ -253,6 +255,7 @@ pub fn schema() -> (Schema, Fields) {
         blocked_by: builder.add_text_field("blocked_by", keyword.clone()),
         unassigned: builder.add_text_field("unassigned", keyword),
         weight: builder.add_i64_field("weight", INDEXED | FAST),
+        rice: builder.add_i64_field("rice", FAST),
         created: builder.add_i64_field("created", INDEXED | FAST),
         updated: builder.add_i64_field("updated", INDEXED | FAST),
         start: builder.add_i64_field("start", INDEXED | FAST),
@@ -366,6 +369,9 @@ fn add_record(fields: &Fields, doc: &mut TantivyDocument, record: &Record) {
         }
         if let Some(weight) = issue.weight {
             doc.add_i64(fields.weight, i64::from(weight));
+        }
+        if issue.rice.as_ref().and_then(crate::model::Rice::score).is_some() {
+            doc.add_i64(fields.rice, crate::model::Rice::order(issue.rice.as_ref()));
         }
     }
     if let Some(created) = created {

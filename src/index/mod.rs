@@ -26,7 +26,7 @@
 //! Besides ranked search, it answers the questions other commands narrow by
 //! ([`crate::select`]): how many records match ([`SearchIndex::count`]), every match with its
 //! weight, age and dates from the fast fields ([`SearchIndex::matching`]), or only the first
-//! few by weight and age ([`SearchIndex::first_by_weight_and_age`]); and the values a keyword
+//! few by weight and age ([`SearchIndex::first_by_weight_rice_and_age`]); and the values a keyword
 //! field holds ([`SearchIndex::values`]).
 
 pub mod document;
@@ -802,6 +802,7 @@ impl SearchIndex {
             let found = searcher.search(query.as_ref(), &FastValues).map_err(tantivy_error(&self.path))?;
             matches.extend(found.into_iter().map(|(address, [weight, created, start, end])| Match {
                 weight,
+                rice: None,
                 created,
                 start,
                 end,
@@ -812,19 +813,20 @@ impl SearchIndex {
         Ok(matches)
     }
 
-    /// The `n` records matching `expr` that come first by weight (smallest first, none last)
-    /// then creation time (oldest first, none first), in that order, and how many match in
-    /// all. Only `n` matches are kept while the rest are counted, so a million matches cost
-    /// a pass over two fast fields.
-    pub fn first_by_weight_and_age(&self, expr: &Expr, n: usize) -> Result<(Vec<Match>, usize), IndexError> {
+    /// The `n` records matching `expr` that come first by weight (smallest first, none last),
+    /// then RICE score (highest first, none last), then creation time (oldest first, none
+    /// first), in that order, and how many match in all. Only `n` matches are kept while the
+    /// rest are counted, so a million matches cost a pass over three fast fields.
+    pub fn first_by_weight_rice_and_age(&self, expr: &Expr, n: usize) -> Result<(Vec<Match>, usize), IndexError> {
         let compiled = self.compiler()?.compile(expr)?;
         let mut first = Vec::new();
         let mut total = 0;
         for (source, (searcher, query)) in self.searchers(compiled.as_ref())?.into_iter().enumerate() {
             let (found, count) = searcher.search(query.as_ref(), &Lightest(n)).map_err(tantivy_error(&self.path))?;
             total += count;
-            first.extend(found.into_iter().map(|(_, address, [weight, created])| Match {
+            first.extend(found.into_iter().map(|(_, address, [weight, rice, created])| Match {
                 weight,
+                rice,
                 created,
                 start: None,
                 end: None,
@@ -832,7 +834,7 @@ impl SearchIndex {
                 address,
             }));
         }
-        first.sort_by_key(weight_and_age);
+        first.sort_by_key(weight_rice_and_age);
         first.truncate(n);
         Ok((first, total))
     }
@@ -1010,6 +1012,8 @@ type Asked = (Searcher, Box<dyn Query>);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Match {
     pub weight: Option<i64>,
+    /// The RICE score's sort key ([`crate::model::Rice::order`]), when the issue has a score.
+    pub rice: Option<i64>,
     pub created: Option<i64>,
     /// A milestone's dates.
     pub start: Option<i64>,
@@ -1021,24 +1025,30 @@ pub struct Match {
 /// The fast fields a [`Match`] carries, in its order.
 const MATCH_FIELDS: [&str; 4] = ["weight", "created", "start", "end"];
 
-/// The order of [`SearchIndex::first_by_weight_and_age`]: smallest weight first (none last),
-/// then oldest (none first).
-pub fn weight_and_age(m: &Match) -> (u8, i64) {
-    (m.weight.and_then(|w| u8::try_from(w).ok()).unwrap_or(u8::MAX), m.created.unwrap_or(i64::MIN))
+/// The order of [`SearchIndex::first_by_weight_rice_and_age`] (and `docket next`'s within a
+/// priority): smallest weight first (none last), then the highest RICE score (none last), then
+/// oldest (none first).
+pub fn weight_rice_and_age(m: &Match) -> (u8, i64, i64) {
+    (
+        m.weight.and_then(|w| u8::try_from(w).ok()).unwrap_or(u8::MAX),
+        m.rice.unwrap_or(i64::MAX),
+        m.created.unwrap_or(i64::MIN),
+    )
 }
 
-/// Keeps the `n` matching documents first by weight and age, and counts them all.
+/// Keeps the `n` matching documents first by weight, RICE score and age, and counts them all.
 struct Lightest(usize);
 
-/// A kept document: its key, where it is, and its weight and creation time.
-type Light = ((u8, i64), DocAddress, [Option<i64>; 2]);
+/// A kept document: its key, where it is, and its weight, RICE key and creation time.
+type Light = ((u8, i64, i64), DocAddress, [Option<i64>; 3]);
 
 struct SegmentLightest {
     segment: u32,
     n: usize,
     weight: Option<tantivy::columnar::Column<i64>>,
+    rice: Option<tantivy::columnar::Column<i64>>,
     created: Option<tantivy::columnar::Column<i64>>,
-    kept: std::collections::BinaryHeap<(u8, i64, u32)>,
+    kept: std::collections::BinaryHeap<(u8, i64, i64, u32)>,
     count: usize,
 }
 
@@ -1052,6 +1062,7 @@ impl tantivy::collector::Collector for Lightest {
             segment,
             n: self.0,
             weight: fast.i64("weight").ok(),
+            rice: fast.i64("rice").ok(),
             created: fast.i64("created").ok(),
             kept: std::collections::BinaryHeap::with_capacity(self.0.saturating_add(1).min(1 << 16)),
             count: 0,
@@ -1077,20 +1088,21 @@ impl tantivy::collector::SegmentCollector for SegmentLightest {
     fn collect(&mut self, doc: u32, _score: tantivy::Score) {
         self.count += 1;
         let weight = self.weight.as_ref().and_then(|c| c.first(doc));
+        let rice = self.rice.as_ref().and_then(|c| c.first(doc));
         let created = self.created.as_ref().and_then(|c| c.first(doc));
-        let key = weight_and_age(&Match {
+        let key = weight_rice_and_age(&Match {
             weight,
+            rice,
             created,
             start: None,
             end: None,
             overlay: false,
             address: DocAddress::new(0, doc),
         });
-        if self.kept.len() == self.n && self.kept.peek().is_some_and(|top| (top.0, top.1, top.2) <= (key.0, key.1, doc))
-        {
+        if self.kept.len() == self.n && self.kept.peek().is_some_and(|top| *top <= (key.0, key.1, key.2, doc)) {
             return;
         }
-        self.kept.push((key.0, key.1, doc));
+        self.kept.push((key.0, key.1, key.2, doc));
         if self.kept.len() > self.n {
             self.kept.pop();
         }
@@ -1098,14 +1110,18 @@ impl tantivy::collector::SegmentCollector for SegmentLightest {
 
     fn harvest(self) -> (Vec<Light>, usize) {
         let segment = self.segment;
-        // The key holds the values: a weight is at most 5 and no date is the earliest time.
+        // The key holds the values: a weight is at most 5, a RICE key at most 0, and no date is
+        // the earliest time.
         let found = self
             .kept
             .into_iter()
-            .map(|(weight, created, doc)| {
-                let values =
-                    [(weight != u8::MAX).then_some(i64::from(weight)), (created != i64::MIN).then_some(created)];
-                ((weight, created), DocAddress::new(segment, doc), values)
+            .map(|(weight, rice, created, doc)| {
+                let values = [
+                    (weight != u8::MAX).then_some(i64::from(weight)),
+                    (rice != i64::MAX).then_some(rice),
+                    (created != i64::MIN).then_some(created),
+                ];
+                ((weight, rice, created), DocAddress::new(segment, doc), values)
             })
             .collect();
         (found, self.count)

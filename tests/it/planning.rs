@@ -592,6 +592,23 @@ fn next_through_the_index_agrees_with_reading_every_file() {
                 };
                 let _ = writeln!(text, "blocked_by = [\"{waits}\"]");
             }
+            let mut rice = String::new();
+            // RICE scores break ties of weight: some complete (few distinct values, so scores
+            // tie too), some partial (no score).
+            match rng.below(4) {
+                0 => {
+                    let _ = write!(
+                        rice,
+                        "[rice]\nreach = {}\nimpact = {}\nconfidence = 0.5\neffort = {}\n",
+                        100 * (1 + rng.below(3)),
+                        1 + rng.below(2),
+                        1 + rng.below(2)
+                    );
+                }
+                1 => rice.push_str("[rice]\nreach = 500\n"),
+                _ => {}
+            }
+            text.push_str(&rice);
             sandbox.write(&format!("issues/{}.toml", id(n)), &text);
         }
     };
