@@ -1204,6 +1204,26 @@ mod tests {
         assert_eq!((text.as_str(), stamp), ("title = \"x\"\n", Stamp { mtime: 0, size: 12 }));
     }
 
+    /// A record folder's time is trusted only once it is [`RACY_NS`] old, as a file's stamp:
+    /// younger, a second change within the clock's resolution would leave it as it was, so
+    /// the folder is recorded as 0 and looked into every time. Both sides of the limit.
+    #[test]
+    fn a_folder_time_is_trusted_from_the_racy_limit_on() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let tracker = tracker(dir.path());
+        fs::create_dir_all(dir.path().join("issues/k3")).expect("a shard folder");
+        let mtime = |path: &str| mtime_ns(&fs::metadata(dir.path().join(path)).expect("stat"));
+        let (issues, shard) = (mtime("issues"), mtime("issues/k3"));
+        let newest = issues.max(shard);
+        let young = SearchIndex::folders(&tracker, newest + RACY_NS - 1);
+        assert_eq!(young.get("issues/k3"), Some(&if shard == newest { 0 } else { shard }));
+        assert_eq!(young.get("issues"), Some(&if issues == newest { 0 } else { issues }));
+        let settled = SearchIndex::folders(&tracker, newest + RACY_NS);
+        assert_eq!(settled.get("issues"), Some(&issues));
+        assert_eq!(settled.get("issues/k3"), Some(&shard));
+        assert_eq!(settled.get("milestones").copied(), Some(mtime("milestones")));
+    }
+
     /// An index of another schema where docket keeps its own (a foreign or older tool's, even
     /// one never committed) is wiped and created afresh, never written into.
     #[test]
