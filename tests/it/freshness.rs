@@ -308,6 +308,20 @@ fn a_watcher_vouches_for_the_index_and_a_silent_one_is_not_trusted() {
     assert_eq!(search(&sandbox, "lime", &[]), BTreeSet::from(["r00014".to_owned()]));
 }
 
+/// A new record arriving with its folder's time put back as it was (an unpacked archive, `cp
+/// -p`, `rsync -t`) is found: without a watcher every search compares every folder's files.
+#[test]
+fn a_new_record_is_found_though_its_folder_time_is_put_back() {
+    let sandbox = settled_tracker(20);
+    let issues = std::fs::File::open(sandbox.root().join("issues")).expect("open");
+    let recorded = issues.metadata().expect("stat").modified().expect("mtime");
+    sandbox.write("issues/r99999.toml", &issue("Lantern persimmon", "triage"));
+    touch(&sandbox, "1 hour ago", &["issues/r99999.toml"]);
+    issues.set_modified(recorded).expect("set the folder's time back");
+    assert_eq!(search(&sandbox, "persimmon", &[]), BTreeSet::from(["r99999".to_owned()]));
+    assert!(listed(&sandbox, &["--stage", "triage"], &[]).contains("r99999"));
+}
+
 /// With a watcher vouching for the index, a deletion is taken from the paths the watcher names,
 /// even when the folder's time says nothing changed there.
 #[test]
