@@ -430,6 +430,68 @@ fn drop_merged(repo: &Repo, changes: &mut Vec<FileChange>, merged: &[String]) ->
     Ok(dropped)
 }
 
+/// Of the changes a merge makes that differ from every side (a record edited on both), takes
+/// out those that are a legal step from one of the `merged` commits: the record's history on
+/// that side was judged commit by commit, so a record moved in several steps there and edited
+/// here too is judged by the last step, not as one jump from the first parent. One that is no
+/// legal step from anywhere, but is in the state a merged side has it in, is judged against
+/// that side (its problems are then what the merge changed, not a jump it did not make): those
+/// problems are returned. The rest stay to be judged against the first parent. Costs a
+/// judgement per such record and merged side.
+fn legal_from_merged(
+    repo: &Repo,
+    prefix: &str,
+    changes: &mut Vec<FileChange>,
+    merged: &[String],
+    new_at: At<'_>,
+    now: Timestamp,
+) -> Result<(Vec<FileChange>, Vec<Diagnostic>), CheckError> {
+    let mut taken = Vec::new();
+    let mut judged = Vec::new();
+    if merged.is_empty() {
+        return Ok((taken, judged));
+    }
+    let moves = |d: &Diagnostic| matches!(d.rule, "workflow.transition" | "workflow.require");
+    let mut kept = Vec::with_capacity(changes.len());
+    for change in changes.drain(..) {
+        let mut legal = false;
+        let mut same_state: Option<Vec<Diagnostic>> = None;
+        for commit in merged {
+            let old = repo.blob_at(commit, &change.path)?;
+            // Only records the other side has: a record that side deleted is no step of its own.
+            let Some(old) = old else { continue };
+            let step = FileChange { old: Some(old), old_mode: 0o100_644, ..change.clone() };
+            let set = ChangeSet {
+                changes: std::slice::from_ref(&step),
+                new_at,
+                old_at: Some(At::Commit(commit)),
+                now,
+                history: Some(commit),
+                commit: None,
+            };
+            let mut report = Report::default();
+            judge_changes(repo, prefix, &set, &mut report)?;
+            if !report.has_errors() {
+                legal = true;
+                break;
+            }
+            if same_state.is_none() && !report.diagnostics.iter().any(moves) {
+                same_state = Some(report.diagnostics);
+            }
+        }
+        match (legal, same_state) {
+            (true, _) => taken.push(change),
+            (false, Some(diagnostics)) => {
+                judged.extend(diagnostics);
+                taken.push(change);
+            }
+            (false, None) => kept.push(change),
+        }
+    }
+    *changes = kept;
+    Ok((taken, judged))
+}
+
 /// Loads every record of `kind` under `prefix` at `commit` (git's index when `None`), for the
 /// milestone rules and the MIR package check.
 fn records_at(repo: &Repo, prefix: &str, commit: Option<&str>, kind: Kind) -> Vec<Record> {
@@ -451,10 +513,17 @@ fn records_at(repo: &Repo, prefix: &str, commit: Option<&str>, kind: Kind) -> Ve
 pub fn check_staged(repo: &Repo, prefix: &str, now: Timestamp) -> Result<Report, CheckError> {
     let mut changes = repo.staged_changes(&folders(prefix))?;
     // Concluding a merge: what the merged branch brings was checked commit by commit where it
-    // was made; only what differs from every side (a conflict resolved by hand) is judged here.
-    let taken = drop_merged(repo, &mut changes, &repo.merge_heads())?;
+    // was made; only what differs from every side (a conflict resolved by hand) is judged here,
+    // as a step from the side it is a legal step from.
+    let merge_heads = repo.merge_heads();
+    let mut taken = drop_merged(repo, &mut changes, &merge_heads)?;
     let head = repo.head();
+    let staged = changes.clone();
+    let index_at = At::Index { head: head.as_deref(), changes: &staged };
+    let (stepped, judged) = legal_from_merged(repo, prefix, &mut changes, &merge_heads, index_at, now)?;
+    taken.extend(stepped);
     let mut report = Report::default();
+    report.diagnostics.extend(judged);
     // But where what it takes leaves each record is judged: a conflict resolved to a stale
     // version cannot take a record back.
     if let Some(head) = head.as_deref() {
@@ -481,7 +550,11 @@ pub fn check_commits(repo: &Repo, prefix: &str, commits: &[CommitInfo]) -> Resul
     for commit in commits {
         report.commits += 1;
         let mut changes = repo.commit_changes(&commit.id, &folders(prefix))?;
-        let taken = drop_merged(repo, &mut changes, &commit.merged)?;
+        let mut taken = drop_merged(repo, &mut changes, &commit.merged)?;
+        let (stepped, judged) =
+            legal_from_merged(repo, prefix, &mut changes, &commit.merged, At::Commit(&commit.id), commit.time)?;
+        taken.extend(stepped);
+        report.diagnostics.extend(annotate(judged, Some(commit)));
         let change_set = ChangeSet {
             changes: &changes,
             new_at: At::Commit(&commit.id),

@@ -247,6 +247,49 @@ fn a_merge_of_legal_steps_is_accepted() {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
+/// A record edited on both sides of a merge, where one side moved it in two legal steps: the
+/// merged version is a legal step from that side (only the other side's edit added), so the
+/// merge is accepted by pre-merge-commit and by `check --range`; a hand resolution that also
+/// drops what the last step required is a legal step from neither side, and refused.
+#[test]
+fn a_merge_of_a_record_moved_on_one_side_and_edited_on_the_other_is_judged_from_that_side() {
+    let sandbox = ops_sandbox();
+    let base = head(&sandbox);
+    sandbox.git(&["checkout", "-q", "-b", "side"]);
+    sandbox.write("issues/k3x9q2.toml", PLANNED);
+    sandbox.git(&["commit", "-qam", "plan"]);
+    let scheduled = PLANNED.replace("\"planning\"", "\"scheduling\"")
+        + "gameplan = \"macro\"\n[rice]\nreach = 1\nimpact = 1\nconfidence = 1\neffort = 1\n";
+    sandbox.write("issues/k3x9q2.toml", &scheduled);
+    sandbox.git(&["commit", "-qam", "schedule"]);
+    sandbox.git(&["checkout", "-q", "main"]);
+    let retitled = sandbox.read("issues/k3x9q2.toml").replace("Refund macro", "Refund macro for Stripe");
+    sandbox.write("issues/k3x9q2.toml", &retitled);
+    sandbox.git(&["commit", "-qam", "retitle"]);
+    // git merges the lines itself: the title from main, the stage and the rest from the side.
+    let run = sandbox.git_with(&["merge", "-q", "--no-edit", "side"], &[]);
+    assert_eq!(run.code, 0, "pre-merge-commit accepts it: {}", run.stderr);
+    let merged = sandbox.read("issues/k3x9q2.toml");
+    assert!(merged.contains("Refund macro for Stripe") && merged.contains("\"scheduling\""), "{merged}");
+    let run = sandbox.docket(&["check", "--range", &format!("{}..HEAD", base.trim())]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // The same merge resolved by hand without the gameplan: refused at the commit.
+    sandbox.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    let run = sandbox.git_with(&["merge", "-q", "--no-commit", "side"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dropped = sandbox.read("issues/k3x9q2.toml").replace("gameplan = \"macro\"\n", "");
+    sandbox.write("issues/k3x9q2.toml", &dropped);
+    sandbox.git(&["add", "issues/k3x9q2.toml"]);
+    let run = sandbox.git_with(&["commit", "--no-edit"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("gameplan"), "{}", run.stderr);
+    // Committed anyway: the range check refuses it too.
+    sandbox.git(&["commit", "-q", "--no-verify", "--no-edit"]);
+    let run = sandbox.docket(&["check", "--range", &format!("{}..HEAD", base.trim())]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+}
+
 #[test]
 fn time_rules_use_the_commit_time_and_history() {
     let sandbox = Sandbox::new();

@@ -38,7 +38,7 @@ pub fn cmd_merge_driver(ui: &Ui, env: &Env, args: &MergeDriverArgs) -> Result<Ex
     let mut conflict = !merged.conflicts.is_empty();
     if conflict {
         ui.err(&format!("docket merge: {}: both sides changed {}\n", args.path, merged.conflicts.join(", ")));
-    } else if let Some(problems) = workflow_problems(env, &args.path, &base, &text) {
+    } else if let Some(problems) = workflow_problems(env, &args.path, [&base, &ours, &theirs], &text) {
         // Each side was fine; together they break the workflow: a conflict for a person.
         let note = problems.iter().fold(String::new(), |mut note, p| {
             note.push_str("# docket merge conflict: ");
@@ -55,12 +55,21 @@ pub fn cmd_merge_driver(ui: &Ui, env: &Env, args: &MergeDriverArgs) -> Result<Ex
     Ok(if conflict { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// What the workflow says of base → merged, when the file is a record of a tracker here.
-fn workflow_problems(env: &Env, path: &str, base: &str, merged: &str) -> Option<Vec<String>> {
+/// What the workflow says of base → merged, when the file is a record of a tracker here and
+/// the merged record is a legal step from none of `sides` (base, ours, theirs): a record moved
+/// in several steps on one side and edited on the other is a legal step from the side that
+/// moved it, as the hooks judge the merge commit.
+fn workflow_problems(env: &Env, path: &str, sides: [&str; 3], merged: &str) -> Option<Vec<String>> {
     let tracker = Tracker::discover(&env.start).ok()?;
     let relative = path.strip_prefix(&tracker.prefix)?;
-    let old = (!base.trim().is_empty()).then_some(base);
-    let problems = docket::check::check_edit(&tracker, relative, old, merged, env.context.commit_time());
-    has_errors(&problems)
-        .then(|| problems.into_iter().filter(docket::Diagnostic::is_error).map(|d| d.message).collect())
+    let now = env.context.commit_time();
+    let judge = |side: &str| {
+        let old = (!side.trim().is_empty()).then_some(side);
+        docket::check::check_edit(&tracker, relative, old, merged, now)
+    };
+    let problems = judge(sides[0]);
+    if !has_errors(&problems) || sides[1..].iter().any(|side| !side.trim().is_empty() && !has_errors(&judge(side))) {
+        return None;
+    }
+    Some(problems.into_iter().filter(docket::Diagnostic::is_error).map(|d| d.message).collect())
 }
