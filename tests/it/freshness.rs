@@ -341,6 +341,31 @@ fn a_watched_deletion_is_seen_with_the_folder_time_put_back() {
     assert!(!found.contains("r00004"));
 }
 
+/// A whole shard folder moved into or out of the tracker while a watcher runs (the watcher
+/// hears of the folder, not of the files in it): the next search has the records that came and
+/// not those that went.
+#[test]
+fn a_shard_folder_moved_in_or_out_under_a_watcher_is_seen() {
+    let sandbox = settled_tracker(4);
+    sandbox.write("issues/k3/k3x9q2.toml", &issue("Lantern kiwano", "triage"));
+    sandbox.commit_all("a shard");
+    touch(&sandbox, "1 hour ago", &["issues", "issues/k3", "issues/k3/k3x9q2.toml"]);
+    sandbox.docket(&["index"]).ok();
+    let mut child = sandbox.start_watch(&["--debounce", "5000"], false);
+    let away = sandbox.outside("k3");
+    std::fs::rename(sandbox.root().join("issues/k3"), &away).expect("moved out");
+    let gone = search(&sandbox, "kiwano", &[]);
+    let arriving = sandbox.outside("zq");
+    std::fs::create_dir_all(&arriving).expect("folder");
+    std::fs::write(arriving.join("zqa1b2.toml"), issue("Lantern salak", "triage")).expect("write");
+    std::fs::rename(&arriving, sandbox.root().join("issues/zq")).expect("moved in");
+    let came = search(&sandbox, "salak", &[]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(gone.is_empty(), "the folder moved out took its record: {gone:?}");
+    assert_eq!(came, BTreeSet::from(["zqa1b2".to_owned()]));
+}
+
 /// A watcher whose tracker is deleted (a clone removed while it runs, with events for every
 /// file still to fold) ends instead of retrying for ever an index that cannot be written.
 #[test]
