@@ -366,6 +366,19 @@ fn a_shard_folder_moved_in_or_out_under_a_watcher_is_seen() {
     assert_eq!(came, BTreeSet::from(["zqa1b2".to_owned()]));
 }
 
+/// `docket index` says only what it did: a record git committed but the work tree lost before
+/// the index ever saw it is no document removed.
+#[test]
+fn a_file_the_index_never_held_is_not_counted_as_removed() {
+    let sandbox = settled_tracker(3);
+    sandbox.write("issues/r00100.toml", &issue("Lantern tamarillo", "triage"));
+    sandbox.commit_all("one more");
+    std::fs::remove_file(sandbox.root().join("issues/r00100.toml")).expect("rm");
+    let run = sandbox.docket(&["index"]);
+    assert!(!run.stderr.contains("removed"), "{}", run.stderr);
+    assert!(search(&sandbox, "tamarillo", &[]).is_empty());
+}
+
 /// A watcher whose tracker is deleted (a clone removed while it runs, with events for every
 /// file still to fold) ends instead of retrying for ever an index that cannot be written.
 #[test]
