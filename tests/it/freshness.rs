@@ -379,6 +379,31 @@ fn a_file_the_index_never_held_is_not_counted_as_removed() {
     assert!(search(&sandbox, "tamarillo", &[]).is_empty());
 }
 
+/// A search keeps up to `fold_at` changes in memory and commits more (when the writer is
+/// free): both sides of the limit, seen by what the next `docket index` still has to do.
+#[test]
+fn a_search_commits_changes_above_the_fold_limit_and_keeps_the_rest_in_memory() {
+    let sandbox = settled_tracker(10);
+    let limits = [("DOCKET_INDEX_FOLD_AT", "3"), ("DOCKET_INDEX_RESCAN_AT", "1000000")];
+    let edit = |ids: &[&str], word: &str| {
+        let paths: Vec<String> = ids.iter().map(|id| format!("issues/{id}.toml")).collect();
+        for path in &paths {
+            write_in_place(&sandbox, path, &issue(&format!("Lantern {word}"), "triage"));
+        }
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        touch(&sandbox, "30 minutes ago", &paths);
+        touch(&sandbox, "1 hour ago", &["issues"]);
+    };
+    edit(&["r00001", "r00002", "r00003"], "feijoa");
+    assert_eq!(search(&sandbox, "feijoa", &limits).len(), 3);
+    let index = sandbox.docket(&["index"]);
+    assert!(index.stderr.contains("updated 3 and removed 0"), "3 is not more than 3: kept in memory: {}", index.stderr);
+    edit(&["r00004", "r00005", "r00006", "r00007"], "durian");
+    assert_eq!(search(&sandbox, "durian", &limits).len(), 4);
+    let index = sandbox.docket(&["index"]);
+    assert!(!index.stderr.contains("updated"), "4 changes were committed by the search: {}", index.stderr);
+}
+
 /// A watcher whose tracker is deleted (a clone removed while it runs, with events for every
 /// file still to fold) ends instead of retrying for ever an index that cannot be written.
 #[test]
