@@ -404,6 +404,38 @@ fn a_search_commits_changes_above_the_fold_limit_and_keeps_the_rest_in_memory() 
     assert!(!index.stderr.contains("updated"), "4 changes were committed by the search: {}", index.stderr);
 }
 
+/// A search that had to read settled folders of more than `rescan_at` files commits what it
+/// found (the next search would read them all again); at the limit it keeps it in memory.
+#[test]
+fn a_search_commits_what_was_costly_to_find_both_sides_of_the_limit() {
+    let sandbox = settled_tracker(10);
+    for (n, (rescan_at, committed)) in [("11", false), ("10", true)].into_iter().enumerate() {
+        // One new file in the settled folder of 10: 11 files are read to find it.
+        let path = format!("issues/r0020{n}.toml");
+        sandbox.write(&path, &issue(&format!("Lantern rambutan{n}"), "triage"));
+        touch(&sandbox, "30 minutes ago", &[path.as_str()]);
+        touch(&sandbox, "1 hour ago", &["issues"]);
+        let limits = [("DOCKET_INDEX_FOLD_AT", "1000"), ("DOCKET_INDEX_RESCAN_AT", rescan_at)];
+        assert_eq!(search(&sandbox, &format!("rambutan{n}"), &limits).len(), 1);
+        let index = sandbox.docket(&["index"]);
+        assert_eq!(!index.stderr.contains("updated 1"), committed, "rescan_at {rescan_at}: {}", index.stderr);
+        std::fs::remove_file(sandbox.root().join(&path)).expect("rm");
+        touch(&sandbox, "1 hour ago", &["issues"]);
+        sandbox.docket(&["index"]).ok();
+    }
+}
+
+/// After a commit that changes no record, `docket index` still records the tree it reflects,
+/// so that the next search need not compare what git changed again.
+#[test]
+fn the_index_reflects_the_head_tree_after_a_commit_of_other_files() {
+    let sandbox = settled_tracker(3);
+    sandbox.write("README.md", "notes\n");
+    sandbox.commit_all("notes");
+    let status: serde_json::Value = serde_json::from_str(sandbox.docket(&["index", "--json"]).ok()).expect("json");
+    assert_eq!(status["tree"].as_str(), Some(sandbox.git(&["rev-parse", "HEAD^{tree}"]).trim()), "{status}");
+}
+
 /// A watcher whose tracker is deleted (a clone removed while it runs, with events for every
 /// file still to fold) ends instead of retrying for ever an index that cannot be written.
 #[test]
