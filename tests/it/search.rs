@@ -214,8 +214,18 @@ fn a_rebuild_takes_blob_ids_from_git_only_for_files_git_has_seen_unchanged() {
     let edited = sandbox.read("issues/sn2gzh.toml").replacen("title = \"", "title = \"Kumquat ", 1);
     sandbox.write("issues/sn2gzh.toml", &edited);
     touch("2021-01-01 00:00:00", &[sandbox.root().join("issues/sn2gzh.toml").display().to_string()]);
+    // One edited to the same size (only its time tells), and one edited to another size and
+    // set back to the very time git saw (only its size tells).
+    let same_size = sandbox.read("issues/kpa122.toml").replacen("title = \"S", "title = \"Q", 1);
+    sandbox.write("issues/kpa122.toml", &same_size);
+    touch("2021-01-01 00:00:00", &[sandbox.root().join("issues/kpa122.toml").display().to_string()]);
+    let longer = sandbox.read("issues/x24vn8.toml").replacen("title = \"", "title = \"Quince ", 1);
+    sandbox.write("issues/x24vn8.toml", &longer);
+    touch("2020-01-01 00:00:00", &[sandbox.root().join("issues/x24vn8.toml").display().to_string()]);
     sandbox.docket(&["index", "--rebuild"]).ok();
     assert_eq!(assert_blobs_match_git(&sandbox, "kumquat"), 1);
+    assert_eq!(assert_blobs_match_git(&sandbox, "quince"), 1);
+    assert_eq!(assert_blobs_match_git(&sandbox, "qla"), 1);
     assert!(assert_blobs_match_git(&sandbox, "stage:development OR stage:triage OR stage:planning") >= 2);
 }
 
