@@ -58,8 +58,9 @@ pub struct Prepared {
     pub changes: Vec<(String, String)>,
     /// Which of `changes` create a file (the others update one).
     pub new_paths: std::collections::BTreeSet<String>,
-    /// Files (from the repository's top) committed but absent from the work tree: what an
-    /// import killed between its commit and its checkout leaves. Applying restores them.
+    /// Files (from the repository's top) committed but absent from the work tree, or in the
+    /// work tree as committed but not in the index: what an import killed between its commit
+    /// and the end of its checkout leaves. Applying restores them.
     pub missing: Vec<String>,
     /// What the hooks would say of these records arriving, at the time given.
     pub problems: Vec<crate::diagnostic::Diagnostic>,
@@ -100,17 +101,39 @@ pub fn prepare(
     now: crate::time::Timestamp,
 ) -> Result<Prepared, ImportError> {
     let head = tracker.repo.head();
+    // The index entries that differ from HEAD: a `git checkout` killed after writing the
+    // files but before writing the index leaves the committed records out of the index.
+    let staged: std::collections::BTreeSet<String> = match &head {
+        Some(_) => tracker
+            .repo
+            .staged_changes(&[format!("{}{}/", tracker.prefix, Kind::Issue.folder())])?
+            .into_iter()
+            .map(|change| change.path)
+            .collect(),
+        None => std::collections::BTreeSet::new(),
+    };
     let mut existing = BTreeMap::new();
     let mut missing = Vec::new();
     for issue in issues {
         let path = tracker.path_for(Kind::Issue, &issue.id);
-        if let Ok(text) = std::fs::read_to_string(tracker.absolute(&path)) {
-            existing.insert(path, text);
-        } else if let Some(head) = &head
-            && let Some(text) = tracker.repo.file_at(head, &format!("{}{path}", tracker.prefix))?
-        {
-            missing.push(format!("{}{path}", tracker.prefix));
-            existing.insert(path, text);
+        let top = format!("{}{path}", tracker.prefix);
+        let committed = match &head {
+            Some(head) => tracker.repo.file_at(head, &top)?,
+            None => None,
+        };
+        match std::fs::read_to_string(tracker.absolute(&path)) {
+            Ok(text) => {
+                if staged.contains(&top) && committed.as_ref() == Some(&text) {
+                    missing.push(top);
+                }
+                existing.insert(path, text);
+            }
+            Err(_) => {
+                if let Some(text) = committed {
+                    missing.push(top);
+                    existing.insert(path, text);
+                }
+            }
         }
     }
     let changes = changes(issues, &|id| tracker.path_for(Kind::Issue, id), &existing);
