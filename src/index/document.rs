@@ -418,6 +418,23 @@ mod tests {
         out
     }
 
+    /// The strings of fields docket does not know are searchable text, in tables and arrays
+    /// of tables too; numbers and dates are not text.
+    #[test]
+    fn strings_of_unknown_fields_are_text_at_any_depth() {
+        use tantivy::schema::Value as _;
+        let (_, fields) = schema();
+        let text = "title = \"t\"\ntype = \"bug\"\nstage = \"triage\"\ncreated = 2026-01-01T00:00:00Z\nsponsor = \"acme\"\nrefs = [\"zd1\", 7]\n\
+                    [customer]\nname = \"quokka\"\nseats = 40\n[customer.contact]\nmail = \"wombat\"\n\
+                    [[links]]\nurl = \"numbat\"\n";
+        let doc = build(&fields, "issues/a1.toml", text, Stamp::default(), None);
+        assert_eq!(doc.get_first(fields.valid).and_then(|v| v.as_u64()), Some(1), "a valid record");
+        let other = doc.get_first(fields.other).and_then(|v| v.as_str()).expect("other text");
+        let mut words: Vec<&str> = other.split_whitespace().collect();
+        words.sort_unstable();
+        assert_eq!(words, ["acme", "bug", "numbat", "quokka", "triage", "wombat", "zd1"]);
+    }
+
     #[test]
     fn the_english_tokenizer_makes_the_tokens_of_tantivys_chain() {
         let mut chain = TextAnalyzer::builder(SimpleTokenizer::default())

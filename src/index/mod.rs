@@ -194,6 +194,17 @@ struct Delta {
     rescanned: usize,
 }
 
+impl Delta {
+    /// What a refresh that found this delta reports, before it commits anything.
+    fn report(&self) -> Refresh {
+        Refresh {
+            updated: self.updated.iter().map(|(path, _, _)| path.clone()).collect(),
+            removed: self.removed.clone(),
+            ..Refresh::default()
+        }
+    }
+}
+
 /// An open index of one tracker.
 pub struct SearchIndex {
     index: Index,
@@ -530,23 +541,14 @@ impl SearchIndex {
             // Another process is building the index: answer from memory, from every file.
             let delta = self.delta(tracker, &State::default(), Scope::Every, &[])?;
             self.overlay = Some(self.build_overlay(&delta)?);
-            return Ok(Refresh {
-                updated: delta.updated.into_iter().map(|(p, _, _)| p).collect(),
-                busy: true,
-                ..Refresh::default()
-            });
+            return Ok(Refresh { busy: true, ..delta.report() });
         };
         let answer = watch::vouched(tracker, watch::WAIT);
         let delta = match &answer {
             watch::Answer::Vouched(pending) => self.delta(tracker, &state, Scope::Changed, pending)?,
             _ => self.delta(tracker, &state, Scope::Every, &[])?,
         };
-        let mut refresh = Refresh {
-            updated: delta.updated.iter().map(|(p, _, _)| p.clone()).collect(),
-            removed: delta.removed.clone(),
-            watcher_silent: answer == watch::Answer::Silent,
-            ..Refresh::default()
-        };
+        let mut refresh = Refresh { watcher_silent: answer == watch::Answer::Silent, ..delta.report() };
         let changed = delta.updated.len() + delta.removed.len();
         if changed == 0 {
             self.overlay = None;
@@ -574,11 +576,7 @@ impl SearchIndex {
     pub fn fold(&mut self, tracker: &Tracker, scope: Scope, paths: &[String]) -> Result<Refresh, IndexError> {
         let Some(state) = self.state() else { return self.rebuild(tracker, &|_, _| {}) };
         let delta = self.delta(tracker, &state, scope, paths)?;
-        let mut refresh = Refresh {
-            updated: delta.updated.iter().map(|(p, _, _)| p.clone()).collect(),
-            removed: delta.removed.clone(),
-            ..Refresh::default()
-        };
+        let mut refresh = delta.report();
         // Commit even with no file changes when the folders' stamps or the tree moved, so the
         // next search has less to compare.
         if refresh.updated.is_empty()
@@ -1222,6 +1220,71 @@ mod tests {
         assert_eq!(settled.get("issues"), Some(&issues));
         assert_eq!(settled.get("issues/k3"), Some(&shard));
         assert_eq!(settled.get("milestones").copied(), Some(mtime("milestones")));
+    }
+
+    /// The index keeps the `n` records first by weight (none last), then RICE score (highest
+    /// first, none last), then age (oldest first), and counts every match; `count` agrees.
+    /// Both hold with this process's in-memory changes, which replace what the index has.
+    #[test]
+    fn the_first_by_weight_rice_and_age_are_kept_and_every_match_counted() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let tracker = tracker(dir.path());
+        let write = |id: &str, extra: &str| {
+            let text = format!("title = \"{id}\"\ntype = \"bug\"\nstage = \"triage\"\n{extra}");
+            fs::write(dir.path().join(format!("issues/{id}.toml")), text).expect("write");
+        };
+        let rice = |reach: u32| format!("[rice]\nreach = {reach}\nimpact = 1\nconfidence = 1.0\neffort = 1\n");
+        write("aaaa01", "weight = 1\ncreated = 2026-01-03T00:00:00Z\n");
+        write("aaaa02", &format!("weight = 1\ncreated = 2026-01-05T00:00:00Z\n{}", rice(100)));
+        write("aaaa03", &format!("weight = 1\ncreated = 2026-01-09T00:00:00Z\n{}", rice(400)));
+        write("aaaa04", &format!("weight = 2\ncreated = 2026-01-01T00:00:00Z\n{}", rice(1000)));
+        write("aaaa05", "created = 2026-01-01T00:00:00Z\n");
+        write("aaaa06", &format!("weight = 1\ncreated = 2026-01-02T00:00:00Z\n{}", rice(100)));
+        let mut index = SearchIndex::open(&tracker).expect("open");
+        let built = index.refresh(&tracker, &|_, _| {}).expect("refresh");
+        assert!(built.rebuilt && built.committed && !built.busy, "{built:?}");
+        assert_eq!(built.updated.len(), 6);
+        let all = Expr::And(vec![]);
+        let first = |index: &SearchIndex, n: usize| {
+            let (first, total) = index.first_by_weight_rice_and_age(&all, n).expect("first");
+            let ids: Vec<String> = index.hits_of(&first).expect("hits").into_iter().map(|hit| hit.id).collect();
+            (ids, total)
+        };
+        assert_eq!(first(&index, 3), (vec!["aaaa03".into(), "aaaa06".into(), "aaaa02".into()], 6));
+        let order = ["aaaa03", "aaaa06", "aaaa02", "aaaa01", "aaaa04", "aaaa05"];
+        assert_eq!(first(&index, 10), (order.map(String::from).to_vec(), 6));
+        assert_eq!(index.count(&all).expect("count"), 6);
+        // Two changes, kept in memory: the last comes first, and one is gone.
+        write("aaaa05", &format!("weight = 1\ncreated = 2026-01-01T00:00:00Z\n{}", rice(2000)));
+        fs::remove_file(dir.path().join("issues/aaaa01.toml")).expect("remove");
+        let refresh = index.refresh(&tracker, &|_, _| {}).expect("refresh");
+        assert!(!refresh.committed && !refresh.rebuilt, "kept in memory: {refresh:?}");
+        assert!(refresh.updated.contains(&"issues/aaaa05.toml".to_owned()), "{refresh:?}");
+        assert_eq!(refresh.removed, ["issues/aaaa01.toml"]);
+        assert_eq!(first(&index, 2), (vec!["aaaa05".into(), "aaaa03".into()], 5));
+        assert_eq!(index.count(&all).expect("count"), 5);
+    }
+
+    /// While another process builds the index (it holds the writer), a search answers from
+    /// every file, in memory, and says the index was busy.
+    #[test]
+    fn a_search_while_another_process_builds_the_index_answers_from_the_files() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let tracker = tracker(dir.path());
+        for id in ["aaaa01", "aaaa02"] {
+            let text = format!("title = \"{id}\"\ntype = \"bug\"\nstage = \"triage\"\n");
+            fs::write(dir.path().join(format!("issues/{id}.toml")), text).expect("write");
+        }
+        let mut index = SearchIndex::open(&tracker).expect("open");
+        let other = Index::open_in_dir(Derived::of(&tracker.repo, &tracker.prefix).index()).expect("the same index");
+        let held: IndexWriter = other.writer_with_num_threads(1, 15_000_000).expect("the writer");
+        let refresh = index.refresh(&tracker, &|_, _| {}).expect("refresh");
+        assert!(refresh.busy && !refresh.rebuilt && !refresh.committed, "{refresh:?}");
+        let mut updated = refresh.updated.clone();
+        updated.sort();
+        assert_eq!(updated, ["issues/aaaa01.toml", "issues/aaaa02.toml"]);
+        assert_eq!(index.count(&Expr::And(vec![])).expect("count"), 2);
+        drop(held);
     }
 
     /// An index of another schema where docket keeps its own (a foreign or older tool's, even
