@@ -380,7 +380,7 @@ impl Repo {
                 (None, None) => break,
                 (Some(_), None) => std::cmp::Ordering::Less,
                 (None, Some(_)) => std::cmp::Ordering::Greater,
-                (Some(l), Some(r)) => l.name_bytes().cmp(r.name_bytes()),
+                (Some(l), Some(r)) => git_order(l).cmp(git_order(r)),
             };
             let (l, r) = match order {
                 std::cmp::Ordering::Less => (left.next(), None),
@@ -782,9 +782,100 @@ fn parse_raw_diff(output: &[u8]) -> Vec<FileChange> {
     changes
 }
 
+/// A tree entry's place in git's order: its name, with `/` after a folder's (so `a.toml`
+/// comes before the folder `a`, whose key is `a/`, and after the file `a`).
+fn git_order<'a>(entry: &'a git2::TreeEntry<'_>) -> impl Iterator<Item = u8> + 'a {
+    let slash = (entry.kind() == Some(git2::ObjectType::Tree)).then_some(b'/');
+    entry.name_bytes().iter().copied().chain(slash)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A repository in `dir` with one commit per step, each step's files (path, text) making
+    /// the whole tree; returns the commits.
+    fn commits(dir: &Path, steps: &[&[(&str, &str)]]) -> Vec<String> {
+        let git = |args: &[&str]| {
+            let output = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .expect("git");
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+            String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        };
+        git(&["init", "-q"]);
+        let mut made = Vec::new();
+        for files in steps {
+            git(&["rm", "-rq", "--ignore-unmatch", "--cached", "."]);
+            for entry in std::fs::read_dir(dir).expect("list") {
+                let path = entry.expect("entry").path();
+                if path.file_name().is_some_and(|n| n != ".git") {
+                    if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) }
+                        .expect("clear");
+                }
+            }
+            for (path, text) in *files {
+                let path = dir.join(path);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+                std::fs::write(path, text).expect("write");
+            }
+            git(&["add", "-A"]);
+            git(&["commit", "-qm", "step", "--allow-empty"]);
+            made.push(git(&["rev-parse", "HEAD"]));
+        }
+        made
+    }
+
+    /// (path, before?, after?) of each change between two commits under `issues/`.
+    fn changed(dir: &Path, from: &str, to: &str) -> Vec<(String, bool, bool)> {
+        let repo = Repo::discover(dir).expect("repo");
+        let (from, to) = (repo.tree_of(from).expect("tree"), repo.tree_of(to).expect("tree"));
+        let changes = repo.tree_changes(Some(&from), Some(&to), &["issues/".to_owned()]).expect("changes");
+        changes.into_iter().map(|c| (c.path, c.old.is_some(), c.new.is_some())).collect()
+    }
+
+    /// Entries are paired in git's order, where a folder sorts as its name with `/`: beside a
+    /// file `16-7.toml` (`-` sorts before `/`), the folder `16` is still the same folder.
+    #[test]
+    fn tree_changes_pair_entries_in_gits_order() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let made = commits(
+            dir.path(),
+            &[
+                &[("issues/16-7.toml", "a"), ("issues/16/k3.toml", "b"), ("issues/16/k4.toml", "c")],
+                &[("issues/16/k3.toml", "b2"), ("issues/16/k4.toml", "c")],
+            ],
+        );
+        assert_eq!(
+            changed(dir.path(), &made[0], &made[1]),
+            [("issues/16-7.toml".to_owned(), true, false), ("issues/16/k3.toml".to_owned(), true, true)]
+        );
+        assert_eq!(
+            changed(dir.path(), &made[1], &made[0]),
+            [("issues/16-7.toml".to_owned(), false, true), ("issues/16/k3.toml".to_owned(), true, true)]
+        );
+    }
+
+    /// A file replaced by a folder of the same name (or the other way) is the file going or
+    /// coming and the folder's files coming or going.
+    #[test]
+    fn a_file_replaced_by_a_folder_is_both_changes() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let made =
+            commits(dir.path(), &[&[("issues", "not a folder")], &[("issues/k3.toml", "b"), ("issues/k4.toml", "c")]]);
+        let both = |file: bool| {
+            vec![
+                ("issues".to_owned(), file, !file),
+                ("issues/k3.toml".to_owned(), !file, file),
+                ("issues/k4.toml".to_owned(), !file, file),
+            ]
+        };
+        assert_eq!(changed(dir.path(), &made[0], &made[1]), both(true));
+        assert_eq!(changed(dir.path(), &made[1], &made[0]), both(false));
+    }
 
     #[test]
     fn raw_diff_output() {

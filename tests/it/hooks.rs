@@ -547,6 +547,37 @@ fn history_cannot_be_rewound_past_the_server() {
     assert_eq!(server_main(), planned);
 }
 
+/// A force-push from a clone that has not fetched the server's tip: pre-push cannot judge
+/// what it does not have, so it leaves the verdict to the server (which refuses the rewind
+/// of the protected branch) instead of failing on an unknown commit.
+#[test]
+fn a_pre_push_over_a_tip_this_clone_never_fetched_is_left_to_the_server() {
+    let (sandbox, server) = ops_sandbox_with_server();
+    let other = sandbox.outside("other");
+    sandbox.git(&["clone", "-q", "-b", "main", server.to_str().expect("utf-8"), other.to_str().expect("utf-8")]);
+    std::fs::write(other.join("README.md"), "from the other clone\n").expect("write");
+    for args in [
+        &["add", "README.md"][..],
+        &["-c", "user.name=Other", "-c", "user.email=other@example.com", "commit", "-qm", "other"],
+        &["push", "-q", "origin", "main"],
+    ] {
+        let run = sandbox.git_in(&other, args, &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let theirs = sandbox.git_in(&server, &["rev-parse", "main"], &[]).stdout;
+    sandbox.write("README.md", "ours\n");
+    sandbox.git(&["add", "README.md"]);
+    sandbox.git(&["commit", "-qm", "ours"]);
+    let run = sandbox.git_with(&["push", "--force", "origin", "main"], &[]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("remote: ") && run.stderr.contains("error[branch.rewind]"),
+        "the server judged: {}",
+        run.stderr
+    );
+    assert_eq!(sandbox.git_in(&server, &["rev-parse", "main"], &[]).stdout, theirs);
+}
+
 /// Branches outside `[branches] protected` may be force-pushed and deleted, as long as no
 /// record is rewound; a protected one may not, even when no record changes.
 #[test]
@@ -877,6 +908,55 @@ fn repairing_an_unreadable_record_is_judged_as_it_stands() {
     sandbox.write("issues/k3x9q2.toml", SKIPPED);
     let run = sandbox.git_with(&["commit", "-qam", "repair"], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// The commits of a range are judged oldest first, so their diagnostics come in the order the
+/// commits were made: from `check --range`, from `check --unpushed` and from the server.
+#[test]
+fn the_commits_of_a_range_are_judged_oldest_first() {
+    let (sandbox, _server) = ops_sandbox_with_server();
+    let second = PLANNED.replace("planning", "triage").replace("Refund macro", "Chargeback macro");
+    sandbox.write("issues/m7q2z4.toml", &second);
+    sandbox.git(&["add", "issues/m7q2z4.toml"]);
+    sandbox.git(&["commit", "-qm", "a second request"]);
+    sandbox.git(&["push", "-q", "origin", "main"]);
+    let base = head(&sandbox).trim().to_owned();
+    // Two illegal jumps, smuggled past pre-commit: the older one in k3x9q2.
+    sandbox.write("issues/k3x9q2.toml", SKIPPED);
+    sandbox.git(&["commit", "-q", "--no-verify", "-am", "skip one"]);
+    sandbox.write("issues/m7q2z4.toml", &second.replace("triage", "scheduling"));
+    sandbox.git(&["commit", "-q", "--no-verify", "-am", "skip two"]);
+    let (older, newer) = (sandbox.git(&["rev-parse", "HEAD~1"]), head(&sandbox));
+    for args in
+        [&["check", "--json", "--range", &format!("{base}..HEAD")][..], &["check", "--json", "--unpushed", "origin"]]
+    {
+        let run = sandbox.docket(args);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+        let transitions: Vec<(&str, &str)> = json["violations"]
+            .as_array()
+            .expect("violations")
+            .iter()
+            .filter(|v| v["rule"] == "workflow.transition")
+            .map(|v| (v["path"].as_str().unwrap_or(""), v["commit"].as_str().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            transitions,
+            [("issues/k3x9q2.toml", older.trim()), ("issues/m7q2z4.toml", newer.trim())],
+            "{args:?}"
+        );
+    }
+    // The server, for the branch and as a new branch; pre-push for a new branch.
+    for args in [
+        &["push", "--no-verify", "origin", "main"][..],
+        &["push", "--no-verify", "origin", "main:fresh"],
+        &["push", "origin", "main:fresh"],
+    ] {
+        let run = sandbox.git_with(args, &[]);
+        assert_ne!(run.code, 0, "{}", run.stderr);
+        let first = |path: &str| run.stderr.find(&format!("issues/{path}.toml")).expect("named");
+        assert!(first("k3x9q2") < first("m7q2z4"), "{args:?}: the older commit's record first: {}", run.stderr);
+    }
 }
 
 /// `check --unpushed` (the pre-commit framework's push stage, or a look before pushing): the
