@@ -7,7 +7,9 @@
 //! tests only: `DOCKET_NEXT_FIRST` sets how many candidates `docket next` first asks the index
 //! for, so that a small tracker exercises asking again; `DOCKET_INDEX_FOLD_AT`,
 //! `DOCKET_INDEX_RESCAN_AT`, `DOCKET_INDEX_PARALLEL_AT` and `DOCKET_INDEX_WATCH_AT` (a number,
-//! or `never`) set the index's [`Limits`], so that a small tracker runs on the far side of each.
+//! or `never`) set the index's [`Limits`], so that a small tracker runs on the far side of each;
+//! `DOCKET_HISTORY_WALK_AT` sets [`crate::history::WALK_AT`] for `plan` and `log` (0: always
+//! build the history cache).
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -23,6 +25,7 @@ pub struct Context {
     commit_time: Timestamp,
     random_state: u64,
     next_first: Option<usize>,
+    history_walk_at: usize,
     index_limits: Limits,
 }
 
@@ -73,7 +76,9 @@ impl Context {
             Err(_) => None,
         };
         let mut index_limits = Limits::default();
+        let mut history_walk_at = crate::history::WALK_AT;
         for (name, limit) in [
+            ("DOCKET_HISTORY_WALK_AT", &mut history_walk_at),
             ("DOCKET_INDEX_FOLD_AT", &mut index_limits.fold_at),
             ("DOCKET_INDEX_RESCAN_AT", &mut index_limits.rescan_at),
             ("DOCKET_INDEX_PARALLEL_AT", &mut index_limits.parallel_at),
@@ -86,17 +91,30 @@ impl Context {
                 };
             }
         }
-        Ok(Self { now, commit_time, random_state, next_first, index_limits })
+        Ok(Self { now, commit_time, random_state, next_first, history_walk_at, index_limits })
     }
 
     /// A context with a fixed clock and seed, for tests.
     pub fn fixed(now: Timestamp, seed: u64) -> Self {
-        Self { now, commit_time: now, random_state: seed, next_first: None, index_limits: Limits::default() }
+        Self {
+            now,
+            commit_time: now,
+            random_state: seed,
+            next_first: None,
+            history_walk_at: crate::history::WALK_AT,
+            index_limits: Limits::default(),
+        }
     }
 
     /// The sizes at which the index changes how it works (tests set them).
     pub fn index_limits(&self) -> Limits {
         self.index_limits
+    }
+
+    /// Up to how many (commit, record) lookups `plan` and `log` walk the history of their
+    /// records when there is no history cache, rather than build it.
+    pub fn history_walk_at(&self) -> usize {
+        self.history_walk_at
     }
 
     /// How many candidates `docket next` first asks the index for, when a test sets it.

@@ -7,7 +7,8 @@
 //! reflects; a later run reads only the commits since. The cache is split into small files
 //! (about 16 records each, up to 65,536 files) by a hash of the record's path, so that a
 //! command about a few records (`plan`, `log`) reads only theirs, however large the tracker:
-//! [`History::load_paths`].
+//! [`History::load_paths`]. With no cache yet and a short history, such a command walks the
+//! history of its records alone rather than build the cache for all of them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -46,6 +47,11 @@ pub struct History {
 }
 
 const CACHE_VERSION: u32 = 4;
+
+/// With no cache, [`History::load_paths`] walks the history of its paths alone when that
+/// takes at most this many (commit, path) lookups (about a microsecond each); beyond, it builds
+/// the cache, whose cost follows the whole history but is paid once.
+pub const WALK_AT: usize = 1_000_000;
 
 /// What the cache reflects; written last, so that a cache cut short is brought up to date
 /// (appending is idempotent) rather than trusted.
@@ -114,25 +120,48 @@ impl History {
     }
 
     /// The history of the records at `paths` (relative to the tracker root) only: the cache
-    /// files holding them are read, not the whole history.
+    /// files holding them are read, not the whole history. With no cache yet and a short
+    /// history, the history of these paths alone is walked instead ([`WALK_AT`]): building the
+    /// cache reads every record of every commit, a cost out of all proportion to a plan's
+    /// thousand records in a tracker of a million.
     pub fn load_paths(repo: &Repo, prefix: &str, paths: &[String]) -> Result<Self, StoreError> {
+        Self::load_paths_with(repo, prefix, paths, WALK_AT)
+    }
+
+    /// [`Self::load_paths`] with the largest number of (commit, path) lookups worth a walk
+    /// instead of building the cache.
+    pub fn load_paths_with(repo: &Repo, prefix: &str, paths: &[String], walk_at: usize) -> Result<Self, StoreError> {
+        let Some(head) = repo.head() else { return Ok(Self::default()) };
+        if cached_state(&Derived::of(repo, prefix).history(), prefix).is_none() {
+            let cap = walk_at / paths.len().max(1);
+            if repo.first_parent_count(&head, cap)? <= cap {
+                return Self::walk(repo, prefix, &head, paths);
+            }
+        }
         Self::load_with(repo, prefix, Some(paths), true)
     }
 
     /// The history of the records at `paths` up to `commit`: [`Self::load_paths`] when `commit`
     /// is `HEAD`; otherwise (a range or a push judged at a commit the cache has not seen) its
-    /// first-parent history is walked for those paths alone, reading each commit's blob of each:
-    /// commits × paths lookups, for the few records planning reads.
+    /// first-parent history is walked for those paths alone.
     pub fn load_paths_at(repo: &Repo, prefix: &str, commit: &str, paths: &[String]) -> Result<Self, StoreError> {
         if repo.head().as_deref() == Some(commit) {
             return Self::load_paths(repo, prefix, paths);
         }
-        let mut records: BTreeMap<String, Vec<Version>> = BTreeMap::new();
+        Self::walk(repo, prefix, commit, paths)
+    }
+
+    /// The history of `paths` up to `commit`, from its first-parent chain, reading each
+    /// commit's blob of each path: commits × paths lookups, for the few records planning reads.
+    /// The versions are those a cache would hold: a version where the file appeared, changed
+    /// or went away (a link or a submodule counts as absent).
+    fn walk(repo: &Repo, prefix: &str, commit: &str, paths: &[String]) -> Result<Self, StoreError> {
         let wanted: Vec<(&String, Kind, String)> =
             paths.iter().filter_map(|path| record_at(path).map(|(kind, id)| (path, kind, id))).collect();
+        let in_repository: Vec<String> = wanted.iter().map(|(path, _, _)| format!("{prefix}{path}")).collect();
+        let mut records: BTreeMap<String, Vec<Version>> = BTreeMap::new();
         for info in repo.first_parent_range(None, commit)? {
-            for (path, kind, id) in &wanted {
-                let blob = repo.blob_at(&info.id, &format!("{prefix}{path}"))?;
+            for ((path, kind, id), blob) in wanted.iter().zip(repo.file_blobs_at(&info.id, &in_repository)?) {
                 let versions = records.entry((*path).clone()).or_default();
                 let last = versions.last().map(|v| v.blob.clone());
                 // A version where the blob changed: it appeared, changed or went away.
@@ -154,10 +183,7 @@ impl History {
         if let Some(lock) = &lock {
             let _ = lock.lock();
         }
-        let mut state: CacheState = derived::read(&dir.join("state.json"))
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .filter(|s: &CacheState| s.version == CACHE_VERSION && s.prefix == prefix)
-            .unwrap_or_default();
+        let mut state = cached_state(&dir, prefix).unwrap_or_default();
         if state.head.as_deref() != Some(head.as_str()) {
             state = update(repo, prefix, &dir, state, &head)?;
         }
@@ -403,6 +429,13 @@ fn read_buckets(paths: &[PathBuf], wanted: Option<&BTreeSet<&str>>) -> Vec<Optio
 /// Reads the commits after the cache's head up to `head` (all of them when it has none, or it
 /// is no longer an ancestor, as after a rewrite of history) into the cache at `dir`; its new
 /// state.
+/// The state of the cache in `dir`, when it is one this version of docket wrote for `prefix`.
+fn cached_state(dir: &Path, prefix: &str) -> Option<CacheState> {
+    derived::read(&dir.join("state.json"))
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .filter(|s: &CacheState| s.version == CACHE_VERSION && s.prefix == prefix)
+}
+
 fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) -> Result<CacheState, StoreError> {
     // Versions are added from the commits after the cached head on `head`'s first-parent line,
     // as a fresh build would read them; a head off that line (another branch, merged in as a
@@ -818,6 +851,29 @@ mod tests {
             only.retain(|path, _| path == "issues/a.toml");
             only
         });
+        // A record replaced by a symbolic link: no record (the hooks refuse links).
+        std::fs::remove_file(root.join("issues/c.toml")).expect("remove");
+        std::os::unix::fs::symlink("a.toml", root.join("issues/c.toml")).expect("link");
+        let linked = clock.get() + 60;
+        clock.set(linked);
+        git(&["add", "-A"], linked);
+        git(&["commit", "-qm", "link"], linked);
+        expected.entry("issues/c.toml".into()).or_default().push((linked, String::new(), false));
+        check(&History::load(&repo, "").expect("loads"), &expected);
+        // No cache: a few paths over a short history are walked, the cache left unbuilt; one
+        // lookup more than the limit allows builds it. The same answer either way. Eight
+        // commits on the first-parent line, three paths: 24 lookups.
+        let paths: Vec<String> = ["issues/a.toml", "issues/c.toml", "issues/m007.toml"].map(String::from).to_vec();
+        let mut wanted = expected.clone();
+        wanted.retain(|path, _| paths.contains(path));
+        let state_file = repo.git_path("docket/history/state.json");
+        std::fs::remove_dir_all(repo.git_path("docket/history")).expect("no cache");
+        check(&History::load_paths_with(&repo, "", &paths, 24).expect("walked"), &wanted);
+        assert!(!state_file.exists(), "walked, not built");
+        check(&History::load_paths_with(&repo, "", &paths, 23).expect("built"), &wanted);
+        assert!(state_file.exists(), "built");
+        // With a cache, it is read whatever the limit.
+        check(&History::load_paths_with(&repo, "", &paths, usize::MAX).expect("read"), &wanted);
     }
 
     #[test]

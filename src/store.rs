@@ -623,6 +623,32 @@ impl Repo {
             .map(|e| e.id().to_string()))
     }
 
+    /// The blob ids of `paths` in `commit`, each `None` where no regular file is there (absent,
+    /// a folder, a symbolic link, a submodule): the commit's tree is read once for them all.
+    pub fn file_blobs_at(&self, commit: &str, paths: &[String]) -> Result<Vec<Option<String>>, StoreError> {
+        let tree = self.find_commit(commit)?.tree().map_err(git_error("read a commit's tree"))?;
+        Ok(paths
+            .iter()
+            .map(|path| {
+                tree.get_path(Path::new(path))
+                    .ok()
+                    .filter(|e| {
+                        e.kind() == Some(git2::ObjectType::Blob) && matches!(e.filemode(), 0o100_644 | 0o100_755)
+                    })
+                    .map(|e| e.id().to_string())
+            })
+            .collect())
+    }
+
+    /// How many commits the first-parent chain ending at `to` holds, counting no further than
+    /// `cap` (so a long history costs no more than `cap` steps).
+    pub fn first_parent_count(&self, to: &str, cap: usize) -> Result<usize, StoreError> {
+        let mut walk = self.repository.revwalk().map_err(git_error("walk the history"))?;
+        walk.simplify_first_parent().map_err(git_error("walk the history"))?;
+        walk.push(self.oid(to)?).map_err(git_error("walk the history"))?;
+        Ok(walk.take(cap.saturating_add(1)).count())
+    }
+
     /// The text of `path` in `commit`, if it exists there.
     pub fn file_at(&self, commit: &str, path: &str) -> Result<Option<String>, StoreError> {
         match self.blob_at(commit, path)? {

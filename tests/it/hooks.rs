@@ -323,7 +323,7 @@ fn time_rules_use_the_commit_time_and_history() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     // With the history cache built (by `log`), a range check still judges each commit by the
     // history as of its parent, not as of HEAD (where the bug is no longer Incomplete).
-    sandbox.docket(&["log", "libfoo"]).ok();
+    sandbox.docket_with(&["log", "libfoo"], &[("DOCKET_HISTORY_WALK_AT", "0")], "").ok();
     assert!(sandbox.root().join(".git/docket/history/state.json").is_file());
     let range = sandbox.docket(&["check", "--range", "HEAD~2..HEAD"]);
     assert_eq!(range.code, 0, "{}", range.stderr);

@@ -77,6 +77,8 @@ fn scripted() -> Sandbox {
 }
 
 const NOW: (&str, &str) = ("DOCKET_NOW", "2026-10-20T12:00:00Z");
+/// `plan` and `log` build the history cache rather than walk the history of their records.
+const BUILD_CACHE: (&str, &str) = ("DOCKET_HISTORY_WALK_AT", "0");
 
 fn ids(values: &serde_json::Value) -> Vec<String> {
     values.as_array().expect("array").iter().map(|v| v["id"].as_str().expect("id").to_owned()).collect()
@@ -369,13 +371,31 @@ fn log_shows_each_commit_and_its_field_changes() {
     assert!(text.ok().contains("stage: in_review → done"), "{}", text.stdout);
 }
 
+/// With no history cache and a short history, `plan` and `log` walk the history of their own
+/// records and build no cache; past `DOCKET_HISTORY_WALK_AT` lookups they build it. The
+/// answers are the same either way.
+#[test]
+fn plan_and_log_answer_the_same_walking_or_from_the_cache() {
+    let sandbox = scripted();
+    let run = |args: &[&str], env: &[(&str, &str)]| sandbox.docket_with(args, env, "").ok().to_owned();
+    let state = sandbox.root().join(".git/docket/history/state.json");
+    assert!(!state.exists());
+    let walked = [run(&["log", "a", "--json"], &[NOW]), run(&["plan", "m2", "--json"], &[NOW])];
+    assert!(!state.exists(), "walked");
+    let built =
+        [run(&["log", "a", "--json"], &[NOW, BUILD_CACHE]), run(&["plan", "m2", "--json"], &[NOW, BUILD_CACHE])];
+    assert!(state.exists(), "built");
+    assert_eq!(walked, built);
+    assert!(walked[0].contains("\"state\""), "a history to compare: {}", walked[0]);
+}
+
 /// The history cache is kept by commit, in small files by record: a later commit is added to
 /// it, a damaged file is rebuilt from git, and a run cut short before it recorded how far it
 /// got does not count a version twice.
 #[test]
 fn the_history_cache_follows_commits_and_survives_damage() {
     let sandbox = scripted();
-    let log = |who: &str| sandbox.docket_with(&["log", who, "--json"], &[NOW], "").ok().to_owned();
+    let log = |who: &str| sandbox.docket_with(&["log", who, "--json"], &[NOW, BUILD_CACHE], "").ok().to_owned();
     let metrics = || sandbox.docket_with(&["report", "metrics", "--json"], &[NOW], "").ok().to_owned();
     let (a, b, before) = (log("a"), log("b"), metrics());
     let cache = sandbox.root().join(".git/docket/history");
@@ -420,7 +440,7 @@ fn the_history_cache_follows_commits_and_survives_damage() {
 #[test]
 fn the_history_cache_spreads_out_as_the_tracker_grows() {
     let sandbox = scripted();
-    let log = |who: &str| sandbox.docket_with(&["log", who, "--json"], &[NOW], "").ok().to_owned();
+    let log = |who: &str| sandbox.docket_with(&["log", who, "--json"], &[NOW, BUILD_CACHE], "").ok().to_owned();
     let a = log("a");
     let cache = sandbox.root().join(".git/docket/history");
     let files = || {

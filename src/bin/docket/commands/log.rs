@@ -15,7 +15,12 @@ use crate::ui::Ui;
 pub fn cmd_log(ui: &Ui, env: &Env, args: &LogArgs) -> Result<ExitCode, CliError> {
     let tracker = env.tracker()?;
     let file = tracker.resolve(&args.id)?;
-    let history = History::load_paths(&tracker.repo, &tracker.prefix, std::slice::from_ref(&file.path))?;
+    let history = History::load_paths_with(
+        &tracker.repo,
+        &tracker.prefix,
+        std::slice::from_ref(&file.path),
+        env.context.history_walk_at(),
+    )?;
     let versions = history.of(&file.path);
     let state_field = tracker.workflow(file.kind).field.clone();
     let mut previous: Option<toml::Table> = None;

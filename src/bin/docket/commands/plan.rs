@@ -65,7 +65,7 @@ pub fn cmd_plan(ui: &Ui, env: &Env, args: &PlanArgs) -> Result<ExitCode, CliErro
         History::load(&tracker.repo, &tracker.prefix)?
     } else {
         let paths: Vec<String> = loaded.records.iter().map(|r| r.path.clone()).collect();
-        History::load_paths(&tracker.repo, &tracker.prefix, &paths)?
+        History::load_paths_with(&tracker.repo, &tracker.prefix, &paths, env.context.history_walk_at())?
     };
     let open = |r: &Record| tracker.is_open(&done, r);
     let inputs = plan::Inputs {
