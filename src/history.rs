@@ -426,9 +426,6 @@ fn read_buckets(paths: &[PathBuf], wanted: Option<&BTreeSet<&str>>) -> Vec<Optio
     })
 }
 
-/// Reads the commits after the cache's head up to `head` (all of them when it has none, or it
-/// is no longer an ancestor, as after a rewrite of history) into the cache at `dir`; its new
-/// state.
 /// The state of the cache in `dir`, when it is one this version of docket wrote for `prefix`.
 fn cached_state(dir: &Path, prefix: &str) -> Option<CacheState> {
     derived::read(&dir.join("state.json"))
@@ -436,6 +433,9 @@ fn cached_state(dir: &Path, prefix: &str) -> Option<CacheState> {
         .filter(|s: &CacheState| s.version == CACHE_VERSION && s.prefix == prefix)
 }
 
+/// Reads the commits after the cache's head up to `head` (all of them when it has none, or it
+/// is no longer an ancestor, as after a rewrite of history) into the cache at `dir`; its new
+/// state.
 fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) -> Result<CacheState, StoreError> {
     // Versions are added from the commits after the cached head on `head`'s first-parent line,
     // as a fresh build would read them; a head off that line (another branch, merged in as a
