@@ -1,8 +1,9 @@
 //! The other commands at scale, beside their floors, in one run on the generated tracker of
 //! 100k records: `check --range` for one pushed commit (the pre-receive hook and CI) against
 //! `git diff --name-only` of that commit; `show`, `list` with a filter, `next`, `plan`, `log`
-//! and `report metrics` (again at one commit, and the first run after a commit) against
-//! reading and parsing every record file. Run with
+//! and `report metrics`, each in three states: nothing pending, the first run after a commit
+//! the index and caches have not seen, and with no history cache; beside reading and parsing
+//! every record file. The milestones are dated from the day of the run. Run with
 //! `cargo bench --bench commands` (`DOCKET_BENCH_RECORDS` changes the size).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
@@ -33,10 +34,37 @@ fn main() {
     support::row("`docket check --range` (1 pushed commit)", check, "`git diff --name-only A B`", floor);
 
     let parse: Vec<f64> = (0..3).map(|_| support::read_and_parse(&root)).collect();
-    let parse = (parse.iter().copied().fold(f64::INFINITY, f64::min), f64::NAN);
-    let floor_name = "list, read + parse every file (2 threads)";
-    support::index(&root, docket);
-    for (what, args) in [
+    let parse = parse.iter().copied().fold(f64::INFINITY, f64::min);
+    println!(
+        "\nread and parse every record file (2 threads), the floor of anything that reads them all: {parse:.0} ms\n"
+    );
+
+    // Each command in four states, (a)–(c) with `docket watch` running, as a search starts it
+    // in a tracker of more than 10,000 records: (a) nothing pending (the index and caches have
+    // seen HEAD), (b) the first run after a commit of one record that neither has seen (the
+    // state after every `git pull` or commit), (c) no history cache and no metrics cache (a
+    // fresh clone); and (d) nothing pending but no watcher (`[index] watch = "never"`), where
+    // every run compares every file's stamp.
+    println!(
+        "| measured | (a) nothing pending | (b) after 1 unseen commit | (c) no history cache | peak RSS (c) | (d) no watcher |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let derived = root.join(".git/docket");
+    let forget_history = || {
+        let _ = std::fs::remove_dir_all(derived.join("history"));
+        let _ = std::fs::remove_file(derived.join("metrics.json"));
+    };
+    let mut commits = 0;
+    let mut commit_one = || {
+        commits += 1;
+        let id = support::id_of((7919 * commits) % records);
+        let path = format!("issues/{}/{id}.toml", &id[..2]);
+        let text = std::fs::read_to_string(root.join(&path)).unwrap();
+        std::fs::write(root.join(&path), text.replacen("title = \"", "title = \"Moved: ", 1)).unwrap();
+        support::git(&root, &["add", &path]);
+        support::git(&root, &["-c", "user.name=b", "-c", "user.email=b@x", "commit", "-q", "--no-verify", "-m", "one"]);
+    };
+    let commands = [
         ("`docket show ID`", vec!["show", id.as_str()]),
         (
             "`docket list --stage development --assignee lyle`",
@@ -44,32 +72,37 @@ fn main() {
         ),
         ("`docket next --limit 10`", vec!["next", "--limit", "10"]),
         ("`docket next --assignee lyle`", vec!["next", "--assignee", "lyle"]),
-        ("`docket plan 16-7`", vec!["plan", "16-7"]),
+        ("`docket plan` (the current milestone)", vec!["plan"]),
         ("`docket log ID`", vec!["log", id.as_str()]),
-        ("`docket report metrics`, again at one commit", vec!["report", "metrics"]),
-    ] {
-        let measured = support::measure(&root, docket, &args, 5);
-        support::row(what, measured, floor_name, parse);
+        ("`docket report metrics`", vec!["report", "metrics"]),
+    ];
+    support::index(&root, docket);
+    let unwatched: Vec<f64> = commands.iter().map(|(_, args)| support::measure(&root, docket, args, 1).0).collect();
+    let mut watcher = support::watcher(&root, docket);
+    for ((what, args), unwatched) in commands.iter().zip(unwatched) {
+        support::index(&root, docket);
+        let warm = support::measure(&root, docket, args, 5).0;
+        let unseen = support::median(
+            (0..3)
+                .map(|_| {
+                    commit_one();
+                    support::time_once(&root, docket, args)
+                })
+                .collect(),
+        );
+        let cold = support::median(
+            (0..2)
+                .map(|_| {
+                    forget_history();
+                    support::time_once(&root, docket, args)
+                })
+                .collect(),
+        );
+        forget_history();
+        let peak = support::peak_mib(&root, docket, args);
+        println!("| {what} | {warm:.1} ms | {unseen:.1} ms | {cold:.1} ms | {peak:.0} MiB | {unwatched:.1} ms |");
     }
-
-    // `report metrics` the first time after a commit of one record: the parts kept at the
-    // commit before are brought forward by that record. Each run follows a new commit.
-    let mut after_commit = Vec::new();
-    let mut peak = f64::NAN;
-    for n in 0..6 {
-        let id = support::id_of((7919 * (n + 1)) % records);
-        let path = format!("issues/{}/{id}.toml", &id[..2]);
-        let text = std::fs::read_to_string(root.join(&path)).unwrap();
-        std::fs::write(root.join(&path), text.replacen("title = \"", "title = \"Moved: ", 1)).unwrap();
-        support::git(&root, &["add", &path]);
-        support::git(&root, &["-c", "user.name=b", "-c", "user.email=b@x", "commit", "-q", "--no-verify", "-m", "one"]);
-        if n == 5 {
-            peak = support::peak_mib(&root, docket, &["report", "metrics"]);
-        } else {
-            after_commit.push(support::time_once(&root, docket, &["report", "metrics"]));
-        }
-    }
-    let first = (support::median(after_commit), peak);
-    support::row("`docket report metrics`, first run after a 1-record commit", first, floor_name, parse);
+    let _ = watcher.kill();
+    let _ = watcher.wait();
     support::git(&root, &["reset", "-q", "--hard", &start]);
 }

@@ -74,20 +74,7 @@ fn main() {
     // change it was told of), so a search compares only the folders and the tree, not every
     // file's stamp. The edit is made in place (the folder's time does not move), which only
     // the stamps or the watcher can see.
-    let mut watcher = std::process::Command::new(docket)
-        .args(["watch", "--debounce", "20"])
-        .current_dir(&root)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::BufRead;
-        let mut stderr = std::io::BufReader::new(watcher.stderr.take().unwrap());
-        let mut line = String::new();
-        while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("watching") {}
-        std::thread::spawn(move || for _ in stderr.lines() {});
-    }
+    let mut watcher = support::watcher(&root, docket);
     // Nothing pending: the watcher answers the cookie with no paths.
     let idle = support::measure(&root, docket, &["search", "kumquat"], 15);
     support::row(

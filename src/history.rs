@@ -160,8 +160,9 @@ impl History {
             paths.iter().filter_map(|path| record_at(path).map(|(kind, id)| (path, kind, id))).collect();
         let in_repository: Vec<String> = wanted.iter().map(|(path, _, _)| format!("{prefix}{path}")).collect();
         let mut records: BTreeMap<String, Vec<Version>> = BTreeMap::new();
+        let mut blobs = crate::store::FileBlobs::new(repo, &in_repository);
         for info in repo.first_parent_range(None, commit)? {
-            for ((path, kind, id), blob) in wanted.iter().zip(repo.file_blobs_at(&info.id, &in_repository)?) {
+            for ((path, kind, id), blob) in wanted.iter().zip(blobs.at(&info.id)?.iter().cloned()) {
                 let versions = records.entry((*path).clone()).or_default();
                 let last = versions.last().map(|v| v.blob.clone());
                 // A version where the blob changed: it appeared, changed or went away.

@@ -623,23 +623,6 @@ impl Repo {
             .map(|e| e.id().to_string()))
     }
 
-    /// The blob ids of `paths` in `commit`, each `None` where no regular file is there (absent,
-    /// a folder, a symbolic link, a submodule): the commit's tree is read once for them all.
-    pub fn file_blobs_at(&self, commit: &str, paths: &[String]) -> Result<Vec<Option<String>>, StoreError> {
-        let tree = self.find_commit(commit)?.tree().map_err(git_error("read a commit's tree"))?;
-        Ok(paths
-            .iter()
-            .map(|path| {
-                tree.get_path(Path::new(path))
-                    .ok()
-                    .filter(|e| {
-                        e.kind() == Some(git2::ObjectType::Blob) && matches!(e.filemode(), 0o100_644 | 0o100_755)
-                    })
-                    .map(|e| e.id().to_string())
-            })
-            .collect())
-    }
-
     /// How many commits the first-parent chain ending at `to` holds, counting no further than
     /// `cap` (so a long history costs no more than `cap` steps).
     pub fn first_parent_count(&self, to: &str, cap: usize) -> Result<usize, StoreError> {
@@ -808,6 +791,90 @@ fn parse_raw_diff(output: &[u8]) -> Vec<FileChange> {
     changes
 }
 
+/// The blob ids of a fixed set of files, commit after commit (`docket plan` walking the
+/// history of its records): each folder holding some of them is looked up once a commit, and
+/// read again only when its tree changed since the commit asked about before, so a commit
+/// costs the folders it changed, not one lookup from the top for every file.
+pub struct FileBlobs<'r> {
+    repo: &'r Repo,
+    /// Per folder (from the top, without `/`): the files wanted there, as (position in the
+    /// paths given, name).
+    folders: Vec<(String, Vec<(usize, String)>)>,
+    /// Each folder's tree at the commit asked about before (the zero id: no such folder;
+    /// `None`: not asked yet).
+    last: Vec<Option<git2::Oid>>,
+    /// The blob of each path (`None`: no regular file there).
+    blobs: Vec<Option<String>>,
+}
+
+impl<'r> FileBlobs<'r> {
+    pub fn new(repo: &'r Repo, paths: &[String]) -> Self {
+        let mut folders: std::collections::BTreeMap<String, Vec<(usize, String)>> = std::collections::BTreeMap::new();
+        for (at, path) in paths.iter().enumerate() {
+            let (folder, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+            folders.entry(folder.to_owned()).or_default().push((at, name.to_owned()));
+        }
+        let folders: Vec<_> = folders.into_iter().collect();
+        Self { repo, last: vec![None; folders.len()], folders, blobs: vec![None; paths.len()] }
+    }
+
+    /// The blob of each path (in the order given) in `commit`, `None` where no regular file
+    /// is there (absent, a folder, a symbolic link, a submodule).
+    pub fn at(&mut self, commit: &str) -> Result<&[Option<String>], StoreError> {
+        let repository = &self.repo.repository;
+        let read_tree = |id: git2::Oid| repository.find_tree(id).map_err(git_error("read a tree"));
+        let root = self.repo.find_commit(commit)?.tree().map_err(git_error("read a commit's tree"))?;
+        // The trees of the folders met on the way down, read once for this commit.
+        let mut trees: HashMap<String, Option<git2::Tree<'_>>> = HashMap::new();
+        trees.insert(String::new(), Some(root));
+        for (number, (folder, files)) in self.folders.iter().enumerate() {
+            let id = folder_id(&mut trees, folder, &read_tree)?;
+            let key = id.unwrap_or(git2::Oid::ZERO_SHA1);
+            if self.last[number] == Some(key) {
+                continue;
+            }
+            self.last[number] = Some(key);
+            let tree = match id {
+                Some(id) => Some(read_tree(id)?),
+                None => None,
+            };
+            for (at, name) in files {
+                self.blobs[*at] = tree.as_ref().and_then(|tree| tree.get_name(name)).and_then(|entry| {
+                    (entry.kind() == Some(git2::ObjectType::Blob) && matches!(entry.filemode(), 0o100_644 | 0o100_755))
+                        .then(|| entry.id().to_string())
+                });
+            }
+        }
+        Ok(&self.blobs)
+    }
+}
+
+/// The id of the tree at `folder` (from the top; `""` is the top), reading the trees above it
+/// into `trees` as needed (not its own); `None` when there is no such folder.
+fn folder_id<'r>(
+    trees: &mut HashMap<String, Option<git2::Tree<'r>>>,
+    folder: &str,
+    read_tree: &dyn Fn(git2::Oid) -> Result<git2::Tree<'r>, StoreError>,
+) -> Result<Option<git2::Oid>, StoreError> {
+    if folder.is_empty() {
+        return Ok(trees.get("").and_then(|t| t.as_ref().map(git2::Tree::id)));
+    }
+    let (parent, name) = folder.rsplit_once('/').unwrap_or(("", folder));
+    if !trees.contains_key(parent) {
+        let tree = match folder_id(trees, parent, read_tree)? {
+            Some(id) => Some(read_tree(id)?),
+            None => None,
+        };
+        trees.insert(parent.to_owned(), tree);
+    }
+    Ok(trees
+        .get(parent)
+        .and_then(Option::as_ref)
+        .and_then(|tree| tree.get_name(name))
+        .filter(|entry| entry.kind() == Some(git2::ObjectType::Tree))
+        .map(|entry| entry.id()))
+}
+
 /// A tree entry's place in git's order: its name, with `/` after a folder's (so `a.toml`
 /// comes before the folder `a`, whose key is `a/`, and after the file `a`).
 fn git_order<'a>(entry: &'a git2::TreeEntry<'_>) -> impl Iterator<Item = u8> + 'a {
@@ -861,6 +928,42 @@ mod tests {
         let (from, to) = (repo.tree_of(from).expect("tree"), repo.tree_of(to).expect("tree"));
         let changes = repo.tree_changes(Some(&from), Some(&to), &["issues/".to_owned()]).expect("changes");
         changes.into_iter().map(|c| (c.path, c.old.is_some(), c.new.is_some())).collect()
+    }
+
+    /// [`FileBlobs`] answers what `git rev-parse COMMIT:PATH` says, commit after commit, as
+    /// folders change, vanish and come back, for files at the top and two folders down.
+    #[test]
+    fn file_blobs_follow_each_commit() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let made = commits(
+            dir.path(),
+            &[
+                &[("issues/k3/a.toml", "1"), ("issues/k3/b.toml", "2"), ("issues/m4/c.toml", "3"), ("top.toml", "t")],
+                &[("issues/k3/a.toml", "1b"), ("issues/k3/b.toml", "2"), ("top.toml", "t")],
+                &[("issues/m4/c.toml", "3"), ("issues/k3", "a file now")],
+                &[("issues/k3/a.toml", "1"), ("issues/k3/b.toml", "2"), ("issues/m4/c.toml", "3b")],
+            ],
+        );
+        let paths: Vec<String> =
+            ["issues/k3/a.toml", "issues/k3/b.toml", "issues/m4/c.toml", "issues/zz/d.toml", "top.toml"]
+                .map(String::from)
+                .to_vec();
+        let repo = Repo::discover(dir.path()).expect("repo");
+        let mut blobs = FileBlobs::new(&repo, &paths);
+        for commit in &made {
+            let expected: Vec<Option<String>> = paths
+                .iter()
+                .map(|path| {
+                    let output = Command::new("git")
+                        .args(["rev-parse", "-q", "--verify", &format!("{commit}:{path}")])
+                        .current_dir(dir.path())
+                        .output()
+                        .expect("git");
+                    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+                })
+                .collect();
+            assert_eq!(blobs.at(commit).expect("blobs"), expected.as_slice(), "at {commit}");
+        }
     }
 
     /// Entries are paired in git's order, where a folder sorts as its name with `/`: beside a

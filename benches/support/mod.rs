@@ -186,6 +186,7 @@ pub fn tracker(name: &str, records: usize) -> PathBuf {
     // The benches measure each command on its own: no watcher started in the background by a
     // search (the search bench starts one where it measures with one).
     // Committed, so that the benches' own resets keep it.
+    redate(&root, records);
     let config = std::fs::read_to_string(root.join("docket.toml")).unwrap();
     if !config.contains("[index]") {
         std::fs::write(root.join("docket.toml"), format!("{config}[index]\nwatch = \"never\"\n")).unwrap();
@@ -193,6 +194,52 @@ pub fn tracker(name: &str, records: usize) -> PathBuf {
         git(&root, &["-c", "user.name=bench", "-c", "user.email=b@x", "commit", "-q", "-m", "no background watcher"]);
     }
     root
+}
+
+/// Dates the milestones from the day of the run, as a team's would be: the current one (`16-7`)
+/// started 18 days ago and ends in a week; the past ones, two weeks long, start two days apart
+/// going back from it. Committed when they change (once a day).
+fn redate(root: &Path, records: usize) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let today = i64::try_from(now).unwrap() / 86_400 * 86_400;
+    let current = today - 18 * 86_400;
+    let wanted = format!(
+        "title = \"16.7\"\nstage = \"active\"\nstart = {}\nend = {}\n",
+        date(current),
+        date(today + 7 * 86_400)
+    );
+    if std::fs::read_to_string(root.join("milestones/16-7.toml")).ok().as_deref() == Some(wanted.as_str()) {
+        return;
+    }
+    std::fs::write(root.join("milestones/16-7.toml"), wanted).unwrap();
+    let day = |n: i64| date(current - n * 86_400);
+    for k in 1..records.div_ceil(PER_MILESTONE) {
+        let start = 2 * i64::try_from(k).unwrap();
+        std::fs::write(
+            root.join(format!("milestones/m{k}.toml")),
+            format!(
+                "title = \"M{k}\"\nstage = \"closed\"\nstart = {}\nend = {}\n\n[capacity]\njason = 8\ndylan = 8\nlyle = 8\n",
+                day(start),
+                day(start - 13)
+            ),
+        )
+        .unwrap();
+    }
+    git(root, &["add", "milestones"]);
+    git(
+        root,
+        &[
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=b@x",
+            "commit",
+            "-q",
+            "--no-verify",
+            "-m",
+            "milestones dated from today",
+        ],
+    );
 }
 
 /// The generated tracker `name` of `records` issues, committed, as generated.
@@ -316,6 +363,24 @@ pub fn peak_mib(dir: &Path, program: &str, args: &[&str]) -> f64 {
 pub fn index(root: &Path, docket: &str) {
     let status = Command::new(docket).current_dir(root).args(["index"]).stdout(Stdio::null()).status().unwrap();
     assert!(status.success());
+}
+
+/// Starts `docket watch` on the tracker (a 20 ms debounce) and returns once it is watching;
+/// the caller kills it.
+pub fn watcher(root: &Path, docket: &str) -> std::process::Child {
+    use std::io::BufRead;
+    let mut watcher = Command::new(docket)
+        .args(["watch", "--debounce", "20"])
+        .current_dir(root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(watcher.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("watching") {}
+    std::thread::spawn(move || for _ in stderr.lines() {});
+    watcher
 }
 
 /// Prints one row of a results table: the measured command, its floor, and the ratio.
