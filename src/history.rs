@@ -120,10 +120,11 @@ impl History {
     }
 
     /// The history of the records at `paths` (relative to the tracker root) only: the cache
-    /// files holding them are read, not the whole history. With no cache yet and a short
-    /// history, the history of these paths alone is walked instead ([`WALK_AT`]): building the
-    /// cache reads every record of every commit, a cost out of all proportion to a plan's
-    /// thousand records in a tracker of a million.
+    /// files holding them are read, not the whole history. With no cache that leads to HEAD
+    /// (none yet, or one left by a rewritten or switched history) and a short history, the
+    /// history of these paths alone is walked instead ([`WALK_AT`]): building the cache reads
+    /// every record of every commit, a cost out of all proportion to a plan's thousand records
+    /// in a tracker of a million.
     pub fn load_paths(repo: &Repo, prefix: &str, paths: &[String]) -> Result<Self, StoreError> {
         Self::load_paths_with(repo, prefix, paths, WALK_AT)
     }
@@ -132,7 +133,13 @@ impl History {
     /// instead of building the cache.
     pub fn load_paths_with(repo: &Repo, prefix: &str, paths: &[String], walk_at: usize) -> Result<Self, StoreError> {
         let Some(head) = repo.head() else { return Ok(Self::default()) };
-        if cached_state(&Derived::of(repo, prefix).history(), prefix).is_none() {
+        // A cache that leads to HEAD is brought forward by the commits since; one that does not
+        // (none yet, or a history rewritten or switched under it) would be rebuilt from every
+        // record of every commit.
+        let leads_to_head = cached_state(&Derived::of(repo, prefix).history(), prefix)
+            .and_then(|state| state.head)
+            .is_some_and(|cached| repo.is_ancestor(&cached, &head));
+        if !leads_to_head {
             let cap = walk_at / paths.len().max(1);
             if repo.first_parent_count(&head, cap)? <= cap {
                 return Self::walk(repo, prefix, &head, paths);
@@ -875,6 +882,21 @@ mod tests {
         assert!(state_file.exists(), "built");
         // With a cache, it is read whatever the limit.
         check(&History::load_paths_with(&repo, "", &paths, usize::MAX).expect("read"), &wanted);
+        // History rewritten under the cache (a reset, then a new commit): the cache no longer
+        // leads to HEAD and would be rebuilt from every record, so the short history is walked.
+        let cached_head = || -> Option<String> {
+            serde_json::from_slice::<CacheState>(&std::fs::read(&state_file).expect("state")).expect("json").head
+        };
+        let before = cached_head();
+        git(&["reset", "-q", "--hard", "HEAD~1"], clock.get());
+        expected.get_mut("issues/c.toml").expect("c").pop();
+        commit(&[("a", "done")], &mut expected);
+        let mut wanted = expected.clone();
+        wanted.retain(|path, _| paths.contains(path));
+        check(&History::load_paths_with(&repo, "", &paths, usize::MAX).expect("walked"), &wanted);
+        assert_eq!(cached_head(), before, "walked, the cache left as it was");
+        check(&History::load_paths_with(&repo, "", &paths, 0).expect("rebuilt"), &wanted);
+        assert_eq!(cached_head(), repo.head(), "rebuilt");
     }
 
     #[test]
