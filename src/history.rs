@@ -880,8 +880,12 @@ mod tests {
         assert!(!state_file.exists(), "walked, not built");
         check(&History::load_paths_with(&repo, "", &paths, 23).expect("built"), &wanted);
         assert!(state_file.exists(), "built");
-        // With a cache, it is read whatever the limit.
+        // With a cache, it is read whatever the limit, and not written again.
+        let written = || std::fs::metadata(&state_file).and_then(|m| m.modified()).expect("state");
+        let built_at = written();
         check(&History::load_paths_with(&repo, "", &paths, usize::MAX).expect("read"), &wanted);
+        check(&History::load_paths_with(&repo, "", &paths, 0).expect("read"), &wanted);
+        assert_eq!(written(), built_at, "the cache was read, not rebuilt");
         // History rewritten under the cache (a reset, then a new commit): the cache no longer
         // leads to HEAD and would be rebuilt from every record, so the short history is walked.
         let cached_head = || -> Option<String> {
