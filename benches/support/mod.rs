@@ -196,23 +196,27 @@ pub fn tracker(name: &str, records: usize) -> PathBuf {
     root
 }
 
-/// Dates the milestones from the day of the run, as a team's would be: the current one (`16-7`)
-/// started 18 days ago and ends in a week; the past ones, two weeks long, start two days apart
-/// going back from it. Committed when they change (once a day).
-fn redate(root: &Path, records: usize) {
+/// The day of the run (midnight UTC, as a Unix time).
+fn today() -> i64 {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let today = i64::try_from(now).unwrap() / 86_400 * 86_400;
-    let current = today - 18 * 86_400;
-    let wanted = format!(
+    i64::try_from(now).unwrap() / 86_400 * 86_400
+}
+
+/// The current milestone's file, dated from `today`: started 18 days before, ends a week after.
+fn current_milestone(today: i64) -> String {
+    format!(
         "title = \"16.7\"\nstage = \"active\"\nstart = {}\nend = {}\n",
-        date(current),
+        date(today - 18 * 86_400),
         date(today + 7 * 86_400)
-    );
-    if std::fs::read_to_string(root.join("milestones/16-7.toml")).ok().as_deref() == Some(wanted.as_str()) {
-        return;
-    }
-    std::fs::write(root.join("milestones/16-7.toml"), wanted).unwrap();
-    let day = |n: i64| date(current - n * 86_400);
+    )
+}
+
+/// Writes the milestones dated from `today`, as a team's would be: the current one (`16-7`)
+/// and the past ones, closed, two weeks long, starting two days apart going back from it.
+fn write_milestones(root: &Path, records: usize, today: i64) {
+    std::fs::create_dir_all(root.join("milestones")).unwrap();
+    std::fs::write(root.join("milestones/16-7.toml"), current_milestone(today)).unwrap();
+    let day = |n: i64| date(today - 18 * 86_400 - n * 86_400);
     for k in 1..records.div_ceil(PER_MILESTONE) {
         let start = 2 * i64::try_from(k).unwrap();
         std::fs::write(
@@ -225,21 +229,19 @@ fn redate(root: &Path, records: usize) {
         )
         .unwrap();
     }
+}
+
+/// Dates a reused tracker's milestones from the day of the run ([`write_milestones`]),
+/// committed when they change (once a day).
+fn redate(root: &Path, records: usize) {
+    let today = today();
+    if std::fs::read_to_string(root.join("milestones/16-7.toml")).ok() == Some(current_milestone(today)) {
+        return;
+    }
+    write_milestones(root, records, today);
     git(root, &["add", "milestones"]);
-    git(
-        root,
-        &[
-            "-c",
-            "user.name=bench",
-            "-c",
-            "user.email=b@x",
-            "commit",
-            "-q",
-            "--no-verify",
-            "-m",
-            "milestones dated from today",
-        ],
-    );
+    let commit = ["commit", "-q", "--no-verify", "-m", "milestones dated from today"];
+    git(root, &[&["-c", "user.name=bench", "-c", "user.email=b@x"][..], &commit[..]].concat());
 }
 
 /// The generated tracker `name` of `records` issues, committed, as generated.
@@ -258,26 +260,7 @@ fn generated(name: &str, records: usize) -> PathBuf {
         "layout = \"sharded\"\n[workflows]\nissue = \"ops\"\n[labels]\nrequired_scopes = [\"customer\", \"system\", \"priority\"]\n[[iterations]]\nname = \"2026-w48\"\nstart = 2026-11-23\nend = 2026-11-29\n",
     )
     .unwrap();
-    std::fs::create_dir_all(root.join("milestones")).unwrap();
-    std::fs::write(
-        root.join("milestones/16-7.toml"),
-        "title = \"16.7\"\nstage = \"active\"\nstart = 2026-11-16\nend = 2026-12-11\n",
-    )
-    .unwrap();
-    // Past milestones, closed, two weeks long, starting two days apart going back.
-    let day = |n: i64| date(1_794_787_200 - n * 86_400); // 2026-11-16
-    for k in 1..records.div_ceil(PER_MILESTONE) {
-        let start = 2 * i64::try_from(k).unwrap();
-        std::fs::write(
-            root.join(format!("milestones/m{k}.toml")),
-            format!(
-                "title = \"M{k}\"\nstage = \"closed\"\nstart = {}\nend = {}\n\n[capacity]\njason = 8\ndylan = 8\nlyle = 8\n",
-                day(start),
-                day(start - 13)
-            ),
-        )
-        .unwrap();
-    }
+    write_milestones(&root, records, today());
     let mut rng = Rng::new(7);
     for n in 0..records {
         let id = id_of(n);
