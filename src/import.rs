@@ -101,39 +101,33 @@ pub fn prepare(
     now: crate::time::Timestamp,
 ) -> Result<Prepared, ImportError> {
     let head = tracker.repo.head();
-    // The index entries that differ from HEAD: a `git checkout` killed after writing the
-    // files but before writing the index leaves the committed records out of the index.
-    let staged: std::collections::BTreeSet<String> = match &head {
+    // The index entries that differ from HEAD, with HEAD's blob: a `git checkout` killed after
+    // writing the files but before writing the index leaves the committed records out of it.
+    let staged: BTreeMap<String, Option<String>> = match &head {
         Some(_) => tracker
             .repo
             .staged_changes(&[format!("{}{}/", tracker.prefix, Kind::Issue.folder())])?
             .into_iter()
-            .map(|change| change.path)
+            .map(|change| (change.path, change.old))
             .collect(),
-        None => std::collections::BTreeSet::new(),
+        None => BTreeMap::new(),
     };
     let mut existing = BTreeMap::new();
     let mut missing = Vec::new();
     for issue in issues {
         let path = tracker.path_for(Kind::Issue, &issue.id);
         let top = format!("{}{path}", tracker.prefix);
-        let committed = match &head {
-            Some(head) => tracker.repo.file_at(head, &top)?,
-            None => None,
-        };
-        match std::fs::read_to_string(tracker.absolute(&path)) {
-            Ok(text) => {
-                if staged.contains(&top) && committed.as_ref() == Some(&text) {
-                    missing.push(top);
-                }
-                existing.insert(path, text);
+        if let Ok(text) = std::fs::read_to_string(tracker.absolute(&path)) {
+            // In the work tree as committed, but not so in the index.
+            if staged.get(&top).is_some_and(|old| old.as_deref() == Some(Repo::blob_id(text.as_bytes()).as_str())) {
+                missing.push(top);
             }
-            Err(_) => {
-                if let Some(text) = committed {
-                    missing.push(top);
-                    existing.insert(path, text);
-                }
-            }
+            existing.insert(path, text);
+        } else if let Some(head) = &head
+            && let Some(text) = tracker.repo.file_at(head, &top)?
+        {
+            missing.push(top);
+            existing.insert(path, text);
         }
     }
     let changes = changes(issues, &|id| tracker.path_for(Kind::Issue, id), &existing);

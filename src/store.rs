@@ -839,10 +839,11 @@ impl<'r> FileBlobs<'r> {
                 None => None,
             };
             for (at, name) in files {
-                self.blobs[*at] = tree.as_ref().and_then(|tree| tree.get_name(name)).and_then(|entry| {
-                    (entry.kind() == Some(git2::ObjectType::Blob) && matches!(entry.filemode(), 0o100_644 | 0o100_755))
-                        .then(|| entry.id().to_string())
-                });
+                self.blobs[*at] = tree
+                    .as_ref()
+                    .and_then(|tree| tree.get_name(name))
+                    .filter(|entry| crate::entry::Entry::of_git_mode(mode_of(entry)) == crate::entry::Entry::File)
+                    .map(|entry| entry.id().to_string());
             }
         }
         Ok(&self.blobs)
