@@ -97,8 +97,6 @@ fn locked_path(error: &git2::Error) -> Option<PathBuf> {
 
 /// The blob id git uses for "no file".
 const NULL_ID: &str = "0000000000000000000000000000000000000000";
-/// git's empty tree, to diff an index against when there is no commit yet.
-const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 impl Repo {
     /// Finds the repository holding `start`, like `git rev-parse`: from `GIT_DIR` when it is set
@@ -208,24 +206,23 @@ impl Repo {
         Ok(commit.id().to_string())
     }
 
+    /// A `git` command on this repository, run from the top of its work tree.
+    fn git_in_workdir(&self) -> Command {
+        let mut command = git_at(self.workdir.as_deref().unwrap_or(&self.git_dir));
+        command.arg("--git-dir").arg(&self.git_dir);
+        if let Some(workdir) = &self.workdir {
+            command.arg("--work-tree").arg(workdir);
+        }
+        command
+    }
+
     /// What the index changes against `HEAD` under `pathspecs` (relative to the top): the
     /// changes `git commit` is about to record. Reads the index git hands a hook through
     /// `GIT_INDEX_FILE` by running git itself, which uses the index's cache tree.
     pub fn staged_changes(&self, pathspecs: &[String]) -> Result<Vec<FileChange>, StoreError> {
-        let base = if self.head().is_some() { "HEAD" } else { EMPTY_TREE };
-        let mut command = Command::new("git");
-        command.args(["diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff", base, "--"]);
-        command.args(pathspecs.iter().map(|p| format!(":(top){p}")));
-        let output = command
-            .output()
-            .map_err(|e| StoreError::Git { action: "run `git diff --cached`".into(), message: e.to_string() })?;
-        if !output.status.success() {
-            return Err(StoreError::Git {
-                action: "list the staged changes".into(),
-                message: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-            });
-        }
-        Ok(parse_raw_diff(&output.stdout))
+        let top = self.workdir.clone().unwrap_or_else(|| PathBuf::from("."));
+        let pathspecs: Vec<String> = pathspecs.iter().map(|p| format!(":(top){p}")).collect();
+        StagedDiff::start(&top, &pathspecs).finish()
     }
 
     /// The tree `HEAD`'s commit records, if there is a commit.
@@ -475,11 +472,7 @@ impl Repo {
     fn git_with_paths(&self, args: &[&str], paths: &[String], action: &str) -> Result<(), StoreError> {
         use std::io::Write as _;
         let failed = |message: String| StoreError::Git { action: action.to_owned(), message };
-        let mut command = Command::new("git");
-        command.arg("--git-dir").arg(&self.git_dir);
-        if let Some(workdir) = &self.workdir {
-            command.arg("--work-tree").arg(workdir).current_dir(workdir);
-        }
+        let mut command = self.git_in_workdir();
         let mut child = command
             .args(args)
             .args(["--pathspec-from-file=-", "--pathspec-file-nul"])
@@ -652,11 +645,7 @@ impl Repo {
         if needles.is_empty() {
             return Ok(Vec::new());
         }
-        let mut command = Command::new("git");
-        command.arg("--git-dir").arg(&self.git_dir);
-        if let Some(workdir) = &self.workdir {
-            command.arg("--work-tree").arg(workdir).current_dir(workdir);
-        }
+        let mut command = self.git_in_workdir();
         command.args(["grep", "-l", "-z", "-F"]);
         for needle in needles {
             command.arg("-e").arg(needle);
@@ -708,7 +697,8 @@ impl Repo {
             .map_err(git_error("walk a tree"))?;
             return Ok(files);
         }
-        let output = Command::new("git")
+        let output = self
+            .git_in_workdir()
             .args(["ls-files", "-s", "-z", "--", &format!(":(top){prefix}")])
             .output()
             .map_err(|e| StoreError::Git { action: "run `git ls-files`".into(), message: e.to_string() })?;
@@ -768,6 +758,54 @@ type Side = (git2::Oid, Option<git2::ObjectType>, u32);
 
 fn mode_of(entry: &git2::TreeEntry<'_>) -> u32 {
     u32::try_from(entry.filemode()).unwrap_or(0)
+}
+
+/// `git diff --cached` over some paths, running in the background: a command starts it first
+/// thing (the hook, before it opens the repository) and reads it when it needs the changes, so
+/// that git reads its index while docket does the rest of its setting up.
+pub struct StagedDiff {
+    child: std::io::Result<std::process::Child>,
+}
+
+impl StagedDiff {
+    /// Starts listing what git's index changes against `HEAD` (everything staged, before the
+    /// first commit) under `pathspecs`, git's own, resolved from `dir`, a folder of the work tree.
+    pub fn start(dir: &Path, pathspecs: &[String]) -> Self {
+        let mut command = git_at(dir);
+        command.args(["diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff", "--"]);
+        command.args(pathspecs);
+        command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        Self { child: command.spawn() }
+    }
+
+    /// The changes, once git has listed them.
+    pub fn finish(self) -> Result<Vec<FileChange>, StoreError> {
+        let output = self
+            .child
+            .and_then(std::process::Child::wait_with_output)
+            .map_err(|e| StoreError::Git { action: "run `git diff --cached`".into(), message: e.to_string() })?;
+        if !output.status.success() {
+            return Err(StoreError::Git {
+                action: "list the staged changes".into(),
+                message: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            });
+        }
+        Ok(parse_raw_diff(&output.stdout))
+    }
+}
+
+/// A `git` command run from `dir`.
+fn git_at(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command.current_dir(dir);
+    // A relative index file (as git hands some hooks) is relative to where docket started.
+    if let Some(index) = std::env::var_os("GIT_INDEX_FILE").map(PathBuf::from)
+        && index.is_relative()
+        && let Ok(here) = std::env::current_dir()
+    {
+        command.env("GIT_INDEX_FILE", here.join(index));
+    }
+    command
 }
 
 /// Parses `git diff --raw -z --no-abbrev` output.

@@ -99,13 +99,17 @@ impl Tracker {
     pub fn locate(start: &Path) -> Result<(Repo, PathBuf), TrackerError> {
         let repo = Repo::discover(start)?;
         let start = start.canonicalize().map_err(|source| TrackerError::Read { path: start.to_path_buf(), source })?;
-        let root = start
-            .ancestors()
-            .take_while(|folder| repo.workdir.as_ref().is_some_and(|top| folder.starts_with(top)))
-            .find(|folder| folder.join(CONFIG_FILE).is_file())
-            .ok_or_else(|| TrackerError::NotATracker(start.clone()))?
-            .to_path_buf();
+        let root = Self::root_above(&start)
+            .filter(|root| repo.workdir.as_ref().is_some_and(|top| root.starts_with(top)))
+            .ok_or_else(|| TrackerError::NotATracker(start.clone()))?;
         Ok((repo, root))
+    }
+
+    /// The nearest folder from `start` up that holds a `docket.toml`, without opening the
+    /// repository: [`Tracker::locate`]'s root when it is inside the work tree.
+    pub fn root_above(start: &Path) -> Option<PathBuf> {
+        let start = start.canonicalize().ok()?;
+        start.ancestors().find(|folder| folder.join(CONFIG_FILE).is_file()).map(Path::to_path_buf)
     }
 
     /// The tracker root relative to the repository's top, with a trailing `/` unless empty.

@@ -118,6 +118,24 @@ fn check_staged_without_hooks() {
     insta::assert_snapshot!("check_staged_transition", run.stderr);
 }
 
+/// `-C` names the tracker: git lists the staged changes there, not where docket was started
+/// (it ran in the caller's folder before, and failed outside any repository).
+#[test]
+fn check_staged_with_dash_c_from_outside_the_repository() {
+    let sandbox = Sandbox::example("ops");
+    sandbox.write(
+        "issues/k23ewa.toml",
+        &sandbox.read("issues/k23ewa.toml").replace("stage = \"triage\"", "stage = \"completed\""),
+    );
+    sandbox.git(&["add", "-A"]);
+    let root = sandbox.root();
+    let outside = root.parent().expect("the sandbox has a parent");
+    let here = sandbox.docket(&["check", "--staged"]);
+    let run = sandbox.docket_in(outside, &["-C", &root.to_string_lossy(), "check", "--staged"], &[], "");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stderr, here.stderr);
+}
+
 #[test]
 fn a_bad_range_is_a_usage_error() {
     let sandbox = Sandbox::tracker();
