@@ -513,8 +513,7 @@ fn records_at(repo: &Repo, prefix: &str, commit: Option<&str>, kind: Kind) -> Ve
 /// Checks what `git commit` is about to record: every record the index changes against `HEAD`,
 /// judged at `now` (the commit's time).
 pub fn check_staged(repo: &Repo, prefix: &str, now: Timestamp) -> Result<Report, CheckError> {
-    let top = repo.workdir.clone().unwrap_or_default();
-    check_staged_from(repo, prefix, start_staged(&top, &format!(":(top){prefix}")), now)
+    check_staged_from(repo, prefix, repo.start_staged_changes(&folders(prefix)), now)
 }
 
 /// Starts listing the changes [`check_staged`] judges, by git run from `dir` (a folder of the

@@ -14,15 +14,12 @@ use crate::ui::Ui;
 
 pub fn cmd_check(ui: &Ui, env: &Env, args: &CheckArgs) -> Result<ExitCode, CliError> {
     let report = if args.staged {
-        // git lists the staged changes while docket opens the repository.
-        let staged = Tracker::root_above(&env.start).map(|root| check::start_staged(&root, ""));
+        // git lists the staged changes while docket opens the repository (with no tracker
+        // above, `locate` says so and the listing is dropped).
+        let root = Tracker::root_above(&env.start).unwrap_or_else(|| env.start.clone());
+        let staged = check::start_staged(&root, "");
         let (repo, root) = Tracker::locate(&env.start)?;
-        let prefix = Tracker::prefix_of(&repo, &root);
-        let now = env.context.commit_time();
-        match staged {
-            Some(staged) => check::check_staged_from(&repo, &prefix, staged, now)?,
-            None => check::check_staged(&repo, &prefix, now)?,
-        }
+        check::check_staged_from(&repo, &Tracker::prefix_of(&repo, &root), staged, env.context.commit_time())?
     } else if let Some(range) = &args.range {
         let (from, to) = match range.split_once("..") {
             Some((from, to)) if !to.is_empty() && !to.starts_with('.') => ((!from.is_empty()).then_some(from), to),
