@@ -510,12 +510,6 @@ fn records_at(repo: &Repo, prefix: &str, commit: Option<&str>, kind: Kind) -> Ve
         .collect()
 }
 
-/// Checks what `git commit` is about to record: every record the index changes against `HEAD`,
-/// judged at `now` (the commit's time).
-pub fn check_staged(repo: &Repo, prefix: &str, now: Timestamp) -> Result<Report, CheckError> {
-    check_staged_from(repo, prefix, repo.start_staged_changes(&folders(prefix)), now)
-}
-
 /// Starts listing the changes [`check_staged`] judges, by git run from `dir` (a folder of the
 /// work tree) for the tracker at `root`, a pathspec from there: `""` when `dir` is the
 /// tracker's root, `:(top)PREFIX` from anywhere. Started before the repository is opened, git's
@@ -524,8 +518,9 @@ pub fn start_staged(dir: &Path, root: &str) -> StagedDiff {
     StagedDiff::start(dir, &folders(root))
 }
 
-/// [`check_staged`], with the listing of the changes already started ([`start_staged`]).
-pub fn check_staged_from(repo: &Repo, prefix: &str, staged: StagedDiff, now: Timestamp) -> Result<Report, CheckError> {
+/// Checks what `git commit` is about to record: every record the index changes against `HEAD`
+/// (listed by `staged`, started first: [`start_staged`]), judged at `now` (the commit's time).
+pub fn check_staged(repo: &Repo, prefix: &str, staged: StagedDiff, now: Timestamp) -> Result<Report, CheckError> {
     let mut changes = staged.finish()?;
     // Concluding a merge: what the merged branch brings was checked commit by commit where it
     // was made; only what differs from every side (a conflict resolved by hand) is judged here,

@@ -220,14 +220,9 @@ impl Repo {
     /// changes `git commit` is about to record. Reads the index git hands a hook through
     /// `GIT_INDEX_FILE` by running git itself, which uses the index's cache tree.
     pub fn staged_changes(&self, pathspecs: &[String]) -> Result<Vec<FileChange>, StoreError> {
-        self.start_staged_changes(pathspecs).finish()
-    }
-
-    /// [`Repo::staged_changes`], started in the background.
-    pub fn start_staged_changes(&self, pathspecs: &[String]) -> StagedDiff {
         let top = self.workdir.clone().unwrap_or_else(|| PathBuf::from("."));
         let pathspecs: Vec<String> = pathspecs.iter().map(|p| format!(":(top){p}")).collect();
-        StagedDiff::start(&top, &pathspecs)
+        StagedDiff::start(&top, &pathspecs).finish()
     }
 
     /// The tree `HEAD`'s commit records, if there is a commit.

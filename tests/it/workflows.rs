@@ -136,6 +136,35 @@ fn check_staged_with_dash_c_from_outside_the_repository() {
     assert_eq!(run.stderr, here.stderr);
 }
 
+/// A relative `GIT_INDEX_FILE` (as git hands some hooks) is read from where docket started,
+/// though git lists the changes from the tracker's folder.
+#[test]
+fn check_staged_reads_a_relative_index_file_from_where_docket_started() {
+    let sandbox = Sandbox::example("ops");
+    sandbox.write(
+        "issues/k23ewa.toml",
+        &sandbox.read("issues/k23ewa.toml").replace("stage = \"triage\"", "stage = \"completed\""),
+    );
+    // Staged in another index only: `.git/index` holds nothing to judge.
+    let root = sandbox.root();
+    let index = root.join(".git/other-index");
+    std::fs::copy(root.join(".git/index"), &index).expect("copy the index");
+    let add = sandbox.git_with(&["add", "-A"], &[("GIT_INDEX_FILE", &index.to_string_lossy())]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    assert_eq!(sandbox.docket(&["check", "--staged"]).code, 0);
+    let outside = root.parent().expect("the sandbox has a parent");
+    let name = root.file_name().expect("a folder name").to_string_lossy();
+    let relative = format!("{name}/.git/other-index");
+    let run = sandbox.docket_in(
+        outside,
+        &["-C", &root.to_string_lossy(), "check", "--staged"],
+        &[("GIT_INDEX_FILE", &relative)],
+        "",
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("issues/k23ewa.toml"), "{}", run.stderr);
+}
+
 #[test]
 fn a_bad_range_is_a_usage_error() {
     let sandbox = Sandbox::tracker();

@@ -66,7 +66,7 @@ fn cmd_run(ui: &Ui, env: &Env, args: &HookRunArgs) -> Result<ExitCode, CliError>
             .map_err(|source| CliError::Io { message: "cannot read what git passed the hook".into(), source })?;
     }
     let (report, what) = match (args.name.as_str(), staged) {
-        (_, Some(staged)) => (check::check_staged_from(&repo, &prefix, staged, env.context.commit_time())?, "commit"),
+        (_, Some(staged)) => (check::check_staged(&repo, &prefix, staged, env.context.commit_time())?, "commit"),
         ("pre-push" | "pre-receive", None) => {
             // Each new commit, and what each ref update does: a protected branch is not
             // rewound or deleted, and no record ends where no series of moves leads.
