@@ -103,13 +103,18 @@ fn check_the_whole_tree() {
     assert!(violations.iter().any(|v| v["path"] == "issues/x24vn8.toml" && v["missing"][0] == "gameplan"), "{json}");
 }
 
-#[test]
-fn check_staged_without_hooks() {
-    let sandbox = Sandbox::example("ops");
+/// Writes the ops example's k23ewa straight from triage to completed, a move the workflow forbids.
+fn jump_to_completed(sandbox: &Sandbox) {
     sandbox.write(
         "issues/k23ewa.toml",
         &sandbox.read("issues/k23ewa.toml").replace("stage = \"triage\"", "stage = \"completed\""),
     );
+}
+
+#[test]
+fn check_staged_without_hooks() {
+    let sandbox = Sandbox::example("ops");
+    jump_to_completed(&sandbox);
     // Unstaged: nothing to check.
     assert_eq!(sandbox.docket(&["check", "--staged"]).code, 0);
     sandbox.git(&["add", "-A"]);
@@ -123,10 +128,7 @@ fn check_staged_without_hooks() {
 #[test]
 fn check_staged_with_dash_c_from_outside_the_repository() {
     let sandbox = Sandbox::example("ops");
-    sandbox.write(
-        "issues/k23ewa.toml",
-        &sandbox.read("issues/k23ewa.toml").replace("stage = \"triage\"", "stage = \"completed\""),
-    );
+    jump_to_completed(&sandbox);
     sandbox.git(&["add", "-A"]);
     let root = sandbox.root();
     let outside = root.parent().expect("the sandbox has a parent");
@@ -141,10 +143,7 @@ fn check_staged_with_dash_c_from_outside_the_repository() {
 #[test]
 fn check_staged_reads_a_relative_index_file_from_where_docket_started() {
     let sandbox = Sandbox::example("ops");
-    sandbox.write(
-        "issues/k23ewa.toml",
-        &sandbox.read("issues/k23ewa.toml").replace("stage = \"triage\"", "stage = \"completed\""),
-    );
+    jump_to_completed(&sandbox);
     // Staged in another index only: `.git/index` holds nothing to judge.
     let root = sandbox.root();
     let index = root.join(".git/other-index");
