@@ -10,6 +10,7 @@ mod cli_show;
 mod collaboration;
 mod errors;
 mod examples;
+mod fake_gitlab;
 mod freshness;
 mod fuzz;
 mod hooks;

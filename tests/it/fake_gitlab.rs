@@ -1,0 +1,1 @@
+//! A fake GitLab (REST API v4) for the mirror tests: being written.
