@@ -18,6 +18,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::index::Limits;
 use crate::time::{self, Timestamp};
 
+/// The mirrors' first retry wait, in milliseconds (`DOCKET_MIRROR_BACKOFF_MS`).
+const MIRROR_BACKOFF_MS: usize = 500;
+
 /// Clock, randomness and environment for one docket process.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -27,6 +30,7 @@ pub struct Context {
     next_first: Option<usize>,
     history_walk_at: usize,
     index_limits: Limits,
+    mirror_backoff_ms: usize,
 }
 
 /// Why the environment could not be read.
@@ -77,8 +81,10 @@ impl Context {
         };
         let mut index_limits = Limits::default();
         let mut history_walk_at = crate::history::WALK_AT;
+        let mut mirror_backoff_ms = MIRROR_BACKOFF_MS;
         for (name, limit) in [
             ("DOCKET_HISTORY_WALK_AT", &mut history_walk_at),
+            ("DOCKET_MIRROR_BACKOFF_MS", &mut mirror_backoff_ms),
             ("DOCKET_INDEX_FOLD_AT", &mut index_limits.fold_at),
             ("DOCKET_INDEX_RESCAN_AT", &mut index_limits.rescan_at),
             ("DOCKET_INDEX_PARALLEL_AT", &mut index_limits.parallel_at),
@@ -91,7 +97,7 @@ impl Context {
                 };
             }
         }
-        Ok(Self { now, commit_time, random_state, next_first, history_walk_at, index_limits })
+        Ok(Self { now, commit_time, random_state, next_first, history_walk_at, index_limits, mirror_backoff_ms })
     }
 
     /// A context with a fixed clock and seed, for tests.
@@ -103,7 +109,14 @@ impl Context {
             next_first: None,
             history_walk_at: crate::history::WALK_AT,
             index_limits: Limits::default(),
+            mirror_backoff_ms: MIRROR_BACKOFF_MS,
         }
+    }
+
+    /// The mirrors' first wait before retrying a request that failed in passing (a 5xx, a
+    /// network fault); it doubles on each retry. Tests make it short.
+    pub fn mirror_backoff(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(u64::try_from(self.mirror_backoff_ms).unwrap_or(u64::MAX))
     }
 
     /// The sizes at which the index changes how it works (tests set them).

@@ -62,6 +62,7 @@ pub mod import;
 pub mod index;
 pub mod json;
 pub mod merge;
+pub mod mirror;
 pub mod model;
 pub mod plan;
 pub mod policy;

@@ -424,7 +424,39 @@ impl Repo {
         message: &str,
         author: &str,
     ) -> Result<Option<String>, StoreError> {
-        let head = self.repository.head().ok().and_then(|h| h.peel_to_commit().ok());
+        self.commit_onto("HEAD", files, message, author)
+    }
+
+    /// Commits `files` on top of the commit the reference `name` points to (a new root
+    /// commit when it does not exist yet) and moves the reference: a snapshot kept beside the
+    /// branches, such as a mirror's last synced state. `None` when nothing changed.
+    pub fn commit_to_ref(
+        &self,
+        name: &str,
+        files: &[(String, String)],
+        message: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.commit_onto(name, files, message, "docket")
+    }
+
+    /// The commit the reference `name` points to, if it exists.
+    pub fn ref_commit(&self, name: &str) -> Option<String> {
+        let reference = self.repository.find_reference(name).ok()?;
+        Some(reference.peel_to_commit().ok()?.id().to_string())
+    }
+
+    fn commit_onto(
+        &self,
+        reference: &str,
+        files: &[(String, String)],
+        message: &str,
+        author: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let head = if reference == "HEAD" {
+            self.repository.head().ok().and_then(|h| h.peel_to_commit().ok())
+        } else {
+            self.repository.find_reference(reference).ok().and_then(|r| r.peel_to_commit().ok())
+        };
         let mut index = git2::Index::new().map_err(git_error("make an index"))?;
         if let Some(head) = &head {
             index
@@ -462,7 +494,7 @@ impl Repo {
         let parents: Vec<&git2::Commit<'_>> = head.iter().collect();
         let id = self
             .repository
-            .commit(Some("HEAD"), &signature, &signature, message, &tree, &parents)
+            .commit(Some(reference), &signature, &signature, message, &tree, &parents)
             .map_err(git_error("make the commit"))?;
         Ok(Some(id.to_string()))
     }

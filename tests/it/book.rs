@@ -229,8 +229,12 @@ fn run_page(parts: &[Part]) -> Vec<String> {
         .env("DOCKET_INDEX_WATCH_AT", "never")
         .env("TERM", "dumb")
         .env("COLUMNS", "100");
+    // A fake GitLab for the mirroring chapter, shown to the reader as gitlab.example.com.
+    let gitlab = crate::fake_gitlab::FakeGitlab::start();
+    command.env("BOOK_GITLAB", gitlab.url()).env("GITLAB_TOKEN", gitlab.token()).env("DOCKET_MIRROR_BACKOFF_MS", "1");
     let output = command.output().expect("sh runs");
     let printed = String::from_utf8_lossy(&output.stdout)
+        .replace(&gitlab.url(), "https://gitlab.example.com")
         .replace(&binary.display().to_string(), "/opt/docket/bin")
         .replace(&base_path.display().to_string(), "/tmp");
     let mut outputs = vec![String::new(); parts.len()];

@@ -15,6 +15,7 @@ mod freshness;
 mod fuzz;
 mod hooks;
 mod import;
+mod mirror_gitlab;
 mod planning;
 mod schema;
 mod search;

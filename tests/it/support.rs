@@ -73,7 +73,8 @@ impl Sandbox {
         self.dir.path().join("repo")
     }
 
-    fn home(&self) -> PathBuf {
+    /// The sandbox's `HOME`.
+    pub fn home(&self) -> PathBuf {
         self.dir.path().join("home")
     }
 
@@ -94,6 +95,15 @@ impl Sandbox {
             "DOCKET_EDITOR",
             "NO_COLOR",
             "USER",
+            // The mirrors: no real token, credentials file or proxy of the machine running the tests.
+            "GITLAB_TOKEN",
+            "XDG_CONFIG_HOME",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
         ] {
             command.env_remove(variable);
         }
@@ -124,8 +134,14 @@ impl Sandbox {
     /// Starts docket with `args` in the repository's top and returns at once, for tests that
     /// kill it midway.
     pub fn spawn_docket(&self, args: &[&str]) -> std::process::Child {
+        self.spawn_docket_with(args, &[])
+    }
+
+    /// [`Self::spawn_docket`] with extra environment variables.
+    pub fn spawn_docket_with(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
         let mut command = self.command(env!("CARGO_BIN_EXE_docket"));
-        command.current_dir(self.root()).args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        command.current_dir(self.root()).args(args).envs(env.iter().copied());
+        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
         command.spawn().expect("docket starts")
     }
 

@@ -77,6 +77,8 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Import records from another tracker
     Import(ImportArgs),
+    /// Mirror the tracker to GitLab: push, pull or sync issues, milestones and comments
+    Mirror(MirrorArgs),
     /// Merge three versions of a record field by field (git runs this; see `docket setup`)
     MergeDriver(MergeDriverArgs),
     /// Print a shell completion script
@@ -502,6 +504,67 @@ pub struct FmtArgs {
     pub relayout: Option<String>,
     /// Only these records (ids or prefixes) [default: all]
     pub ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MirrorArgs {
+    #[command(subcommand)]
+    pub action: MirrorAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MirrorAction {
+    /// Write the tracker's committed changes to the service
+    Push(MirrorRunArgs),
+    /// Bring the service's changes into the tracker, in one commit the hooks accept
+    Pull(MirrorRunArgs),
+    /// Push and pull in one run
+    Sync(MirrorRunArgs),
+    /// Show what the last run left: when it synced, linked records, undecided ones
+    Status(MirrorStatusArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ServiceArg {
+    Gitlab,
+    Launchpad,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PreferArg {
+    /// The tracker's value wins a conflict
+    Local,
+    /// The service's value wins a conflict
+    Remote,
+}
+
+#[derive(Debug, Args)]
+pub struct MirrorRunArgs {
+    /// The service
+    #[arg(value_enum)]
+    pub service: ServiceArg,
+    /// Only these records (ids or unique prefixes) [default: every changed one]
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Show the field changes each side would get, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Resolve conflicts (a field changed on both sides) in favour of one side
+    #[arg(long, value_enum)]
+    pub prefer: Option<PreferArg>,
+    /// Print the summary as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MirrorStatusArgs {
+    /// The service [default: every one configured in docket.toml]
+    #[arg(value_enum)]
+    pub service: Option<ServiceArg>,
+    /// Print the status as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ mod init;
 mod list;
 mod log;
 mod merge_driver;
+mod mirror;
 mod move_record;
 mod new;
 mod next;
@@ -92,6 +93,7 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
         Command::Setup => setup::cmd_setup(ui, &env),
         Command::Fmt(args) => fmt::cmd_fmt(ui, &env, args),
         Command::Import(args) => import::cmd_import(ui, &env, args),
+        Command::Mirror(args) => mirror::cmd_mirror(ui, &env, args),
         Command::MergeDriver(args) => merge_driver::cmd_merge_driver(ui, &env, args),
         Command::Completions(args) => Ok(completions::cmd_completions(ui, args)),
         Command::Reference => Ok(reference::cmd_reference(ui)),

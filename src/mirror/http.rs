@@ -1,0 +1,348 @@
+//! The mirrors' HTTP client: one request with JSON in and out, retried when the service asks
+//! for it (429 with `Retry-After` or `RateLimit-Reset`) or fails in passing (5xx, a timeout, a
+//! dropped connection), and pages followed through `Link: rel="next"` (offset and keyset
+//! pagination alike). TLS by rustls; proxies from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+//! Every request is counted, so the commands can report their cost. Secrets are sent as
+//! headers and never appear in an error: errors carry the method, the path and the service's
+//! message only.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Why a request failed for good.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    /// The service answered with an error status (after any retries).
+    #[error("{method} {path}: the server answered {status}: {message}")]
+    Status { method: &'static str, path: String, status: u16, message: String },
+    /// The service could not be reached, or stopped answering, after every retry.
+    #[error("{method} {path}: {message}")]
+    Network { method: &'static str, path: String, message: String },
+    /// The answer was not the JSON the API documents.
+    #[error("{method} {path}: the answer is not the JSON expected: {message}")]
+    Body { method: &'static str, path: String, message: String },
+}
+
+impl HttpError {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            HttpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether the request may have been carried out although no answer said so (a 5xx or a
+    /// connection lost after sending): a create must then look for what it made before trying
+    /// again.
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            HttpError::Status { status, .. } => *status >= 500,
+            HttpError::Network { .. } => true,
+            HttpError::Body { .. } => false,
+        }
+    }
+}
+
+/// How hard to try.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    /// Attempts in all, the first included.
+    pub attempts: u32,
+    /// The first wait after a 5xx or a network fault; it doubles each time.
+    pub backoff: Duration,
+    /// The longest wait, whatever the server asks.
+    pub max_wait: Duration,
+    /// The time one request may take, connection included.
+    pub timeout: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Self {
+            attempts: 6,
+            backoff: Duration::from_millis(500),
+            max_wait: Duration::from_secs(60),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// An HTTP method the mirrors use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+        }
+    }
+}
+
+/// One attempt's outcome: the status, the headers read later and the body's text.
+type Attempt = (u16, Vec<(String, String)>, String);
+
+/// One answer: the status, the headers the mirrors read, and the JSON body.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    /// The `Link` header's `rel="next"` address, if any.
+    pub next: Option<String>,
+}
+
+/// A client for one service: a base address, the headers that authenticate, and counters.
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    headers: Vec<(String, String)>,
+    retry: Retry,
+    /// Requests sent, retries included.
+    pub requests: usize,
+    /// Requests that asked the server to change something (POST, PUT), retries included.
+    pub writes: usize,
+}
+
+impl Client {
+    /// A client of the API at `base` (no trailing slash), sending `headers` with every request.
+    pub fn new(base: &str, headers: Vec<(String, String)>, retry: Retry) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(retry.timeout))
+            .user_agent(concat!("docket/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Self { agent, base: base.trim_end_matches('/').to_owned(), headers, retry, requests: 0, writes: 0 }
+    }
+
+    /// Sends one request to `path` (from the base, or an absolute address from a `Link`
+    /// header) with `query` pairs and an optional JSON body, retrying as [`Retry`] says.
+    pub fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Answer, HttpError> {
+        let url = if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let shown = display_path(&url, &self.base);
+        let mut wait = self.retry.backoff;
+        let mut attempt = 1;
+        loop {
+            self.requests += 1;
+            if method != Method::Get {
+                self.writes += 1;
+            }
+            let outcome = self.once(method, &url, query, body);
+            let last = attempt >= self.retry.attempts;
+            match outcome {
+                Ok((status, headers, text)) if status == 429 || status >= 500 => {
+                    if last {
+                        return Err(HttpError::Status {
+                            method: method.name(),
+                            path: shown,
+                            status,
+                            message: message_of(&text),
+                        });
+                    }
+                    let asked = if status == 429 { asked_wait(&headers) } else { None };
+                    std::thread::sleep(asked.unwrap_or(wait).min(self.retry.max_wait));
+                    if asked.is_none() {
+                        wait = wait.saturating_mul(2);
+                    }
+                }
+                Ok((status, headers, text)) => {
+                    if status >= 400 {
+                        return Err(HttpError::Status {
+                            method: method.name(),
+                            path: shown,
+                            status,
+                            message: message_of(&text),
+                        });
+                    }
+                    let body = if text.trim().is_empty() {
+                        Value::Null
+                    } else {
+                        serde_json::from_str(&text).map_err(|error| HttpError::Body {
+                            method: method.name(),
+                            path: shown.clone(),
+                            message: error.to_string(),
+                        })?
+                    };
+                    return Ok(Answer { status, body, next: next_link(&headers) });
+                }
+                Err(message) => {
+                    if last {
+                        return Err(HttpError::Network { method: method.name(), path: shown, message });
+                    }
+                    std::thread::sleep(wait.min(self.retry.max_wait));
+                    wait = wait.saturating_mul(2);
+                }
+            }
+            attempt += 1;
+        }
+    }
+
+    /// Every item of a paged collection, page after page through `Link: rel="next"`.
+    pub fn get_all(&mut self, path: &str, query: &[(&str, String)]) -> Result<Vec<Value>, HttpError> {
+        let mut items = Vec::new();
+        let mut answer = self.send(Method::Get, path, query, None)?;
+        loop {
+            match answer.body {
+                Value::Array(page) => items.extend(page),
+                _ => {
+                    return Err(HttpError::Body {
+                        method: "GET",
+                        path: path.to_owned(),
+                        message: "a list was expected".to_owned(),
+                    });
+                }
+            }
+            match answer.next {
+                Some(next) => answer = self.send(Method::Get, &next, &[], None)?,
+                None => return Ok(items),
+            }
+        }
+    }
+
+    /// One attempt: the status, the headers read later, and the body's text; a network fault
+    /// as its message.
+    fn once(
+        &self,
+        method: Method,
+        url: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Attempt, String> {
+        let result = match method {
+            Method::Get => {
+                let mut request = self.agent.get(url);
+                for (name, value) in &self.headers {
+                    request = request.header(name, value);
+                }
+                for (name, value) in query {
+                    request = request.query(*name, value);
+                }
+                request.call()
+            }
+            Method::Post | Method::Put => {
+                let mut request = if method == Method::Post { self.agent.post(url) } else { self.agent.put(url) };
+                for (name, value) in &self.headers {
+                    request = request.header(name, value);
+                }
+                for (name, value) in query {
+                    request = request.query(*name, value);
+                }
+                let text = body.map_or_else(|| "{}".to_owned(), Value::to_string);
+                request.header("Content-Type", "application/json").send(text.as_bytes())
+            }
+        };
+        let mut response = result.map_err(|error| error.to_string())?;
+        let status = response.status().as_u16();
+        let headers = ["retry-after", "ratelimit-reset", "link"]
+            .iter()
+            .filter_map(|name| {
+                response.headers().get(*name).and_then(|v| v.to_str().ok()).map(|v| ((*name).to_owned(), v.to_owned()))
+            })
+            .collect();
+        let text = response.body_mut().read_to_string().map_err(|error| error.to_string())?;
+        Ok((status, headers, text))
+    }
+}
+
+/// The path shown in errors: from the API's base, without the query (which may name people).
+fn display_path(url: &str, base: &str) -> String {
+    let path = url.strip_prefix(base).unwrap_or(url);
+    path.split('?').next().unwrap_or(path).to_owned()
+}
+
+/// The service's own words from an error body: GitLab's `message` or `error`, else the text.
+fn message_of(text: &str) -> String {
+    let message = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(object)) => match object.get("message").or_else(|| object.get("error")) {
+            Some(Value::String(message)) => message.clone(),
+            Some(other) => other.to_string(),
+            None => text.to_owned(),
+        },
+        _ => text.to_owned(),
+    };
+    let message = message.trim();
+    if message.chars().count() > 300 {
+        format!("{}…", message.chars().take(300).collect::<String>())
+    } else {
+        message.to_owned()
+    }
+}
+
+/// The wait a 429 asks for: `Retry-After` seconds, else `RateLimit-Reset` (a Unix time).
+fn asked_wait(headers: &[(String, String)]) -> Option<Duration> {
+    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim());
+    if let Some(seconds) = header("retry-after").and_then(|v| v.parse::<u64>().ok()) {
+        return Some(Duration::from_secs(seconds));
+    }
+    let reset = header("ratelimit-reset").and_then(|v| v.parse::<u64>().ok())?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(reset.saturating_sub(now)))
+}
+
+/// The `rel="next"` address of a `Link` header.
+fn next_link(headers: &[(String, String)]) -> Option<String> {
+    let link = headers.iter().find(|(name, _)| name == "link").map(|(_, value)| value)?;
+    link.split(',').find_map(|part| {
+        let (address, params) = part.split_once(';')?;
+        let is_next = params.split(';').any(|param| {
+            let param = param.trim().replace(' ', "");
+            param == "rel=\"next\"" || param == "rel=next"
+        });
+        is_next.then(|| address.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_is_found_among_others() {
+        let headers = vec![(
+            "link".to_owned(),
+            "<https://g/api/v4/x?page=1>; rel=\"first\", <https://g/api/v4/x?page=3>; rel=\"next\"".to_owned(),
+        )];
+        assert_eq!(next_link(&headers).as_deref(), Some("https://g/api/v4/x?page=3"));
+        let last_only = vec![("link".to_owned(), "<https://g/x?page=1>; rel=\"first\"".to_owned())];
+        assert_eq!(next_link(&last_only), None);
+    }
+
+    #[test]
+    fn a_429_waits_as_long_as_the_server_asks() {
+        assert_eq!(asked_wait(&[("retry-after".to_owned(), "7".to_owned())]), Some(Duration::from_secs(7)));
+        assert_eq!(asked_wait(&[]), None);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
+        let reset = asked_wait(&[("ratelimit-reset".to_owned(), (now + 30).to_string())]).expect("a wait");
+        assert!((29..=30).contains(&reset.as_secs()), "{reset:?}");
+    }
+
+    #[test]
+    fn errors_show_the_services_message_and_no_query() {
+        assert_eq!(message_of(r#"{"message":"404 Project Not Found"}"#), "404 Project Not Found");
+        assert_eq!(message_of(r#"{"error":"title is missing"}"#), "title is missing");
+        assert_eq!(message_of(r#"{"message":{"title":["can't be blank"]}}"#), r#"{"title":["can't be blank"]}"#);
+        assert_eq!(message_of("Bad Gateway"), "Bad Gateway");
+        assert_eq!(
+            display_path("https://g/api/v4/projects/1/issues?search=x", "https://g/api/v4"),
+            "/projects/1/issues"
+        );
+    }
+}

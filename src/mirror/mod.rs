@@ -1,0 +1,1297 @@
+//! Mirrors: keeping the tracker and a remote service (GitLab, Launchpad) in step, in either
+//! direction, without duplicates, lost changes or silent overwrites.
+//!
+//! This module owns what every service shares: the last synced state (the *base*, a commit on
+//! `refs/docket/mirror/<service>` beside the branches, so `git push`/`git fetch` of that ref
+//! carry it between clones), the three-way comparison of each field (base, local, remote), the
+//! journal that makes a killed run resumable without duplicates, and the writing of pulled
+//! changes as one commit judged by the same checks as the pre-commit hook. A service
+//! ([`Service`], e.g. [`gitlab::Gitlab`]) only maps records to its API and back.
+//!
+//! Records are read from `HEAD` (what is committed is what is mirrored), and only those
+//! changed since the base's commit, or changed on the remote since the base's remote time,
+//! are compared: a run costs what changed, not the tracker's size.
+
+pub mod gitlab;
+pub mod http;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use toml_edit::{DocumentMut, Item, Table};
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{Kind, Record};
+use crate::store::StoreError;
+use crate::time::Timestamp;
+use crate::tracker::{RecordFile, Tracker, TrackerError};
+
+/// A record as a service sees it: docket field names → JSON values (`null` for unset). Lists
+/// are sorted, so two views are equal when the records agree on everything mirrored.
+pub type View = BTreeMap<String, Value>;
+
+/// Why a mirror run failed as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum MirrorError {
+    #[error(transparent)]
+    Http(#[from] http::HttpError),
+    #[error(transparent)]
+    Tracker(#[from] TrackerError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// `docket.toml` does not configure the service, or configures it wrongly.
+    #[error("{0}")]
+    Config(String),
+    /// No credentials were found.
+    #[error("no {service} token: set {variable} or add it to {file}")]
+    NoToken { service: &'static str, variable: &'static str, file: String },
+    /// The service rejected the credentials.
+    #[error("{service} refused the token ({status}): {message}")]
+    Unauthorized { service: &'static str, status: u16, message: String },
+    /// The base (the last synced state) is not readable.
+    #[error("the last synced state in {reference} is damaged: {message}")]
+    Base { reference: String, message: String },
+}
+
+impl MirrorError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            MirrorError::Http(error) if error.status() == Some(404) => {
+                Some("check `url` and `project` under [mirror.<service>] in docket.toml".to_owned())
+            }
+            MirrorError::Http(error) if error.is_ambiguous() => Some(
+                "the service or the network failed after every retry; run the command again: it resumes where it stopped, without duplicates".to_owned(),
+            ),
+            MirrorError::NoToken { variable, .. } => Some(format!(
+                "make an access token with the `api` scope (GitLab: Preferences → Access tokens) and `export {variable}=…`, or put it in the credentials file"
+            )),
+            MirrorError::Unauthorized { .. } => {
+                Some("the token expired, was revoked or lacks the `api` scope: make a new one and set it in the environment or the credentials file".to_owned())
+            }
+            MirrorError::Base { reference, .. } => Some(format!(
+                "delete it with `git update-ref -d {reference}`; the next run compares every record afresh"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Which sides a run may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Write the remote only.
+    Push,
+    /// Write the tracker only.
+    Pull,
+    /// Write both.
+    Sync,
+}
+
+impl Direction {
+    fn pushes(self) -> bool {
+        matches!(self, Direction::Push | Direction::Sync)
+    }
+
+    fn pulls(self) -> bool {
+        matches!(self, Direction::Pull | Direction::Sync)
+    }
+}
+
+/// Which side wins a conflict, when the user says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefer {
+    Local,
+    Remote,
+}
+
+/// What a run is asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub direction: Direction,
+    pub dry_run: bool,
+    /// Only these records (full ids); all when empty.
+    pub ids: Vec<String>,
+    pub prefer: Option<Prefer>,
+    /// The time of the run, for judging pulled changes and dating pulled records.
+    pub now: Timestamp,
+}
+
+/// A field changed on both sides since the base, to different values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    pub id: String,
+    pub field: String,
+    pub base: Value,
+    pub local: Value,
+    pub remote: Value,
+}
+
+/// One field a run changes (or, in a dry run, would change).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    pub id: String,
+    /// `remote` or `local`: the side written.
+    pub side: &'static str,
+    pub field: String,
+    pub before: Value,
+    pub after: Value,
+}
+
+/// A record left as it was, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    pub id: String,
+    pub reason: String,
+}
+
+/// What a run did (or would do).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub service: String,
+    pub dry_run: bool,
+    /// Records created on the remote, by id.
+    pub created_remote: Vec<String>,
+    /// Records updated on the remote.
+    pub updated_remote: Vec<String>,
+    /// Records created in the tracker from remote items.
+    pub created_local: Vec<String>,
+    /// Records updated in the tracker.
+    pub updated_local: Vec<String>,
+    /// Records compared and found equal.
+    pub unchanged: usize,
+    pub comments_pushed: usize,
+    pub comments_pulled: usize,
+    pub conflicts: Vec<Conflict>,
+    /// Pulled changes the workflow refuses: nothing written for these records.
+    #[serde(skip)]
+    pub refused: Vec<(String, Vec<Diagnostic>)>,
+    pub skipped: Vec<Skipped>,
+    /// Every field written, or that would be.
+    pub changes: Vec<FieldChange>,
+    /// The commit holding the pulled changes.
+    pub commit: Option<String>,
+    /// Requests made, and how many of them asked to change something.
+    pub requests: usize,
+    pub writes: usize,
+}
+
+impl Report {
+    /// Whether the run left something for the user to decide (conflicts, refusals).
+    pub fn needs_attention(&self) -> bool {
+        !self.conflicts.is_empty() || !self.refused.is_empty()
+    }
+}
+
+/// A comment or weekly update of a record, as the mirrors post it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalComment {
+    /// Stable across runs: a hash of what the entry says.
+    pub key: String,
+    pub author: Option<String>,
+    pub date: Option<Timestamp>,
+    pub text: String,
+    /// For a weekly update: its health (`None` for a comment).
+    pub update: Option<Option<String>>,
+}
+
+/// A remote item (issue, milestone, bug) as a service reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteItem {
+    /// The service's number for it (GitLab's iid, a milestone's id).
+    pub remote: u64,
+    /// The docket id found in the mirror's marker, when docket created it.
+    pub marker: Option<String>,
+    pub view: View,
+    /// When it last changed, as the service writes it.
+    pub updated: String,
+    /// How many people's comments it has (system notes excluded), when the service says.
+    pub comment_count: Option<u64>,
+    /// When it was made (RFC 3339), for a record made from it.
+    pub created: Option<String>,
+}
+
+/// A remote comment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteComment {
+    pub id: u64,
+    pub author: Option<String>,
+    pub date: Option<Timestamp>,
+    pub text: String,
+    /// The key of the local comment it was posted from, when docket posted it.
+    pub marker: Option<String>,
+}
+
+/// The remote numbers of linked records, both ways.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    by_local: BTreeMap<(Kind, String), u64>,
+    by_remote: HashMap<(Kind, u64), String>,
+}
+
+impl Links {
+    pub fn remote(&self, kind: Kind, id: &str) -> Option<u64> {
+        self.by_local.get(&(kind, id.to_owned())).copied()
+    }
+
+    pub fn local(&self, kind: Kind, remote: u64) -> Option<&str> {
+        self.by_remote.get(&(kind, remote)).map(String::as_str)
+    }
+
+    fn insert(&mut self, kind: Kind, id: &str, remote: u64) {
+        self.by_local.insert((kind, id.to_owned()), remote);
+        self.by_remote.insert((kind, remote), id.to_owned());
+    }
+}
+
+/// What a service does; the engine ([`run`]) decides when.
+pub trait Service {
+    /// The service's name: in the base's reference, the records' `[mirror.<name>]` table and
+    /// messages.
+    fn name(&self) -> &'static str;
+    /// The kinds mirrored, in the order they are synced (what others refer to first).
+    fn kinds(&self) -> &'static [Kind];
+    /// Fields read from the service but never written to it.
+    fn pull_only(&self) -> &'static [&'static str];
+    /// The view of a local record.
+    fn view(&self, tracker: &Tracker, record: &Record) -> View;
+    /// The items of `kind` changed since `since` (a time from [`RemoteItem::updated`]; every
+    /// item when `None`).
+    fn changed(&mut self, kind: Kind, since: Option<&str>, links: &Links) -> Result<Vec<RemoteItem>, MirrorError>;
+    /// The item docket created for record `id`, found by the marker it carries.
+    fn find(&mut self, kind: Kind, id: &str, links: &Links) -> Result<Option<RemoteItem>, MirrorError>;
+    /// Item `remote` as it is now; `None` when it no longer exists.
+    fn get(&mut self, kind: Kind, remote: u64, links: &Links) -> Result<Option<RemoteItem>, MirrorError>;
+    /// Creates the item for record `id`, with the marker.
+    fn create(&mut self, kind: Kind, id: &str, view: &View, links: &Links) -> Result<RemoteItem, MirrorError>;
+    /// Writes the fields of `changed` (the new values) to item `remote`, whose last known
+    /// view is `before`.
+    fn update(
+        &mut self,
+        kind: Kind,
+        remote: u64,
+        changed: &View,
+        before: &View,
+        links: &Links,
+    ) -> Result<(), MirrorError>;
+    /// The comments of item `remote`.
+    fn comments(&mut self, kind: Kind, remote: u64) -> Result<Vec<RemoteComment>, MirrorError>;
+    /// Posts `comment` of record `id` on item `remote`, with its marker; returns its number.
+    fn comment(&mut self, kind: Kind, remote: u64, id: &str, comment: &LocalComment) -> Result<u64, MirrorError>;
+    /// The remote comment made from the local one with `key`, found by its marker.
+    fn find_comment(&mut self, kind: Kind, remote: u64, key: &str) -> Result<Option<u64>, MirrorError> {
+        Ok(self.comments(kind, remote)?.into_iter().find(|c| c.marker.as_deref() == Some(key)).map(|c| c.id))
+    }
+    /// Requests made so far, and how many of them were writes.
+    fn cost(&self) -> (usize, usize);
+}
+
+/// The base's header.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Meta {
+    /// The commit whose records were last compared.
+    #[serde(default)]
+    local: Option<String>,
+    /// Per kind, the latest remote change seen.
+    #[serde(default)]
+    since: BTreeMap<String, String>,
+    /// `kind/id` → remote number.
+    #[serde(default)]
+    links: BTreeMap<String, u64>,
+    /// `kind/id` of records left with something undecided (conflicts, refusals, uncommitted
+    /// files): compared again next run whatever changed.
+    #[serde(default)]
+    pending: BTreeSet<String>,
+}
+
+/// One record's last synced state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Entry {
+    remote: u64,
+    view: View,
+    /// Local comment key → remote comment number.
+    #[serde(default)]
+    comments: BTreeMap<String, u64>,
+    /// Remote comments already pulled (or posted by docket).
+    #[serde(default)]
+    seen: BTreeSet<u64>,
+    #[serde(default)]
+    comment_count: Option<u64>,
+}
+
+/// The base as loaded: the header, and the entries read so far.
+struct Base {
+    reference: String,
+    commit: Option<String>,
+    meta: Meta,
+    entries: BTreeMap<(Kind, String), Entry>,
+    changed: BTreeSet<(Kind, String)>,
+}
+
+fn key_of(kind: Kind, id: &str) -> String {
+    format!("{}/{id}", kind.folder())
+}
+
+fn kind_of_folder(folder: &str) -> Option<Kind> {
+    Kind::ALL.into_iter().find(|kind| kind.folder() == folder)
+}
+
+impl Base {
+    fn load(tracker: &Tracker, service: &str) -> Result<Self, MirrorError> {
+        let reference = format!("refs/docket/mirror/{service}");
+        let commit = tracker.repo.ref_commit(&reference);
+        let meta = match &commit {
+            Some(commit) => match tracker.repo.file_at(commit, "meta.json")? {
+                Some(text) => serde_json::from_str(&text)
+                    .map_err(|error| MirrorError::Base { reference: reference.clone(), message: error.to_string() })?,
+                None => Meta::default(),
+            },
+            None => Meta::default(),
+        };
+        Ok(Self { reference, commit, meta, entries: BTreeMap::new(), changed: BTreeSet::new() })
+    }
+
+    fn links(&self) -> Links {
+        let mut links = Links::default();
+        for (key, remote) in &self.meta.links {
+            if let Some((folder, id)) = key.split_once('/')
+                && let Some(kind) = kind_of_folder(folder)
+            {
+                links.insert(kind, id, *remote);
+            }
+        }
+        links
+    }
+
+    /// The entry of a record, read from the base on first use.
+    fn entry(&mut self, tracker: &Tracker, kind: Kind, id: &str) -> Result<Option<&Entry>, MirrorError> {
+        let key = (kind, id.to_owned());
+        if !self.entries.contains_key(&key)
+            && let Some(commit) = &self.commit
+            && let Some(text) = tracker.repo.file_at(commit, &format!("{}.json", key_of(kind, id)))?
+        {
+            let entry: Entry = serde_json::from_str(&text)
+                .map_err(|error| MirrorError::Base { reference: self.reference.clone(), message: error.to_string() })?;
+            self.entries.insert(key.clone(), entry);
+        }
+        Ok(self.entries.get(&key))
+    }
+
+    fn set(&mut self, kind: Kind, id: &str, entry: Entry) {
+        self.meta.links.insert(key_of(kind, id), entry.remote);
+        let key = (kind, id.to_owned());
+        if self.entries.get(&key) != Some(&entry) {
+            self.entries.insert(key.clone(), entry);
+            self.changed.insert(key);
+        }
+    }
+
+    fn save(&mut self, tracker: &Tracker, message: &str) -> Result<(), MirrorError> {
+        let mut files = Vec::with_capacity(self.changed.len() + 1);
+        for key in &self.changed {
+            let entry = &self.entries[key];
+            let text = serde_json::to_string_pretty(entry).unwrap_or_default();
+            files.push((format!("{}.json", key_of(key.0, &key.1)), text));
+        }
+        files.push(("meta.json".to_owned(), serde_json::to_string_pretty(&self.meta).unwrap_or_default()));
+        if let Some(commit) = tracker.repo.commit_to_ref(&self.reference, &files, message)? {
+            self.commit = Some(commit);
+        }
+        self.changed.clear();
+        Ok(())
+    }
+}
+
+/// The journal of remote writes in flight (`.git/docket/mirror-<service>.journal`): a line
+/// is written before each create, so a run killed between the service's answer and the base
+/// being saved tells the next run which items to look for by marker.
+struct Journal {
+    path: PathBuf,
+}
+
+impl Journal {
+    fn new(tracker: &Tracker, service: &str) -> Self {
+        Self { path: tracker.repo.git_path(&format!("docket/mirror-{service}.journal")) }
+    }
+
+    /// The lines a killed run left.
+    fn left(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.path).map(|text| text.lines().map(str::to_owned).collect()).unwrap_or_default()
+    }
+
+    fn note(&self, line: &str) -> Result<(), MirrorError> {
+        use std::io::Write as _;
+        let failed = |error: std::io::Error| {
+            MirrorError::Tracker(TrackerError::Write { path: self.path.clone(), source: error })
+        };
+        if let Some(parent) = self.path.parent() {
+            std::fs::create_dir_all(parent).map_err(failed)?;
+        }
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path).map_err(failed)?;
+        file.write_all(format!("{line}\n").as_bytes()).and_then(|()| file.sync_data()).map_err(failed)
+    }
+
+    fn clear(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A secret for `service` (its name in messages): the environment variable `variable`, else
+/// `key` under `[<table>]` in `~/.config/docket/credentials.toml` (`$XDG_CONFIG_HOME` when set), a file
+/// outside every repository. The value is never shown.
+pub fn credential(
+    service: &'static str,
+    table: &str,
+    variable: &'static str,
+    key: &str,
+) -> Result<String, MirrorError> {
+    if let Ok(value) = std::env::var(variable)
+        && !value.trim().is_empty()
+    {
+        return Ok(value.trim().to_owned());
+    }
+    let file = credentials_file();
+    let shown =
+        file.as_ref().map_or_else(|| "~/.config/docket/credentials.toml".to_owned(), |f| f.display().to_string());
+    let missing = || MirrorError::NoToken { service, variable, file: shown.clone() };
+    let text = file.and_then(|file| std::fs::read_to_string(file).ok()).ok_or_else(missing)?;
+    let parsed: toml::Table = text.parse().map_err(|_| {
+        MirrorError::Config(format!("{shown} is not valid TOML (its contents are not shown: they are secrets)"))
+    })?;
+    let file_table = table;
+    let table: &toml::Table = &parsed;
+    table.get(file_table).and_then(|t| t.get(key)).and_then(toml::Value::as_str).map(str::to_owned).ok_or_else(missing)
+}
+
+fn credentials_file() -> Option<PathBuf> {
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))?;
+    Some(config.join("docket").join("credentials.toml"))
+}
+
+/// The comments and weekly updates of a record, keyed for the mirrors.
+pub fn local_comments(record: &Record) -> Vec<LocalComment> {
+    let key = |tag: &str, date: Option<Timestamp>, author: Option<&str>, text: &str| {
+        let mut hash = Sha256::new();
+        for part in [tag, &date.map(|d| d.to_string()).unwrap_or_default(), author.unwrap_or(""), text] {
+            hash.update(part.as_bytes());
+            hash.update([0]);
+        }
+        hash.finalize().iter().take(8).fold(String::new(), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+    };
+    let (comments, updates) = match &record.body {
+        crate::model::Body::Issue(issue) => (&issue.comments[..], &issue.updates[..]),
+        crate::model::Body::Mir(bug) => (&bug.comments[..], &[][..]),
+        crate::model::Body::Milestone(_) => (&[][..], &[][..]),
+    };
+    let mut all: Vec<LocalComment> = comments
+        .iter()
+        .map(|c| LocalComment {
+            key: key("comment", c.date, c.author.as_deref(), &c.text),
+            author: c.author.clone(),
+            date: c.date,
+            text: c.text.clone(),
+            update: None,
+        })
+        .collect();
+    all.extend(updates.iter().map(|u| LocalComment {
+        key: key("update", u.date, u.author.as_deref(), &u.text),
+        author: u.author.clone(),
+        date: u.date,
+        text: u.text.clone(),
+        update: Some(u.health.map(|h| h.name().to_owned())),
+    }));
+    all
+}
+
+/// A record read from `HEAD`: its text and, when valid, the record.
+struct Committed {
+    path: String,
+    text: String,
+    record: Option<Record>,
+}
+
+/// Runs a mirror: compares every record changed on either side since the base and writes what
+/// `options` allow. `progress` is told (done, total) as records are handled.
+pub fn run(
+    tracker: &Tracker,
+    service: &mut dyn Service,
+    options: &Options,
+    new_id: &mut dyn FnMut() -> Result<String, TrackerError>,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Report, MirrorError> {
+    let _lock = if options.dry_run { None } else { Some(tracker.lock_writes()?) };
+    let name = service.name();
+    let mut base = Base::load(tracker, name)?;
+    let mut links = base.links();
+    let journal = Journal::new(tracker, name);
+    let mut report = Report { service: name.to_owned(), dry_run: options.dry_run, ..Report::default() };
+    let head = tracker.repo.head();
+
+    // Items a killed run created without recording them: found by their marker.
+    if !options.dry_run {
+        recover(tracker, service, &mut base, &mut links, &journal.left())?;
+    }
+
+    // What changed locally since the base.
+    let folders: Vec<String> = service.kinds().iter().map(|k| format!("{}{}/", tracker.prefix, k.folder())).collect();
+    let mut ids: BTreeMap<(Kind, String), Option<String>> = BTreeMap::new();
+    if let Some(head) = &head {
+        let old_tree =
+            base.meta.local.as_deref().filter(|c| tracker.repo.has_commit(c)).map(|c| tracker.repo.tree_of(c));
+        let old_tree = match old_tree {
+            Some(tree) => Some(tree?),
+            None => None,
+        };
+        let new_tree = tracker.repo.tree_of(head)?;
+        for change in tracker.repo.tree_changes(old_tree.as_deref(), Some(&new_tree), &folders)? {
+            if let Some(path) = change.path.strip_prefix(&tracker.prefix)
+                && let Some((kind, id)) = crate::check::record_at(path)
+            {
+                ids.insert((kind, id), change.new);
+            }
+        }
+    }
+    let mut pending_keys = Vec::new();
+    for key in &base.meta.pending {
+        if let Some((folder, id)) = key.split_once('/')
+            && let Some(kind) = kind_of_folder(folder)
+        {
+            ids.entry((kind, id.to_owned())).or_insert(None);
+            pending_keys.push((kind, id.to_owned()));
+        }
+    }
+
+    // What changed on the remote since the base.
+    let mut remote: BTreeMap<(Kind, String), RemoteItem> = BTreeMap::new();
+    let mut unknown: Vec<(Kind, RemoteItem)> = Vec::new();
+    let mut since = BTreeMap::new();
+    for &kind in service.kinds() {
+        let items = service.changed(kind, base.meta.since.get(kind.name()).map(String::as_str), &links)?;
+        let latest = items.iter().map(|item| item.updated.clone()).max();
+        if let Some(latest) = latest {
+            since.insert(kind.name().to_owned(), latest);
+        }
+        for item in items {
+            let id = links.local(kind, item.remote).map(str::to_owned).or_else(|| item.marker.clone());
+            match id {
+                Some(id) => {
+                    if links.remote(kind, &id).is_none() {
+                        links.insert(kind, &id, item.remote);
+                    }
+                    ids.entry((kind, id.clone())).or_insert(None);
+                    remote.insert((kind, id), item);
+                }
+                None => unknown.push((kind, item)),
+            }
+        }
+    }
+    // Records left undecided last time are compared with the remote as it is now.
+    for (kind, id) in pending_keys {
+        if let Some(number) = links.remote(kind, &id)
+            && !remote.contains_key(&(kind, id.clone()))
+            && let Some(item) = service.get(kind, number, &links)?
+        {
+            remote.insert((kind, id), item);
+        }
+    }
+    if !options.ids.is_empty() {
+        ids.retain(|(_, id), _| options.ids.contains(id));
+        unknown.clear();
+        // Records asked for by name are compared even when nothing changed.
+        for id in &options.ids {
+            if let Some(head) = &head {
+                for &kind in service.kinds() {
+                    let path = format!("{}{}", tracker.prefix, tracker.path_for(kind, id));
+                    if tracker.repo.blob_at(head, &path)?.is_some() {
+                        ids.entry((kind, id.clone())).or_insert(None);
+                    }
+                }
+            }
+        }
+    }
+
+    let total = ids.len() + unknown.len();
+    let mut done = 0;
+    let mut local_writes: Vec<LocalWrite> = Vec::new();
+    let mut pending = BTreeSet::new();
+    for &kind in service.kinds() {
+        let keys: Vec<(Kind, String)> = ids.keys().filter(|(k, _)| *k == kind).cloned().collect();
+        for key in keys {
+            let id = key.1.clone();
+            let committed = read_committed(tracker, head.as_deref(), kind, &id)?;
+            let item = remote.remove(&key);
+            let item = item.as_ref();
+            let outcome = sync_one(
+                tracker,
+                service,
+                options,
+                &mut base,
+                &mut links,
+                &journal,
+                &mut report,
+                kind,
+                &id,
+                committed.as_ref(),
+                item,
+            )?;
+            match outcome {
+                Outcome::Write(new, entry) => {
+                    let committed = committed.as_ref().expect("a write edits a committed record");
+                    local_writes.push(LocalWrite {
+                        kind,
+                        id: id.clone(),
+                        path: committed.path.clone(),
+                        old: Some(committed.text.clone()),
+                        new,
+                        entry,
+                    });
+                }
+                Outcome::Pending => {
+                    pending.insert(key_of(kind, &id));
+                }
+                Outcome::Done => {}
+            }
+            done += 1;
+            progress(done, total);
+        }
+        // Remote items docket does not know: new records, on a pull.
+        for (item_kind, item) in unknown.iter().filter(|(k, _)| *k == kind) {
+            done += 1;
+            progress(done, total);
+            if !options.direction.pulls() {
+                report.skipped.push(Skipped {
+                    id: format!("{name}:{}", item.remote),
+                    reason: format!("on {name} only; `docket mirror pull {name}` brings it in"),
+                });
+                continue;
+            }
+            let id = new_id()?;
+            let created = item.created.as_deref().and_then(crate::time::parse_timestamp).unwrap_or(options.now);
+            let mut text = new_record_text(tracker, *item_kind, &item.view, name, item.remote, created);
+            let mut entry = Entry {
+                remote: item.remote,
+                view: item.view.clone(),
+                comment_count: item.comment_count,
+                ..Entry::default()
+            };
+            if item.comment_count != Some(0) {
+                for comment in service.comments(*item_kind, item.remote)? {
+                    if comment.marker.is_none() {
+                        text = crate::format::edit::append_comment(
+                            &text,
+                            *item_kind,
+                            comment.date.unwrap_or(created),
+                            comment.author.as_deref(),
+                            &comment.text,
+                        )
+                        .unwrap_or(text);
+                        report.comments_pulled += 1;
+                    }
+                    entry.seen.insert(comment.id);
+                }
+            }
+            let path = tracker.path_for(*item_kind, &id);
+            for (field, value) in &item.view {
+                if !value.is_null() {
+                    report.changes.push(FieldChange {
+                        id: id.clone(),
+                        side: "local",
+                        field: field.clone(),
+                        before: Value::Null,
+                        after: value.clone(),
+                    });
+                }
+            }
+            report.created_local.push(id.clone());
+            links.insert(*item_kind, &id, item.remote);
+            local_writes.push(LocalWrite { kind: *item_kind, id, path, old: None, new: text, entry: Some(entry) });
+        }
+    }
+
+    // The pulled changes: judged as the hook judges them, then one commit.
+    if !local_writes.is_empty() {
+        write_local(tracker, options, &mut base, &mut report, &mut pending, local_writes)?;
+    }
+
+    let (requests, writes) = service.cost();
+    report.requests = requests;
+    report.writes = writes;
+    if options.dry_run {
+        return Ok(report);
+    }
+    // A refused pull is listed again next time: the remote time moves on only when all landed.
+    if report.refused.is_empty() {
+        base.meta.since.extend(since);
+    }
+    base.meta.local = tracker.repo.head();
+    base.meta.pending = pending;
+    base.save(tracker, &format!("docket mirror {name}"))?;
+    journal.clear();
+    Ok(report)
+}
+
+/// Links the items a killed run created, found by their markers, and the comments it posted.
+fn recover(
+    tracker: &Tracker,
+    service: &mut dyn Service,
+    base: &mut Base,
+    links: &mut Links,
+    journal_lines: &[String],
+) -> Result<(), MirrorError> {
+    for line in journal_lines {
+        let words: Vec<&str> = line.split(' ').collect();
+        match words[..] {
+            ["create", folder, id] => {
+                let Some(kind) = kind_of_folder(folder) else { continue };
+                if links.remote(kind, id).is_some() {
+                    continue;
+                }
+                if let Some(item) = service.find(kind, id, links)? {
+                    links.insert(kind, id, item.remote);
+                    base.set(kind, id, Entry { remote: item.remote, view: item.view, ..Entry::default() });
+                }
+            }
+            ["comment", folder, id, key] => {
+                let Some(kind) = kind_of_folder(folder) else { continue };
+                let Some(remote) = links.remote(kind, id) else { continue };
+                let Some(mut entry) = base.entry(tracker, kind, id)?.cloned() else { continue };
+                if entry.comments.contains_key(key) {
+                    continue;
+                }
+                if let Some(note) = service.find_comment(kind, remote, key)? {
+                    entry.comments.insert(key.to_owned(), note);
+                    entry.seen.insert(note);
+                    base.set(kind, id, entry);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn read_committed(
+    tracker: &Tracker,
+    head: Option<&str>,
+    kind: Kind,
+    id: &str,
+) -> Result<Option<Committed>, MirrorError> {
+    let Some(head) = head else { return Ok(None) };
+    let path = tracker.path_for(kind, id);
+    let Some(text) = tracker.repo.file_at(head, &format!("{}{path}", tracker.prefix))? else { return Ok(None) };
+    let file = RecordFile { kind, id: id.to_owned(), path: path.clone() };
+    let record = tracker.parse(&file, &text).record;
+    Ok(Some(Committed { path, text, record }))
+}
+
+/// What handling one record left to do.
+enum Outcome {
+    Done,
+    /// Something undecided: compare it again next run.
+    Pending,
+    /// The record's new text, to be judged and committed; with the base entry to keep once it
+    /// is, when the text carries pulled changes (`None` when it only records the remote number).
+    Write(String, Option<Entry>),
+}
+
+/// A record text to write, with what it came from.
+struct LocalWrite {
+    kind: Kind,
+    id: String,
+    path: String,
+    /// `HEAD`'s text (`None` for a new record).
+    old: Option<String>,
+    new: String,
+    /// The base entry the write brings, kept only if it is accepted.
+    entry: Option<Entry>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sync_one(
+    tracker: &Tracker,
+    service: &mut dyn Service,
+    options: &Options,
+    base: &mut Base,
+    links: &mut Links,
+    journal: &Journal,
+    report: &mut Report,
+    kind: Kind,
+    id: &str,
+    committed: Option<&Committed>,
+    item: Option<&RemoteItem>,
+) -> Result<Outcome, MirrorError> {
+    let name = service.name();
+    let Some(committed) = committed else {
+        if links.remote(kind, id).is_some() {
+            report.skipped.push(Skipped {
+                id: id.to_owned(),
+                reason: format!("deleted here but not on {name}; docket never deletes remote items"),
+            });
+        }
+        return Ok(Outcome::Done);
+    };
+    let Some(record) = &committed.record else {
+        report.skipped.push(Skipped {
+            id: id.to_owned(),
+            reason: format!("{} is not valid in HEAD; `docket check` says why", committed.path),
+        });
+        return Ok(Outcome::Pending);
+    };
+    let local = service.view(tracker, record);
+    let entry = base.entry(tracker, kind, id)?.cloned();
+    let Some(remote_number) = links.remote(kind, id) else {
+        // Never mirrored: create it.
+        if !options.direction.pushes() {
+            return Ok(Outcome::Done);
+        }
+        report.created_remote.push(id.to_owned());
+        for (field, value) in &local {
+            if !value.is_null() && !service.pull_only().contains(&field.as_str()) {
+                report.changes.push(FieldChange {
+                    id: id.to_owned(),
+                    side: "remote",
+                    field: field.clone(),
+                    before: Value::Null,
+                    after: value.clone(),
+                });
+            }
+        }
+        if options.dry_run {
+            return Ok(Outcome::Done);
+        }
+        journal.note(&format!("create {} {id}", kind.folder()))?;
+        let created = service.create(kind, id, &local, links)?;
+        links.insert(kind, id, created.remote);
+        let mut entry =
+            Entry { remote: created.remote, view: merged_base(&local, &created.view, service), ..Entry::default() };
+        entry.comment_count = created.comment_count;
+        push_comments(service, journal, report, kind, id, record, &mut entry)?;
+        base.set(kind, id, entry);
+        return Ok(Outcome::Write(with_remote_number(&committed.text, name, kind, created.remote)?, None));
+    };
+    let mut entry = entry.unwrap_or_else(|| Entry { remote: remote_number, ..Entry::default() });
+    let remote_view = item.as_ref().map_or_else(|| entry.view.clone(), |item| item.view.clone());
+    let base_view = if entry.view.is_empty() { remote_view.clone() } else { entry.view.clone() };
+
+    let mut to_remote = View::new();
+    let mut to_local = View::new();
+    let mut new_base = base_view.clone();
+    let mut conflict = false;
+    let fields: BTreeSet<&String> = local.keys().chain(remote_view.keys()).chain(base_view.keys()).collect();
+    for field in fields {
+        let b = base_view.get(field).cloned().unwrap_or(Value::Null);
+        let l = local.get(field).cloned().unwrap_or(Value::Null);
+        let mut r = remote_view.get(field).cloned().unwrap_or(Value::Null);
+        // A required field the remote does not carry (an issue without a `workflow::` label)
+        // is unknown there, not unset.
+        if r.is_null() && crate::format::fields::find(kind, field).is_some_and(|spec| spec.required) {
+            r = b.clone();
+        }
+        if service.pull_only().contains(&field.as_str()) {
+            // Read from the service, never written to it: the base follows the remote, and a
+            // remote change is pulled.
+            if r != b && l != r && options.direction.pulls() {
+                to_local.insert(field.clone(), r.clone());
+                report.changes.push(FieldChange {
+                    id: id.to_owned(),
+                    side: "local",
+                    field: field.clone(),
+                    before: l,
+                    after: r.clone(),
+                });
+            }
+            new_base.insert(field.clone(), r);
+            continue;
+        }
+        if l == r {
+            new_base.insert(field.clone(), l);
+        } else if r == b {
+            if options.direction.pushes() {
+                to_remote.insert(field.clone(), l.clone());
+                new_base.insert(field.clone(), l.clone());
+                report.changes.push(FieldChange {
+                    id: id.to_owned(),
+                    side: "remote",
+                    field: field.clone(),
+                    before: r,
+                    after: l,
+                });
+            }
+        } else if l == b {
+            if options.direction.pulls() {
+                to_local.insert(field.clone(), r.clone());
+                new_base.insert(field.clone(), r.clone());
+                report.changes.push(FieldChange {
+                    id: id.to_owned(),
+                    side: "local",
+                    field: field.clone(),
+                    before: l,
+                    after: r,
+                });
+            }
+        } else {
+            match options.prefer {
+                Some(Prefer::Local) if options.direction.pushes() => {
+                    to_remote.insert(field.clone(), l.clone());
+                    new_base.insert(field.clone(), l.clone());
+                    report.changes.push(FieldChange {
+                        id: id.to_owned(),
+                        side: "remote",
+                        field: field.clone(),
+                        before: r,
+                        after: l,
+                    });
+                }
+                Some(Prefer::Remote) if options.direction.pulls() => {
+                    to_local.insert(field.clone(), r.clone());
+                    new_base.insert(field.clone(), r.clone());
+                    report.changes.push(FieldChange {
+                        id: id.to_owned(),
+                        side: "local",
+                        field: field.clone(),
+                        before: l,
+                        after: r,
+                    });
+                }
+                _ => {
+                    conflict = true;
+                    report.conflicts.push(Conflict {
+                        id: id.to_owned(),
+                        field: field.clone(),
+                        base: b,
+                        local: l,
+                        remote: r,
+                    });
+                }
+            }
+        }
+    }
+
+    // New comments on either side.
+    let mut new_comments = Vec::new();
+    if options.direction.pulls()
+        && let Some(item) = &item
+        && (item.comment_count.is_none() || item.comment_count != entry.comment_count)
+    {
+        for comment in service.comments(kind, remote_number)? {
+            if entry.seen.contains(&comment.id) || comment.marker.is_some() {
+                continue;
+            }
+            new_comments.push(comment);
+        }
+    }
+
+    if !to_remote.is_empty() {
+        report.updated_remote.push(id.to_owned());
+        if !options.dry_run {
+            service.update(kind, remote_number, &to_remote, &remote_view, links)?;
+        }
+    }
+    if options.direction.pushes() && !options.dry_run {
+        push_comments(service, journal, report, kind, id, record, &mut entry)?;
+    } else if options.direction.pushes() {
+        report.comments_pushed +=
+            local_comments(record).iter().filter(|c| !entry.comments.contains_key(&c.key)).count();
+    }
+    if to_local.is_empty() && new_comments.is_empty() {
+        if to_remote.is_empty() && !conflict {
+            report.unchanged += 1;
+        }
+        entry.view = new_base;
+        if let Some(item) = &item {
+            entry.comment_count = item.comment_count;
+        }
+        if !options.dry_run {
+            base.set(kind, id, entry);
+        }
+        if conflict {
+            return Ok(Outcome::Pending);
+        }
+        // A record linked by a recovery, or whose number could not be written before.
+        if remote_number_of(record, name).is_none() && !options.dry_run {
+            return Ok(Outcome::Write(with_remote_number(&committed.text, name, kind, remote_number)?, None));
+        }
+        return Ok(Outcome::Done);
+    }
+    // The local side changes: the new text, judged later with the others.
+    let mut text = apply_view(tracker, &committed.text, record, &to_local, options.now);
+    for comment in &new_comments {
+        text = crate::format::edit::append_comment(
+            &text,
+            kind,
+            comment.date.unwrap_or(options.now),
+            comment.author.as_deref(),
+            &comment.text,
+        )
+        .unwrap_or(text.clone());
+        entry.seen.insert(comment.id);
+    }
+    report.comments_pulled += new_comments.len();
+    entry.view = new_base;
+    if let Some(item) = &item {
+        entry.comment_count = item.comment_count;
+    }
+    if remote_number_of(record, name).is_none() {
+        text = with_remote_number(&text, name, kind, remote_number)?;
+    }
+    // Saved only if the write is accepted (see `write_local`).
+    Ok(Outcome::Write(text, Some(entry)))
+}
+
+/// The base of a record just created: what was sent, and the service's values of the fields it
+/// only reads.
+fn merged_base(local: &View, created: &View, service: &dyn Service) -> View {
+    let mut view = local.clone();
+    for field in service.pull_only() {
+        view.insert((*field).to_owned(), created.get(*field).cloned().unwrap_or(Value::Null));
+    }
+    view
+}
+
+/// Posts the record's comments the remote does not have yet.
+fn push_comments(
+    service: &mut dyn Service,
+    journal: &Journal,
+    report: &mut Report,
+    kind: Kind,
+    id: &str,
+    record: &Record,
+    entry: &mut Entry,
+) -> Result<(), MirrorError> {
+    for comment in local_comments(record) {
+        if entry.comments.contains_key(&comment.key) {
+            continue;
+        }
+        journal.note(&format!("comment {} {id} {}", kind.folder(), comment.key))?;
+        let note = service.comment(kind, entry.remote, id, &comment)?;
+        entry.comments.insert(comment.key.clone(), note);
+        entry.seen.insert(note);
+        report.comments_pushed += 1;
+    }
+    Ok(())
+}
+
+/// The remote number a record carries (`[mirror.<service>] iid`, or `id` for milestones).
+fn remote_number_of(record: &Record, service: &str) -> Option<u64> {
+    let table = record.fields.get("mirror")?.as_table()?.get(service)?.as_table()?;
+    table.get("iid").or_else(|| table.get("id"))?.as_integer().and_then(|n| u64::try_from(n).ok())
+}
+
+/// `text` with `[mirror.<service>] iid = <remote>` (`id` for milestones) set.
+fn with_remote_number(text: &str, service: &str, kind: Kind, remote: u64) -> Result<String, MirrorError> {
+    let mut document: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        MirrorError::Config(format!("a record is not valid TOML: {}", e.message()))
+    })?;
+    let mirror = document.as_table_mut().entry("mirror").or_insert_with(|| {
+        let mut table = Table::new();
+        table.set_implicit(true);
+        Item::Table(table)
+    });
+    if let Some(mirror) = mirror.as_table_mut() {
+        let service_table = mirror.entry(service).or_insert_with(|| Item::Table(Table::new()));
+        if let Some(table) = service_table.as_table_mut() {
+            let key = if kind == Kind::Milestone { "id" } else { "iid" };
+            table.insert(key, toml_edit::value(i64::try_from(remote).unwrap_or(i64::MAX)));
+        }
+    }
+    Ok(document.to_string())
+}
+
+/// The record text with the fields of `changes` set (a `null` removes the field); a change of
+/// state goes through the workflow's move, so the fields a move sets are set too.
+fn apply_view(tracker: &Tracker, text: &str, record: &Record, changes: &View, now: Timestamp) -> String {
+    let kind = record.kind();
+    let workflow = tracker.workflow(kind);
+    let mut document: DocumentMut = match text.parse() {
+        Ok(document) => document,
+        Err(_) => return text.to_owned(),
+    };
+    let mut target = None;
+    for (field, value) in changes {
+        if *field == workflow.field {
+            target = value.as_str().map(str::to_owned);
+            continue;
+        }
+        let table = document.as_table_mut();
+        match toml_of(value) {
+            Some(value) => crate::format::edit::replace_value(table, field, value),
+            None => {
+                table.remove(field);
+            }
+        }
+    }
+    let mut text = document.to_string();
+    if let Some(target) = target {
+        let moves = crate::workflow::engine::move_edits(workflow, record, &target);
+        if let Ok(moved) = crate::format::edit::apply(&text, kind, &moves, now) {
+            text = moved;
+        }
+    }
+    text
+}
+
+/// A JSON value of a view as a TOML value; `None` for `null`.
+fn toml_of(value: &Value) -> Option<toml_edit::Value> {
+    match value {
+        Value::Null | Value::Object(_) => None,
+        Value::Bool(b) => Some((*b).into()),
+        Value::Number(n) => n.as_i64().map(Into::into).or_else(|| n.as_f64().map(Into::into)),
+        Value::String(s) => match s.parse::<toml_edit::Datetime>() {
+            Ok(date) if s.len() >= 10 && s.as_bytes().get(4) == Some(&b'-') => Some(date.into()),
+            _ => Some(s.as_str().into()),
+        },
+        Value::Array(items) => {
+            let mut array = toml_edit::Array::new();
+            for item in items {
+                if let Some(value) = toml_of(item) {
+                    array.push(value);
+                }
+            }
+            Some(array.into())
+        }
+    }
+}
+
+/// The text of a record made from a remote item.
+fn new_record_text(
+    tracker: &Tracker,
+    kind: Kind,
+    view: &View,
+    service: &str,
+    remote: u64,
+    created: Timestamp,
+) -> String {
+    let workflow = tracker.workflow(kind);
+    let mut document = DocumentMut::new();
+    for spec in crate::format::fields::fields_of(kind) {
+        if let Some(value) = view.get(spec.name).and_then(toml_of)
+            && value.as_array().is_none_or(|list| !list.is_empty())
+        {
+            document.as_table_mut().insert(spec.name, Item::Value(value));
+        }
+    }
+    // A remote item without a state label starts where the workflow starts records; an issue
+    // without a type label is a feature, docket's default type.
+    if !document.contains_key(&workflow.field) {
+        document.insert(&workflow.field, toml_edit::value(workflow.initial.as_str()));
+    }
+    if kind == Kind::Issue && !document.contains_key("type") {
+        document.insert("type", toml_edit::value(crate::model::IssueType::default().name()));
+    }
+    if kind != Kind::Milestone && !document.contains_key("created") {
+        document.insert("created", toml_edit::value(crate::time::datetime_of(created)));
+    }
+    let text = with_remote_number(&document.to_string(), service, kind, remote).unwrap_or_default();
+    crate::format::canonical::canonical(kind, &text).unwrap_or(text)
+}
+
+/// Judges the pulled texts as the pre-commit hook would and commits those accepted in one
+/// commit (records with uncommitted edits in the work tree are left alone).
+fn write_local(
+    tracker: &Tracker,
+    options: &Options,
+    base: &mut Base,
+    report: &mut Report,
+    pending: &mut BTreeSet<String>,
+    writes: Vec<LocalWrite>,
+) -> Result<(), MirrorError> {
+    let mut files = Vec::new();
+    for write in writes {
+        let LocalWrite { kind, id, path, old, new, entry } = write;
+        let pulled = entry.is_some();
+        // The work tree must hold what HEAD holds, or the user's edits would be overwritten.
+        let on_disk = std::fs::read_to_string(tracker.absolute(&path)).ok();
+        if on_disk != old {
+            if pulled {
+                report.created_local.retain(|created| *created != id);
+                report.changes.retain(|change| !(change.id == id && change.side == "local"));
+                report.skipped.push(Skipped {
+                    id: id.clone(),
+                    reason: format!("{path} has uncommitted changes; commit or stash them and run again"),
+                });
+            }
+            pending.insert(key_of(kind, &id));
+            continue;
+        }
+        let problems = crate::check::check_edit(tracker, &path, old.as_deref(), &new, options.now);
+        if crate::diagnostic::has_errors(&problems) {
+            report.created_local.retain(|created| *created != id);
+            report.changes.retain(|change| !(change.id == id && change.side == "local"));
+            report.refused.push((id.clone(), problems));
+            // The base keeps the old remote view, so the refused change shows again.
+            pending.insert(key_of(kind, &id));
+            continue;
+        }
+        if pulled && old.is_some() && !report.updated_local.contains(&id) {
+            report.updated_local.push(id.clone());
+        }
+        if let Some(entry) = entry {
+            base.set(kind, &id, entry);
+        }
+        files.push((format!("{}{path}", tracker.prefix), new));
+    }
+    if files.is_empty() || options.dry_run {
+        return Ok(());
+    }
+    let message = format!(
+        "docket mirror {}: {} records\n\nCreated {}, updated {} from the remote; remote numbers recorded.",
+        report.service,
+        files.len(),
+        report.created_local.len(),
+        report.updated_local.len()
+    );
+    report.commit = tracker.repo.commit_files(&files, &message, "docket")?;
+    let paths: Vec<String> = files.into_iter().map(|(path, _)| path).collect();
+    tracker.repo.checkout_from_head(&paths)?;
+    Ok(())
+}
+
+/// What a service's base says: how far the last run got.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub service: String,
+    /// The reference holding the base.
+    pub reference: String,
+    /// The commit whose records were last compared (`None`: never synced).
+    pub local: Option<String>,
+    /// Per kind, the latest remote change seen.
+    pub remote_since: BTreeMap<String, String>,
+    /// Per kind, how many records are linked to a remote item.
+    pub linked: BTreeMap<String, usize>,
+    /// Records left undecided (`kind/id`).
+    pub pending: Vec<String>,
+    /// Whether a run was killed before it finished (the next run resumes it).
+    pub interrupted: bool,
+}
+
+/// The status of `service`'s mirror, from its base alone (no request is made).
+pub fn status(tracker: &Tracker, service: &str) -> Result<Status, MirrorError> {
+    let base = Base::load(tracker, service)?;
+    let mut linked = BTreeMap::new();
+    for key in base.meta.links.keys() {
+        if let Some((folder, _)) = key.split_once('/')
+            && let Some(kind) = kind_of_folder(folder)
+        {
+            *linked.entry(kind.name().to_owned()).or_insert(0) += 1;
+        }
+    }
+    Ok(Status {
+        service: service.to_owned(),
+        reference: base.reference.clone(),
+        local: base.meta.local.clone(),
+        remote_since: base.meta.since.clone(),
+        linked,
+        pending: base.meta.pending.iter().cloned().collect(),
+        interrupted: !Journal::new(tracker, service).left().is_empty(),
+    })
+}

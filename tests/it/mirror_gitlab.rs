@@ -1,0 +1,381 @@
+//! `docket mirror push|pull|sync gitlab` and `docket mirror status` against the fake GitLab
+//! (`fake_gitlab`), as a user would run them: the real binary, real git, real HTTP.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use crate::fake_gitlab::{FakeGitlab, check_requests_against_openapi};
+use crate::support::{Run, Sandbox};
+
+/// The ops example, pointed at `fake` and committed.
+fn ops_on(fake: &FakeGitlab) -> Sandbox {
+    let sandbox = Sandbox::example("ops");
+    point_at(&sandbox, fake);
+    sandbox
+}
+
+/// The tracker's `[mirror.gitlab]` pointed at `fake`'s project, committed.
+fn point_at(sandbox: &Sandbox, fake: &FakeGitlab) {
+    let config = sandbox.read("docket.toml");
+    let start = config.find("[mirror.gitlab]").map_or(config.len(), |at| at);
+    let config =
+        format!("{}[mirror.gitlab]\nurl = \"{}\"\nproject = \"group/project\"\n", &config[..start], fake.url());
+    sandbox.write("docket.toml", &config);
+    sandbox.commit_all("mirror to the fake GitLab");
+}
+
+fn mirror(sandbox: &Sandbox, fake: &FakeGitlab, args: &[&str]) -> Run {
+    let mut all = vec!["mirror"];
+    all.extend_from_slice(args);
+    let run = sandbox.docket_with(&all, &[("GITLAB_TOKEN", fake.token()), ("DOCKET_MIRROR_BACKOFF_MS", "1")], "");
+    assert!(!run.stdout.contains(fake.token()) && !run.stderr.contains(fake.token()), "the token was shown");
+    run
+}
+
+/// The docket ids of the server's issues, from their markers.
+fn markers(fake: &FakeGitlab) -> Vec<String> {
+    fake.issues()
+        .iter()
+        .filter_map(|issue| {
+            let description = issue["description"].as_str()?;
+            let start = description.rfind("<!-- docket:")?;
+            Some(description[start + 12..].trim_end().trim_end_matches(" -->").to_owned())
+        })
+        .collect()
+}
+
+fn labels(issue: &Value) -> BTreeSet<String> {
+    issue["labels"].as_array().expect("labels").iter().map(|l| l.as_str().expect("a name").to_owned()).collect()
+}
+
+fn issue_for(fake: &FakeGitlab, id: &str) -> Value {
+    fake.issues()
+        .into_iter()
+        .find(|issue| issue["description"].as_str().is_some_and(|d| d.contains(&format!("<!-- docket:{id} -->"))))
+        .unwrap_or_else(|| panic!("no issue on the server for {id}"))
+}
+
+fn iid_for(fake: &FakeGitlab, id: &str) -> u64 {
+    issue_for(fake, id)["iid"].as_u64().expect("an iid")
+}
+
+fn assert_conformant(fake: &FakeGitlab) {
+    let violations = check_requests_against_openapi(&fake.requests());
+    assert!(violations.is_empty(), "requests outside GitLab's contract:\n{}", violations.join("\n"));
+}
+
+#[test]
+fn push_sends_every_issue_milestone_and_comment_and_a_second_push_writes_nothing() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    let run = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+
+    // Every issue, once, with its fields.
+    let ids: BTreeSet<String> = std::fs::read_dir(sandbox.root().join("issues"))
+        .expect("issues")
+        .map(|e| e.expect("entry").path().file_stem().expect("stem").to_string_lossy().into_owned())
+        .collect();
+    let mut pushed = markers(&fake);
+    pushed.sort();
+    assert_eq!(pushed, ids.iter().cloned().collect::<Vec<_>>(), "one issue per record, no duplicate");
+
+    let milestones = fake.milestones();
+    assert_eq!(milestones.len(), 1, "{milestones:?}");
+    assert_eq!(milestones[0]["title"], "16.7");
+    assert_eq!(milestones[0]["start_date"], "2026-11-16");
+    assert_eq!(milestones[0]["due_date"], "2026-12-13");
+
+    let audit = issue_for(&fake, "b146vh");
+    assert_eq!(audit["title"], "Q4 macro audit: deactivate macros unused since 2025");
+    assert_eq!(
+        labels(&audit),
+        [
+            "customer::all",
+            "system::zendesk-global",
+            "priority::4",
+            "validation::skipped",
+            "type::administrative",
+            "workflow::implementation"
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+    );
+    assert_eq!(audit["assignees"][0]["username"], "lyle");
+    assert_eq!(audit["milestone"]["title"], "16.7");
+    assert_eq!(audit["state"], "opened");
+    assert!(audit["description"].as_str().expect("text").starts_with("## Task\nQuarterly macro audit."));
+    let weighted = issue_for(&fake, "ct10xw");
+    assert_eq!(weighted["weight"], 3);
+    // Terminal stages close the issue.
+    assert_eq!(issue_for(&fake, "erbemn")["state"], "closed");
+    assert_eq!(issue_for(&fake, "psfw03")["state"], "closed");
+
+    // Comments and weekly updates as notes, with who wrote them and when.
+    let notes = fake.notes(iid_for(&fake, "ct10xw"));
+    assert_eq!(notes.len(), 4, "2 comments and 2 updates: {notes:?}");
+    let update = notes.iter().find(|n| n["body"].as_str().is_some_and(|b| b.starts_with("**Weekly update**")));
+    assert!(update.is_some(), "{notes:?}");
+    let all_notes: usize = fake.issues().iter().map(|i| fake.notes(i["iid"].as_u64().expect("iid")).len()).sum();
+    assert_eq!(all_notes, 34, "22 comments and 12 weekly updates in the example");
+
+    // The remote numbers are recorded once, in one commit, and the work tree is clean.
+    let record = sandbox.read("issues/b146vh.toml");
+    assert!(record.contains(&format!("[mirror.gitlab]\niid = {}", audit["iid"])), "{record}");
+    assert!(sandbox.read("milestones/16-7.toml").contains(&format!("id = {}", milestones[0]["id"])));
+    assert_eq!(sandbox.git(&["status", "--porcelain"]), "");
+    assert_eq!(sandbox.docket(&["check"]).code, 0);
+    assert_conformant(&fake);
+
+    // Again: nothing to write, on either side.
+    let head = sandbox.git(&["rev-parse", "HEAD"]);
+    fake.clear_requests();
+    let again = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(again.code, 0, "{}", again.both());
+    assert_eq!(fake.writes(), 0, "a second push wrote: {}", again.stdout);
+    assert_eq!(sandbox.git(&["rev-parse", "HEAD"]), head);
+    assert!(again.stdout.contains("0 created there, 0 updated there"), "{}", again.stdout);
+    assert!(fake.requests().len() <= 3, "a second push reads only what changed: {:?}", fake.requests().len());
+}
+
+#[test]
+fn pull_brings_remote_changes_through_the_workflow_and_reports_what_it_refuses() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
+
+    // On GitLab: triage is done for k23ewa (its labels, and the stage), the milestone moves.
+    let triaged = iid_for(&fake, "k23ewa");
+    fake.edit_issue(triaged, "dylan", json!({"add_labels": "customer::all,priority::2,workflow::planning"}));
+    let milestone = fake.milestones()[0]["id"].as_u64().expect("id");
+    fake.edit_milestone(milestone, json!({"due_date": "2026-12-20"}));
+    // And an illegal jump for another issue.
+    let jumped = iid_for(&fake, "kqnj42");
+    fake.edit_issue(jumped, "jason", json!({"add_labels": "workflow::triage"}));
+    let before = sandbox.read("issues/kqnj42.toml");
+
+    let run = mirror(&sandbox, &fake, &["pull", "gitlab"]);
+    assert_eq!(run.code, 1, "a refused change is reported: {}", run.both());
+    assert!(run.stderr.contains("kqnj42 was not changed"), "{}", run.stderr);
+    assert!(run.stderr.contains("`development` → `triage`"), "{}", run.stderr);
+    assert_eq!(sandbox.read("issues/kqnj42.toml"), before);
+
+    let record = sandbox.read("issues/k23ewa.toml");
+    assert!(record.contains("stage = \"planning\""), "{record}");
+    assert!(record.contains("customer::all") && record.contains("priority::2"), "{record}");
+    assert!(sandbox.read("milestones/16-7.toml").contains("end = 2026-12-20"));
+    // One commit, which the hooks accept, and a clean work tree.
+    assert_eq!(sandbox.git(&["status", "--porcelain"]), "");
+    let range = sandbox.docket(&["check", "--range", "HEAD~1..HEAD"]);
+    assert_eq!(range.code, 0, "{}", range.both());
+    assert_conformant(&fake);
+
+    // The refused change is reported again until the remote or the workflow changes.
+    let again = mirror(&sandbox, &fake, &["pull", "gitlab"]);
+    assert_eq!(again.code, 1, "{}", again.both());
+    assert!(again.stderr.contains("kqnj42 was not changed"), "{}", again.stderr);
+    assert!(again.stdout.contains("0 updated here"), "{}", again.stdout);
+}
+
+#[test]
+fn a_field_changed_on_both_sides_is_a_conflict_that_overwrites_neither() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
+    let iid = iid_for(&fake, "ct10xw");
+    fake.edit_issue(iid, "dylan", json!({"title": "Remote title"}));
+    let text = sandbox.read("issues/ct10xw.toml");
+    let title_line = text.lines().find(|l| l.starts_with("title = ")).expect("a title").to_owned();
+    sandbox.write("issues/ct10xw.toml", &text.replacen(&title_line, "title = \"Local title\"", 1));
+    sandbox.commit_all("retitle");
+
+    let run = mirror(&sandbox, &fake, &["sync", "gitlab"]);
+    assert_eq!(run.code, 1, "{}", run.both());
+    assert!(run.stdout.contains("conflict: ct10xw title: changed on both sides"), "{}", run.stdout);
+    assert_eq!(fake.issue(iid)["title"], "Remote title");
+    assert!(sandbox.read("issues/ct10xw.toml").contains("title = \"Local title\""));
+    // Still a conflict next time, until someone decides.
+    let again = mirror(&sandbox, &fake, &["sync", "gitlab"]);
+    assert_eq!(again.code, 1, "{}", again.both());
+    assert!(again.stdout.contains("conflict: ct10xw title"), "{}", again.stdout);
+
+    let resolved = mirror(&sandbox, &fake, &["sync", "gitlab", "--prefer", "local"]);
+    assert_eq!(resolved.code, 0, "{}", resolved.both());
+    assert_eq!(fake.issue(iid)["title"], "Local title");
+    let quiet = mirror(&sandbox, &fake, &["sync", "gitlab"]);
+    assert_eq!(quiet.code, 0, "{}", quiet.both());
+}
+
+#[test]
+fn a_push_killed_after_the_server_made_an_issue_makes_no_duplicate() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    fake.stall_after_issue_creates(3);
+    let credentials = sandbox.home().join(".config/docket/credentials.toml");
+    std::fs::create_dir_all(credentials.parent().expect("a folder")).expect("folder");
+    std::fs::write(&credentials, format!("[gitlab]\ntoken = \"{}\"\n", fake.token())).expect("write");
+    let mut child = sandbox.spawn_docket_with(&["mirror", "push", "gitlab"], &[("DOCKET_MIRROR_BACKOFF_MS", "1")]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while fake.issues().len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "the push never created 3 issues");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // docket waits for the answer to the third create, which never comes: kill it there.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+    assert_eq!(fake.issues().len(), 3);
+    let status = sandbox.docket(&["mirror", "status"]);
+    assert!(status.stdout.contains("the last run was interrupted"), "{}", status.both());
+
+    let run = sandbox.docket_with(&["mirror", "push", "gitlab"], &[("DOCKET_MIRROR_BACKOFF_MS", "1")], "");
+    assert_eq!(run.code, 0, "{}", run.both());
+    let mut pushed = markers(&fake);
+    let count = pushed.len();
+    pushed.sort();
+    pushed.dedup();
+    assert_eq!(pushed.len(), count, "a duplicate on the server: {pushed:?}");
+    assert_eq!(count, 14);
+    let all_notes: usize = fake.issues().iter().map(|i| fake.notes(i["iid"].as_u64().expect("iid")).len()).sum();
+    assert_eq!(all_notes, 34);
+    let status = sandbox.docket(&["mirror", "status"]);
+    assert!(!status.stdout.contains("interrupted"), "{}", status.both());
+}
+
+#[test]
+fn a_push_through_429s_and_502s_delivers_each_issue_exactly_once() {
+    let fake = FakeGitlab::start();
+    let sandbox = Sandbox::tracker();
+    point_at(&sandbox, &fake);
+    for n in 0..250 {
+        sandbox.write(
+            &format!("issues/t{n:04}.toml"),
+            &format!("title = \"Issue {n}\"\ntype = \"bug\"\nstage = \"triage\"\ncreated = 2026-11-20T10:00:00Z\n"),
+        );
+    }
+    sandbox.commit_all("250 issues");
+    fake.set_faults(Some(5), Some(7));
+    let run = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let mut pushed = markers(&fake);
+    assert_eq!(pushed.len(), 250);
+    pushed.sort();
+    pushed.dedup();
+    assert_eq!(pushed.len(), 250, "each issue exactly once");
+    let faulted = fake.requests().iter().filter(|r| r.status == 429 || r.status == 502).count();
+    assert!(faulted > 50, "the faults happened: {faulted}");
+    fake.set_faults(None, None);
+    let writes = fake.writes();
+    mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
+    assert_eq!(fake.writes(), writes);
+}
+
+#[test]
+fn the_first_pull_imports_the_projects_issues_in_one_commit_the_hooks_accept() {
+    let fake = FakeGitlab::start();
+    let sandbox = Sandbox::tracker();
+    point_at(&sandbox, &fake);
+    fake.create_issue("dylan", json!({"title": "Printer on fire", "description": "Smoke.", "labels": "type::bug"}));
+    fake.create_issue("jason", json!({"title": "Dark mode", "labels": "customer::all"}));
+    let noted = fake.create_issue("lyle", json!({"title": "Already discussed"}));
+    fake.add_note(noted, "lyle", "First thoughts.", false);
+    fake.add_note(noted, "lyle", "changed the description", true);
+
+    let dry = mirror(&sandbox, &fake, &["pull", "gitlab", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.both());
+    assert!(dry.stdout.contains("title: Printer on fire"), "{}", dry.stdout);
+    let head = sandbox.git(&["rev-parse", "HEAD"]);
+
+    let run = mirror(&sandbox, &fake, &["pull", "gitlab"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert!(run.stdout.contains("3 created here"), "{}", run.stdout);
+    assert_eq!(sandbox.git(&["rev-list", "--count", &format!("{}..HEAD", head.trim())]).trim(), "1");
+    let list = sandbox.docket(&["list", "--json"]);
+    let records: Vec<Value> = serde_json::from_str(list.ok()).expect("json");
+    let titles: BTreeSet<&str> = records.iter().filter_map(|r| r["title"].as_str()).collect();
+    assert_eq!(titles, ["Printer on fire", "Dark mode", "Already discussed"].into_iter().collect());
+    let printer = records.iter().find(|r| r["title"] == "Printer on fire").expect("imported");
+    assert_eq!(printer["type"], "bug");
+    assert_eq!(printer["stage"], "triage");
+    assert_eq!(printer["description"], "Smoke.");
+    let discussed = records.iter().find(|r| r["title"] == "Already discussed").expect("imported");
+    assert_eq!(discussed["comments"].as_array().map(Vec::len), Some(1), "system notes are not comments: {discussed}");
+    assert_eq!(sandbox.docket(&["check", "--range", "HEAD~1..HEAD"]).code, 0);
+
+    // Pulled again: nothing changes.
+    let writes = fake.writes();
+    let again = mirror(&sandbox, &fake, &["pull", "gitlab"]);
+    assert_eq!(again.code, 0, "{}", again.both());
+    assert_eq!(fake.writes(), writes, "{}", again.stdout);
+    assert_eq!(sandbox.git(&["rev-list", "--count", &format!("{}..HEAD", head.trim())]).trim(), "1");
+    // Pushed: the issues get the labels of their type and stage, once.
+    let push = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(push.code, 0, "{}", push.both());
+    assert_eq!(
+        labels(&fake.issue(noted)),
+        ["type::feature", "workflow::triage"].into_iter().map(str::to_owned).collect()
+    );
+    let writes = fake.writes();
+    mirror(&sandbox, &fake, &["sync", "gitlab"]).ok();
+    assert_eq!(fake.writes(), writes);
+    assert_eq!(sandbox.git(&["rev-list", "--count", &format!("{}..HEAD", head.trim())]).trim(), "1");
+}
+
+#[test]
+fn dry_run_shows_field_diffs_and_writes_nothing() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
+    let iid = iid_for(&fake, "ct10xw");
+    fake.edit_issue(iid, "dylan", json!({"description": "New first line\nsecond line"}));
+    sandbox.docket(&["set", "gqkfms", "weight=3"]).ok();
+    sandbox.commit_all("heavier");
+    let writes = fake.writes();
+    let head = sandbox.git(&["rev-parse", "HEAD"]);
+
+    let run = mirror(&sandbox, &fake, &["sync", "gitlab", "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    insta::assert_snapshot!(
+        "mirror_dry_run",
+        run.stdout.lines().filter(|l| !l.starts_with("gitlab")).collect::<Vec<_>>().join("\n")
+    );
+    assert_eq!(fake.writes(), writes);
+    assert_eq!(sandbox.git(&["rev-parse", "HEAD"]), head);
+
+    let json = mirror(&sandbox, &fake, &["sync", "gitlab", "--dry-run", "--json"]);
+    let report: Value = serde_json::from_str(json.ok()).expect("json");
+    assert_eq!(report["updated_remote"], json!(["gqkfms"]));
+    assert_eq!(report["updated_local"], json!(["ct10xw"]));
+    assert_eq!(report["dry_run"], true);
+}
+
+#[test]
+fn mirror_errors_say_what_to_fix_and_never_show_the_token() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    let no_token = sandbox.docket(&["mirror", "push", "gitlab"]);
+    insta::assert_snapshot!("mirror_no_token", no_token.both());
+
+    let refused = sandbox.docket_with(&["mirror", "push", "gitlab"], &[("GITLAB_TOKEN", "wrong-token")], "");
+    assert!(!refused.stderr.contains("wrong-token"));
+    insta::assert_snapshot!("mirror_bad_token", refused.both());
+
+    drop(fake);
+    let unreachable = sandbox.docket_with(
+        &["mirror", "push", "gitlab"],
+        &[("GITLAB_TOKEN", "t0ken"), ("DOCKET_MIRROR_BACKOFF_MS", "1")],
+        "",
+    );
+    assert_eq!(unreachable.code, 2, "{}", unreachable.both());
+    assert!(unreachable.stderr.contains("run the command again"), "{}", unreachable.stderr);
+    assert!(!unreachable.stderr.contains("t0ken"));
+
+    let bare = Sandbox::tracker();
+    insta::assert_snapshot!(
+        "mirror_not_configured",
+        bare.docket_with(&["mirror", "push", "gitlab"], &[("GITLAB_TOKEN", "t")], "").both()
+    );
+    assert_eq!(sandbox.git(&["status", "--porcelain"]), "");
+}
