@@ -723,6 +723,31 @@ pub fn run(
         write_local(tracker, options, &mut base, &mut report, &mut pending, local_writes)?;
     }
 
+    // Our own writes moved the remote's clock: what changed since the run began is listed
+    // once more, so the next run starts after them, and whatever someone else changed meanwhile
+    // is compared again next run rather than skipped.
+    let wrote = !report.created_remote.is_empty() || !report.updated_remote.is_empty() || report.comments_pushed > 0;
+    if wrote && !options.dry_run {
+        for &kind in service.kinds() {
+            let start = base.meta.since.get(kind.name()).cloned();
+            let items = service.changed(kind, start.as_deref(), &links)?;
+            let (hold, latest) = reconcile(tracker, &mut base, &links, &mut pending, kind, &items)?;
+            if let Some(next) = hold.or(latest) {
+                since.insert(kind.name().to_owned(), next);
+            }
+        }
+    } else {
+        // Items on the remote only, left by a push: the next run lists them again.
+        for (kind, item) in &unknown {
+            if !options.direction.pulls() {
+                let held = since.entry(kind.name().to_owned()).or_insert_with(|| item.updated.clone());
+                if item.updated < *held {
+                    held.clone_from(&item.updated);
+                }
+            }
+        }
+    }
+
     let (requests, writes) = service.cost();
     report.requests = requests;
     report.writes = writes;
@@ -738,6 +763,41 @@ pub fn run(
     base.save(tracker, &format!("docket mirror {name}"))?;
     journal.clear();
     Ok(report)
+}
+
+/// Compares the items a listing after the run's writes returns with the base: an item that
+/// differs from what the run left was changed by someone else meanwhile, and is compared again
+/// next run. Returns the earliest change of an item docket does not know (the next run must
+/// list it again) and the latest change seen.
+fn reconcile(
+    tracker: &Tracker,
+    base: &mut Base,
+    links: &Links,
+    pending: &mut BTreeSet<String>,
+    kind: Kind,
+    items: &[RemoteItem],
+) -> Result<(Option<String>, Option<String>), MirrorError> {
+    let mut hold: Option<String> = None;
+    let mut latest: Option<String> = None;
+    for item in items {
+        if latest.as_ref().is_none_or(|l| item.updated > *l) {
+            latest = Some(item.updated.clone());
+        }
+        let id = links.local(kind, item.remote).map(str::to_owned).or_else(|| item.marker.clone());
+        let Some(id) = id else {
+            if hold.as_ref().is_none_or(|h| item.updated < *h) {
+                hold = Some(item.updated.clone());
+            }
+            continue;
+        };
+        let agrees = base
+            .entry(tracker, kind, &id)?
+            .is_some_and(|entry| entry.view == item.view && entry.comment_count == item.comment_count);
+        if !agrees {
+            pending.insert(key_of(kind, &id));
+        }
+    }
+    Ok((hold, latest))
 }
 
 /// Links the items a killed run created, found by their markers, and the comments it posted.
@@ -886,7 +946,7 @@ fn sync_one(
     let mut to_remote = View::new();
     let mut to_local = View::new();
     let mut new_base = base_view.clone();
-    let mut conflict = false;
+    let mut undecided = false;
     let fields: BTreeSet<&String> = local.keys().chain(remote_view.keys()).chain(base_view.keys()).collect();
     for field in fields {
         let b = base_view.get(field).cloned().unwrap_or(Value::Null);
@@ -938,6 +998,10 @@ fn sync_one(
                     before: l,
                     after: r,
                 });
+            } else {
+                // A remote change a push leaves for a pull: the base keeps the old value, and
+                // the record is compared again next run (the listing will have moved on).
+                undecided = true;
             }
         } else {
             match options.prefer {
@@ -964,7 +1028,7 @@ fn sync_one(
                     });
                 }
                 _ => {
-                    conflict = true;
+                    undecided = true;
                     report.conflicts.push(Conflict {
                         id: id.to_owned(),
                         field: field.clone(),
@@ -989,6 +1053,11 @@ fn sync_one(
             }
             new_comments.push(comment);
         }
+    } else if let Some(item) = item
+        && item.comment_count != entry.comment_count
+    {
+        // Comments a push leaves for a pull.
+        undecided = true;
     }
 
     if !to_remote.is_empty() {
@@ -1004,7 +1073,7 @@ fn sync_one(
             local_comments(record).iter().filter(|c| !entry.comments.contains_key(&c.key)).count();
     }
     if to_local.is_empty() && new_comments.is_empty() {
-        if to_remote.is_empty() && !conflict {
+        if to_remote.is_empty() && !undecided {
             report.unchanged += 1;
         }
         entry.view = new_base;
@@ -1014,7 +1083,7 @@ fn sync_one(
         if !options.dry_run {
             base.set(kind, id, entry);
         }
-        if conflict {
+        if undecided {
             return Ok(Outcome::Pending);
         }
         // A record linked by a recovery, or whose number could not be written before.
@@ -1076,6 +1145,7 @@ fn push_comments(
         let note = service.comment(kind, entry.remote, id, &comment)?;
         entry.comments.insert(comment.key.clone(), note);
         entry.seen.insert(note);
+        entry.comment_count = entry.comment_count.map(|count| count + 1);
         report.comments_pushed += 1;
     }
     Ok(())

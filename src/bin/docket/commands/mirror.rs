@@ -91,7 +91,11 @@ fn cmd_status(ui: &Ui, env: &Env, args: &MirrorStatusArgs) -> Result<ExitCode, C
                 let _ = writeln!(text, "{}: never synced", status.service);
             }
             Some(local) => {
-                let linked: Vec<String> = status.linked.iter().map(|(kind, n)| format!("{n} {kind}s")).collect();
+                let linked: Vec<String> = status
+                    .linked
+                    .iter()
+                    .map(|(kind, n)| format!("{n} {kind}{}", if *n == 1 { "" } else { "s" }))
+                    .collect();
                 let _ = writeln!(text, "{}: last synced at commit {}", status.service, &local[..local.len().min(12)]);
                 let _ = writeln!(
                     text,
@@ -190,16 +194,22 @@ fn render_report(report: &Report, style: Style) -> String {
         let mut last: Option<(&str, &str)> = None;
         for change in &report.changes {
             if last == Some((change.id.as_str(), change.side)) {
-                let _ = write!(text, ", {}", change.field);
+                let created = if change.side == "remote" { &report.created_remote } else { &report.created_local };
+                if !created.contains(&change.id) {
+                    let _ = write!(text, ", {}", change.field);
+                }
                 continue;
             }
             if last.is_some() {
                 text.push('\n');
             }
             let created = if change.side == "remote" { &report.created_remote } else { &report.created_local };
-            let verb = if created.contains(&change.id) { "created" } else { "updated" };
             let arrow = if change.side == "remote" { "→" } else { "←" };
-            let _ = write!(text, "{} {arrow} {service}: {verb} {}", style.id(&change.id), change.field);
+            if created.contains(&change.id) {
+                let _ = write!(text, "{} {arrow} {service}: created", style.id(&change.id));
+            } else {
+                let _ = write!(text, "{} {arrow} {service}: updated {}", style.id(&change.id), change.field);
+            }
             last = Some((change.id.as_str(), change.side));
         }
         if last.is_some() {
