@@ -740,9 +740,9 @@ pub fn run(
         // Items on the remote only, left by a push: the next run lists them again.
         for (kind, item) in &unknown {
             if !options.direction.pulls() {
-                let held = since.entry(kind.name().to_owned()).or_insert_with(|| item.updated.clone());
-                if item.updated < *held {
-                    held.clone_from(&item.updated);
+                let earliest = since.entry(kind.name().to_owned()).or_insert_with(|| item.updated.clone());
+                if item.updated < *earliest {
+                    earliest.clone_from(&item.updated);
                 }
             }
         }
