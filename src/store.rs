@@ -491,6 +491,16 @@ impl Repo {
             .signature()
             .or_else(|_| git2::Signature::now(author, "docket@localhost"))
             .map_err(git_error("make a signature"))?;
+        // Dated as git dates a commit: `GIT_COMMITTER_DATE` when set (scripts, tests), else now.
+        let signature = match std::env::var("GIT_COMMITTER_DATE").ok().and_then(|d| crate::time::parse_git_date(&d)) {
+            Some(seconds) => git2::Signature::new(
+                signature.name().unwrap_or(author),
+                signature.email().unwrap_or("docket@localhost"),
+                &git2::Time::new(seconds, 0),
+            )
+            .map_err(git_error("make a signature"))?,
+            None => signature,
+        };
         let parents: Vec<&git2::Commit<'_>> = head.iter().collect();
         let id = self
             .repository
@@ -579,6 +589,11 @@ impl Repo {
         let glob = if remotes_only { "refs/remotes/*" } else { "refs/*" };
         walk.hide_glob(glob).map_err(git_error("walk the history"))?;
         self.collect(walk)
+    }
+
+    /// When `id` was committed (the committer's time).
+    pub fn commit_time(&self, id: &str) -> Result<Timestamp, StoreError> {
+        Ok(self.find_commit(id)?.committer().when().seconds())
     }
 
     fn collect(&self, walk: git2::Revwalk<'_>) -> Result<Vec<CommitInfo>, StoreError> {

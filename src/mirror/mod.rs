@@ -1334,6 +1334,8 @@ pub struct Status {
     pub reference: String,
     /// The commit whose records were last compared (`None`: never synced).
     pub local: Option<String>,
+    /// When the last run finished (RFC 3339).
+    pub synced_at: Option<String>,
     /// Per kind, the latest remote change seen.
     pub remote_since: BTreeMap<String, String>,
     /// Per kind, how many records are linked to a remote item.
@@ -1359,6 +1361,10 @@ pub fn status(tracker: &Tracker, service: &str) -> Result<Status, MirrorError> {
         service: service.to_owned(),
         reference: base.reference.clone(),
         local: base.meta.local.clone(),
+        synced_at: match &base.commit {
+            Some(commit) => Some(crate::time::datetime_of(tracker.repo.commit_time(commit)?).to_string()),
+            None => None,
+        },
         remote_since: base.meta.since.clone(),
         linked,
         pending: base.meta.pending.iter().cloned().collect(),

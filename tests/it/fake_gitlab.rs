@@ -365,6 +365,44 @@ fn serve(shared: &Mutex<Shared>, mut request: tiny_http::Request) {
     let _ = request.respond(response);
 }
 
+/// The Python of `target/venv`, with python-gitlab: made on first use (`python3 -m venv`, then
+/// `pip install -r tests/python/requirements.txt`), so `cargo test` needs no other step.
+fn venv(root: &std::path::Path) -> std::path::PathBuf {
+    use std::process::Command;
+    let folder = root.join("target/venv");
+    let python = folder.join("bin/python");
+    let installed = folder.join(".docket-requirements");
+    let requirements = std::fs::read_to_string(root.join("tests/python/requirements.txt")).expect("requirements.txt");
+    if std::fs::read_to_string(&installed).ok().as_deref() == Some(requirements.as_str()) {
+        return python;
+    }
+    let run = |program: &std::path::Path, args: &[&str]| {
+        let output = Command::new(program).args(args).current_dir(root).output();
+        match output {
+            Ok(output) if output.status.success() => {}
+            Ok(output) => panic!(
+                "`{} {}` failed: {}\nthe fake GitLab is checked with python-gitlab; on Debian, `apt-get install python3-venv`, \
+                 or point DOCKET_PYTHON at a Python that has python-gitlab",
+                program.display(),
+                args.join(" "),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+            Err(error) => panic!(
+                "cannot run {}: {error}\nthe fake GitLab is checked with python-gitlab: install python3 (with venv), \
+                 or point DOCKET_PYTHON at a Python that has python-gitlab",
+                program.display()
+            ),
+        }
+    };
+    if !python.exists() {
+        run(std::path::Path::new("python3"), &["-m", "venv", &folder.display().to_string()]);
+    }
+    let pip = folder.join("bin/pip");
+    run(&pip, &["install", "-q", "--disable-pip-version-check", "-r", "tests/python/requirements.txt"]);
+    std::fs::write(&installed, requirements).expect("write the venv's stamp");
+    python
+}
+
 /// The real python-gitlab client (`tests/python/gitlab_client.py`) writes to and reads from the
 /// fake through pages, retried faults and every endpoint, and all it sends conforms to GitLab's
 /// `OpenAPI` description.
@@ -376,17 +414,7 @@ fn python_gitlab_drives_the_fake() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let python = match std::env::var_os("DOCKET_PYTHON") {
         Some(python) => python.into(),
-        None => {
-            let venv = root.join("target/venv/bin/python");
-            assert!(
-                venv.exists(),
-                "{} is missing: the fake GitLab is checked with python-gitlab. Create it with\n  \
-                 python3 -m venv target/venv && target/venv/bin/pip install -r tests/python/requirements.txt\n\
-                 (or point DOCKET_PYTHON at a Python that has python-gitlab)",
-                venv.display()
-            );
-            venv
-        }
+        None => venv(root),
     };
     let fake = FakeGitlab::start();
     let seeded = fake.create_issue("dylan", serde_json::json!({ "title": "Seeded by dylan", "labels": "bug" }));

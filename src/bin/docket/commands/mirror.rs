@@ -86,17 +86,17 @@ fn cmd_status(ui: &Ui, env: &Env, args: &MirrorStatusArgs) -> Result<ExitCode, C
     }
     for status in statuses {
         let mut text = String::new();
-        match &status.local {
+        match &status.synced_at {
             None => {
                 let _ = writeln!(text, "{}: never synced", status.service);
             }
-            Some(local) => {
+            Some(synced_at) => {
                 let linked: Vec<String> = status
                     .linked
                     .iter()
                     .map(|(kind, n)| format!("{n} {kind}{}", if *n == 1 { "" } else { "s" }))
                     .collect();
-                let _ = writeln!(text, "{}: last synced at commit {}", status.service, &local[..local.len().min(12)]);
+                let _ = writeln!(text, "{}: last synced {synced_at}", status.service);
                 let _ = writeln!(
                     text,
                     "  linked: {}",
@@ -254,7 +254,11 @@ fn render_report(report: &Report, style: Style) -> String {
         report.comments_pulled,
         report.requests,
         report.writes,
-        report.commit.as_ref().map(|c| format!("\ncommitted {c}")).unwrap_or_default(),
+        if report.commit.is_some() {
+            "\nthe changes here are in one new commit: `git show --stat HEAD` lists them"
+        } else {
+            ""
+        },
     );
     text
 }
