@@ -290,6 +290,41 @@ pub trait Service {
     fn cost(&self) -> (usize, usize);
 }
 
+/// Reads files of one commit by path: a lookup each while few are asked for, then each
+/// folder's listing once (libgit2 reads a large tree again on every lookup from the top, so a
+/// lookup per record of a 10,000-record folder would cost the folder's size each time).
+struct Reader {
+    commit: String,
+    lookups: usize,
+    listed: HashMap<String, HashMap<String, String>>,
+}
+
+/// Lookups from the top before a folder is listed instead.
+const LOOKUPS_BEFORE_LISTING: usize = 32;
+
+impl Reader {
+    fn new(commit: &str) -> Self {
+        Self { commit: commit.to_owned(), lookups: 0, listed: HashMap::new() }
+    }
+
+    fn text(&mut self, repo: &crate::store::Repo, path: &str) -> Result<Option<String>, StoreError> {
+        let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        if let Some(files) = self.listed.get(folder) {
+            return match files.get(path) {
+                Some(blob) => repo.blob_text(blob),
+                None => Ok(None),
+            };
+        }
+        self.lookups += 1;
+        if self.lookups > LOOKUPS_BEFORE_LISTING && !folder.is_empty() {
+            let files = repo.files_under(Some(&self.commit), folder)?.into_iter().collect();
+            self.listed.insert(folder.to_owned(), files);
+            return self.text(repo, path);
+        }
+        repo.file_at(&self.commit, path)
+    }
+}
+
 /// The base's header.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Meta {
@@ -327,6 +362,7 @@ struct Entry {
 struct Base {
     reference: String,
     commit: Option<String>,
+    reader: Option<Reader>,
     meta: Meta,
     entries: BTreeMap<(Kind, String), Entry>,
     changed: BTreeSet<(Kind, String)>,
@@ -352,7 +388,8 @@ impl Base {
             },
             None => Meta::default(),
         };
-        Ok(Self { reference, commit, meta, entries: BTreeMap::new(), changed: BTreeSet::new() })
+        let reader = commit.as_deref().map(Reader::new);
+        Ok(Self { reference, commit, reader, meta, entries: BTreeMap::new(), changed: BTreeSet::new() })
     }
 
     fn links(&self) -> Links {
@@ -371,8 +408,8 @@ impl Base {
     fn entry(&mut self, tracker: &Tracker, kind: Kind, id: &str) -> Result<Option<&Entry>, MirrorError> {
         let key = (kind, id.to_owned());
         if !self.entries.contains_key(&key)
-            && let Some(commit) = &self.commit
-            && let Some(text) = tracker.repo.file_at(commit, &format!("{}.json", key_of(kind, id)))?
+            && let Some(reader) = &mut self.reader
+            && let Some(text) = reader.text(&tracker.repo, &format!("{}.json", key_of(kind, id)))?
         {
             let entry: Entry = serde_json::from_str(&text)
                 .map_err(|error| MirrorError::Base { reference: self.reference.clone(), message: error.to_string() })?;
@@ -432,7 +469,10 @@ impl Journal {
             std::fs::create_dir_all(parent).map_err(failed)?;
         }
         let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path).map_err(failed)?;
-        file.write_all(format!("{line}\n").as_bytes()).and_then(|()| file.sync_data()).map_err(failed)
+        // Written through to the operating system, which keeps it if docket is killed; not
+        // synced to the disk (a power cut is not what this guards against, and an fsync per
+        // request would cost more than the request).
+        file.write_all(format!("{line}\n").as_bytes()).map_err(failed)
     }
 
     fn clear(&self) {
@@ -623,12 +663,13 @@ pub fn run(
     let total = ids.len() + unknown.len();
     let mut done = 0;
     let mut local_writes: Vec<LocalWrite> = Vec::new();
+    let mut head_reader = head.as_deref().map(Reader::new);
     let mut pending = BTreeSet::new();
     for &kind in service.kinds() {
         let keys: Vec<(Kind, String)> = ids.keys().filter(|(k, _)| *k == kind).cloned().collect();
         for key in keys {
             let id = key.1.clone();
-            let committed = read_committed(tracker, head.as_deref(), kind, &id)?;
+            let committed = read_committed(tracker, head_reader.as_mut(), kind, &id)?;
             let item = remote.remove(&key);
             let item = item.as_ref();
             let outcome = sync_one(
@@ -842,13 +883,13 @@ fn recover(
 
 fn read_committed(
     tracker: &Tracker,
-    head: Option<&str>,
+    head: Option<&mut Reader>,
     kind: Kind,
     id: &str,
 ) -> Result<Option<Committed>, MirrorError> {
     let Some(head) = head else { return Ok(None) };
     let path = tracker.path_for(kind, id);
-    let Some(text) = tracker.repo.file_at(head, &format!("{}{path}", tracker.prefix))? else { return Ok(None) };
+    let Some(text) = head.text(&tracker.repo, &format!("{}{path}", tracker.prefix))? else { return Ok(None) };
     let file = RecordFile { kind, id: id.to_owned(), path: path.clone() };
     let record = tracker.parse(&file, &text).record;
     Ok(Some(Committed { path, text, record }))

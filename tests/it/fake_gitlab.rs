@@ -13,6 +13,7 @@ mod api;
 mod model;
 mod openapi;
 mod params;
+#[cfg(test)]
 mod tests;
 mod time;
 
@@ -74,7 +75,15 @@ impl FakeGitlab {
     /// "secret-token" belongs to user "docket-bot" (id 1); users "dylan" (2), "jason" (3) and
     /// "lyle" (4) exist. The clock starts at 2026-11-23T12:00:00Z and moves 1 s per write.
     pub fn start() -> FakeGitlab {
-        let server = tiny_http::Server::http("127.0.0.1:0").expect("bind a loopback port for the fake GitLab");
+        // TCP_NODELAY on the listener, which the accepted connections inherit: tiny_http writes
+        // a response's head and body apart, and Nagle's algorithm would hold the body back until
+        // the client's delayed acknowledgement (40 ms a request), which real GitLabs do not do.
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a socket");
+        socket.set_tcp_nodelay(true).expect("TCP_NODELAY");
+        socket.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into()).expect("bind a loopback port");
+        socket.listen(128).expect("listen");
+        let server = tiny_http::Server::from_listener(std::net::TcpListener::from(socket), None)
+            .expect("serve the fake GitLab on a loopback port");
         let port = server.server_addr().to_ip().expect("an IP listener").port();
         let url = format!("http://127.0.0.1:{port}");
         let shared = Arc::new(Mutex::new(Shared {
