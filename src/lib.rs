@@ -40,6 +40,9 @@
 //!   commit, and brought forward by the records later commits changed).
 //! - [`merge`] is the field-level three-way merge of record files behind git's merge driver.
 //! - [`import`] turns git-bug's bugs and identities into issues.
+//! - [`mirror`] keeps the tracker and GitLab in step (push, pull, sync): the last synced state
+//!   under `refs/docket/mirror/<service>`, the three-way comparison, the journal of a run;
+//!   [`mirror::gitlab`] maps records to GitLab's REST API, [`mirror::http`] retries and pages.
 //! - [`query`] filters and sorts loaded records for `list`; [`json`] gives their `--json` shape.
 //! - [`visible`] escapes control characters for human-readable output (`--json` keeps them).
 //! - [`id`], [`time`] and [`context`] are the small pieces: ids, calendar arithmetic, and the
