@@ -725,6 +725,7 @@ pub fn run(
                 comment_count: item.comment_count,
                 ..Entry::default()
             };
+            let mut pulled = Vec::new();
             if item.comment_count != Some(0) {
                 for comment in service.comments(*item_kind, item.remote)? {
                     if comment.marker.is_none() {
@@ -737,11 +738,13 @@ pub fn run(
                         )
                         .unwrap_or(text);
                         report.comments_pulled += 1;
+                        pulled.push(comment.clone());
                     }
                     entry.seen.insert(comment.id);
                 }
             }
             let path = tracker.path_for(*item_kind, &id);
+            link_pulled_comments(tracker, &path, *item_kind, &id, &text, &BTreeSet::new(), &pulled, &mut entry);
             for (field, value) in &item.view {
                 if !value.is_null() {
                     report.changes.push(FieldChange {
@@ -1146,6 +1149,8 @@ fn sync_one(
         .unwrap_or(text.clone());
         entry.seen.insert(comment.id);
     }
+    let before: BTreeSet<String> = local_comments(record).into_iter().map(|c| c.key).collect();
+    link_pulled_comments(tracker, &committed.path, kind, id, &text, &before, &new_comments, &mut entry);
     report.comments_pulled += new_comments.len();
     entry.view = new_base;
     if let Some(item) = &item {
@@ -1156,6 +1161,27 @@ fn sync_one(
     }
     // Saved only if the write is accepted (see `write_local`).
     Ok(Outcome::Write(text, Some(entry)))
+}
+
+/// Records the pulled comments, now in `text`, as the remote's: each new local comment's key
+/// is linked to the note it came from, so a push never posts it back.
+#[allow(clippy::too_many_arguments)]
+fn link_pulled_comments(
+    tracker: &Tracker,
+    path: &str,
+    kind: Kind,
+    id: &str,
+    text: &str,
+    before: &BTreeSet<String>,
+    pulled: &[RemoteComment],
+    entry: &mut Entry,
+) {
+    let file = RecordFile { kind, id: id.to_owned(), path: path.to_owned() };
+    let Some(record) = tracker.parse(&file, text).record else { return };
+    let added = local_comments(&record).into_iter().filter(|c| c.update.is_none() && !before.contains(&c.key));
+    for (comment, remote) in added.zip(pulled) {
+        entry.comments.insert(comment.key, remote.id);
+    }
 }
 
 /// The base of a record just created: what was sent, and the service's values of the fields it

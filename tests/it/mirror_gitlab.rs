@@ -379,3 +379,76 @@ fn mirror_errors_say_what_to_fix_and_never_show_the_token() {
     );
     assert_eq!(sandbox.git(&["status", "--porcelain"]), "");
 }
+
+#[test]
+fn pull_brings_notes_and_health_and_waits_for_uncommitted_edits() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
+    let iid = iid_for(&fake, "gqkfms");
+    fake.add_note(iid, "jason", "Reproduced on the sandbox.", false);
+    fake.add_note(iid, "jason", "added ~priority::1 label", true);
+    fake.edit_issue(iid, "dylan", json!({"health_status": "at_risk", "title": "Trigger: page the on-call manager"}));
+    // Someone is editing the record right now.
+    let committed = sandbox.read("issues/gqkfms.toml");
+    sandbox.write("issues/gqkfms.toml", &format!("{committed}# thinking\n"));
+
+    let waiting = mirror(&sandbox, &fake, &["pull", "gitlab"]);
+    assert_eq!(waiting.code, 0, "{}", waiting.both());
+    assert!(
+        waiting.stdout.contains("skipped: gqkfms: issues/gqkfms.toml has uncommitted changes"),
+        "{}",
+        waiting.stdout
+    );
+    assert_eq!(sandbox.read("issues/gqkfms.toml"), format!("{committed}# thinking\n"));
+
+    sandbox.write("issues/gqkfms.toml", &committed);
+    let run = mirror(&sandbox, &fake, &["pull", "gitlab"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let shown: Value = serde_json::from_str(sandbox.docket(&["show", "gqkfms", "--json"]).ok()).expect("json");
+    assert_eq!(shown["title"], "Trigger: page the on-call manager");
+    assert_eq!(shown["health"], "at_risk", "health is pulled");
+    let comments = shown["comments"].as_array().expect("comments");
+    let last = comments.last().expect("a comment");
+    assert_eq!(last["author"], "jason");
+    assert_eq!(last["text"], "Reproduced on the sandbox.");
+    assert_eq!(comments.len(), 2, "one comment before, one pulled, no system note: {comments:?}");
+    // health is never pushed: the push after changes nothing on GitLab.
+    let writes = fake.writes();
+    mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
+    assert_eq!(fake.writes(), writes);
+    let notes = fake.notes(iid);
+    let bodies: Vec<&str> = notes.iter().filter(|n| n["system"] == false).filter_map(|n| n["body"].as_str()).collect();
+    assert_eq!(bodies.len(), 2, "the pulled note is not posted back: {bodies:?}");
+}
+
+#[test]
+fn push_of_named_records_only_and_prefer_remote() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    let run = mirror(&sandbox, &fake, &["push", "gitlab", "k23ewa"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert_eq!(markers(&fake), ["k23ewa"]);
+    assert!(fake.milestones().is_empty());
+
+    let iid = iid_for(&fake, "k23ewa");
+    fake.edit_issue(iid, "dylan", json!({"weight": 4}));
+    sandbox.docket(&["set", "k23ewa", "weight=2"]).ok();
+    sandbox.commit_all("weigh");
+    let run = mirror(&sandbox, &fake, &["sync", "gitlab", "k23ewa", "--prefer", "remote"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert!(sandbox.read("issues/k23ewa.toml").contains("weight = 4"));
+    assert_eq!(fake.issue(iid)["weight"], 4);
+    assert_eq!(sandbox.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn an_assignee_gitlab_does_not_know_is_named_with_the_fix() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    let config = sandbox.read("docket.toml");
+    sandbox.write("docket.toml", &format!("{config}\n[mirror.gitlab.users]\nlyle = \"lyle.on.gitlab\"\n"));
+    sandbox.commit_all("map lyle");
+    let run = mirror(&sandbox, &fake, &["push", "gitlab", "gqkfms"]);
+    insta::assert_snapshot!("mirror_unknown_user", run.both());
+}
