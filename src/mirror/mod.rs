@@ -954,9 +954,9 @@ fn sync_one(
     let local = service.view(tracker, record);
     let entry = base.entry(tracker, kind, id)?.cloned();
     let Some(remote_number) = links.remote(kind, id) else {
-        // Never mirrored: create it.
+        // Never mirrored: create it (a pull leaves it for the next push).
         if !options.direction.pushes() {
-            return Ok(Outcome::Done);
+            return Ok(Outcome::Pending);
         }
         report.created_remote.push(id.to_owned());
         for (field, value) in &local {
@@ -1001,86 +1001,38 @@ fn sync_one(
         if r.is_null() && crate::format::fields::find(kind, field).is_some_and(|spec| spec.required) {
             r = b.clone();
         }
-        if service.pull_only().contains(&field.as_str()) {
-            // Read from the service, never written to it: the base follows the remote, and a
-            // remote change is pulled.
-            if r != b && l != r && options.direction.pulls() {
-                to_local.insert(field.clone(), r.clone());
-                report.changes.push(FieldChange {
-                    id: id.to_owned(),
-                    side: "local",
-                    field: field.clone(),
-                    before: l,
-                    after: r.clone(),
-                });
+        let decision = decide(&b, &l, &r, service.pull_only().contains(&field.as_str()), options);
+        let change = |side, before: &Value, after: &Value| FieldChange {
+            id: id.to_owned(),
+            side,
+            field: field.clone(),
+            before: before.clone(),
+            after: after.clone(),
+        };
+        match decision {
+            Decision::Agree => {
+                new_base.insert(field.clone(), r);
             }
-            new_base.insert(field.clone(), r);
-            continue;
-        }
-        if l == r {
-            new_base.insert(field.clone(), l);
-        } else if r == b {
-            if options.direction.pushes() {
+            Decision::Push => {
+                report.changes.push(change("remote", &r, &l));
                 to_remote.insert(field.clone(), l.clone());
-                new_base.insert(field.clone(), l.clone());
-                report.changes.push(FieldChange {
-                    id: id.to_owned(),
-                    side: "remote",
-                    field: field.clone(),
-                    before: r,
-                    after: l,
-                });
+                new_base.insert(field.clone(), l);
             }
-        } else if l == b {
-            if options.direction.pulls() {
+            Decision::Pull => {
+                report.changes.push(change("local", &l, &r));
                 to_local.insert(field.clone(), r.clone());
-                new_base.insert(field.clone(), r.clone());
-                report.changes.push(FieldChange {
-                    id: id.to_owned(),
-                    side: "local",
-                    field: field.clone(),
-                    before: l,
-                    after: r,
-                });
-            } else {
-                // A remote change a push leaves for a pull: the base keeps the old value, and
-                // the record is compared again next run (the listing will have moved on).
-                undecided = true;
+                new_base.insert(field.clone(), r);
             }
-        } else {
-            match options.prefer {
-                Some(Prefer::Local) if options.direction.pushes() => {
-                    to_remote.insert(field.clone(), l.clone());
-                    new_base.insert(field.clone(), l.clone());
-                    report.changes.push(FieldChange {
-                        id: id.to_owned(),
-                        side: "remote",
-                        field: field.clone(),
-                        before: r,
-                        after: l,
-                    });
-                }
-                Some(Prefer::Remote) if options.direction.pulls() => {
-                    to_local.insert(field.clone(), r.clone());
-                    new_base.insert(field.clone(), r.clone());
-                    report.changes.push(FieldChange {
-                        id: id.to_owned(),
-                        side: "local",
-                        field: field.clone(),
-                        before: l,
-                        after: r,
-                    });
-                }
-                _ => {
-                    undecided = true;
-                    report.conflicts.push(Conflict {
-                        id: id.to_owned(),
-                        field: field.clone(),
-                        base: b,
-                        local: l,
-                        remote: r,
-                    });
-                }
+            Decision::Hold => undecided = true,
+            Decision::Conflict => {
+                undecided = true;
+                report.conflicts.push(Conflict {
+                    id: id.to_owned(),
+                    field: field.clone(),
+                    base: b,
+                    local: l,
+                    remote: r,
+                });
             }
         }
     }
@@ -1181,6 +1133,43 @@ fn link_pulled_comments(
     let added = local_comments(&record).into_iter().filter(|c| c.update.is_none() && !before.contains(&c.key));
     for (comment, remote) in added.zip(pulled) {
         entry.comments.insert(comment.key, remote.id);
+    }
+}
+
+/// What a run does with one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    /// Nothing to write: the sides agree (or the field is only read and did not change there);
+    /// the base takes the remote value.
+    Agree,
+    /// Write the local value to the remote.
+    Push,
+    /// Write the remote value to the record.
+    Pull,
+    /// A change this run may not write (a remote change on a push, a local one on a pull): the
+    /// base keeps its value, and the record is compared again next run.
+    Hold,
+    /// Changed on both sides to different values, and no side preferred.
+    Conflict,
+}
+
+/// The three-way decision for one field from its base, local and remote values. A field the
+/// service only reads (`pull_only`) is never pushed.
+fn decide(b: &Value, l: &Value, r: &Value, pull_only: bool, options: &Options) -> Decision {
+    let (pushes, pulls) = (options.direction.pushes(), options.direction.pulls());
+    if l == r || (pull_only && r == b) {
+        return Decision::Agree;
+    }
+    if pull_only || l == b {
+        return if pulls { Decision::Pull } else { Decision::Hold };
+    }
+    if r == b {
+        return if pushes { Decision::Push } else { Decision::Hold };
+    }
+    match options.prefer {
+        Some(Prefer::Local) if pushes => Decision::Push,
+        Some(Prefer::Remote) if pulls => Decision::Pull,
+        _ => Decision::Conflict,
     }
 }
 
@@ -1437,4 +1426,82 @@ pub fn status(tracker: &Tracker, service: &str) -> Result<Status, MirrorError> {
         pending: base.meta.pending.iter().cloned().collect(),
         interrupted: !Journal::new(tracker, service).left().is_empty(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn options(direction: Direction, prefer: Option<Prefer>) -> Options {
+        Options { direction, dry_run: false, ids: Vec::new(), prefer, now: 0 }
+    }
+
+    /// Every case of the three-way decision, in every direction.
+    #[test]
+    fn each_field_is_decided_from_base_local_and_remote() {
+        let (old, mine, theirs) = (json!("old"), json!("mine"), json!("theirs"));
+        let sync = options(Direction::Sync, None);
+        let push = options(Direction::Push, None);
+        let pull = options(Direction::Pull, None);
+        // Unchanged, or changed alike on both sides.
+        assert_eq!(decide(&old, &old, &old, false, &sync), Decision::Agree);
+        assert_eq!(decide(&old, &mine, &mine, false, &push), Decision::Agree);
+        // Changed here only.
+        assert_eq!(decide(&old, &mine, &old, false, &sync), Decision::Push);
+        assert_eq!(decide(&old, &mine, &old, false, &push), Decision::Push);
+        assert_eq!(decide(&old, &mine, &old, false, &pull), Decision::Hold);
+        // Changed there only.
+        assert_eq!(decide(&old, &old, &theirs, false, &sync), Decision::Pull);
+        assert_eq!(decide(&old, &old, &theirs, false, &pull), Decision::Pull);
+        assert_eq!(decide(&old, &old, &theirs, false, &push), Decision::Hold);
+        // Changed on both sides.
+        assert_eq!(decide(&old, &mine, &theirs, false, &sync), Decision::Conflict);
+        assert_eq!(decide(&old, &mine, &theirs, false, &options(Direction::Sync, Some(Prefer::Local))), Decision::Push);
+        assert_eq!(
+            decide(&old, &mine, &theirs, false, &options(Direction::Sync, Some(Prefer::Remote))),
+            Decision::Pull
+        );
+        // A preference for the side a run may not write is no resolution.
+        assert_eq!(
+            decide(&old, &mine, &theirs, false, &options(Direction::Pull, Some(Prefer::Local))),
+            Decision::Conflict
+        );
+        assert_eq!(
+            decide(&old, &mine, &theirs, false, &options(Direction::Push, Some(Prefer::Remote))),
+            Decision::Conflict
+        );
+    }
+
+    #[test]
+    fn a_field_only_read_is_pulled_when_it_changes_there_and_never_pushed() {
+        let (old, mine, theirs) = (json!("on_track"), json!("at_risk"), json!("needs_attention"));
+        let sync = options(Direction::Sync, None);
+        assert_eq!(decide(&old, &mine, &old, true, &sync), Decision::Agree, "a local change is not pushed");
+        assert_eq!(decide(&old, &old, &theirs, true, &sync), Decision::Pull);
+        assert_eq!(decide(&old, &mine, &theirs, true, &sync), Decision::Pull, "the service's value wins");
+        assert_eq!(decide(&old, &theirs, &theirs, true, &sync), Decision::Agree);
+        assert_eq!(decide(&old, &old, &theirs, true, &options(Direction::Push, None)), Decision::Hold);
+    }
+
+    #[test]
+    fn comment_keys_are_stable_and_tell_comments_from_updates() {
+        let file = RecordFile { kind: Kind::Issue, id: "abc123".into(), path: "issues/abc123.toml".into() };
+        let text = "title = \"T\"\ntype = \"bug\"\nstage = \"triage\"\n\n[[comments]]\ndate = 2026-11-20T10:00:00Z\nauthor = \"dylan\"\ntext = \"Same words\"\n\n[[updates]]\ndate = 2026-11-20\nauthor = \"dylan\"\nhealth = \"on_track\"\ntext = \"Same words\"\n";
+        let parsed = crate::format::parse::parse_record(
+            file.kind,
+            &file.id,
+            &file.path,
+            text,
+            &crate::format::parse::RecordRules::default(),
+        );
+        let record = parsed.record.expect("valid");
+        let comments = local_comments(&record);
+        assert_eq!(comments.len(), 2);
+        assert_ne!(comments[0].key, comments[1].key);
+        assert_eq!(comments[0].update, None);
+        assert_eq!(comments[1].update, Some(Some("on_track".to_owned())));
+        assert_eq!(local_comments(&record), comments, "the same record, the same keys");
+        assert_eq!(comments[0].key.len(), 16);
+    }
 }

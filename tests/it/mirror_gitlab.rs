@@ -452,3 +452,24 @@ fn an_assignee_gitlab_does_not_know_is_named_with_the_fix() {
     let run = mirror(&sandbox, &fake, &["push", "gitlab", "gqkfms"]);
     insta::assert_snapshot!("mirror_unknown_user", run.both());
 }
+
+#[test]
+fn local_changes_a_pull_leaves_are_pushed_by_the_next_push() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
+    sandbox.docket(&["set", "gqkfms", "weight=5"]).ok();
+    let created = sandbox.docket(&["new", "issue", "--title", "Made after the push", "--type", "bug"]);
+    let id = created.ok().trim().to_owned();
+    sandbox.commit_all("a change and a new issue");
+    let pulled = mirror(&sandbox, &fake, &["pull", "gitlab"]);
+    assert_eq!(pulled.code, 0, "{}", pulled.both());
+    assert_eq!(issue_for(&fake, "gqkfms")["weight"], 2, "a pull writes nothing to GitLab");
+    let status = sandbox.docket(&["mirror", "status"]);
+    assert!(status.stdout.contains("undecided") && status.stdout.contains(&id), "{}", status.stdout);
+
+    let pushed = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(pushed.code, 0, "{}", pushed.both());
+    assert_eq!(issue_for(&fake, "gqkfms")["weight"], 5);
+    assert_eq!(issue_for(&fake, &id)["title"], "Made after the push");
+}
