@@ -798,12 +798,22 @@ pub fn run(
     if options.dry_run {
         return Ok(report);
     }
-    // A refused pull is listed again next time: the remote time moves on only when all landed.
-    if report.refused.is_empty() {
-        base.meta.since.extend(since);
+    if options.ids.is_empty() {
+        // A refused pull is listed again next time: the remote time moves on only when all
+        // landed.
+        if report.refused.is_empty() {
+            base.meta.since.extend(since);
+        }
+        base.meta.local = tracker.repo.head();
+        base.meta.pending = pending;
+    } else {
+        // A run limited to some records leaves the others' changes, on both sides, for the
+        // next full run: neither the commit compared nor the remote time moves.
+        let asked: BTreeSet<String> =
+            service.kinds().iter().flat_map(|kind| options.ids.iter().map(|id| key_of(*kind, id))).collect();
+        base.meta.pending.retain(|key| !asked.contains(key));
+        base.meta.pending.extend(pending);
     }
-    base.meta.local = tracker.repo.head();
-    base.meta.pending = pending;
     base.save(tracker, &format!("docket mirror {name}"))?;
     journal.clear();
     Ok(report)
