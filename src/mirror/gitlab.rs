@@ -427,7 +427,16 @@ impl Service for Gitlab {
             if let Some(since) = since {
                 query.push(("updated_after", since.to_owned()));
             }
-            self.get_all(&path, &query)?.iter().map(|issue| self.issue_item(issue, links)).collect()
+            // Keyset pages where the GitLab has them for issues (stable while issues change,
+            // and without the offset limit of large projects); offset pages where it answers
+            // that it has not.
+            let mut keyset = query.clone();
+            keyset.push(("pagination", "keyset".to_owned()));
+            let issues = match self.client.get_all(&path, &keyset) {
+                Err(error) if matches!(error.status(), Some(400 | 405)) => self.get_all(&path, &query)?,
+                other => other.map_err(authorized)?,
+            };
+            issues.iter().map(|issue| self.issue_item(issue, links)).collect()
         };
         Ok(items)
     }

@@ -476,3 +476,27 @@ fn local_changes_a_pull_leaves_are_pushed_by_the_next_push() {
     assert_eq!(issue_for(&fake, "gqkfms")["weight"], 5);
     assert_eq!(issue_for(&fake, &id)["title"], "Made after the push");
 }
+
+#[test]
+fn a_pull_reads_every_page_with_keyset_cursors_and_past_the_totals_limit() {
+    let fake = FakeGitlab::start();
+    let sandbox = Sandbox::tracker();
+    point_at(&sandbox, &fake);
+    for n in 0..12 {
+        fake.create_issue("dylan", json!({"title": format!("Remote issue {n}")}));
+    }
+    fake.set_per_page_max(3);
+    fake.set_total_limit(5);
+    let run = mirror(&sandbox, &fake, &["pull", "gitlab"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert!(run.stdout.contains("12 created here"), "{}", run.stdout);
+    let listings: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/issues"))
+        .map(|r| r.query.clone())
+        .collect();
+    assert!(listings.len() >= 4, "four pages of three: {listings:?}");
+    assert!(listings.iter().skip(1).all(|q| q.contains("cursor=")), "keyset pages: {listings:?}");
+    assert_conformant(&fake);
+}
