@@ -21,6 +21,9 @@ use crate::time::{self, Timestamp};
 /// The mirrors' first retry wait, in milliseconds (`DOCKET_MIRROR_BACKOFF_MS`).
 const MIRROR_BACKOFF_MS: usize = 500;
 
+/// The time one mirror request may take, in milliseconds (`DOCKET_MIRROR_TIMEOUT_MS`).
+const MIRROR_TIMEOUT_MS: usize = 30_000;
+
 /// Clock, randomness and environment for one docket process.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -31,6 +34,7 @@ pub struct Context {
     history_walk_at: usize,
     index_limits: Limits,
     mirror_backoff_ms: usize,
+    mirror_timeout_ms: usize,
 }
 
 /// Why the environment could not be read.
@@ -82,9 +86,11 @@ impl Context {
         let mut index_limits = Limits::default();
         let mut history_walk_at = crate::history::WALK_AT;
         let mut mirror_backoff_ms = MIRROR_BACKOFF_MS;
+        let mut mirror_timeout_ms = MIRROR_TIMEOUT_MS;
         for (name, limit) in [
             ("DOCKET_HISTORY_WALK_AT", &mut history_walk_at),
             ("DOCKET_MIRROR_BACKOFF_MS", &mut mirror_backoff_ms),
+            ("DOCKET_MIRROR_TIMEOUT_MS", &mut mirror_timeout_ms),
             ("DOCKET_INDEX_FOLD_AT", &mut index_limits.fold_at),
             ("DOCKET_INDEX_RESCAN_AT", &mut index_limits.rescan_at),
             ("DOCKET_INDEX_PARALLEL_AT", &mut index_limits.parallel_at),
@@ -97,7 +103,16 @@ impl Context {
                 };
             }
         }
-        Ok(Self { now, commit_time, random_state, next_first, history_walk_at, index_limits, mirror_backoff_ms })
+        Ok(Self {
+            now,
+            commit_time,
+            random_state,
+            next_first,
+            history_walk_at,
+            index_limits,
+            mirror_backoff_ms,
+            mirror_timeout_ms,
+        })
     }
 
     /// A context with a fixed clock and seed, for tests.
@@ -110,6 +125,7 @@ impl Context {
             history_walk_at: crate::history::WALK_AT,
             index_limits: Limits::default(),
             mirror_backoff_ms: MIRROR_BACKOFF_MS,
+            mirror_timeout_ms: MIRROR_TIMEOUT_MS,
         }
     }
 
@@ -117,6 +133,11 @@ impl Context {
     /// network fault); it doubles on each retry. Tests make it short.
     pub fn mirror_backoff(&self) -> std::time::Duration {
         std::time::Duration::from_millis(u64::try_from(self.mirror_backoff_ms).unwrap_or(u64::MAX))
+    }
+
+    /// How long one mirror request may take, connecting included (`DOCKET_MIRROR_TIMEOUT_MS`).
+    pub fn mirror_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(u64::try_from(self.mirror_timeout_ms).unwrap_or(u64::MAX))
     }
 
     /// The sizes at which the index changes how it works (tests set them).

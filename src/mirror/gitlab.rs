@@ -353,6 +353,34 @@ impl Gitlab {
         Value::Object(params)
     }
 
+    /// POSTs `params` to `path`; after a failure that may have made the item anyway (a 5xx, a
+    /// timeout, a lost answer), looks for it with `find` before sending again, so an item is
+    /// never made twice.
+    fn post_unless_found<T>(
+        &mut self,
+        path: &str,
+        params: &Value,
+        find: impl Fn(&mut Self) -> Result<Option<T>, MirrorError>,
+    ) -> Result<Posted<T>, MirrorError> {
+        let retry = self.client.retry();
+        let mut wait = retry.backoff;
+        let mut attempt = 1;
+        loop {
+            match self.client.send(Method::Post, path, &[], Some(params)) {
+                Ok(answer) => return Ok(Posted::Made(answer.body)),
+                Err(error) if error.is_ambiguous() && attempt < retry.attempts => {
+                    if let Some(found) = find(self)? {
+                        return Ok(Posted::Found(found));
+                    }
+                    std::thread::sleep(wait.min(retry.max_wait));
+                    wait = wait.saturating_mul(2);
+                    attempt += 1;
+                }
+                Err(error) => return Err(authorized(error)),
+            }
+        }
+    }
+
     fn item(&self, kind: Kind, value: &Value, links: &Links) -> RemoteItem {
         if kind == Kind::Milestone { self.milestone_item(value) } else { self.issue_item(value, links) }
     }
@@ -474,14 +502,9 @@ impl Service for Gitlab {
         if params.get("description").is_none() {
             params["description"] = Value::String(mark("", id));
         }
-        let created = match self.client.send(Method::Post, &path, &[], Some(&params)) {
-            Ok(answer) => answer.body,
-            // The server may have made it before failing: look before making another.
-            Err(error) if error.is_ambiguous() => match self.find(kind, id, links)? {
-                Some(item) => return Ok(item),
-                None => self.send(Method::Post, &path, &[], Some(&params))?,
-            },
-            Err(error) => return Err(authorized(error)),
+        let created = match self.post_unless_found(&path, &params, |gitlab| gitlab.find(kind, id, links))? {
+            Posted::Made(body) => body,
+            Posted::Found(item) => return Ok(item),
         };
         let mut item = self.item(kind, &created, links);
         if closed {
@@ -566,20 +589,23 @@ impl Service for Gitlab {
         let _ = write!(body, "\n\n<!-- docket:{id} {} -->", comment.key);
         let path = format!("{}/{remote}/notes", self.path(kind));
         let params = json!({ "body": body });
-        let note = match self.client.send(Method::Post, &path, &[], Some(&params)) {
-            Ok(answer) => answer.body,
-            Err(error) if error.is_ambiguous() => match self.find_comment(kind, remote, &comment.key)? {
-                Some(note) => return Ok(note),
-                None => self.send(Method::Post, &path, &[], Some(&params))?,
-            },
-            Err(error) => return Err(authorized(error)),
-        };
+        let note =
+            match self.post_unless_found(&path, &params, |gitlab| gitlab.find_comment(kind, remote, &comment.key))? {
+                Posted::Made(body) => body,
+                Posted::Found(note) => return Ok(note),
+            };
         Ok(note["id"].as_u64().unwrap_or_default())
     }
 
     fn cost(&self) -> (usize, usize) {
         (self.client.requests, self.client.writes)
     }
+}
+
+/// What a POST came to: the item made, or the one an earlier attempt had made.
+enum Posted<T> {
+    Made(Value),
+    Found(T),
 }
 
 /// A 401 or 403 as what it means: the token.

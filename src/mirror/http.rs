@@ -124,7 +124,9 @@ impl Client {
     }
 
     /// Sends one request to `path` (from the base, or an absolute address from a `Link`
-    /// header) with `query` pairs and an optional JSON body, retrying as [`Retry`] says.
+    /// header) with `query` pairs and an optional JSON body, retrying as [`Retry`] says: a 429
+    /// always, a 5xx or a network fault only for GET and PUT (a POST that may have been
+    /// carried out is the caller's to look for, see [`HttpError::is_ambiguous`]).
     pub fn send(
         &mut self,
         method: Method,
@@ -146,7 +148,13 @@ impl Client {
                 self.writes += 1;
             }
             let outcome = self.once(method, &url, query, body);
-            let last = attempt >= self.retry.attempts;
+            // A POST makes something: after a failure that may have made it (a 5xx, a lost
+            // answer) only the caller can tell, by looking for it, whether to send it again.
+            let ambiguous = match &outcome {
+                Ok((status, _, _)) => *status >= 500,
+                Err(_) => true,
+            };
+            let last = attempt >= self.retry.attempts || (method == Method::Post && ambiguous);
             match outcome {
                 Ok((status, headers, text)) if status == 429 || status >= 500 => {
                     if last {
@@ -193,6 +201,11 @@ impl Client {
             }
             attempt += 1;
         }
+    }
+
+    /// The retry settings, for callers that retry a POST themselves.
+    pub fn retry(&self) -> Retry {
+        self.retry
     }
 
     /// Every item of a paged collection, page after page through `Link: rel="next"`.

@@ -139,7 +139,8 @@ fn push_sends_every_issue_milestone_and_comment_and_a_second_push_writes_nothing
     assert_eq!(fake.writes(), 0, "a second push wrote: {}", again.stdout);
     assert_eq!(sandbox.git(&["rev-parse", "HEAD"]), head);
     assert!(again.stdout.contains("0 created there, 0 updated there"), "{}", again.stdout);
-    let requests: Vec<String> = fake.requests().iter().map(|r| format!("{} {}?{}", r.method, r.path, r.query)).collect();
+    let requests: Vec<String> =
+        fake.requests().iter().map(|r| format!("{} {}?{}", r.method, r.path, r.query)).collect();
     assert_eq!(requests.len(), 2, "a second push lists what changed since the first, once: {requests:#?}");
 }
 
@@ -519,4 +520,26 @@ fn a_pull_reads_every_page_with_keyset_cursors_and_past_the_totals_limit() {
     assert_eq!(synced.code, 0, "{}", synced.both());
     assert_eq!(fake.issue(3)["title"], "Renamed on GitLab");
     assert!(sandbox.docket(&["list", "--json"]).ok().contains("Renamed on GitLab"));
+}
+
+#[test]
+fn a_create_that_times_out_is_found_by_its_marker_not_made_twice() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    // GitLab makes the third issue but never answers: docket gives up on the request after
+    // the timeout, finds the issue by its marker, and carries on.
+    fake.stall_after_issue_creates(3);
+    let run = sandbox.docket_with(
+        &["mirror", "push", "gitlab"],
+        &[("GITLAB_TOKEN", fake.token()), ("DOCKET_MIRROR_BACKOFF_MS", "1"), ("DOCKET_MIRROR_TIMEOUT_MS", "1500")],
+        "",
+    );
+    assert_eq!(run.code, 0, "{}", run.both());
+    let mut pushed = markers(&fake);
+    assert_eq!(pushed.len(), 14);
+    pushed.sort();
+    pushed.dedup();
+    assert_eq!(pushed.len(), 14, "no duplicate");
+    let searched = fake.requests().iter().filter(|r| r.query.contains("search=docket")).count();
+    assert_eq!(searched, 1, "one search by marker, for the create that timed out");
 }

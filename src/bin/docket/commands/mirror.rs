@@ -32,7 +32,8 @@ fn cmd_run(ui: &Ui, env: &Env, args: &MirrorRunArgs, direction: Direction) -> Re
     }
     let settings = Settings::of(&tracker).map_err(mirror_error)?;
     let token = mirror::credential("GitLab", "gitlab", "GITLAB_TOKEN", "token").map_err(mirror_error)?;
-    let retry = Retry { backoff: env.context.mirror_backoff(), ..Retry::default() };
+    let retry =
+        Retry { backoff: env.context.mirror_backoff(), timeout: env.context.mirror_timeout(), ..Retry::default() };
     let mut service = Gitlab::new(&tracker, &settings, &token, retry);
     let ids =
         args.ids.iter().map(|prefix| tracker.resolve(prefix).map(|file| file.id)).collect::<Result<Vec<_>, _>>()?;
