@@ -309,7 +309,6 @@ fn the_first_pull_imports_the_projects_issues_in_one_commit_the_hooks_accept() {
     assert_eq!(sandbox.docket(&["check", "--range", "HEAD~1..HEAD"]).code, 0);
 
     // Pulled again: nothing changes, and no comment is read again.
-    let writes = fake.writes();
     fake.clear_requests();
     let again = mirror(&sandbox, &fake, &["pull", "gitlab"]);
     assert_eq!(again.code, 0, "{}", again.both());
@@ -529,12 +528,16 @@ fn a_create_that_times_out_is_found_by_its_marker_not_made_twice() {
     // GitLab makes the third issue but never answers: docket gives up on the request after
     // the timeout, finds the issue by its marker, and carries on.
     fake.stall_after_issue_creates(3);
-    let run = sandbox.docket_with(
-        &["mirror", "push", "gitlab"],
-        &[("GITLAB_TOKEN", fake.token()), ("DOCKET_MIRROR_BACKOFF_MS", "1"), ("DOCKET_MIRROR_TIMEOUT_MS", "1500")],
-        "",
-    );
-    assert_eq!(run.code, 0, "{}", run.both());
+    let env = [("GITLAB_TOKEN", fake.token()), ("DOCKET_MIRROR_BACKOFF_MS", "1"), ("DOCKET_MIRROR_TIMEOUT_MS", "1500")];
+    let mut child = sandbox.spawn_docket_with(&["mirror", "push", "gitlab"], &env);
+    while fake.issues().len() < 3 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // While docket waits, someone retitles the first issue on GitLab.
+    let first = fake.issues()[0]["iid"].as_u64().expect("iid");
+    let first_id = markers(&fake)[0].clone();
+    fake.edit_issue(first, "jason", json!({"title": "Retitled during the push"}));
+    assert!(child.wait().expect("docket ends").success());
     let mut pushed = markers(&fake);
     assert_eq!(pushed.len(), 14);
     pushed.sort();
@@ -542,4 +545,22 @@ fn a_create_that_times_out_is_found_by_its_marker_not_made_twice() {
     assert_eq!(pushed.len(), 14, "no duplicate");
     let searched = fake.requests().iter().filter(|r| r.query.contains("search=docket")).count();
     assert_eq!(searched, 1, "one search by marker, for the create that timed out");
+    // The change made during the run is not lost behind the run's own writes.
+    let pulled = mirror(&sandbox, &fake, &["pull", "gitlab"]);
+    assert_eq!(pulled.code, 0, "{}", pulled.both());
+    assert!(sandbox.read(&format!("issues/{first_id}.toml")).contains("title = \"Retitled during the push\""));
+}
+
+#[test]
+fn an_issue_on_gitlab_only_waits_through_pushes_for_a_pull() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    fake.create_issue("jason", json!({"title": "Filed on GitLab before the first push"}));
+    let pushed = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(pushed.code, 0, "{}", pushed.both());
+    assert!(pushed.stdout.contains("skipped: gitlab:1: on gitlab only"), "{}", pushed.stdout);
+    let pulled = mirror(&sandbox, &fake, &["pull", "gitlab"]);
+    assert_eq!(pulled.code, 0, "{}", pulled.both());
+    assert!(pulled.stdout.contains("1 created here"), "{}", pulled.stdout);
+    assert!(sandbox.docket(&["list", "--json"]).ok().contains("Filed on GitLab before the first push"));
 }
