@@ -584,7 +584,7 @@ pub fn run(
 
     // What changed locally since the base.
     let folders: Vec<String> = service.kinds().iter().map(|k| format!("{}{}/", tracker.prefix, k.folder())).collect();
-    let mut ids: BTreeMap<(Kind, String), Option<String>> = BTreeMap::new();
+    let mut ids: BTreeSet<(Kind, String)> = BTreeSet::new();
     if let Some(head) = &head {
         let old_tree =
             base.meta.local.as_deref().filter(|c| tracker.repo.has_commit(c)).map(|c| tracker.repo.tree_of(c));
@@ -597,7 +597,7 @@ pub fn run(
             if let Some(path) = change.path.strip_prefix(&tracker.prefix)
                 && let Some((kind, id)) = crate::check::record_at(path)
             {
-                ids.insert((kind, id), change.new);
+                ids.insert((kind, id));
             }
         }
     }
@@ -606,7 +606,7 @@ pub fn run(
         if let Some((folder, id)) = key.split_once('/')
             && let Some(kind) = kind_of_folder(folder)
         {
-            ids.entry((kind, id.to_owned())).or_insert(None);
+            ids.insert((kind, id.to_owned()));
             pending_keys.push((kind, id.to_owned()));
         }
     }
@@ -628,7 +628,7 @@ pub fn run(
                     if links.remote(kind, &id).is_none() {
                         links.insert(kind, &id, item.remote);
                     }
-                    ids.entry((kind, id.clone())).or_insert(None);
+                    ids.insert((kind, id.clone()));
                     remote.insert((kind, id), item);
                 }
                 None => unknown.push((kind, item)),
@@ -645,7 +645,7 @@ pub fn run(
         }
     }
     if !options.ids.is_empty() {
-        ids.retain(|(_, id), _| options.ids.contains(id));
+        ids.retain(|(_, id)| options.ids.contains(id));
         unknown.clear();
         // Records asked for by name are compared even when nothing changed.
         for id in &options.ids {
@@ -653,7 +653,7 @@ pub fn run(
                 for &kind in service.kinds() {
                     let path = format!("{}{}", tracker.prefix, tracker.path_for(kind, id));
                     if tracker.repo.blob_at(head, &path)?.is_some() {
-                        ids.entry((kind, id.clone())).or_insert(None);
+                        ids.insert((kind, id.clone()));
                     }
                 }
             }
@@ -666,7 +666,7 @@ pub fn run(
     let mut head_reader = head.as_deref().map(Reader::new);
     let mut pending = BTreeSet::new();
     for &kind in service.kinds() {
-        let keys: Vec<(Kind, String)> = ids.keys().filter(|(k, _)| *k == kind).cloned().collect();
+        let keys: Vec<(Kind, String)> = ids.iter().filter(|(k, _)| *k == kind).cloned().collect();
         for key in keys {
             let id = key.1.clone();
             let committed = read_committed(tracker, head_reader.as_mut(), kind, &id)?;
@@ -684,7 +684,19 @@ pub fn run(
                 &id,
                 committed.as_ref(),
                 item,
-            )?;
+            );
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    // What was linked so far is kept, so the next run need not look it up; the
+                    // commit compared and the remote time stay, so everything else is compared
+                    // again.
+                    if !options.dry_run {
+                        let _ = base.save(tracker, &format!("docket mirror {name} (interrupted)"));
+                    }
+                    return Err(error);
+                }
+            };
             match outcome {
                 Outcome::Write(new, entry) => {
                     let committed = committed.as_ref().expect("a write edits a committed record");
@@ -862,7 +874,20 @@ fn recover(
     links: &mut Links,
     journal_lines: &[String],
 ) -> Result<(), MirrorError> {
+    // A create followed by a `none` line for the same record was refused for sure; one that
+    // came after it again may have been made.
+    let mut maybe_made: BTreeMap<&str, bool> = BTreeMap::new();
     for line in journal_lines {
+        if let Some(record) = line.strip_prefix("create ") {
+            maybe_made.insert(record, true);
+        } else if let Some(record) = line.strip_prefix("none ") {
+            maybe_made.insert(record, false);
+        }
+    }
+    for line in journal_lines {
+        if line.strip_prefix("create ").is_some_and(|record| maybe_made.insert(record, false) != Some(true)) {
+            continue;
+        }
         let words: Vec<&str> = line.split(' ').collect();
         match words[..] {
             ["create", folder, id] => {
@@ -984,11 +1009,22 @@ fn sync_one(
             return Ok(Outcome::Done);
         }
         journal.note(&format!("create {} {id}", kind.folder()))?;
-        let created = service.create(kind, id, &local, links)?;
+        let created = match service.create(kind, id, &local, links) {
+            Ok(created) => created,
+            Err(error) => {
+                // Refused for sure (not a failure that may have made it): nothing to look for.
+                if !matches!(&error, MirrorError::Http(http) if http.is_ambiguous()) {
+                    journal.note(&format!("none {} {id}", kind.folder()))?;
+                }
+                return Err(error);
+            }
+        };
         links.insert(kind, id, created.remote);
         let mut entry =
             Entry { remote: created.remote, view: merged_base(&local, &created.view, service), ..Entry::default() };
         entry.comment_count = created.comment_count;
+        // Linked at once, so a failure posting the comments does not lose the link.
+        base.set(kind, id, entry.clone());
         push_comments(service, journal, report, kind, id, record, &mut entry)?;
         base.set(kind, id, entry);
         return Ok(Outcome::Write(with_remote_number(&committed.text, name, kind, created.remote)?, None));

@@ -467,6 +467,31 @@ fn an_assignee_gitlab_does_not_know_is_named_with_the_fix() {
     sandbox.commit_all("map lyle");
     let run = mirror(&sandbox, &fake, &["push", "gitlab", "gqkfms"]);
     insta::assert_snapshot!("mirror_unknown_user", run.both());
+
+    // A full push stops at the first issue assigned to lyle, after making the milestone.
+    let stopped = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(stopped.code, 2, "{}", stopped.both());
+    assert_eq!(fake.milestones().len(), 1);
+    let made = fake.issues().len();
+    // With the mapping fixed, the next push carries on from what was linked: no lookups, no
+    // duplicates.
+    sandbox.write("docket.toml", &config);
+    sandbox.commit_all("unmap lyle");
+    fake.clear_requests();
+    let resumed = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.both());
+    assert!(resumed.stdout.contains(&format!("{} created there", 14 - made)), "{}", resumed.stdout);
+    let searches = fake.requests().iter().filter(|r| r.query.contains("search=docket")).count();
+    let shown: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.query.contains("search=docket"))
+        .map(|r| format!("{} {}", r.path, r.query))
+        .collect();
+    assert_eq!(searches, 0, "what was made before the failure was linked when it stopped: {shown:?}");
+    assert_eq!(markers(&fake).len(), 14);
+    assert_eq!(fake.milestones().len(), 1);
+    assert_eq!(sandbox.git(&["status", "--porcelain"]), "");
 }
 
 #[test]
