@@ -52,6 +52,9 @@ pub enum MirrorError {
     /// The service rejected the credentials.
     #[error("{service} refused the token ({status}): {message}")]
     Unauthorized { service: &'static str, status: u16, message: String },
+    /// Mirroring one record failed; the records before it are done.
+    #[error("{id}: {error}")]
+    Record { id: String, error: Box<MirrorError> },
     /// The base (the last synced state) is not readable.
     #[error("the last synced state in {reference} is damaged: {message}")]
     Base { reference: String, message: String },
@@ -62,7 +65,7 @@ impl MirrorError {
     pub fn hint(&self) -> Option<String> {
         match self {
             MirrorError::Http(error) if error.status() == Some(404) => {
-                Some("check `url` and `project` under [mirror.<service>] in docket.toml".to_owned())
+                Some("check the mirror's `url` and `project` in docket.toml ([mirror.gitlab])".to_owned())
             }
             MirrorError::Http(error) if error.is_ambiguous() => Some(
                 "the service or the network failed after every retry; run the command again: it resumes where it stopped, without duplicates".to_owned(),
@@ -73,6 +76,13 @@ impl MirrorError {
             MirrorError::Unauthorized { .. } => {
                 Some("the token expired, was revoked or lacks the `api` scope: make a new one and set it in the environment or the credentials file".to_owned())
             }
+            MirrorError::Record { error, .. } => error.hint().or_else(|| match error.as_ref() {
+                MirrorError::Http(http) if http.status().is_some_and(|status| (400..500).contains(&status)) => Some(
+                    "the service refused this record as it is: change what it names above, then run again (the records before it are done)"
+                        .to_owned(),
+                ),
+                _ => None,
+            }),
             MirrorError::Base { reference, .. } => Some(format!(
                 "delete it with `git update-ref -d {reference}`; the next run compares every record afresh"
             )),
@@ -694,7 +704,11 @@ pub fn run(
                     if !options.dry_run {
                         let _ = base.save(tracker, &format!("docket mirror {name} (interrupted)"));
                     }
-                    return Err(error);
+                    return Err(match error {
+                        // Whole-run failures read as they are.
+                        MirrorError::Unauthorized { .. } | MirrorError::NoToken { .. } => error,
+                        error => MirrorError::Record { id, error: Box::new(error) },
+                    });
                 }
             };
             match outcome {

@@ -589,3 +589,51 @@ fn an_issue_on_gitlab_only_waits_through_pushes_for_a_pull() {
     assert!(pulled.stdout.contains("1 created here"), "{}", pulled.stdout);
     assert!(sandbox.docket(&["list", "--json"]).ok().contains("Filed on GitLab before the first push"));
 }
+
+#[test]
+fn what_gitlab_refuses_is_reported_with_the_fix() {
+    let fake = FakeGitlab::start();
+    // A project that does not exist.
+    let sandbox = ops_on(&fake);
+    let config = sandbox.read("docket.toml");
+    sandbox.write("docket.toml", &config.replace("project = \"group/project\"", "project = \"group/missing\""));
+    sandbox.commit_all("wrong project");
+    let missing = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    insta::assert_snapshot!("mirror_no_such_project", missing.both());
+    sandbox.write("docket.toml", &config);
+    sandbox.commit_all("right project");
+
+    // Two milestones with one title: GitLab refuses the second; nothing suggests a retry.
+    let milestone = sandbox.read("milestones/16-7.toml");
+    sandbox.write("milestones/16-7b.toml", &milestone);
+    sandbox.commit_all("a second 16.7");
+    let refused = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    insta::assert_snapshot!("mirror_refused_by_gitlab", refused.both());
+
+    // A damaged base says how to start afresh.
+    let damaged = sandbox.outside("meta.json");
+    std::fs::write(&damaged, "{ not json").expect("write");
+    let blob = sandbox.git(&["hash-object", "-w", &damaged.display().to_string()]);
+    let tree = std::process::Command::new("git")
+        .current_dir(sandbox.root())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .arg("mktree")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(format!("100644 blob {}\tmeta.json\n", blob.trim()).as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("git mktree");
+    let tree = String::from_utf8_lossy(&tree.stdout).trim().to_owned();
+    let commit = sandbox.git(&["commit-tree", &tree, "-m", "damaged"]);
+    sandbox.git(&["update-ref", "refs/docket/mirror/gitlab", commit.trim()]);
+    let broken = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    insta::assert_snapshot!("mirror_damaged_base", broken.both());
+}

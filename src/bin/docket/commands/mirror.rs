@@ -133,6 +133,10 @@ fn mirror_error(error: MirrorError) -> CliError {
     match error {
         MirrorError::Tracker(error) => CliError::Tracker(error),
         MirrorError::Store(error) => CliError::from(error),
+        // git or the files failing under one record: reported as themselves.
+        MirrorError::Record { error, .. } if matches!(*error, MirrorError::Tracker(_) | MirrorError::Store(_)) => {
+            mirror_error(*error)
+        }
         other => CliError::Usage { hint: other.hint(), message: other.to_string() },
     }
 }
