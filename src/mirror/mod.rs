@@ -1309,7 +1309,7 @@ fn apply_view(tracker: &Tracker, text: &str, record: &Record, changes: &View, no
             continue;
         }
         let table = document.as_table_mut();
-        match toml_of(value) {
+        match toml_of(kind, field, value) {
             Some(value) => crate::format::edit::replace_value(table, field, value),
             None => {
                 table.remove(field);
@@ -1327,24 +1327,21 @@ fn apply_view(tracker: &Tracker, text: &str, record: &Record, changes: &View, no
 }
 
 /// A JSON value of a view as a TOML value; `None` for `null`.
-fn toml_of(value: &Value) -> Option<toml_edit::Value> {
+/// A JSON value of a view as the TOML value of field `field` of `kind` (a date field's text
+/// becomes a TOML date); `None` for `null`.
+fn toml_of(kind: Kind, field: &str, value: &Value) -> Option<toml_edit::Value> {
+    use crate::format::fields::FieldType;
+    let is_date = crate::format::fields::find(kind, field)
+        .is_some_and(|spec| matches!(spec.field_type, FieldType::Date | FieldType::DateOrDatetime));
     match value {
         Value::Null | Value::Object(_) => None,
         Value::Bool(b) => Some((*b).into()),
         Value::Number(n) => n.as_i64().map(Into::into).or_else(|| n.as_f64().map(Into::into)),
         Value::String(s) => match s.parse::<toml_edit::Datetime>() {
-            Ok(date) if s.len() >= 10 && s.as_bytes().get(4) == Some(&b'-') => Some(date.into()),
+            Ok(date) if is_date => Some(date.into()),
             _ => Some(s.as_str().into()),
         },
-        Value::Array(items) => {
-            let mut array = toml_edit::Array::new();
-            for item in items {
-                if let Some(value) = toml_of(item) {
-                    array.push(value);
-                }
-            }
-            Some(array.into())
-        }
+        Value::Array(items) => Some(items.iter().filter_map(Value::as_str).collect::<toml_edit::Array>().into()),
     }
 }
 
@@ -1360,7 +1357,7 @@ fn new_record_text(
     let workflow = tracker.workflow(kind);
     let mut document = DocumentMut::new();
     for spec in crate::format::fields::fields_of(kind) {
-        if let Some(value) = view.get(spec.name).and_then(toml_of)
+        if let Some(value) = view.get(spec.name).and_then(|value| toml_of(kind, spec.name, value))
             && value.as_array().is_none_or(|list| !list.is_empty())
         {
             document.as_table_mut().insert(spec.name, Item::Value(value));
@@ -1542,6 +1539,18 @@ mod tests {
         assert_eq!(decide(&old, &mine, &theirs, true, &sync), Decision::Pull, "the service's value wins");
         assert_eq!(decide(&old, &theirs, &theirs, true, &sync), Decision::Agree);
         assert_eq!(decide(&old, &old, &theirs, true, &options(Direction::Push, None)), Decision::Hold);
+    }
+
+    #[test]
+    fn pulled_text_becomes_a_date_only_in_date_fields() {
+        let date = toml_of(Kind::Milestone, "end", &json!("2026-12-20")).expect("a value");
+        assert!(date.as_datetime().is_some(), "{date}");
+        let title = toml_of(Kind::Milestone, "title", &json!("2026-12-01")).expect("a value");
+        assert_eq!(title.as_str(), Some("2026-12-01"));
+        let labels = toml_of(Kind::Issue, "labels", &json!(["a", "b::c"])).expect("a value");
+        assert_eq!(labels.to_string(), r#"["a", "b::c"]"#);
+        assert!(toml_of(Kind::Issue, "weight", &Value::Null).is_none());
+        assert_eq!(toml_of(Kind::Issue, "weight", &json!(3)).and_then(|v| v.as_integer()), Some(3));
     }
 
     #[test]
