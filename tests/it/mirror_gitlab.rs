@@ -555,7 +555,9 @@ fn a_create_that_times_out_is_found_by_its_marker_not_made_twice() {
     fake.stall_after_issue_creates(3);
     let env = [("GITLAB_TOKEN", fake.token()), ("DOCKET_MIRROR_BACKOFF_MS", "1"), ("DOCKET_MIRROR_TIMEOUT_MS", "1500")];
     let mut child = sandbox.spawn_docket_with(&["mirror", "push", "gitlab"], &env);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while fake.issues().len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "the push never created 3 issues");
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     // While docket waits, someone retitles the first issue on GitLab.
