@@ -1541,6 +1541,32 @@ mod tests {
         assert_eq!(decide(&old, &old, &theirs, true, &options(Direction::Push, None)), Decision::Hold);
     }
 
+    /// Past `LOOKUPS_BEFORE_LISTING` lookups a folder is listed once, and the texts read are
+    /// the same either way.
+    #[test]
+    fn files_are_read_by_path_until_many_then_by_listing_their_folder() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let status = std::process::Command::new("git")
+            .args(["init", "-q", "-b", "main"])
+            .current_dir(dir.path())
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .status()
+            .expect("git runs");
+        assert!(status.success());
+        let repo = crate::store::Repo::discover_any(dir.path()).expect("a repository");
+        let files: Vec<(String, String)> =
+            (0..LOOKUPS_BEFORE_LISTING + 8).map(|n| (format!("issues/{n:03}.json"), format!("text {n}"))).collect();
+        let commit = repo.commit_files(&files, "files", "test").expect("commit").expect("a new commit");
+        let mut reader = Reader::new(&commit);
+        for (n, (path, text)) in files.iter().enumerate() {
+            assert_eq!(reader.text(&repo, path).expect("read").as_deref(), Some(text.as_str()));
+            assert_eq!(reader.listed.contains_key("issues"), n >= LOOKUPS_BEFORE_LISTING, "after {} reads", n + 1);
+        }
+        assert_eq!(reader.text(&repo, "issues/missing.json").expect("read"), None);
+        assert_eq!(reader.text(&repo, "other/missing.json").expect("read"), None);
+    }
+
     #[test]
     fn pulled_text_becomes_a_date_only_in_date_fields() {
         let date = toml_of(Kind::Milestone, "end", &json!("2026-12-20")).expect("a value");
