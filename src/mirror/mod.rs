@@ -590,6 +590,10 @@ pub fn run(
     // Items a killed run created without recording them: found by their marker.
     if !options.dry_run {
         recover(tracker, service, &mut base, &mut links, &journal.left())?;
+        // The commit this run reads records from: what a recovery after a kill compares with.
+        if let Some(head) = &head {
+            journal.note(&format!("head {head}"))?;
+        }
     }
 
     // What changed locally since the base.
@@ -898,12 +902,14 @@ fn recover(
             maybe_made.insert(record, false);
         }
     }
+    let mut head: Option<Reader> = None;
     for line in journal_lines {
         if line.strip_prefix("create ").is_some_and(|record| maybe_made.insert(record, false) != Some(true)) {
             continue;
         }
         let words: Vec<&str> = line.split(' ').collect();
         match words[..] {
+            ["head", commit] => head = tracker.repo.has_commit(commit).then(|| Reader::new(commit)),
             ["create", folder, id] => {
                 let Some(kind) = kind_of_folder(folder) else { continue };
                 if links.remote(kind, id).is_some() {
@@ -911,7 +917,14 @@ fn recover(
                 }
                 if let Some(item) = service.find(kind, id, links)? {
                     links.insert(kind, id, item.remote);
-                    base.set(kind, id, Entry { remote: item.remote, view: item.view, ..Entry::default() });
+                    // Its base is what the killed run sent: the record as that run read it (so
+                    // a change made on the remote since is the remote's), with the remote's
+                    // values of the fields it only reads.
+                    let sent = read_committed(tracker, head.as_mut(), kind, id)?
+                        .and_then(|committed| committed.record)
+                        .map(|record| merged_base(&service.view(tracker, &record), &item.view, service));
+                    let view = sent.unwrap_or(item.view);
+                    base.set(kind, id, Entry { remote: item.remote, view, ..Entry::default() });
                 }
             }
             ["comment", folder, id, key] => {
@@ -1043,7 +1056,23 @@ fn sync_one(
         base.set(kind, id, entry);
         return Ok(Outcome::Write(with_remote_number(&committed.text, name, kind, created.remote)?, None));
     };
-    let mut entry = entry.unwrap_or_else(|| Entry { remote: remote_number, ..Entry::default() });
+    let mut entry = match entry {
+        Some(entry) => entry,
+        // Linked (by a marker) but with no base, as after the base was deleted or not fetched:
+        // the comments docket posted before are found by their markers, never posted again.
+        None => {
+            let mut entry = Entry { remote: remote_number, ..Entry::default() };
+            if options.direction.pushes() && !options.dry_run {
+                for comment in service.comments(kind, remote_number)? {
+                    if let Some(key) = comment.marker {
+                        entry.comments.insert(key, comment.id);
+                    }
+                    entry.seen.insert(comment.id);
+                }
+            }
+            entry
+        }
+    };
     let remote_view = item.as_ref().map_or_else(|| entry.view.clone(), |item| item.view.clone());
     let base_view = if entry.view.is_empty() { remote_view.clone() } else { entry.view.clone() };
 

@@ -69,6 +69,24 @@ fn assert_conformant(fake: &FakeGitlab) {
 fn push_sends_every_issue_milestone_and_comment_and_a_second_push_writes_nothing() {
     let fake = FakeGitlab::start();
     let sandbox = ops_on(&fake);
+    // A dry run lists the fields each new issue gets: none unset, none GitLab cannot take.
+    let dry = mirror(&sandbox, &fake, &["push", "gitlab", "--dry-run", "--json"]);
+    let report: Value = serde_json::from_str(dry.ok()).expect("json");
+    let fields = |id: &str| -> BTreeSet<String> {
+        report["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .filter(|c| c["id"] == id)
+            .map(|c| c["field"].as_str().expect("a name").to_owned())
+            .collect()
+    };
+    let audit: BTreeSet<String> = ["assignee", "description", "labels", "milestone", "stage", "title", "type"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(fields("b146vh"), audit, "no `health` (read only), no `weight` (unset)");
+    assert_eq!(fake.writes(), 0);
     let run = mirror(&sandbox, &fake, &["push", "gitlab"]);
     assert_eq!(run.code, 0, "{}", run.both());
 
@@ -233,6 +251,8 @@ fn a_push_killed_after_the_server_made_an_issue_makes_no_duplicate() {
     assert_eq!(fake.issues().len(), 3);
     let status = sandbox.docket(&["mirror", "status"]);
     assert!(status.stdout.contains("the last run was interrupted"), "{}", status.both());
+    // While docket was down, someone retitled the issue it made last.
+    fake.edit_issue(3, "jason", json!({"title": "Retitled while docket was down"}));
 
     let run = sandbox.docket_with(&["mirror", "push", "gitlab"], &[("DOCKET_MIRROR_BACKOFF_MS", "1")], "");
     assert_eq!(run.code, 0, "{}", run.both());
@@ -242,10 +262,17 @@ fn a_push_killed_after_the_server_made_an_issue_makes_no_duplicate() {
     pushed.dedup();
     assert_eq!(pushed.len(), count, "a duplicate on the server: {pushed:?}");
     assert_eq!(count, 14);
-    let all_notes: usize = fake.issues().iter().map(|i| fake.notes(i["iid"].as_u64().expect("iid")).len()).sum();
+    let all_notes: usize = fake
+        .issues()
+        .iter()
+        .map(|i| fake.notes(i["iid"].as_u64().expect("iid")).iter().filter(|n| n["system"] == false).count())
+        .sum();
     assert_eq!(all_notes, 34);
     let status = sandbox.docket(&["mirror", "status"]);
     assert!(!status.stdout.contains("interrupted"), "{}", status.both());
+    // The recovered issue's base is what docket made, so the change made since is GitLab's:
+    // a push keeps it, a pull brings it.
+    assert_eq!(fake.issue(3)["title"], "Retitled while docket was down");
 }
 
 #[test]
@@ -641,4 +668,24 @@ fn what_gitlab_refuses_is_reported_with_the_fix() {
     sandbox.git(&["update-ref", "refs/docket/mirror/gitlab", commit.trim()]);
     let broken = mirror(&sandbox, &fake, &["push", "gitlab"]);
     insta::assert_snapshot!("mirror_damaged_base", broken.both());
+}
+
+#[test]
+fn a_lost_base_is_rebuilt_from_the_markers_without_duplicates() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
+    let notes = |fake: &FakeGitlab| -> usize {
+        fake.issues().iter().map(|i| fake.notes(i["iid"].as_u64().expect("iid")).len()).sum()
+    };
+    assert_eq!(notes(&fake), 34);
+    // A clone that never fetched the base, or someone deleted it.
+    sandbox.git(&["update-ref", "-d", "refs/docket/mirror/gitlab"]);
+    sandbox.docket(&["comment", "gqkfms", "-m", "Written after the base was lost.", "--author", "dylan"]).ok();
+    sandbox.commit_all("a comment");
+    let run = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert_eq!(markers(&fake).len(), 14, "no issue made twice");
+    assert_eq!(fake.milestones().len(), 1);
+    assert_eq!(notes(&fake), 35, "only the new comment is posted");
 }
