@@ -1033,6 +1033,7 @@ fn sync_one(
             }
         }
         if options.dry_run {
+            report.comments_pushed += local_comments(record).len();
             return Ok(Outcome::Done);
         }
         journal.note(&format!("create {} {id}", kind.folder()))?;
@@ -1128,6 +1129,7 @@ fn sync_one(
 
     // New comments on either side.
     let mut new_comments = Vec::new();
+    let mut comments_held = false;
     if options.direction.pulls()
         && let Some(item) = &item
         && (item.comment_count.is_none() || item.comment_count != entry.comment_count)
@@ -1141,8 +1143,9 @@ fn sync_one(
     } else if let Some(item) = item
         && item.comment_count != entry.comment_count
     {
-        // Comments a push leaves for a pull.
+        // Comments a push leaves for a pull: the count stays as it was, so the pull reads them.
         undecided = true;
+        comments_held = true;
     }
 
     if !to_remote.is_empty() {
@@ -1162,7 +1165,9 @@ fn sync_one(
             report.unchanged += 1;
         }
         entry.view = new_base;
-        if let Some(item) = &item {
+        if let Some(item) = &item
+            && !comments_held
+        {
             entry.comment_count = item.comment_count;
         }
         if !options.dry_run {

@@ -86,6 +86,7 @@ fn push_sends_every_issue_milestone_and_comment_and_a_second_push_writes_nothing
         .map(str::to_owned)
         .collect();
     assert_eq!(fields("b146vh"), audit, "no `health` (read only), no `weight` (unset)");
+    assert_eq!(report["comments_pushed"], 34, "22 comments and 12 weekly updates would be posted");
     assert_eq!(fake.writes(), 0);
     let run = mirror(&sandbox, &fake, &["push", "gitlab"]);
     assert_eq!(run.code, 0, "{}", run.both());
@@ -216,6 +217,11 @@ fn a_field_changed_on_both_sides_is_a_conflict_that_overwrites_neither() {
     let run = mirror(&sandbox, &fake, &["sync", "gitlab"]);
     assert_eq!(run.code, 1, "{}", run.both());
     assert!(run.stdout.contains("conflict: ct10xw title: changed on both sides"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("2 unchanged, 1 conflicts"),
+        "the milestone and the last issue are unchanged, ct10xw is not: {}",
+        run.stdout
+    );
     assert_eq!(fake.issue(iid)["title"], "Remote title");
     assert!(sandbox.read("issues/ct10xw.toml").contains("title = \"Local title\""));
     // Still a conflict next time, until someone decides.
@@ -453,13 +459,21 @@ fn pull_brings_notes_and_health_and_waits_for_uncommitted_edits() {
     assert_eq!(last["author"], "jason");
     assert_eq!(last["text"], "Reproduced on the sandbox.");
     assert_eq!(comments.len(), 2, "one comment before, one pulled, no system note: {comments:?}");
+    // Another note later: only it is pulled, not the one pulled before.
+    fake.add_note(iid, "lyle", "Fixed on the sandbox.", false);
+    mirror(&sandbox, &fake, &["pull", "gitlab"]).ok();
+    let shown: Value = serde_json::from_str(sandbox.docket(&["show", "gqkfms", "--json"]).ok()).expect("json");
+    let texts: Vec<&str> =
+        shown["comments"].as_array().expect("comments").iter().filter_map(|c| c["text"].as_str()).collect();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert_eq!(texts[1..], ["Reproduced on the sandbox.", "Fixed on the sandbox."]);
     // health is never pushed: the push after changes nothing on GitLab.
     let writes = fake.writes();
     mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
     assert_eq!(fake.writes(), writes);
     let notes = fake.notes(iid);
     let bodies: Vec<&str> = notes.iter().filter(|n| n["system"] == false).filter_map(|n| n["body"].as_str()).collect();
-    assert_eq!(bodies.len(), 2, "the pulled note is not posted back: {bodies:?}");
+    assert_eq!(bodies.len(), 3, "the pulled notes are not posted back: {bodies:?}");
 }
 
 #[test]
@@ -536,10 +550,15 @@ fn local_changes_a_pull_leaves_are_pushed_by_the_next_push() {
     let status = sandbox.docket(&["mirror", "status"]);
     assert!(status.stdout.contains("undecided") && status.stdout.contains(&id), "{}", status.stdout);
 
+    // A note on GitLab meanwhile: the push leaves it for the next pull.
+    fake.add_note(iid_for(&fake, "k23ewa"), "jason", "Seen on GitLab.", false);
     let pushed = mirror(&sandbox, &fake, &["push", "gitlab"]);
     assert_eq!(pushed.code, 0, "{}", pushed.both());
     assert_eq!(issue_for(&fake, "gqkfms")["weight"], 5);
     assert_eq!(issue_for(&fake, &id)["title"], "Made after the push");
+    let pulled = mirror(&sandbox, &fake, &["pull", "gitlab"]);
+    assert_eq!(pulled.code, 0, "{}", pulled.both());
+    assert!(sandbox.read("issues/k23ewa.toml").contains("Seen on GitLab."));
 }
 
 #[test]
