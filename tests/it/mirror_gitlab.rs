@@ -708,3 +708,28 @@ fn a_lost_base_is_rebuilt_from_the_markers_without_duplicates() {
     assert_eq!(fake.milestones().len(), 1);
     assert_eq!(notes(&fake), 35, "only the new comment is posted");
 }
+
+#[test]
+fn comments_refused_by_a_502_are_posted_again_once() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    // A 502 changes nothing on the fake: each refused note must be looked for, not found, and
+    // posted again.
+    fake.set_faults(None, Some(4));
+    let run = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    fake.set_faults(None, None);
+    assert_eq!(markers(&fake).len(), 14);
+    let bodies: Vec<String> = fake
+        .issues()
+        .iter()
+        .flat_map(|i| fake.notes(i["iid"].as_u64().expect("iid")))
+        .filter_map(|n| n["body"].as_str().map(str::to_owned))
+        .collect();
+    let unique: BTreeSet<&String> = bodies.iter().collect();
+    assert_eq!(bodies.len(), 34, "every comment and update, once");
+    assert_eq!(unique.len(), 34);
+    let faulted =
+        fake.requests().iter().filter(|r| r.status == 502 && r.method == "POST" && r.path.ends_with("/notes")).count();
+    assert!(faulted > 0, "some notes met a 502");
+}
