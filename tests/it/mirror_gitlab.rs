@@ -733,3 +733,23 @@ fn comments_refused_by_a_502_are_posted_again_once() {
         fake.requests().iter().filter(|r| r.status == 502 && r.method == "POST" && r.path.ends_with("/notes")).count();
     assert!(faulted > 0, "some notes met a 502");
 }
+
+#[test]
+fn the_token_is_read_from_the_credentials_file_under_xdg_config_home() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    let config = sandbox.outside("config");
+    std::fs::create_dir_all(config.join("docket")).expect("folder");
+    std::fs::write(config.join("docket/credentials.toml"), format!("[gitlab]\ntoken = \"{}\"\n", fake.token()))
+        .expect("write");
+    let xdg = config.display().to_string();
+    let run = sandbox.docket_with(&["mirror", "push", "gitlab", "k23ewa"], &[("XDG_CONFIG_HOME", xdg.as_str())], "");
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert_eq!(markers(&fake), ["k23ewa"]);
+    // A file that is not TOML is named, its contents never shown.
+    std::fs::write(config.join("docket/credentials.toml"), format!("token = {}", fake.token())).expect("write");
+    let broken = sandbox.docket_with(&["mirror", "push", "gitlab"], &[("XDG_CONFIG_HOME", xdg.as_str())], "");
+    assert_eq!(broken.code, 2, "{}", broken.both());
+    assert!(broken.stderr.contains("is not valid TOML"), "{}", broken.stderr);
+    assert!(!broken.stderr.contains(fake.token()));
+}
