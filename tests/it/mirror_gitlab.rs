@@ -328,6 +328,7 @@ fn the_first_pull_imports_the_projects_issues_in_one_commit_the_hooks_accept() {
     let run = mirror(&sandbox, &fake, &["pull", "gitlab"]);
     assert_eq!(run.code, 0, "{}", run.both());
     assert!(run.stdout.contains("3 created here"), "{}", run.stdout);
+    assert!(run.stdout.contains("0 comments pushed, 1 pulled"), "{}", run.stdout);
     assert_eq!(sandbox.git(&["rev-list", "--count", &format!("{}..HEAD", head.trim())]).trim(), "1");
     let list = sandbox.docket(&["list", "--json"]);
     let records: Vec<Value> = serde_json::from_str(list.ok()).expect("json");
@@ -752,4 +753,25 @@ fn the_token_is_read_from_the_credentials_file_under_xdg_config_home() {
     assert_eq!(broken.code, 2, "{}", broken.both());
     assert!(broken.stderr.contains("is not valid TOML"), "{}", broken.stderr);
     assert!(!broken.stderr.contains(fake.token()));
+}
+
+#[test]
+fn issues_on_gitlab_only_wait_through_a_push_that_writes_nothing() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
+    fake.create_issue("jason", json!({"title": "First filed on GitLab"}));
+    fake.create_issue("lyle", json!({"title": "Second filed on GitLab"}));
+    // A later change to a linked issue: the latest change GitLab lists is not theirs.
+    fake.edit_issue(iid_for(&fake, "k23ewa"), "dylan", json!({"title": "Retitled on GitLab"}));
+    let writes = fake.writes();
+    let pushed = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(pushed.code, 0, "{}", pushed.both());
+    assert_eq!(fake.writes(), writes, "nothing to push");
+    let pulled = mirror(&sandbox, &fake, &["pull", "gitlab"]);
+    assert_eq!(pulled.code, 0, "{}", pulled.both());
+    assert!(pulled.stdout.contains("2 created here, 1 updated here"), "{}", pulled.stdout);
+    let list = sandbox.docket(&["list", "--json"]);
+    assert!(list.ok().contains("First filed on GitLab") && list.ok().contains("Second filed on GitLab"));
+    assert!(sandbox.read("issues/k23ewa.toml").contains("Retitled on GitLab"));
 }
