@@ -456,22 +456,25 @@ pub fn run(
                     });
                 }
             };
-            match outcome {
-                Outcome::Write(new, entry) => {
-                    let committed = committed.as_ref().expect("a write edits a committed record");
-                    local_writes.push(LocalWrite {
-                        kind,
-                        id: id.clone(),
-                        path: committed.path.clone(),
-                        old: Some(committed.text.clone()),
-                        new,
-                        entry,
-                    });
-                }
-                Outcome::Pending => {
-                    pending.insert(key_of(kind, &id));
-                }
-                Outcome::Done => {}
+            let (write, undecided) = match outcome {
+                Outcome::Write(new, entry) => (Some((new, entry)), false),
+                Outcome::WritePending(new) => (Some((new, None)), true),
+                Outcome::Pending => (None, true),
+                Outcome::Done => (None, false),
+            };
+            if undecided {
+                pending.insert(key_of(kind, &id));
+            }
+            if let Some((new, entry)) = write {
+                let committed = committed.as_ref().expect("a write edits a committed record");
+                local_writes.push(LocalWrite {
+                    kind,
+                    id: id.clone(),
+                    path: committed.path.clone(),
+                    old: Some(committed.text.clone()),
+                    new,
+                    entry,
+                });
             }
             done += 1;
             progress(done, total);
@@ -709,6 +712,8 @@ enum Outcome {
     /// The record's new text, to be judged and committed; with the base entry to keep once it
     /// is, when the text carries pulled changes (`None` when it only records the remote number).
     Write(String, Option<Entry>),
+    /// The record's remote number to write, and something undecided besides.
+    WritePending(String),
 }
 
 /// A record text to write, with what it came from.
@@ -914,14 +919,13 @@ fn sync_one(
         if !options.dry_run {
             base.set(kind, id, entry);
         }
-        if undecided {
-            return Ok(Outcome::Pending);
-        }
-        // A record linked by a recovery, or whose number could not be written before.
+        // A record linked by a recovery, or whose number could not be written before, gets it
+        // now, undecided fields or not.
         if remote_number_of(record, name).is_none() && !options.dry_run {
-            return Ok(Outcome::Write(with_remote_number(&committed.text, name, kind, remote_number)?, None));
+            let text = with_remote_number(&committed.text, name, kind, remote_number)?;
+            return Ok(if undecided { Outcome::WritePending(text) } else { Outcome::Write(text, None) });
         }
-        return Ok(Outcome::Done);
+        return Ok(if undecided { Outcome::Pending } else { Outcome::Done });
     }
     // The local side changes: the new text, judged later with the others.
     let mut text = apply_view(tracker, &committed.text, record, &to_local, options.now);

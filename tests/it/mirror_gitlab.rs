@@ -90,6 +90,7 @@ fn push_sends_every_issue_milestone_and_comment_and_a_second_push_writes_nothing
     assert_eq!(fake.writes(), 0);
     let run = mirror(&sandbox, &fake, &["push", "gitlab"]);
     assert_eq!(run.code, 0, "{}", run.both());
+    assert!(run.stdout.contains("15 created there, 0 updated there, 0 created here, 0 updated here, 0 unchanged, 0 conflicts, 0 skipped; 34 comments pushed, 0 pulled"), "{}", run.stdout);
 
     // Every issue, once, with its fields.
     let ids: BTreeSet<String> = std::fs::read_dir(sandbox.root().join("issues"))
@@ -276,6 +277,12 @@ fn a_push_killed_after_the_server_made_an_issue_makes_no_duplicate() {
     assert_eq!(all_notes, 34);
     let status = sandbox.docket(&["mirror", "status"]);
     assert!(!status.stdout.contains("interrupted"), "{}", status.both());
+    // Every record holds its GitLab number, the recovered ones too, and the tree is clean.
+    for entry in std::fs::read_dir(sandbox.root().join("issues")).expect("issues") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("read");
+        assert!(text.contains("[mirror.gitlab]\niid = "), "{text}");
+    }
+    assert_eq!(sandbox.git(&["status", "--porcelain"]), "");
     // The recovered issue's base is what docket made, so the change made since is GitLab's:
     // a push keeps it, a pull brings it.
     assert_eq!(fake.issue(3)["title"], "Retitled while docket was down");
@@ -378,6 +385,7 @@ fn dry_run_shows_field_diffs_and_writes_nothing() {
     let iid = iid_for(&fake, "ct10xw");
     fake.edit_issue(iid, "dylan", json!({"description": "New first line\nsecond line"}));
     sandbox.docket(&["set", "gqkfms", "weight=3"]).ok();
+    sandbox.docket(&["comment", "gqkfms", "-m", "Heavier than we thought.", "--author", "lyle"]).ok();
     sandbox.commit_all("heavier");
     let writes = fake.writes();
     let head = sandbox.git(&["rev-parse", "HEAD"]);
@@ -394,6 +402,7 @@ fn dry_run_shows_field_diffs_and_writes_nothing() {
     let json = mirror(&sandbox, &fake, &["sync", "gitlab", "--dry-run", "--json"]);
     let report: Value = serde_json::from_str(json.ok()).expect("json");
     assert_eq!(report["updated_remote"], json!(["gqkfms"]));
+    assert_eq!(report["comments_pushed"], 1, "the new comment would be posted");
     assert_eq!(report["updated_local"], json!(["ct10xw"]));
     assert_eq!(report["dry_run"], true);
 }
@@ -452,6 +461,7 @@ fn pull_brings_notes_and_health_and_waits_for_uncommitted_edits() {
     sandbox.write("issues/gqkfms.toml", &committed);
     let run = mirror(&sandbox, &fake, &["pull", "gitlab"]);
     assert_eq!(run.code, 0, "{}", run.both());
+    assert!(run.stdout.contains("0 comments pushed, 1 pulled"), "{}", run.stdout);
     let shown: Value = serde_json::from_str(sandbox.docket(&["show", "gqkfms", "--json"]).ok()).expect("json");
     assert_eq!(shown["title"], "Trigger: page the on-call manager");
     assert_eq!(shown["health"], "at_risk", "health is pulled");
