@@ -148,6 +148,8 @@ fn push_sends_every_issue_milestone_and_comment_and_a_second_push_writes_nothing
     assert_eq!(sandbox.git(&["status", "--porcelain"]), "");
     assert_eq!(sandbox.docket(&["check"]).code, 0);
     assert_conformant(&fake);
+    let status = sandbox.docket(&["mirror", "status"]);
+    assert!(status.stdout.contains("linked: 14 issues, 1 milestone"), "{}", status.stdout);
 
     // Again: nothing to write, on either side.
     let head = sandbox.git(&["rev-parse", "HEAD"]);
@@ -201,6 +203,13 @@ fn pull_brings_remote_changes_through_the_workflow_and_reports_what_it_refuses()
     assert_eq!(again.code, 1, "{}", again.both());
     assert!(again.stderr.contains("kqnj42 was not changed"), "{}", again.stderr);
     assert!(again.stdout.contains("0 updated here"), "{}", again.stdout);
+    let json = mirror(&sandbox, &fake, &["pull", "gitlab", "--json"]);
+    assert_eq!(json.code, 1);
+    let report: Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(report["updated_local"], json!([]));
+    assert_eq!(report["refused"][0]["id"], "kqnj42");
+    assert!(report["refused"][0]["messages"][0].as_str().is_some_and(|m| m.contains("triage")), "{report}");
+    assert!(report["changes"].as_array().is_some_and(Vec::is_empty), "nothing written, nothing listed: {report}");
 }
 
 #[test]
@@ -334,7 +343,7 @@ fn the_first_pull_imports_the_projects_issues_in_one_commit_the_hooks_accept() {
 
     let run = mirror(&sandbox, &fake, &["pull", "gitlab"]);
     assert_eq!(run.code, 0, "{}", run.both());
-    assert!(run.stdout.contains("3 created here"), "{}", run.stdout);
+    assert!(run.stdout.contains("3 created here, 0 updated here"), "{}", run.stdout);
     assert!(run.stdout.contains("0 comments pushed, 1 pulled"), "{}", run.stdout);
     assert_eq!(sandbox.git(&["rev-list", "--count", &format!("{}..HEAD", head.trim())]).trim(), "1");
     let list = sandbox.docket(&["list", "--json"]);
@@ -345,6 +354,12 @@ fn the_first_pull_imports_the_projects_issues_in_one_commit_the_hooks_accept() {
     assert_eq!(printer["type"], "bug");
     assert_eq!(printer["stage"], "triage");
     assert_eq!(printer["description"], "Smoke.");
+    assert!(
+        printer["created"].as_str().is_some_and(|c| c.starts_with("2026-11-23T12:00")),
+        "from GitLab's created_at: {printer}"
+    );
+    let dark = records.iter().find(|r| r["title"] == "Dark mode").expect("imported");
+    assert_eq!(dark["labels"], json!(["customer::all"]));
     let discussed = records.iter().find(|r| r["title"] == "Already discussed").expect("imported");
     assert_eq!(discussed["comments"].as_array().map(Vec::len), Some(1), "system notes are not comments: {discussed}");
     assert_eq!(sandbox.docket(&["check", "--range", "HEAD~1..HEAD"]).code, 0);
@@ -453,6 +468,11 @@ fn pull_brings_notes_and_health_and_waits_for_uncommitted_edits() {
     assert_eq!(waiting.code, 0, "{}", waiting.both());
     assert!(
         waiting.stdout.contains("skipped: gqkfms: issues/gqkfms.toml has uncommitted changes"),
+        "{}",
+        waiting.stdout
+    );
+    assert!(
+        waiting.stdout.contains("0 updated here") && !waiting.stdout.contains("gqkfms ← gitlab"),
         "{}",
         waiting.stdout
     );
@@ -784,4 +804,32 @@ fn issues_on_gitlab_only_wait_through_a_push_that_writes_nothing() {
     let list = sandbox.docket(&["list", "--json"]);
     assert!(list.ok().contains("First filed on GitLab") && list.ok().contains("Second filed on GitLab"));
     assert!(sandbox.read("issues/k23ewa.toml").contains("Retitled on GitLab"));
+}
+
+#[test]
+fn the_mirror_settings_are_checked_and_a_numeric_project_works() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    let config = sandbox.read("docket.toml");
+    let with = |url: &str, project: &str| {
+        let start = config.find("[mirror.gitlab]").expect("the table");
+        format!("{}[mirror.gitlab]\nurl = {url}\nproject = {project}\n", &config[..start])
+    };
+    let served = format!("\"{}\"", fake.url());
+    for (name, url, project) in [
+        ("mirror_config_empty_url", "\"  \"", "\"group/project\""),
+        ("mirror_config_url_without_scheme", "\"gitlab.example.com\"", "\"group/project\""),
+        ("mirror_config_project_not_text", served.as_str(), "true"),
+    ] {
+        sandbox.write("docket.toml", &with(url, project));
+        let run = mirror(&sandbox, &fake, &["push", "gitlab"]);
+        insta::assert_snapshot!(name, run.both());
+    }
+    // A project by its numeric id.
+    sandbox.write("docket.toml", &with(&served, "1"));
+    sandbox.commit_all("project by id");
+    let run = mirror(&sandbox, &fake, &["push", "gitlab", "k23ewa"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert_eq!(markers(&fake), ["k23ewa"]);
+    assert!(fake.requests().iter().any(|r| r.path.starts_with("/api/v4/projects/1/")));
 }
