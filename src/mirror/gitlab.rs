@@ -273,11 +273,8 @@ impl Gitlab {
         after.extend(changed.iter().map(|(k, v)| (k.clone(), v.clone())));
         for (field, value) in changed {
             match field.as_str() {
-                "title" => {
-                    params.insert("title".into(), value.clone());
-                }
-                "description" => {
-                    params.insert("description".into(), Value::String(mark(value.as_str().unwrap_or(""), id)));
+                "title" | "description" => {
+                    params.insert(field.clone(), shared_param(field, value, id));
                 }
                 "assignee" => {
                     let ids = match value.as_str() {
@@ -331,11 +328,8 @@ impl Gitlab {
         let mut params = serde_json::Map::new();
         for (field, value) in changed {
             match field.as_str() {
-                "title" => {
-                    params.insert("title".into(), value.clone());
-                }
-                "description" => {
-                    params.insert("description".into(), Value::String(mark(value.as_str().unwrap_or(""), id)));
+                "title" | "description" => {
+                    params.insert(field.clone(), shared_param(field, value, id));
                 }
                 "start" => {
                     params.insert("start_date".into(), value.clone());
@@ -600,6 +594,12 @@ impl Service for Gitlab {
     fn cost(&self) -> (usize, usize) {
         (self.client.requests, self.client.writes)
     }
+}
+
+/// The value sent for a field issues and milestones share: the title as it is, the
+/// description with docket's marker.
+fn shared_param(field: &str, value: &Value, id: &str) -> Value {
+    if field == "description" { Value::String(mark(value.as_str().unwrap_or(""), id)) } else { value.clone() }
 }
 
 /// What a POST came to: the item made, or the one an earlier attempt had made.
