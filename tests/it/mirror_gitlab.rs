@@ -833,3 +833,28 @@ fn the_mirror_settings_are_checked_and_a_numeric_project_works() {
     assert_eq!(markers(&fake), ["k23ewa"]);
     assert!(fake.requests().iter().any(|r| r.path.starts_with("/api/v4/projects/1/")));
 }
+
+#[test]
+fn leaving_a_closing_stage_reopens_the_issue_and_entering_one_closes_it() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
+    assert_eq!(issue_for(&fake, "x24vn8")["state"], "opened");
+    sandbox.docket(&["move", "x24vn8", "completed"]).ok();
+    sandbox.commit_all("done");
+    mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
+    let done = issue_for(&fake, "x24vn8");
+    assert_eq!(done["state"], "closed");
+    assert!(labels(&done).contains("workflow::completed"));
+    // Back to implementation by hand (a reopened issue): GitLab reopens it.
+    let text = sandbox.read("issues/x24vn8.toml");
+    sandbox.write("issues/x24vn8.toml", &text.replace("stage = \"completed\"", "stage = \"implementation\""));
+    sandbox.commit_all("not done after all");
+    let run = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    let reopened = issue_for(&fake, "x24vn8");
+    assert_eq!(reopened["state"], "opened");
+    assert!(
+        labels(&reopened).contains("workflow::implementation") && !labels(&reopened).contains("workflow::completed")
+    );
+}
