@@ -858,3 +858,26 @@ fn leaving_a_closing_stage_reopens_the_issue_and_entering_one_closes_it() {
         labels(&reopened).contains("workflow::implementation") && !labels(&reopened).contains("workflow::completed")
     );
 }
+
+#[test]
+fn a_closed_milestone_closes_on_gitlab_and_the_tokens_own_comments_carry_no_byline() {
+    let fake = FakeGitlab::start();
+    let sandbox = ops_on(&fake);
+    mirror(&sandbox, &fake, &["push", "gitlab"]).ok();
+    assert_eq!(fake.milestones()[0]["state"], "active");
+    let text = sandbox.read("milestones/16-7.toml");
+    sandbox.write("milestones/16-7.toml", &text.replace("stage = \"active\"", "stage = \"closed\""));
+    // A comment written by the token's own user reads as it is; another's carries a byline.
+    sandbox.docket(&["comment", "k23ewa", "-m", "Posted by the bot itself.", "--author", "docket-bot"]).ok();
+    sandbox.docket(&["comment", "k23ewa", "-m", "Posted for dylan.", "--author", "dylan"]).ok();
+    sandbox.commit_all("close the milestone, two comments");
+    let run = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert_eq!(fake.milestones()[0]["state"], "closed");
+    let notes = fake.notes(iid_for(&fake, "k23ewa"));
+    let body = |text: &str| {
+        notes.iter().filter_map(|n| n["body"].as_str()).find(|b| b.contains(text)).expect("posted").to_owned()
+    };
+    assert!(body("Posted by the bot itself.").starts_with("Posted by the bot itself."), "{notes:?}");
+    assert!(body("Posted for dylan.").starts_with("*@dylan wrote on 2026-11-23:*"), "{notes:?}");
+}
