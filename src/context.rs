@@ -95,6 +95,7 @@ impl Context {
             ("DOCKET_INDEX_RESCAN_AT", &mut index_limits.rescan_at),
             ("DOCKET_INDEX_PARALLEL_AT", &mut index_limits.parallel_at),
             ("DOCKET_INDEX_WATCH_AT", &mut index_limits.watch_at),
+            ("DOCKET_INDEX_WATCH_WAIT_MS", &mut index_limits.watch_wait_ms),
         ] {
             if let Ok(text) = std::env::var(name) {
                 *limit = match text.trim() {

@@ -69,11 +69,15 @@ pub struct Limits {
     /// background (unless `[index] watch = "never"`), so that later searches need not compare
     /// every stamp.
     pub watch_at: usize,
+    /// How long a search waits for a running watcher's answer before comparing every stamp
+    /// itself, in milliseconds ([`watch::WAIT`] unless a test sets it).
+    pub watch_wait_ms: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { fold_at: 64, rescan_at: 500, parallel_at: 2_048, watch_at: 10_000 }
+        let watch_wait_ms = usize::try_from(watch::WAIT.as_millis()).unwrap_or(usize::MAX);
+        Self { fold_at: 64, rescan_at: 500, parallel_at: 2_048, watch_at: 10_000, watch_wait_ms }
     }
 }
 
@@ -543,7 +547,8 @@ impl SearchIndex {
             self.overlay = Some(self.build_overlay(&delta)?);
             return Ok(Refresh { busy: true, ..delta.report() });
         };
-        let answer = watch::vouched(tracker, watch::WAIT);
+        let wait = std::time::Duration::from_millis(u64::try_from(self.limits.watch_wait_ms).unwrap_or(u64::MAX));
+        let answer = watch::vouched(tracker, wait);
         let delta = match &answer {
             watch::Answer::Vouched(pending) => self.delta(tracker, &state, Scope::Changed, pending)?,
             _ => self.delta(tracker, &state, Scope::Every, &[])?,
