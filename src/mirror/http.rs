@@ -230,6 +230,17 @@ impl Client {
         }
     }
 
+    /// `request` with the authenticating headers and the `query` pairs.
+    fn prepared<B>(&self, mut request: ureq::RequestBuilder<B>, query: &[(&str, String)]) -> ureq::RequestBuilder<B> {
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        for (name, value) in query {
+            request = request.query(*name, value);
+        }
+        request
+    }
+
     /// One attempt: the status, the headers read later, and the body's text; a network fault
     /// as its message.
     fn once(
@@ -240,26 +251,11 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<Attempt, String> {
         let result = match method {
-            Method::Get => {
-                let mut request = self.agent.get(url);
-                for (name, value) in &self.headers {
-                    request = request.header(name, value);
-                }
-                for (name, value) in query {
-                    request = request.query(*name, value);
-                }
-                request.call()
-            }
+            Method::Get => self.prepared(self.agent.get(url), query).call(),
             Method::Post | Method::Put => {
-                let mut request = if method == Method::Post { self.agent.post(url) } else { self.agent.put(url) };
-                for (name, value) in &self.headers {
-                    request = request.header(name, value);
-                }
-                for (name, value) in query {
-                    request = request.query(*name, value);
-                }
+                let request = if method == Method::Post { self.agent.post(url) } else { self.agent.put(url) };
                 let text = body.map_or_else(|| "{}".to_owned(), Value::to_string);
-                request.header("Content-Type", "application/json").send(text.as_bytes())
+                self.prepared(request, query).header("Content-Type", "application/json").send(text.as_bytes())
             }
         };
         let mut response = result.map_err(|error| error.to_string())?;
