@@ -24,6 +24,10 @@ const MIRROR_BACKOFF_MS: usize = 500;
 /// The time one mirror request may take, in milliseconds (`DOCKET_MIRROR_TIMEOUT_MS`).
 const MIRROR_TIMEOUT_MS: usize = 30_000;
 
+/// How long `docket mirror login` waits for the person to authorize the token, in
+/// milliseconds (`DOCKET_MIRROR_LOGIN_WAIT_MS`).
+const MIRROR_LOGIN_WAIT_MS: usize = 15 * 60 * 1000;
+
 /// Clock, randomness and environment for one docket process.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -35,6 +39,7 @@ pub struct Context {
     index_limits: Limits,
     mirror_backoff_ms: usize,
     mirror_timeout_ms: usize,
+    mirror_login_wait_ms: usize,
 }
 
 /// Why the environment could not be read.
@@ -87,10 +92,12 @@ impl Context {
         let mut history_walk_at = crate::history::WALK_AT;
         let mut mirror_backoff_ms = MIRROR_BACKOFF_MS;
         let mut mirror_timeout_ms = MIRROR_TIMEOUT_MS;
+        let mut mirror_login_wait_ms = MIRROR_LOGIN_WAIT_MS;
         for (name, limit) in [
             ("DOCKET_HISTORY_WALK_AT", &mut history_walk_at),
             ("DOCKET_MIRROR_BACKOFF_MS", &mut mirror_backoff_ms),
             ("DOCKET_MIRROR_TIMEOUT_MS", &mut mirror_timeout_ms),
+            ("DOCKET_MIRROR_LOGIN_WAIT_MS", &mut mirror_login_wait_ms),
             ("DOCKET_INDEX_FOLD_AT", &mut index_limits.fold_at),
             ("DOCKET_INDEX_RESCAN_AT", &mut index_limits.rescan_at),
             ("DOCKET_INDEX_PARALLEL_AT", &mut index_limits.parallel_at),
@@ -113,6 +120,7 @@ impl Context {
             index_limits,
             mirror_backoff_ms,
             mirror_timeout_ms,
+            mirror_login_wait_ms,
         })
     }
 
@@ -127,6 +135,7 @@ impl Context {
             index_limits: Limits::default(),
             mirror_backoff_ms: MIRROR_BACKOFF_MS,
             mirror_timeout_ms: MIRROR_TIMEOUT_MS,
+            mirror_login_wait_ms: MIRROR_LOGIN_WAIT_MS,
         }
     }
 
@@ -139,6 +148,12 @@ impl Context {
     /// How long one mirror request may take, connecting included (`DOCKET_MIRROR_TIMEOUT_MS`).
     pub fn mirror_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_millis(u64::try_from(self.mirror_timeout_ms).unwrap_or(u64::MAX))
+    }
+
+    /// How long `docket mirror login` waits for the token to be authorized
+    /// (`DOCKET_MIRROR_LOGIN_WAIT_MS`).
+    pub fn mirror_login_wait(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(u64::try_from(self.mirror_login_wait_ms).unwrap_or(u64::MAX))
     }
 
     /// The sizes at which the index changes how it works (tests set them).

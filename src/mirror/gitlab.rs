@@ -16,8 +16,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::http::{Client, HttpError, Method, Retry};
-use super::{Links, LocalComment, MirrorError, RemoteComment, RemoteItem, Service, View};
+use super::http::{Client, HttpError, Method, Posted, Retry, post_unless_found};
+use super::{Links, LocalComment, MirrorError, RemoteComment, RemoteItem, Service, View, Written};
 use crate::model::{Body, IssueType, Kind, Record};
 use crate::tracker::Tracker;
 
@@ -347,9 +347,8 @@ impl Gitlab {
         Value::Object(params)
     }
 
-    /// POSTs `params` to `path`; after a failure that may have made the item anyway (a 5xx, a
-    /// timeout, a lost answer), looks for it with `find` before sending again, so an item is
-    /// never made twice.
+    /// POSTs `params` to `path`, unless `find` finds what an earlier attempt made (see
+    /// [`post_unless_found`]).
     fn post_unless_found<T>(
         &mut self,
         path: &str,
@@ -357,22 +356,13 @@ impl Gitlab {
         find: impl Fn(&mut Self) -> Result<Option<T>, MirrorError>,
     ) -> Result<Posted<T>, MirrorError> {
         let retry = self.client.retry();
-        let mut wait = retry.backoff;
-        let mut attempt = 1;
-        loop {
-            match self.client.send(Method::Post, path, &[], Some(params)) {
-                Ok(answer) => return Ok(Posted::Made(answer.body)),
-                Err(error) if error.is_ambiguous() && attempt < retry.attempts => {
-                    if let Some(found) = find(self)? {
-                        return Ok(Posted::Found(found));
-                    }
-                    std::thread::sleep(wait.min(retry.max_wait));
-                    wait = wait.saturating_mul(2);
-                    attempt += 1;
-                }
-                Err(error) => return Err(authorized(error)),
-            }
-        }
+        post_unless_found(
+            self,
+            retry,
+            |gitlab| gitlab.client.send(Method::Post, path, &[], Some(params)),
+            find,
+            authorized,
+        )
     }
 
     fn item(&self, kind: Kind, value: &Value, links: &Links) -> RemoteItem {
@@ -497,7 +487,7 @@ impl Service for Gitlab {
             params["description"] = Value::String(mark("", id));
         }
         let created = match self.post_unless_found(&path, &params, |gitlab| gitlab.find(kind, id, links))? {
-            Posted::Made(body) => body,
+            Posted::Made(answer) => answer.body,
             Posted::Found(item) => return Ok(item),
         };
         let mut item = self.item(kind, &created, links);
@@ -516,7 +506,7 @@ impl Service for Gitlab {
         changed: &View,
         before: &View,
         links: &Links,
-    ) -> Result<(), MirrorError> {
+    ) -> Result<Written, MirrorError> {
         let id = links.local(kind, remote).unwrap_or_default().to_owned();
         let params = if kind == Kind::Milestone {
             Self::milestone_params(changed, &id, &self.milestone_terminal, before)
@@ -524,10 +514,10 @@ impl Service for Gitlab {
             self.issue_params(changed, before, links, &id)?
         };
         if params.as_object().is_some_and(serde_json::Map::is_empty) {
-            return Ok(());
+            return Ok(Written::Done);
         }
         self.send(Method::Put, &format!("{}/{remote}", self.path(kind)), &[], Some(&params))?;
-        Ok(())
+        Ok(Written::Done)
     }
 
     fn comments(&mut self, kind: Kind, remote: u64) -> Result<Vec<RemoteComment>, MirrorError> {
@@ -585,7 +575,7 @@ impl Service for Gitlab {
         let params = json!({ "body": body });
         let note =
             match self.post_unless_found(&path, &params, |gitlab| gitlab.find_comment(kind, remote, &comment.key))? {
-                Posted::Made(body) => body,
+                Posted::Made(answer) => answer.body,
                 Posted::Found(note) => return Ok(note),
             };
         Ok(note["id"].as_u64().unwrap_or_default())
@@ -600,12 +590,6 @@ impl Service for Gitlab {
 /// description with docket's marker.
 fn shared_param(field: &str, value: &Value, id: &str) -> Value {
     if field == "description" { Value::String(mark(value.as_str().unwrap_or(""), id)) } else { value.clone() }
-}
-
-/// What a POST came to: the item made, or the one an earlier attempt had made.
-enum Posted<T> {
-    Made(Value),
-    Found(T),
 }
 
 /// A 401 or 403 as what it means: the token.

@@ -6,6 +6,7 @@
 //! headers and never appear in an error: errors carry the method, the path and the service's
 //! message only.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -75,6 +76,7 @@ pub enum Method {
     Get,
     Post,
     Put,
+    Patch,
 }
 
 impl Method {
@@ -83,6 +85,7 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Put => "PUT",
+            Method::Patch => "PATCH",
         }
     }
 }
@@ -94,16 +97,54 @@ type Attempt = (u16, Vec<(String, String)>, String);
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: u16,
+    /// The body as JSON (`null` when empty; a JSON string holding the text when the request
+    /// asked for text, see [`Request::text`]).
     pub body: Value,
     /// The `Link` header's `rel="next"` address, if any.
     pub next: Option<String>,
+    /// The `Location` header (what a 201 made).
+    pub location: Option<String>,
+    /// The `ETag` header.
+    pub etag: Option<String>,
 }
+
+/// What a request sends as its body.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    None,
+    Json(&'a Value),
+    /// `application/x-www-form-urlencoded` pairs.
+    Form(&'a [(&'a str, String)]),
+}
+
+/// One request, for [`Client::request`].
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub method: Method,
+    /// From the base, or an absolute address.
+    pub path: &'a str,
+    pub query: &'a [(&'a str, String)],
+    pub body: Body<'a>,
+    /// Headers for this request only (`If-Match`).
+    pub headers: &'a [(&'a str, String)],
+    /// The answer is text, not JSON (OAuth's token exchange).
+    pub text: bool,
+}
+
+impl<'a> Request<'a> {
+    pub fn new(method: Method, path: &'a str) -> Self {
+        Self { method, path, query: &[], body: Body::None, headers: &[], text: false }
+    }
+}
+
+/// Makes the headers that authenticate, once per attempt.
+pub type Authenticate = Box<dyn Fn() -> Vec<(String, String)> + Send>;
 
 /// A client for one service: a base address, the headers that authenticate, and counters.
 pub struct Client {
     agent: ureq::Agent,
     base: String,
-    headers: Vec<(String, String)>,
+    headers: Authenticate,
     retry: Retry,
     /// Requests sent, retries included.
     pub requests: usize,
@@ -114,8 +155,15 @@ pub struct Client {
 impl Client {
     /// A client of the API at `base` (no trailing slash), sending `headers` with every request.
     pub fn new(base: &str, headers: Vec<(String, String)>, retry: Retry) -> Self {
+        Self::authenticated(base, Box::new(move || headers.clone()), retry)
+    }
+
+    /// A client whose authenticating headers `headers` makes for each attempt.
+    pub fn authenticated(base: &str, headers: Authenticate, retry: Retry) -> Self {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // Launchpad answers `people/+me` with a redirect to the person, on the same host.
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
             .timeout_global(Some(retry.timeout))
             .user_agent(concat!("docket/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -124,9 +172,7 @@ impl Client {
     }
 
     /// Sends one request to `path` (from the base, or an absolute address from a `Link`
-    /// header) with `query` pairs and an optional JSON body, retrying as [`Retry`] says: a 429
-    /// always, a 5xx or a network fault only for GET and PUT (a POST that may have been
-    /// carried out is the caller's to look for, see [`HttpError::is_ambiguous`]).
+    /// header) with `query` pairs and an optional JSON body; see [`Client::request`].
     pub fn send(
         &mut self,
         method: Method,
@@ -134,10 +180,19 @@ impl Client {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Answer, HttpError> {
-        let url = if path.starts_with("http://") || path.starts_with("https://") {
-            path.to_owned()
+        let body = body.map_or(Body::None, Body::Json);
+        self.request(&Request { query, body, ..Request::new(method, path) })
+    }
+
+    /// Sends `request`, retrying as [`Retry`] says: a 429 always, a 5xx or a network fault only
+    /// for GET, PUT and PATCH (a POST that may have been carried out is the caller's to look
+    /// for, see [`HttpError::is_ambiguous`]).
+    pub fn request(&mut self, request: &Request<'_>) -> Result<Answer, HttpError> {
+        let method = request.method;
+        let url = if request.path.starts_with("http://") || request.path.starts_with("https://") {
+            request.path.to_owned()
         } else {
-            format!("{}{path}", self.base)
+            format!("{}{}", self.base, request.path)
         };
         let shown = display_path(&url, &self.base);
         let mut wait = self.retry.backoff;
@@ -147,7 +202,7 @@ impl Client {
             if method != Method::Get {
                 self.writes += 1;
             }
-            let outcome = self.once(method, &url, query, body);
+            let outcome = self.once(request, &url);
             // A POST makes something: after a failure that may have made it (a 5xx, a lost
             // answer) only the caller can tell, by looking for it, whether to send it again.
             let ambiguous = match &outcome {
@@ -180,7 +235,9 @@ impl Client {
                             message: message_of(&text),
                         });
                     }
-                    let body = if text.trim().is_empty() {
+                    let body = if request.text {
+                        Value::String(text)
+                    } else if text.trim().is_empty() {
                         Value::Null
                     } else {
                         serde_json::from_str(&text).map_err(|error| HttpError::Body {
@@ -189,7 +246,14 @@ impl Client {
                             message: error.to_string(),
                         })?
                     };
-                    return Ok(Answer { status, body, next: next_link(&headers) });
+                    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+                    return Ok(Answer {
+                        status,
+                        body,
+                        next: next_link(&headers),
+                        location: header("location"),
+                        etag: header("etag"),
+                    });
                 }
                 Err(message) => {
                     if last {
@@ -230,12 +294,15 @@ impl Client {
         }
     }
 
-    /// `request` with the authenticating headers and the `query` pairs.
-    fn prepared<B>(&self, mut request: ureq::RequestBuilder<B>, query: &[(&str, String)]) -> ureq::RequestBuilder<B> {
-        for (name, value) in &self.headers {
+    /// `request` with the authenticating headers, the request's own and the `query` pairs.
+    fn prepared<B>(&self, mut request: ureq::RequestBuilder<B>, asked: &Request<'_>) -> ureq::RequestBuilder<B> {
+        for (name, value) in (self.headers)() {
             request = request.header(name, value);
         }
-        for (name, value) in query {
+        for (name, value) in asked.headers {
+            request = request.header(*name, value);
+        }
+        for (name, value) in asked.query {
             request = request.query(*name, value);
         }
         request
@@ -243,24 +310,26 @@ impl Client {
 
     /// One attempt: the status, the headers read later, and the body's text; a network fault
     /// as its message.
-    fn once(
-        &self,
-        method: Method,
-        url: &str,
-        query: &[(&str, String)],
-        body: Option<&Value>,
-    ) -> Result<Attempt, String> {
-        let result = match method {
-            Method::Get => self.prepared(self.agent.get(url), query).call(),
-            Method::Post | Method::Put => {
-                let request = if method == Method::Post { self.agent.post(url) } else { self.agent.put(url) };
-                let text = body.map_or_else(|| "{}".to_owned(), Value::to_string);
-                self.prepared(request, query).header("Content-Type", "application/json").send(text.as_bytes())
+    fn once(&self, asked: &Request<'_>, url: &str) -> Result<Attempt, String> {
+        let result = match asked.method {
+            Method::Get => self.prepared(self.agent.get(url), asked).call(),
+            Method::Post | Method::Put | Method::Patch => {
+                let request = match asked.method {
+                    Method::Post => self.agent.post(url),
+                    Method::Put => self.agent.put(url),
+                    _ => self.agent.patch(url),
+                };
+                let (content_type, text) = match asked.body {
+                    Body::Form(pairs) => ("application/x-www-form-urlencoded", form(pairs)),
+                    Body::Json(value) => ("application/json", value.to_string()),
+                    Body::None => ("application/json", "{}".to_owned()),
+                };
+                self.prepared(request, asked).header("Content-Type", content_type).send(text.as_bytes())
             }
         };
         let mut response = result.map_err(|error| error.to_string())?;
         let status = response.status().as_u16();
-        let headers = ["retry-after", "ratelimit-reset", "link"]
+        let headers = ["retry-after", "ratelimit-reset", "link", "location", "etag"]
             .iter()
             .filter_map(|name| {
                 response.headers().get(*name).and_then(|v| v.to_str().ok()).map(|v| ((*name).to_owned(), v.to_owned()))
@@ -271,13 +340,94 @@ impl Client {
     }
 }
 
+/// `pairs` form-encoded.
+pub fn form(pairs: &[(&str, String)]) -> String {
+    pairs.iter().map(|(name, value)| format!("{}={}", percent(name), percent(value))).collect::<Vec<_>>().join("&")
+}
+
+/// `text` percent-encoded as RFC 3986 asks of OAuth and form values (unreserved characters
+/// kept).
+pub fn percent(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            let _ = write!(encoded, "%{byte:02X}");
+        }
+    }
+    encoded
+}
+
+/// The value of `name` in a form-encoded `text` (OAuth's token answers).
+pub fn form_value(text: &str, name: &str) -> Option<String> {
+    text.trim().split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| unpercent(&value.replace('+', " ")))
+    })
+}
+
+fn unpercent(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = text.get(i + 1..i + 3).and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What [`post_unless_found`] ended with.
+pub enum Posted<T> {
+    /// The POST's answer.
+    Made(Answer),
+    /// What an earlier attempt made, found.
+    Found(T),
+}
+
+/// POSTs with `post`; after a failure that may have made the item anyway (a 5xx, a timeout, a
+/// lost answer), looks for it with `find` before sending again, so an item is never made twice.
+pub fn post_unless_found<S, T, E>(
+    state: &mut S,
+    retry: Retry,
+    post: impl Fn(&mut S) -> Result<Answer, HttpError>,
+    find: impl Fn(&mut S) -> Result<Option<T>, E>,
+    error: impl Fn(HttpError) -> E,
+) -> Result<Posted<T>, E> {
+    let mut wait = retry.backoff;
+    let mut attempt = 1;
+    loop {
+        match post(state) {
+            Ok(answer) => return Ok(Posted::Made(answer)),
+            Err(failure) if failure.is_ambiguous() && attempt < retry.attempts => {
+                if let Some(found) = find(state)? {
+                    return Ok(Posted::Found(found));
+                }
+                std::thread::sleep(wait.min(retry.max_wait));
+                wait = wait.saturating_mul(2);
+                attempt += 1;
+            }
+            Err(failure) => return Err(error(failure)),
+        }
+    }
+}
+
 /// The path shown in errors: from the API's base, without the query (which may name people).
 fn display_path(url: &str, base: &str) -> String {
     let path = url.strip_prefix(base).unwrap_or(url);
     path.split('?').next().unwrap_or(path).to_owned()
 }
 
-/// The service's own words from an error body: GitLab's `message` or `error`, else the text.
+/// The service's own words from an error body: GitLab's `message` or `error`, else the text
+/// (Launchpad's errors are plain text).
 fn message_of(text: &str) -> String {
     let message = match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(object)) => match object.get("message").or_else(|| object.get("error")) {

@@ -16,6 +16,7 @@ mod base;
 mod credentials;
 pub mod gitlab;
 pub mod http;
+pub mod launchpad;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -30,7 +31,7 @@ use crate::time::Timestamp;
 use crate::tracker::{RecordFile, Tracker, TrackerError};
 
 use base::{Base, Entry, Journal, Reader, key_of, kind_of_folder};
-pub use credentials::credential;
+pub use credentials::{credential, store as store_credentials};
 pub use text::local_comments;
 use text::{apply_view, new_record_text, remote_number_of, with_remote_number};
 
@@ -68,15 +69,23 @@ impl MirrorError {
     /// What the user can do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
-            MirrorError::Http(error) if error.status() == Some(404) => {
-                Some("check the mirror's `url` and `project` in docket.toml ([mirror.gitlab])".to_owned())
-            }
+            MirrorError::Http(error) if error.status() == Some(404) => Some(
+                "check the mirror's `url` in docket.toml and what it names ([mirror.gitlab] `project`, [mirror.launchpad] `distribution`)"
+                    .to_owned(),
+            ),
             MirrorError::Http(error) if error.is_ambiguous() => Some(
                 "the service or the network failed after every retry; run the command again: it resumes where it stopped, without duplicates".to_owned(),
+            ),
+            MirrorError::NoToken { service: "Launchpad", .. } => Some(
+                "run `docket mirror login launchpad` (it stores the token in the credentials file), or export LAUNCHPAD_TOKEN and LAUNCHPAD_TOKEN_SECRET"
+                    .to_owned(),
             ),
             MirrorError::NoToken { variable, .. } => Some(format!(
                 "make an access token with the `api` scope (GitLab: Preferences → Access tokens) and `export {variable}=…`, or put it in the credentials file"
             )),
+            MirrorError::Unauthorized { service: "Launchpad", .. } => Some(
+                "the token was revoked or never authorized with write access: run `docket mirror login launchpad` again".to_owned(),
+            ),
             MirrorError::Unauthorized { .. } => {
                 Some("the token expired, was revoked or lacks the `api` scope: make a new one and set it in the environment or the credentials file".to_owned())
             }
@@ -283,7 +292,8 @@ pub trait Service {
     /// Creates the item for record `id`, with the marker.
     fn create(&mut self, kind: Kind, id: &str, view: &View, links: &Links) -> Result<RemoteItem, MirrorError>;
     /// Writes the fields of `changed` (the new values) to item `remote`, whose last known
-    /// view is `before`.
+    /// view is `before`. A service that can tell (an `ETag`) answers [`Written::Stale`] when
+    /// someone changed those fields since `before`, and writes nothing over them.
     fn update(
         &mut self,
         kind: Kind,
@@ -291,7 +301,13 @@ pub trait Service {
         changed: &View,
         before: &View,
         links: &Links,
-    ) -> Result<(), MirrorError>;
+    ) -> Result<Written, MirrorError>;
+    /// The fields a create sets with later requests, not the create itself (a bug task's
+    /// status after `createBug`): after a run killed between them, their base is the remote's
+    /// value, so the next run writes them again rather than taking the remote's default.
+    fn set_after_create(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// The comments of item `remote`.
     fn comments(&mut self, kind: Kind, remote: u64) -> Result<Vec<RemoteComment>, MirrorError>;
     /// Posts `comment` of record `id` on item `remote`, with its marker; returns its number.
@@ -302,6 +318,16 @@ pub trait Service {
     }
     /// Requests made so far, and how many of them were writes.
     fn cost(&self) -> (usize, usize);
+}
+
+/// What an update came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    /// The item changed since it was read, in the fields to write: nothing was written over
+    /// them; the record is compared again next run (where a field changed on both sides is a
+    /// conflict).
+    Stale,
 }
 
 /// A record read from `HEAD`: its text and, when valid, the record.
@@ -666,7 +692,14 @@ fn recover(
                     // values of the fields it only reads.
                     let sent = read_committed(tracker, head.as_mut(), kind, id)?
                         .and_then(|committed| committed.record)
-                        .map(|record| merged_base(&service.view(tracker, &record), &item.view, service));
+                        .map(|record| {
+                            let mut view = merged_base(&service.view(tracker, &record), &item.view, service);
+                            for field in service.set_after_create() {
+                                let remote = item.view.get(*field).cloned().unwrap_or(Value::Null);
+                                view.insert((*field).to_owned(), remote);
+                            }
+                            view
+                        });
                     let view = sent.unwrap_or(item.view);
                     base.set(kind, id, Entry { remote: item.remote, view, ..Entry::default() });
                 }
@@ -896,8 +929,19 @@ fn sync_one(
 
     if !to_remote.is_empty() {
         report.updated_remote.push(id.to_owned());
-        if !options.dry_run {
-            service.update(kind, remote_number, &to_remote, &remote_view, links)?;
+        if !options.dry_run && service.update(kind, remote_number, &to_remote, &remote_view, links)? == Written::Stale {
+            // Someone changed the item meanwhile: its base keeps what it was, so the next run
+            // sees both changes.
+            report.updated_remote.retain(|updated| updated != id);
+            report.changes.retain(|change| !(change.id == id && change.side == "remote"));
+            report.skipped.push(Skipped {
+                id: id.to_owned(),
+                reason: format!("changed on {name} while this run wrote it; compared again next run"),
+            });
+            for field in to_remote.keys() {
+                new_base.insert(field.clone(), base_view.get(field).cloned().unwrap_or(Value::Null));
+            }
+            undecided = true;
         }
     }
     if options.direction.pushes() && !options.dry_run {

@@ -26,21 +26,34 @@ pub fn local_comments(record: &Record) -> Vec<LocalComment> {
             hex
         })
     };
+    let review = match &record.body {
+        crate::model::Body::Mir(bug) => bug.review.as_deref().filter(|r| !r.trim().is_empty()),
+        _ => None,
+    };
     let (comments, updates) = match &record.body {
         crate::model::Body::Issue(issue) => (&issue.comments[..], &issue.updates[..]),
         crate::model::Body::Mir(bug) => (&bug.comments[..], &[][..]),
         crate::model::Body::Milestone(_) => (&[][..], &[][..]),
     };
-    let mut all: Vec<LocalComment> = comments
-        .iter()
-        .map(|c| LocalComment {
-            key: key("comment", c.date, c.author.as_deref(), &c.text),
-            author: c.author.clone(),
-            date: c.date,
-            text: c.text.clone(),
+    // A MIR bug's review is posted as a comment (Launchpad keeps reviews as bug messages); a
+    // changed review is a new comment.
+    let mut all: Vec<LocalComment> = review
+        .map(|review| LocalComment {
+            key: key("review", None, None, review),
+            author: None,
+            date: None,
+            text: review.to_owned(),
             update: None,
         })
+        .into_iter()
         .collect();
+    all.extend(comments.iter().map(|c| LocalComment {
+        key: key("comment", c.date, c.author.as_deref(), &c.text),
+        author: c.author.clone(),
+        date: c.date,
+        text: c.text.clone(),
+        update: None,
+    }));
     all.extend(updates.iter().map(|u| LocalComment {
         key: key("update", u.date, u.author.as_deref(), &u.text),
         author: u.author.clone(),
@@ -51,13 +64,23 @@ pub fn local_comments(record: &Record) -> Vec<LocalComment> {
     all
 }
 
-/// The remote number a record carries (`[mirror.<service>] iid`, or `id` for milestones).
-pub(super) fn remote_number_of(record: &Record, service: &str) -> Option<u64> {
-    let table = record.fields.get("mirror")?.as_table()?.get(service)?.as_table()?;
-    table.get("iid").or_else(|| table.get("id"))?.as_integer().and_then(|n| u64::try_from(n).ok())
+/// The key of a record's remote number under `[mirror.<service>]`: Launchpad's `bug`,
+/// GitLab's `iid` for issues and `id` for milestones.
+fn number_key(service: &str, kind: Kind) -> &'static str {
+    match (service, kind) {
+        ("launchpad", _) => "bug",
+        (_, Kind::Milestone) => "id",
+        _ => "iid",
+    }
 }
 
-/// `text` with `[mirror.<service>] iid = <remote>` (`id` for milestones) set.
+/// The remote number a record carries (`[mirror.<service>] iid`, `id` or `bug`).
+pub(super) fn remote_number_of(record: &Record, service: &str) -> Option<u64> {
+    let table = record.fields.get("mirror")?.as_table()?.get(service)?.as_table()?;
+    table.get(number_key(service, record.kind()))?.as_integer().and_then(|n| u64::try_from(n).ok())
+}
+
+/// `text` with the remote number set (`[mirror.<service>] iid = <remote>`, see [`number_key`]).
 pub(super) fn with_remote_number(text: &str, service: &str, kind: Kind, remote: u64) -> Result<String, MirrorError> {
     let mut document: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         MirrorError::Config(format!("a record is not valid TOML: {}", e.message()))
@@ -70,15 +93,15 @@ pub(super) fn with_remote_number(text: &str, service: &str, kind: Kind, remote: 
     if let Some(mirror) = mirror.as_table_mut() {
         let service_table = mirror.entry(service).or_insert_with(|| Item::Table(Table::new()));
         if let Some(table) = service_table.as_table_mut() {
-            let key = if kind == Kind::Milestone { "id" } else { "iid" };
-            table.insert(key, toml_edit::value(i64::try_from(remote).unwrap_or(i64::MAX)));
+            table.insert(number_key(service, kind), toml_edit::value(i64::try_from(remote).unwrap_or(i64::MAX)));
         }
     }
     Ok(document.to_string())
 }
 
 /// The record text with the fields of `changes` set (a `null` removes the field); a change of
-/// state goes through the workflow's move, so the fields a move sets are set too.
+/// state goes through the workflow's move, so the fields a move sets are set too (a derived
+/// state's fields are set as they are).
 pub(super) fn apply_view(tracker: &Tracker, text: &str, record: &Record, changes: &View, now: Timestamp) -> String {
     let kind = record.kind();
     let workflow = tracker.workflow(kind);
@@ -88,7 +111,9 @@ pub(super) fn apply_view(tracker: &Tracker, text: &str, record: &Record, changes
     };
     let mut target = None;
     for (field, value) in changes {
-        if *field == workflow.field {
+        // A state the workflow derives (the MIR process states, from status and assignee) is
+        // not moved to: its fields are written as they are, and the check judges the result.
+        if *field == workflow.field && workflow.derive == crate::workflow::Derive::Field {
             target = value.as_str().map(str::to_owned);
             continue;
         }

@@ -522,6 +522,15 @@ pub enum MirrorAction {
     Sync(MirrorRunArgs),
     /// Show what the last run left: when it synced, linked records, undecided ones
     Status(MirrorStatusArgs),
+    /// Get a Launchpad token: authorize docket in the browser; the token is kept outside the repository
+    Login(MirrorLoginArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MirrorLoginArgs {
+    /// The service (only Launchpad has a token exchange)
+    #[arg(value_enum)]
+    pub service: ServiceArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

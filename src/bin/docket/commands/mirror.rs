@@ -1,17 +1,19 @@
-//! `docket mirror push|pull|sync|status`: the library's mirror engine
-//! ([`docket::mirror::run`]) with a service built from `docket.toml` and the credentials;
-//! this file reports what it did.
+//! `docket mirror push|pull|sync|status|login`: the library's mirror engine
+//! ([`docket::mirror::run`]) with a service (GitLab, Launchpad) built from `docket.toml` and the
+//! credentials; this file reports what it did. `login launchpad` walks OAuth's token exchange
+//! and keeps the token in the credentials file.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use docket::mirror::gitlab::{Gitlab, Settings};
+use docket::mirror::gitlab::{self, Gitlab};
 use docket::mirror::http::Retry;
-use docket::mirror::{self, Direction, MirrorError, Options, Prefer, Report};
+use docket::mirror::launchpad::{self, Launchpad};
+use docket::mirror::{self, Direction, MirrorError, Options, Prefer, Report, Service};
 use serde_json::{Value, json};
 
 use super::Env;
-use crate::cli::{MirrorAction, MirrorArgs, MirrorRunArgs, MirrorStatusArgs, PreferArg, ServiceArg};
+use crate::cli::{MirrorAction, MirrorArgs, MirrorLoginArgs, MirrorRunArgs, MirrorStatusArgs, PreferArg, ServiceArg};
 use crate::error::{CliError, EXIT_VIOLATIONS};
 use crate::render;
 use crate::ui::{Style, Ui};
@@ -22,19 +24,38 @@ pub fn cmd_mirror(ui: &Ui, env: &Env, args: &MirrorArgs) -> Result<ExitCode, Cli
         MirrorAction::Pull(run) => cmd_run(ui, env, run, Direction::Pull),
         MirrorAction::Sync(run) => cmd_run(ui, env, run, Direction::Sync),
         MirrorAction::Status(status) => cmd_status(ui, env, status),
+        MirrorAction::Login(login) => cmd_login(ui, env, login),
     }
+}
+
+fn retry(env: &Env) -> Retry {
+    Retry { backoff: env.context.mirror_backoff(), timeout: env.context.mirror_timeout(), ..Retry::default() }
+}
+
+/// The service `which` names, from `docket.toml` and the credentials, with the address shown
+/// while it works and its name in messages.
+fn service(
+    env: &Env,
+    tracker: &docket::tracker::Tracker,
+    which: ServiceArg,
+) -> Result<(Box<dyn Service>, String, &'static str), CliError> {
+    Ok(match which {
+        ServiceArg::Gitlab => {
+            let settings = gitlab::Settings::of(tracker).map_err(mirror_error)?;
+            let token = mirror::credential("GitLab", "gitlab", "GITLAB_TOKEN", "token").map_err(mirror_error)?;
+            (Box::new(Gitlab::new(tracker, &settings, &token, retry(env))), settings.url, "GitLab")
+        }
+        ServiceArg::Launchpad => {
+            let settings = launchpad::Settings::of(tracker).map_err(mirror_error)?;
+            let token = launchpad::token().map_err(mirror_error)?;
+            (Box::new(Launchpad::new(&settings, &token, retry(env))), settings.url, "Launchpad")
+        }
+    })
 }
 
 fn cmd_run(ui: &Ui, env: &Env, args: &MirrorRunArgs, direction: Direction) -> Result<ExitCode, CliError> {
     let tracker = env.tracker()?;
-    if args.service == ServiceArg::Launchpad {
-        return Err(launchpad_missing());
-    }
-    let settings = Settings::of(&tracker).map_err(mirror_error)?;
-    let token = mirror::credential("GitLab", "gitlab", "GITLAB_TOKEN", "token").map_err(mirror_error)?;
-    let retry =
-        Retry { backoff: env.context.mirror_backoff(), timeout: env.context.mirror_timeout(), ..Retry::default() };
-    let mut service = Gitlab::new(&tracker, &settings, &token, retry);
+    let (mut service, url, shown) = service(env, &tracker, args.service)?;
     let ids =
         args.ids.iter().map(|prefix| tracker.resolve(prefix).map(|file| file.id)).collect::<Result<Vec<_>, _>>()?;
     let options = Options {
@@ -49,8 +70,9 @@ fn cmd_run(ui: &Ui, env: &Env, args: &MirrorRunArgs, direction: Direction) -> Re
     };
     let mut context = env.context.clone();
     let mut new_id = || tracker.new_id(&mut context);
-    let progress = ui.progress(&format!("mirroring to {}", settings.url));
-    let result = mirror::run(&tracker, &mut service, &options, &mut new_id, &|done, total| progress.set(done, total));
+    let progress = ui.progress(&format!("mirroring to {url}"));
+    let result =
+        mirror::run(&tracker, service.as_mut(), &options, &mut new_id, &|done, total| progress.set(done, total));
     progress.finish();
     let report = result.map_err(mirror_error)?;
     if args.json {
@@ -60,7 +82,7 @@ fn cmd_run(ui: &Ui, env: &Env, args: &MirrorRunArgs, direction: Direction) -> Re
         for (id, problems) in &report.refused {
             ui.err(&render::diagnostics(problems, ui.err_style()));
             ui.err(&format!(
-                "{} {id} was not changed: the workflow refuses the change pulled from GitLab\n",
+                "{} {id} was not changed: the workflow refuses the change pulled from {shown}\n",
                 ui.err_style().error("error:")
             ));
         }
@@ -73,8 +95,8 @@ fn cmd_status(ui: &Ui, env: &Env, args: &MirrorStatusArgs) -> Result<ExitCode, C
     let configured = |name: &str| tracker.config().table.get("mirror").and_then(|m| m.get(name)).is_some();
     let services: Vec<&str> = match args.service {
         Some(ServiceArg::Gitlab) => vec!["gitlab"],
-        Some(ServiceArg::Launchpad) => return Err(launchpad_missing()),
-        None => ["gitlab"].into_iter().filter(|name| configured(name)).collect(),
+        Some(ServiceArg::Launchpad) => vec!["launchpad"],
+        None => ["gitlab", "launchpad"].into_iter().filter(|name| configured(name)).collect(),
     };
     let statuses = services.iter().map(|name| mirror::status(&tracker, name)).collect::<Result<Vec<_>, _>>();
     let statuses = statuses.map_err(mirror_error)?;
@@ -83,7 +105,7 @@ fn cmd_status(ui: &Ui, env: &Env, args: &MirrorStatusArgs) -> Result<ExitCode, C
         return Ok(ExitCode::SUCCESS);
     }
     if statuses.is_empty() {
-        ui.out("no mirror is configured: add [mirror.gitlab] to docket.toml (see the book, \"Mirroring to GitLab\")\n");
+        ui.out("no mirror is configured: add [mirror.gitlab] or [mirror.launchpad] to docket.toml (see the book, \"Mirroring to GitLab\" and \"Mirroring MIR bugs to Launchpad\")\n");
     }
     for status in statuses {
         let mut text = String::new();
@@ -125,8 +147,30 @@ fn cmd_status(ui: &Ui, env: &Env, args: &MirrorStatusArgs) -> Result<ExitCode, C
     Ok(ExitCode::SUCCESS)
 }
 
-fn launchpad_missing() -> CliError {
-    CliError::usage("the Launchpad mirror is not built yet", "only `gitlab` can be mirrored in this version of docket")
+fn cmd_login(ui: &Ui, env: &Env, args: &MirrorLoginArgs) -> Result<ExitCode, CliError> {
+    if args.service == ServiceArg::Gitlab {
+        return Err(CliError::usage(
+            "GitLab has no token exchange for docket to walk",
+            "make a personal access token with the `api` scope (GitLab: Preferences → Access tokens) and put it in GITLAB_TOKEN or under [gitlab] token in ~/.config/docket/credentials.toml",
+        ));
+    }
+    let tracker = env.tracker()?;
+    let settings = launchpad::Settings::of(&tracker).map_err(mirror_error)?;
+    let poll = env.context.mirror_backoff().saturating_mul(4);
+    let authorize = |url: &str| {
+        ui.err(&format!(
+            "Open this address, log in to Launchpad and choose \"Change Anything\" to let docket write bugs:\n  {url}\nwaiting for the authorization…\n"
+        ));
+    };
+    let steps = launchpad::LoginSteps { authorize: &authorize, poll, timeout: env.context.mirror_login_wait() };
+    let token = launchpad::login(&settings, retry(env), &steps).map_err(mirror_error)?;
+    let file = mirror::store_credentials("launchpad", &[("token", &token.token), ("token_secret", &token.secret)])
+        .map_err(mirror_error)?;
+    ui.out(&format!(
+        "authorized: the token is in {} (readable by you only); `docket mirror push launchpad` uses it\n",
+        file.display()
+    ));
+    Ok(ExitCode::SUCCESS)
 }
 
 fn mirror_error(error: MirrorError) -> CliError {
