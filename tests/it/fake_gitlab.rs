@@ -12,10 +12,10 @@
 mod api;
 mod model;
 mod openapi;
-mod params;
+pub mod params;
 #[cfg(test)]
 mod tests;
-mod time;
+pub mod time;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -374,10 +374,18 @@ fn serve(shared: &Mutex<Shared>, mut request: tiny_http::Request) {
     let _ = request.respond(response);
 }
 
-/// The Python of `target/venv`, with python-gitlab: made on first use (`python3 -m venv`, then
-/// `pip install -r tests/python/requirements.txt`), so `cargo test` needs no other step.
-fn venv(root: &std::path::Path) -> std::path::PathBuf {
+/// The Python of `target/venv`, with the real clients the fakes are checked with (python-gitlab,
+/// launchpadlib): made on first use (`python3 -m venv`, then `pip install -r
+/// tests/python/requirements.txt`, again whenever that file changes), so `cargo test` needs no
+/// other step. `DOCKET_PYTHON`, if set, names a Python that has them instead.
+pub fn venv(root: &std::path::Path) -> std::path::PathBuf {
     use std::process::Command;
+    // The tests that use it run in parallel threads of this one process: one makes it.
+    static MAKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    if let Some(python) = std::env::var_os("DOCKET_PYTHON") {
+        return python.into();
+    }
+    let _making = MAKING.lock().unwrap_or_else(PoisonError::into_inner);
     let folder = root.join("target/venv");
     let python = folder.join("bin/python");
     let installed = folder.join(".docket-requirements");
@@ -390,15 +398,15 @@ fn venv(root: &std::path::Path) -> std::path::PathBuf {
         match output {
             Ok(output) if output.status.success() => {}
             Ok(output) => panic!(
-                "`{} {}` failed: {}\nthe fake GitLab is checked with python-gitlab; on Debian, `apt-get install python3-venv`, \
-                 or point DOCKET_PYTHON at a Python that has python-gitlab",
+                "`{} {}` failed: {}\nthe fakes are checked with python-gitlab and launchpadlib; on Debian, `apt-get install \
+                 python3-venv`, or point DOCKET_PYTHON at a Python that has them",
                 program.display(),
                 args.join(" "),
                 String::from_utf8_lossy(&output.stderr)
             ),
             Err(error) => panic!(
-                "cannot run {}: {error}\nthe fake GitLab is checked with python-gitlab: install python3 (with venv), \
-                 or point DOCKET_PYTHON at a Python that has python-gitlab",
+                "cannot run {}: {error}\nthe fakes are checked with python-gitlab and launchpadlib: install python3 (with \
+                 venv), or point DOCKET_PYTHON at a Python that has them",
                 program.display()
             ),
         }
@@ -421,10 +429,7 @@ fn python_gitlab_drives_the_fake() {
     use std::process::Command;
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = match std::env::var_os("DOCKET_PYTHON") {
-        Some(python) => python.into(),
-        None => venv(root),
-    };
+    let python = venv(root);
     let fake = FakeGitlab::start();
     let seeded = fake.create_issue("dylan", serde_json::json!({ "title": "Seeded by dylan", "labels": "bug" }));
     fake.add_note(seeded, "lyle", "Seeded comment", false);

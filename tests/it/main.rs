@@ -11,6 +11,7 @@ mod collaboration;
 mod errors;
 mod examples;
 mod fake_gitlab;
+mod fake_launchpad;
 mod freshness;
 mod fuzz;
 mod hooks;
