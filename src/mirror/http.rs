@@ -129,11 +129,14 @@ pub struct Request<'a> {
     pub headers: &'a [(&'a str, String)],
     /// The answer is text, not JSON (OAuth's token exchange).
     pub text: bool,
+    /// Sending it twice does what sending it once does (a POST that subscribes someone): it is
+    /// retried like a GET.
+    pub idempotent: bool,
 }
 
 impl<'a> Request<'a> {
     pub fn new(method: Method, path: &'a str) -> Self {
-        Self { method, path, query: &[], body: Body::None, headers: &[], text: false }
+        Self { method, path, query: &[], body: Body::None, headers: &[], text: false, idempotent: false }
     }
 }
 
@@ -162,8 +165,9 @@ impl Client {
     pub fn authenticated(base: &str, headers: Authenticate, retry: Retry) -> Self {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            // Launchpad answers `people/+me` with a redirect to the person, on the same host.
-            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
+            // Redirects are followed here, so each request gets fresh authenticating headers
+            // (OAuth's nonce), see `request`.
+            .max_redirects(0)
             .timeout_global(Some(retry.timeout))
             .user_agent(concat!("docket/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -187,7 +191,20 @@ impl Client {
     /// Sends `request`, retrying as [`Retry`] says: a 429 always, a 5xx or a network fault only
     /// for GET, PUT and PATCH (a POST that may have been carried out is the caller's to look
     /// for, see [`HttpError::is_ambiguous`]).
+    /// A redirect (Launchpad's `people/+me`, a moved bug task) is followed with a GET.
     pub fn request(&mut self, request: &Request<'_>) -> Result<Answer, HttpError> {
+        let mut answer = self.attempts(request)?;
+        for _ in 0..5 {
+            let Some(location) = answer.location.clone().filter(|_| (300..400).contains(&answer.status)) else {
+                break;
+            };
+            answer = self.attempts(&Request { text: request.text, ..Request::new(Method::Get, &location) })?;
+        }
+        Ok(answer)
+    }
+
+    /// `request`, retried as [`Client::request`] says.
+    fn attempts(&mut self, request: &Request<'_>) -> Result<Answer, HttpError> {
         let method = request.method;
         let url = if request.path.starts_with("http://") || request.path.starts_with("https://") {
             request.path.to_owned()
@@ -209,7 +226,8 @@ impl Client {
                 Ok((status, _, _)) => *status >= 500,
                 Err(_) => true,
             };
-            let last = attempt >= self.retry.attempts || (method == Method::Post && ambiguous);
+            let last =
+                attempt >= self.retry.attempts || (method == Method::Post && ambiguous && !request.idempotent);
             match outcome {
                 Ok((status, headers, text)) if status == 429 || status >= 500 => {
                     if last {
@@ -235,7 +253,9 @@ impl Client {
                             message: message_of(&text),
                         });
                     }
-                    let body = if request.text {
+                    let body = if (300..400).contains(&status) {
+                        Value::Null
+                    } else if request.text {
                         Value::String(text)
                     } else if text.trim().is_empty() {
                         Value::Null

@@ -212,7 +212,9 @@ pub fn login(settings: &Settings, retry: Retry, steps: &LoginSteps<'_>) -> Resul
                 )));
             }
             Err(HttpError::Status { status: 403, message, .. }) => {
-                return Err(MirrorError::Unauthorized { service: "Launchpad", status: 403, message });
+                return Err(MirrorError::Config(format!(
+                    "the authorization was declined in the browser (Launchpad: {message}); nothing was stored: run `docket mirror login launchpad` again and allow docket to \"Change Anything\""
+                )));
             }
             Err(error) => return Err(MirrorError::Http(error)),
         }
@@ -566,7 +568,8 @@ impl Launchpad {
             for (op, people) in [("subscribe", wanted.difference(&had)), ("unsubscribe", had.difference(&wanted))] {
                 for person in people {
                     let form = [("ws.op", op.to_owned()), ("person", self.person_link(person))];
-                    let asked = Request { body: Body::Form(&form), ..Request::new(Method::Post, &path) };
+                    let asked =
+                        Request { body: Body::Form(&form), idempotent: true, ..Request::new(Method::Post, &path) };
                     // Subscribing twice, or unsubscribing someone who is not, changes nothing:
                     // a retry is safe.
                     self.client.request(&asked).map_err(|error| person_error(error, person))?;

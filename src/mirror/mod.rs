@@ -801,7 +801,8 @@ fn sync_one(
         }
         report.created_remote.push(id.to_owned());
         for (field, value) in &local {
-            if !value.is_null() && !service.pull_only().contains(&field.as_str()) {
+            let empty = value.is_null() || value.as_array().is_some_and(Vec::is_empty);
+            if !empty && !service.pull_only().contains(&field.as_str()) {
                 report.changes.push(FieldChange {
                     id: id.to_owned(),
                     side: "remote",

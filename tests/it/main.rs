@@ -17,6 +17,7 @@ mod fuzz;
 mod hooks;
 mod import;
 mod mirror_gitlab;
+mod mirror_launchpad;
 mod planning;
 mod schema;
 mod search;

@@ -145,6 +145,14 @@ impl Sandbox {
         command.spawn().expect("docket starts")
     }
 
+    /// [`Self::spawn_docket_with`] with its standard output and error piped to the caller.
+    pub fn spawn_docket_piped(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+        let mut command = self.command(env!("CARGO_BIN_EXE_docket"));
+        command.current_dir(self.root()).args(args).envs(env.iter().copied());
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command.spawn().expect("docket starts")
+    }
+
     /// Starts `docket watch` with `args` in the repository's top and returns once it watches.
     /// Its standard output is left piped for the caller when `keep_stdout`, else read and
     /// dropped (so the watcher never blocks on a full pipe); so is its standard error.

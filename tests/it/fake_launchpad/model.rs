@@ -32,7 +32,7 @@ pub struct Person {
     pub is_team: bool,
 }
 
-pub const PEOPLE: [Person; 11] = [
+pub const PEOPLE: [Person; 12] = [
     Person { name: BOT, display_name: "Docket Bot", is_team: false },
     Person { name: "lbergmann", display_name: "Lena Bergmann", is_team: false },
     Person { name: "mkovacs", display_name: "Mira Kovacs", is_team: false },
@@ -44,6 +44,7 @@ pub const PEOPLE: [Person; 11] = [
     Person { name: "ubuntu-security", display_name: "Ubuntu Security Team", is_team: true },
     Person { name: "foundations-bugs", display_name: "Foundations Bugs", is_team: true },
     Person { name: "desktop-packages", display_name: "Desktop Packages", is_team: true },
+    Person { name: "ubuntu-server", display_name: "Ubuntu Server", is_team: true },
 ];
 
 pub fn person(name: &str) -> Option<&'static Person> {
