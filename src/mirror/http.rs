@@ -226,8 +226,7 @@ impl Client {
                 Ok((status, _, _)) => *status >= 500,
                 Err(_) => true,
             };
-            let last =
-                attempt >= self.retry.attempts || (method == Method::Post && ambiguous && !request.idempotent);
+            let last = attempt >= self.retry.attempts || (method == Method::Post && ambiguous && !request.idempotent);
             match outcome {
                 Ok((status, headers, text)) if status == 429 || status >= 500 => {
                     if last {

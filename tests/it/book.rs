@@ -232,9 +232,15 @@ fn run_page(parts: &[Part]) -> Vec<String> {
     // A fake GitLab for the mirroring chapter, shown to the reader as gitlab.example.com.
     let gitlab = crate::fake_gitlab::FakeGitlab::start();
     command.env("BOOK_GITLAB", gitlab.url()).env("GITLAB_TOKEN", gitlab.token()).env("DOCKET_MIRROR_BACKOFF_MS", "1");
+    // And a fake Launchpad for the Launchpad chapter, shown as api.launchpad.net.
+    let launchpad = crate::fake_launchpad::FakeLaunchpad::start();
+    let launchpad_api = format!("{}/devel/", launchpad.root());
+    let (token, secret) = launchpad.token();
+    command.env("BOOK_LAUNCHPAD", &launchpad_api).env("LAUNCHPAD_TOKEN", token).env("LAUNCHPAD_TOKEN_SECRET", secret);
     let output = command.output().expect("sh runs");
     let printed = String::from_utf8_lossy(&output.stdout)
         .replace(&gitlab.url(), "https://gitlab.example.com")
+        .replace(&launchpad_api, "https://api.launchpad.net/devel/")
         .replace(&binary.display().to_string(), "/opt/docket/bin")
         .replace(&base_path.display().to_string(), "/tmp");
     let mut outputs = vec![String::new(); parts.len()];

@@ -126,7 +126,9 @@ fn push_makes_each_bug_on_its_package_and_a_second_push_writes_nothing() {
         "comments keep who wrote them: {messages:#?}"
     );
     // State 3: the security team; state 5: Fix Committed; state 7: Won't Fix; state 1: New.
-    assert!(fake.task(number_for(&fake, "hwt0zd"))["assignee_link"].as_str().expect("a").ends_with("/~ubuntu-security"));
+    assert!(
+        fake.task(number_for(&fake, "hwt0zd"))["assignee_link"].as_str().expect("a").ends_with("/~ubuntu-security")
+    );
     assert_eq!(fake.task(number_for(&fake, "hwt0zd"))["status"], "Confirmed");
     assert_eq!(fake.bug(number_for(&fake, "hwt0zd"))["tags"], json!(["sec-5120"]));
     assert_eq!(fake.task(number_for(&fake, "dwqa70"))["status"], "Fix Committed");
@@ -263,7 +265,9 @@ fn a_push_through_503s_and_a_kill_makes_no_duplicate_and_loses_no_message() {
     let mut made: Vec<String> = fake
         .bugs()
         .iter()
-        .map(|bug| bug["description"].as_str().expect("text").trim_end().rsplit('\n').next().expect("a line").to_owned())
+        .map(|bug| {
+            bug["description"].as_str().expect("text").trim_end().rsplit('\n').next().expect("a line").to_owned()
+        })
         .collect();
     let count = made.len();
     made.sort();
@@ -344,7 +348,7 @@ fn the_first_pull_imports_the_teams_mir_bugs() {
 fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
     let fake = FakeLaunchpad::start();
     let sandbox = mir_on(&fake);
-    let mut child = sandbox.spawn_docket_piped(&["mirror", "login", "launchpad"], &[("DOCKET_MIRROR_BACKOFF_MS", "5")]);
+    let child = sandbox.spawn_docket_piped(&["mirror", "login", "launchpad"], &[("DOCKET_MIRROR_BACKOFF_MS", "5")]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let request = loop {
         if let Some(token) = fake.request_tokens().first() {
@@ -368,8 +372,10 @@ fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
     let secret = text.split("token_secret = \"").nth(1).and_then(|r| r.split('"').next()).expect("a secret");
     assert_eq!(secret.len(), 80, "Launchpad's secrets are 80 characters");
     assert!(!stdout.contains(secret) && !stderr.contains(secret), "the secret is never shown");
-    use std::os::unix::fs::PermissionsExt as _;
-    assert_eq!(std::fs::metadata(&file).expect("meta").permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).expect("meta").permissions()) & 0o777,
+        0o600
+    );
     assert_eq!(sandbox.git(&["status", "--porcelain"]), "", "nothing in the repository");
     // The stored token works, with nothing in the environment.
     let run = sandbox.docket_with(&["mirror", "push", "launchpad", "cqa5k8"], &[("DOCKET_MIRROR_BACKOFF_MS", "1")], "");
@@ -377,7 +383,7 @@ fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
     assert_eq!(fake.bugs().len(), 1);
 
     // Refused in the browser: a clear error, the file as it was.
-    let mut child = sandbox.spawn_docket_piped(&["mirror", "login", "launchpad"], &[("DOCKET_MIRROR_BACKOFF_MS", "5")]);
+    let child = sandbox.spawn_docket_piped(&["mirror", "login", "launchpad"], &[("DOCKET_MIRROR_BACKOFF_MS", "5")]);
     let request = loop {
         if let Some(token) = fake.request_tokens().into_iter().find(|t| *t != request) {
             break token;
@@ -389,7 +395,10 @@ fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
     let output = child.wait_with_output().expect("login ends");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    insta::assert_snapshot!("launchpad_login_declined", stderr.lines().skip_while(|l| !l.starts_with("error:")).collect::<Vec<_>>().join("\n"));
+    insta::assert_snapshot!(
+        "launchpad_login_declined",
+        stderr.lines().skip_while(|l| !l.starts_with("error:")).collect::<Vec<_>>().join("\n")
+    );
     assert_eq!(std::fs::read_to_string(&file).expect("file"), text);
 }
 
