@@ -228,7 +228,7 @@ fn serves_the_service_root_its_wadl_and_people() {
     let people = client.get("/1.0/people").json();
     assert_eq!(
         (people["total_size"].as_u64(), people["resource_type_link"].clone()),
-        (Some(11), json!(format!("{api}#people")))
+        (Some(12), json!(format!("{api}#people")))
     );
     let package = client.get("/devel/ubuntu/+source/libfoo").json();
     assert_eq!(package["display_name"], "libfoo in Ubuntu");
