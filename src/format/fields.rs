@@ -87,6 +87,11 @@ const COMMENT: &[FieldSpec] = &[
     required("text", FieldType::Text, "the comment"),
 ];
 
+const SERIES: &[FieldSpec] = &[
+    required("name", FieldType::Text, "the release series, e.g. noble"),
+    required("status", FieldType::Enum(MirStatus::NAMES), "the series task's Launchpad status"),
+];
+
 const PARKING_LOT: &[FieldSpec] = &[
     required("issue", FieldType::Id, "the candidate issue's id"),
     field("why", FieldType::Text, "why it would be good to include"),
@@ -139,6 +144,7 @@ pub const MIR: &[FieldSpec] = &[
     field("created", FieldType::DateOrDatetime, "when the bug was filed"),
     field("description", FieldType::Text, "the MIR request, following the reporter template"),
     field("review", FieldType::Text, "the review report"),
+    field("series", FieldType::TableList(SERIES), "per-series tasks (re-reviews), as Launchpad has them"),
     field("comments", FieldType::TableList(COMMENT), "bug comments"),
     field("mirror", FieldType::Any, "remote ids kept by the mirrors"),
 ];

@@ -263,6 +263,14 @@ const SEARCHED: [&str; 11] = [
     "Fix Released",
 ];
 
+/// Where a bug task is.
+enum Target {
+    /// On `<distribution>/+source/<package>`.
+    Package,
+    /// On `<distribution>/<series>/+source/<package>`: the series.
+    Series(String),
+}
+
 /// The fields on the bug, on its task, and the subscriptions.
 const BUG_FIELDS: [&str; 3] = ["title", "description", "tags"];
 const TASK_FIELDS: [&str; 3] = ["package", "status", "assignee"];
@@ -374,27 +382,55 @@ impl Launchpad {
         format!("{}/{}/+source/{package}", self.api, self.distribution)
     }
 
-    /// The bug's task on the distribution's source package (not a series' task).
-    fn main_task(&mut self, bug: u64) -> Result<Value, MirrorError> {
+    /// The bug's tasks: its task on the distribution's source package, and those on series of
+    /// the distribution (`<distribution>/<series>/+source/<package>`).
+    fn tasks(&mut self, bug: u64) -> Result<(Value, Vec<Value>), MirrorError> {
         let tasks = self.entries(&format!("/bugs/{bug}/bug_tasks"), &[])?;
-        let prefix = format!("{}/{}/+source/", self.api, self.distribution);
-        tasks.into_iter().find(|task| task["target_link"].as_str().is_some_and(|t| t.starts_with(&prefix))).ok_or_else(
-            || {
-                MirrorError::Config(format!(
-                    "bug {bug} has no task on a source package of {}: it is not a MIR bug docket can mirror",
-                    self.distribution
-                ))
-            },
-        )
+        let (mut main, mut series) = (None, Vec::new());
+        for task in tasks {
+            match self.target_of(&task) {
+                Some(Target::Package) if main.is_none() => main = Some(task),
+                Some(Target::Series(_)) => series.push(task),
+                _ => {}
+            }
+        }
+        let main = main.ok_or_else(|| {
+            MirrorError::Config(format!(
+                "bug {bug} has no task on a source package of {}: it is not a MIR bug docket can mirror",
+                self.distribution
+            ))
+        })?;
+        Ok((main, series))
     }
 
-    /// The bug, its task and its subscriptions as one item.
-    fn item(&mut self, bug: &Value, task: &Value) -> Result<RemoteItem, MirrorError> {
+    /// Where a task is: on a source package of the distribution, or of one of its series.
+    fn target_of(&self, task: &Value) -> Option<Target> {
+        let target = task["target_link"].as_str()?;
+        let rest = target.strip_prefix(&format!("{}/{}/", self.api, self.distribution))?;
+        match rest.split_once("+source/")? {
+            ("", _) => Some(Target::Package),
+            (series, _) => Some(Target::Series(series.trim_end_matches('/').to_owned())),
+        }
+    }
+
+    /// The bug, its tasks and its subscriptions as one item.
+    fn item(&mut self, bug: &Value) -> Result<RemoteItem, MirrorError> {
         let number = bug["id"].as_u64().unwrap_or_default();
+        let (task, series_tasks) = self.tasks(number)?;
         self.remember(bug);
-        self.remember(task);
+        self.remember(&task);
         let mut view = self.bug_view(bug);
-        view.extend(self.task_view(task)?);
+        view.extend(self.task_view(&task)?);
+        let mut series: Vec<Value> = series_tasks
+            .iter()
+            .filter_map(|task| {
+                let Some(Target::Series(name)) = self.target_of(task) else { return None };
+                let status = task["status"].as_str().unwrap_or_default();
+                Some(json!({"name": name, "status": docket_status(status).unwrap_or(status)}))
+            })
+            .collect();
+        series.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+        view.insert("series".into(), json!(series));
         let me = self.me()?;
         let mut subscribers = Vec::new();
         for subscription in self.entries(&format!("/bugs/{number}/subscriptions"), &[])? {
@@ -457,8 +493,7 @@ impl Launchpad {
             Err(error) if error.status() == Some(404) => return Ok(None),
             Err(error) => return Err(authorized(error)),
         };
-        let task = self.main_task(bug)?;
-        self.item(&value, &task).map(Some)
+        self.item(&value).map(Some)
     }
 
     /// The tasks `searchTasks` finds with `query` (every status), one per bug: its task on a
@@ -530,7 +565,7 @@ impl Launchpad {
             .map(|(f, v)| (f.clone(), v.clone()))
             .collect();
         if !task_changes.is_empty() {
-            let task = self.main_task(bug)?;
+            let (task, _) = self.tasks(bug)?;
             self.remember(&task);
             let link = task["self_link"].as_str().unwrap_or_default().to_owned();
             let mut fields = serde_json::Map::new();
@@ -590,7 +625,9 @@ impl Service for Launchpad {
     }
 
     fn pull_only(&self) -> &'static [&'static str] {
-        &[]
+        // Series tasks are made by approving nominations, which takes a release manager: they
+        // are read, never written.
+        &["series"]
     }
 
     fn set_after_create(&self) -> &'static [&'static str] {
@@ -622,6 +659,7 @@ impl Service for Launchpad {
             bug.assignee.as_ref().filter(|a| !a.is_empty()).map_or(Value::Null, |a| json!(a)),
         );
         view.insert("subscribers".into(), json!(subscribers));
+        view.insert("series".into(), json!(series_of(record)));
         view
     }
 
@@ -635,7 +673,7 @@ impl Service for Launchpad {
         for task in tasks {
             let Some(bug_link) = task["bug_link"].as_str() else { continue };
             let bug = self.fetch(bug_link, &[])?;
-            items.push(self.item(&bug, &task)?);
+            items.push(self.item(&bug)?);
         }
         items.sort_by(|a, b| a.updated.cmp(&b.updated));
         Ok(items)
@@ -649,7 +687,7 @@ impl Service for Launchpad {
             let Some(bug_link) = task["bug_link"].as_str() else { continue };
             let bug = self.fetch(bug_link, &[])?;
             if unmark(bug["description"].as_str().unwrap_or_default()).1.as_deref() == Some(id) {
-                return self.item(&bug, &task).map(Some);
+                return self.item(&bug).map(Some);
             }
         }
         Ok(None)
@@ -802,6 +840,20 @@ impl Service for Launchpad {
     fn cost(&self) -> (usize, usize) {
         (self.client.requests, self.client.writes)
     }
+}
+
+/// A record's `[[series]]` as the view has them: `{name, status}`, by name.
+fn series_of(record: &Record) -> Vec<Value> {
+    let tables = record.fields.get("series").and_then(toml::Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let mut series: Vec<Value> = tables
+        .iter()
+        .filter_map(|table| {
+            let text = |key: &str| table.get(key).and_then(toml::Value::as_str).map(str::to_owned);
+            Some(json!({"name": text("name")?, "status": text("status")?}))
+        })
+        .collect();
+    series.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    series
 }
 
 /// A 401 as what it means: the token.

@@ -150,6 +150,20 @@ pub(super) fn toml_of(kind: Kind, field: &str, value: &Value) -> Option<toml_edi
             Ok(date) if is_date => Some(date.into()),
             _ => Some(s.as_str().into()),
         },
+        // A list of tables (`[[series]]`) as an inline array of inline tables.
+        Value::Array(items) if items.iter().any(Value::is_object) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_object)
+                .map(|object| {
+                    object
+                        .iter()
+                        .filter_map(|(key, value)| Some((key.as_str(), toml_of(kind, key, value)?)))
+                        .collect::<toml_edit::InlineTable>()
+                })
+                .collect::<toml_edit::Array>()
+                .into(),
+        ),
         Value::Array(items) => Some(items.iter().filter_map(Value::as_str).collect::<toml_edit::Array>().into()),
     }
 }
