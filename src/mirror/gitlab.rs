@@ -16,7 +16,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::http::{Client, HttpError, Method, Posted, Retry, post_unless_found};
+use super::http::{Client, HttpError, Method, Posted, Retry, percent, post_unless_found};
+use super::section::Section;
 use super::{Links, LocalComment, MirrorError, RemoteComment, RemoteItem, Service, View, Written};
 use crate::model::{Body, IssueType, Kind, Record};
 use crate::tracker::Tracker;
@@ -35,42 +36,12 @@ pub struct Settings {
 impl Settings {
     /// Reads `[mirror.gitlab]` from the tracker's configuration.
     pub fn of(tracker: &Tracker) -> Result<Self, MirrorError> {
-        let table = tracker
-            .config()
-            .table
-            .get("mirror")
-            .and_then(|m| m.get("gitlab"))
-            .and_then(toml::Value::as_table)
-            .ok_or_else(|| {
-                MirrorError::Config(
-                    "docket.toml has no [mirror.gitlab] table: add one with `url` and `project`".to_owned(),
-                )
-            })?;
-        let text = |key: &str| -> Result<String, MirrorError> {
-            match table.get(key) {
-                Some(toml::Value::String(value)) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
-                Some(toml::Value::Integer(value)) if key == "project" => Ok(value.to_string()),
-                Some(_) => Err(MirrorError::Config(format!(
-                    "docket.toml: [mirror.gitlab] {key} must be a non-empty string, e.g. {}",
-                    if key == "url" { "\"https://gitlab.example.com\"" } else { "\"group/project\"" }
-                ))),
-                None => Err(MirrorError::Config(format!("docket.toml: [mirror.gitlab] needs `{key}`"))),
-            }
-        };
-        let url = text("url")?;
-        if !url.starts_with("https://") && !url.starts_with("http://") {
-            return Err(MirrorError::Config(format!(
-                "docket.toml: [mirror.gitlab] url `{url}` must start with https:// (or http://)"
-            )));
-        }
-        let users = table
-            .get("users")
-            .and_then(toml::Value::as_table)
-            .map(|users| {
-                users.iter().filter_map(|(name, login)| Some((name.clone(), login.as_str()?.to_owned()))).collect()
-            })
-            .unwrap_or_default();
-        Ok(Self { url: url.trim_end_matches('/').to_owned(), project: text("project")?, users })
+        let section = Section::of(tracker, "gitlab", "`url` and `project`")?;
+        Ok(Self {
+            url: section.url(None, "\"https://gitlab.example.com\"")?,
+            project: section.text("project", None, "\"group/project\"", true)?,
+            users: section.users(),
+        })
     }
 }
 
@@ -119,7 +90,7 @@ impl Gitlab {
         };
         Self {
             client,
-            project: format!("/projects/{}", encode(&settings.project)),
+            project: format!("/projects/{}", percent(&settings.project)),
             users: settings.users.clone(),
             names: settings.users.iter().map(|(name, login)| (login.clone(), name.clone())).collect(),
             user_ids: HashMap::new(),
@@ -608,19 +579,6 @@ fn no_user(name: &str, login: &str) -> MirrorError {
     ))
 }
 
-/// A path or id as one URL path segment (`group/project` → `group%2Fproject`).
-fn encode(segment: &str) -> String {
-    let mut encoded = String::new();
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            let _ = write!(encoded, "%{byte:02X}");
-        }
-    }
-    encoded
-}
-
 /// `text` with the marker of record `id`.
 fn mark(text: &str, id: &str) -> String {
     let text = text.trim_end();
@@ -681,7 +639,7 @@ mod tests {
 
     #[test]
     fn project_paths_are_one_segment() {
-        assert_eq!(encode("support-ops/working-issues"), "support-ops%2Fworking-issues");
-        assert_eq!(encode("42"), "42");
+        assert_eq!(percent("support-ops/working-issues"), "support-ops%2Fworking-issues");
+        assert_eq!(percent("42"), "42");
     }
 }

@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::http::{Body, Client, HttpError, Method, Posted, Request, Retry, form_value, percent, post_unless_found};
+use super::section::Section;
 use super::{Links, LocalComment, MirrorError, RemoteComment, RemoteItem, Service, View, Written};
 use crate::model::{Body as RecordBody, Kind, MirStatus, Record};
 use crate::tracker::Tracker;
@@ -53,52 +54,22 @@ pub struct Settings {
 impl Settings {
     /// Reads `[mirror.launchpad]` from the tracker's configuration.
     pub fn of(tracker: &Tracker) -> Result<Self, MirrorError> {
-        let table = tracker
-            .config()
-            .table
-            .get("mirror")
-            .and_then(|m| m.get("launchpad"))
-            .and_then(toml::Value::as_table)
-            .ok_or_else(|| {
-                MirrorError::Config(
-                    "docket.toml has no [mirror.launchpad] table: add one with `url` and `distribution`".to_owned(),
-                )
-            })?;
-        let text = |key: &str, default: Option<&str>| -> Result<String, MirrorError> {
-            match table.get(key) {
-                Some(toml::Value::String(value)) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
-                Some(_) => Err(MirrorError::Config(format!(
-                    "docket.toml: [mirror.launchpad] {key} must be a non-empty string"
-                ))),
-                None => default
-                    .map(str::to_owned)
-                    .ok_or_else(|| MirrorError::Config(format!("docket.toml: [mirror.launchpad] needs `{key}`"))),
-            }
-        };
-        let url = text("url", Some("https://api.launchpad.net/devel/"))?;
-        let Some((scheme, rest)) = url.split_once("://").filter(|(scheme, _)| matches!(*scheme, "https" | "http"))
-        else {
-            return Err(MirrorError::Config(format!(
-                "docket.toml: [mirror.launchpad] url `{url}` must start with https:// (or http://)"
-            )));
-        };
+        let section = Section::of(tracker, "launchpad", "`url` and `distribution`")?;
+        let url = section.url(Some("https://api.launchpad.net/devel/"), "\"https://api.launchpad.net/devel/\"")?;
+        let (scheme, rest) = url.split_once("://").unwrap_or(("https", &url));
         let host = rest.split('/').next().unwrap_or_default();
-        let derived_web = format!("{scheme}://{}", host.strip_prefix("api.").unwrap_or(host));
-        let web = text("web", Some(&derived_web))?;
-        let users = table
-            .get("users")
-            .and_then(toml::Value::as_table)
-            .map(|users| {
-                users.iter().filter_map(|(name, login)| Some((name.clone(), login.as_str()?.to_owned()))).collect()
-            })
-            .unwrap_or_default();
+        let web = format!("{scheme}://{}", host.strip_prefix("api.").unwrap_or(host));
+        let web = section.text("web", Some(&web), "\"https://launchpad.net\"", false)?;
         Ok(Self {
-            url: url.trim_end_matches('/').to_owned(),
+            url: url.clone(),
             web: web.trim_end_matches('/').to_owned(),
-            distribution: text("distribution", None)?,
-            team: text("team", Some("~ubuntu-mir"))?.trim_start_matches('~').to_owned(),
-            consumer: text("consumer", Some("docket"))?,
-            users,
+            distribution: section.text("distribution", None, "\"ubuntu\"", false)?,
+            team: section
+                .text("team", Some("~ubuntu-mir"), "\"~ubuntu-mir\"", false)?
+                .trim_start_matches('~')
+                .to_owned(),
+            consumer: section.text("consumer", Some("docket"), "\"docket\"", false)?,
+            users: section.users(),
         })
     }
 }

@@ -17,6 +17,7 @@ mod credentials;
 pub mod gitlab;
 pub mod http;
 pub mod launchpad;
+mod section;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
