@@ -1,12 +1,13 @@
 //! A fake Launchpad (web service versions 1.0 and `devel`) for the mirror tests: an HTTP server on
-//! a loopback port holding the distribution `ubuntu`, its source packages, a few people and
-//! teams, and the bugs filed on them with their task, messages and subscriptions; OAuth 1.0 as
-//! Launchpad checks it, with the token exchange of its web site; lazr.restful's entries, entity tags,
-//! conditional writes, named operations, batches and plain-text errors; a record of every
-//! request; faults (503, 502) and a stalled bug filing; helpers that act as people in the web UI;
-//! and a checker of recorded requests against Launchpad's own WADL, which the fake also serves
-//! (as launchpadlib needs). `launchpadlib_drives_the_fake` proves it against the real
-//! launchpadlib.
+//! a loopback port holding the distribution `ubuntu`, its series and source packages, a few people
+//! and teams, and the bugs filed on them with their main task, their series tasks (the tasks on
+//! `ubuntu/<series>/+source/<package>` that approving a series nomination creates), messages and
+//! subscriptions; OAuth 1.0 as Launchpad checks it, with the token exchange of its web site;
+//! lazr.restful's entries, entity tags, conditional writes, named operations, batches and
+//! plain-text errors; a record of every request; faults (503, 502) and a stalled bug filing;
+//! helpers that act as people in the web UI; and a checker of recorded requests against
+//! Launchpad's own WADL, which the fake also serves (as launchpadlib needs).
+//! `launchpadlib_drives_the_fake` proves it against the real launchpadlib.
 //!
 //! What Launchpad has and the fake does not answers 400 with a text saying so, never a silently
 //! different answer.
@@ -28,7 +29,7 @@ use serde_json::Value;
 
 pub use wadl::check_requests_against_wadl;
 
-use model::{Change, Model};
+use model::{Change, Model, TaskRef};
 
 /// One request the fake received, in the order received, faulted ones included.
 #[derive(Debug, Clone)]
@@ -48,7 +49,7 @@ pub struct Recorded {
     pub status: u16,
 }
 
-/// A change a person makes just before the next PATCH of a bug or its task is handled.
+/// A change a person makes just before the next PATCH of a bug or one of its tasks is handled.
 struct PendingEdit {
     bug: u64,
     changes: Vec<Change>,
@@ -83,12 +84,14 @@ pub struct FakeLaunchpad {
 }
 
 impl FakeLaunchpad {
-    /// Starts on a free loopback port. The distribution `ubuntu` exists, with a source package
-    /// of every name; so do the people `docket-bot`, `lbergmann`, `mkovacs`, `rjansen`,
-    /// `tnakamura`, `fmoreau`, `cpaelzer` and the teams `ubuntu-mir`, `ubuntu-security`,
-    /// `foundations-bugs`, `desktop-packages`. The access token `docket-token` (secret
-    /// `docket-secret`, any consumer key) belongs to `docket-bot`. Bugs are numbered from
-    /// 1000001. The clock starts at 2026-11-23T12:00:00Z and moves 1 s per write.
+    /// Starts on a free loopback port. The distribution `ubuntu` exists, with a series of every
+    /// lower-case name (none of them its current series until
+    /// [`FakeLaunchpad::set_current_series`]) and a source package of every name; so do the
+    /// people `docket-bot`, `lbergmann`, `mkovacs`, `rjansen`, `tnakamura`, `fmoreau`,
+    /// `cpaelzer` and the teams `ubuntu-mir`, `ubuntu-security`, `foundations-bugs`,
+    /// `desktop-packages`. The access token `docket-token` (secret `docket-secret`, any consumer
+    /// key) belongs to `docket-bot`. Bugs are numbered from 1000001. The clock starts at
+    /// 2026-11-23T12:00:00Z and moves 1 s per write.
     pub fn start() -> FakeLaunchpad {
         // TCP_NODELAY on the listener, which the accepted connections inherit: tiny_http writes
         // a response's head and body apart, and Nagle's algorithm would hold the body back until
@@ -190,9 +193,52 @@ impl FakeLaunchpad {
         self.with_bug(id, Model::bug_json)
     }
 
-    /// The bug's task (on its source package) as the web service renders it.
+    /// The bug's main task (on `ubuntu/+source/<package>`) as the web service renders it.
     pub fn task(&self, id: u64) -> Value {
         self.with_bug(id, Model::task_json)
+    }
+
+    /// The bug's series tasks as the web service renders them, in the order `bug_tasks` lists
+    /// them after the main task: by the series' version (the fake knows Ubuntu's series from
+    /// warty to resolute), then the series it does not know, by name.
+    pub fn series_tasks(&self, id: u64) -> Vec<Value> {
+        self.with_bug(id, |model, bug, api| {
+            let mut tasks = model.tasks_json(bug, api);
+            tasks.remove(0);
+            tasks
+        })
+    }
+
+    /// Names Ubuntu's current series (`Distribution.currentseries`: its development series).
+    /// A bug's task on it is conjoined with the main task, as on Launchpad: created as a copy of
+    /// the main task, and a change of either (status and its dates, importance, assignee) is
+    /// made to both, until the series task is Won't Fix. The fake answers 400 to what Launchpad
+    /// would copy only in part (a Won't Fix on the main task, the series task leaving Won't Fix,
+    /// or going Won't Fix with other fields at once), and the helpers panic on it. Tasks created
+    /// before stay as they are.
+    pub fn set_current_series(&self, series: &str) {
+        assert!(model::valid_series(series), "{series:?} is not a series of the fake's Ubuntu");
+        self.lock().model.current_series = Some(series.to_owned());
+    }
+
+    /// A release manager (`cpaelzer`) approves the bug's nomination for `series` in the web UI:
+    /// the bug gets a task on `ubuntu/<series>/+source/<package>`, owned by them, Undecided and
+    /// unassigned, in `status` with the status dates of reaching it at its creation. On the
+    /// current series the task copies the main task instead (`status` must then be the main
+    /// task's). Approving changes no field of the bug: its `date_last_updated` and entity tag
+    /// stay (Launchpad's `BugNomination.approve` fires no modification event). Panics if the bug
+    /// has a task on the series already.
+    pub fn add_series_task(&self, id: u64, series: &str, status: &str) {
+        let options = &wadl::wadl().field("bug_task-full", "status").expect("a task field").options;
+        assert!(options.iter().any(|option| option == status), "status {status:?} is not one of {options:?}");
+        self.lock().model.add_series_task(id, series, status).unwrap_or_else(|problem| panic!("{problem}"));
+    }
+
+    /// A person in the web UI sets the status of the bug's task on `series` (the status dates
+    /// move, and the bug's `date_last_updated`, as for the main task). Panics if there is no such
+    /// task or on a status it cannot have.
+    pub fn set_series_status(&self, id: u64, series: &str, who: &str, status: &str) {
+        self.edit_task(id, &TaskRef::Series(series.to_owned()), who, serde_json::json!({ "status": status }));
     }
 
     /// The bug's messages, the description (message 0) first.
@@ -222,10 +268,25 @@ impl FakeLaunchpad {
     /// (`status`, `importance`, `assignee`: a name or null, `package`), all at one instant, as
     /// a PATCH would. Panics on a field or value Launchpad would refuse.
     pub fn edit_bug(&self, id: u64, who: &str, fields: Value) {
+        self.edit_task(id, &TaskRef::Main, who, fields);
+    }
+
+    /// An edit of the bug and one of its tasks, as [`FakeLaunchpad::edit_bug`] takes it.
+    fn edit_task(&self, id: u64, which: &TaskRef, who: &str, fields: Value) {
         let changes = changes_of(who, fields);
         let mut shared = self.lock();
-        assert!(shared.model.bug(id).is_some(), "the fake Launchpad has no bug {id}");
-        shared.model.apply(id, &changes);
+        let bug = shared.model.bug(id).unwrap_or_else(|| panic!("the fake Launchpad has no bug {id}"));
+        assert!(bug.task_of(which).is_some(), "bug {id} has no task {which:?}");
+        if let TaskRef::Series(_) = which {
+            assert!(
+                !changes.iter().any(|change| matches!(change, Change::Package(_))),
+                "the fake does not move a series task"
+            );
+        }
+        if let Some(refusal) = shared.model.conjoined_refusal(id, which, &changes) {
+            panic!("the fake Launchpad does not implement {refusal}");
+        }
+        shared.model.apply_to(id, which, &changes);
     }
 
     /// A person adds a comment in the web UI; returns its index in the bug's messages.
@@ -315,14 +376,19 @@ impl FakeLaunchpad {
         self.lock().config.stall_countdown = Some(n);
     }
 
-    /// Just before the next PATCH of bug `id` or of its task is handled, `who` changes the bug
-    /// with these fields (as [`FakeLaunchpad::edit_bug`] takes them), so that a client's
-    /// `If-Match` is stale. lazr.restful only refuses (412) a write whose entity tag differs in the
-    /// *writable* fields of what it patches: to make a task's PATCH fail, change a task field
-    /// (`status`, `importance`, `assignee`); a bug's, a bug field.
+    /// Just before the next PATCH of bug `id` or of one of its tasks is handled, `who` changes
+    /// the bug and its main task with these fields (as [`FakeLaunchpad::edit_bug`] takes them),
+    /// so that a client's `If-Match` is stale. lazr.restful only refuses (412) a write whose
+    /// entity tag differs in the *writable* fields of what it patches: to make a main task's
+    /// PATCH fail, change a task field (`status`, `importance`, `assignee`); a bug's, a bug field.
+    /// A series task's PATCH fails only if the main task is conjoined with it.
     pub fn edit_before_next_patch(&self, id: u64, who: &str, fields: Value) {
         let changes = changes_of(who, fields);
-        self.lock().config.edit_before_patch = Some(PendingEdit { bug: id, changes });
+        let mut shared = self.lock();
+        if let Some(refusal) = shared.model.conjoined_refusal(id, &TaskRef::Main, &changes) {
+            panic!("the fake Launchpad does not implement {refusal}");
+        }
+        shared.config.edit_before_patch = Some(PendingEdit { bug: id, changes });
     }
 
     /// The largest batch of a collection (default and Launchpad's maximum: 300; the default
@@ -448,8 +514,10 @@ fn serve(shared: &Mutex<Shared>, mut request: tiny_http::Request) {
             && let Some(edit) = shared.config.edit_before_patch.take_if(|edit| {
                 api::split_version(&path).and_then(|(_, segments)| api::resource_of(&segments)).is_some_and(
                     |resource| {
-                        matches!(resource, api::Resource::Bug(_) | api::Resource::Task(..))
-                            && resource.bug() == Some(edit.bug)
+                        matches!(
+                            resource,
+                            api::Resource::Bug(_) | api::Resource::Task(..) | api::Resource::SeriesTask(..)
+                        ) && resource.bug() == Some(edit.bug)
                     },
                 )
             })

@@ -1,15 +1,16 @@
 //! The web service of the fake Launchpad (versions `1.0` and `devel`, one set of handlers) and
 //! the token pages of its web site: authentication, routing, entries with conditional GET and
-//! conditional PATCH (lazr.restful's 209, 301, 412 and error texts), named operations
-//! (`createBug`, `newMessage`, `subscribe`, `unsubscribe`, `getSourcePackage`, `searchTasks`),
-//! and collections batched with `ws.start`/`ws.size`. Independent of the HTTP server: a request
-//! in, a status, headers and body out.
+//! conditional PATCH (lazr.restful's 209, 301, 412 and error texts) of bugs, their main tasks
+//! and their series tasks, Ubuntu's series and their source packages (read only), named
+//! operations (`createBug`, `newMessage`, `subscribe`, `unsubscribe`, `getSourcePackage`,
+//! `searchTasks`), and collections batched with `ws.start`/`ws.size`. Independent of the HTTP
+//! server: a request in, a status, headers and body out.
 
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value, json};
 
-use super::model::{self, Bug, Change, Model, importance_value, valid_tag};
+use super::model::{self, Bug, Change, Model, TaskRef, importance_value, valid_series, valid_tag};
 use super::oauth::{Principal, oauth_params};
 use super::params::{ApiError, Form};
 use super::wadl::{self, wadl};
@@ -90,7 +91,14 @@ pub enum Resource {
     Distributions,
     Distribution,
     Package(String),
+    /// The bug's main task, by its package and the bug.
     Task(String, u64),
+    /// A series of Ubuntu (`/ubuntu/<series>`).
+    Series(String),
+    /// A source package in a series (`/ubuntu/<series>/+source/<package>`).
+    SeriesPackage(String, String),
+    /// A series task, by its series, its package and the bug.
+    SeriesTask(String, String, u64),
     People,
     Me,
     Person(String),
@@ -113,7 +121,9 @@ impl Resource {
             Resource::Distributions => "distributions".to_owned(),
             Resource::Distribution => "distribution".to_owned(),
             Resource::Package(_) => "distribution_source_package".to_owned(),
-            Resource::Task(..) => "bug_task".to_owned(),
+            Resource::Task(..) | Resource::SeriesTask(..) => "bug_task".to_owned(),
+            Resource::Series(_) => "distro_series".to_owned(),
+            Resource::SeriesPackage(..) => "source_package".to_owned(),
             Resource::People => "people".to_owned(),
             Resource::Me => "person".to_owned(),
             Resource::Person(name) => {
@@ -133,7 +143,8 @@ impl Resource {
             | Resource::BugCollection(id, _)
             | Resource::Message(id, _)
             | Resource::Subscription(id, _)
-            | Resource::Task(_, id) => Some(*id),
+            | Resource::Task(_, id)
+            | Resource::SeriesTask(_, _, id) => Some(*id),
             _ => None,
         }
     }
@@ -179,6 +190,13 @@ pub fn resource_of(segments: &[String]) -> Option<Resource> {
         ["ubuntu"] => Resource::Distribution,
         ["ubuntu", "+source", package] => Resource::Package((*package).to_owned()),
         ["ubuntu", "+source", package, "+bug", id] => Resource::Task((*package).to_owned(), number(id)?),
+        ["ubuntu", series] if !series.starts_with('+') => Resource::Series((*series).to_owned()),
+        ["ubuntu", series, "+source", package] if !series.starts_with('+') => {
+            Resource::SeriesPackage((*series).to_owned(), (*package).to_owned())
+        }
+        ["ubuntu", series, "+source", package, "+bug", id] if !series.starts_with('+') => {
+            Resource::SeriesTask((*series).to_owned(), (*package).to_owned(), number(id)?)
+        }
         ["people"] => Resource::People,
         ["people", "+me"] => Resource::Me,
         [name] if name.starts_with('~') && name.len() > 1 => Resource::Person(name[1..].to_owned()),
@@ -260,7 +278,7 @@ fn route(model: &mut Model, paging: &Paging, request: &Incoming) -> Answer {
             let bug = model.bug(*id).expect("checked");
             Ok(call.entry(&model.bug_json(bug, &call.api)))
         }
-        ("PATCH", Resource::Bug(id)) => patch(model, &call, *id, "bug"),
+        ("PATCH", Resource::Bug(id)) => patch(model, &call, *id, None),
         ("POST", Resource::Bug(id)) => bug_operation(model, &call, *id),
         ("GET", Resource::BugCollection(id, name)) => {
             call.get_operation(&resource)?;
@@ -274,7 +292,7 @@ fn route(model: &mut Model, paging: &Paging, request: &Incoming) -> Answer {
                     bug.subscriptions.iter().map(|sub| model.subscription_json(bug, sub, &call.api)).collect(),
                     "bug_subscription",
                 ),
-                _ => (vec![model.task_json(bug, &call.api)], "bug_task"),
+                _ => (model.tasks_json(bug, &call.api), "bug_task"),
             };
             call.batch(entries, Some(format!("{}/#{kind}-page-resource", call.api)), false)
         }
@@ -330,7 +348,50 @@ fn route(model: &mut Model, paging: &Paging, request: &Incoming) -> Answer {
             }
             Ok(call.entry(&model.task_json(model.bug(*id).expect("checked"), &call.api)))
         }
-        ("PATCH", Resource::Task(_, id)) => patch(model, &call, *id, "bug_task"),
+        ("PATCH", Resource::Task(_, id)) => patch(model, &call, *id, Some(&TaskRef::Main)),
+        (_, Resource::Series(series) | Resource::SeriesPackage(series, _) | Resource::SeriesTask(series, ..))
+            if series == model::DEVEL_ALIAS =>
+        {
+            Err(ApiError::unfaked("Ubuntu's development series alias `devel`"))
+        }
+        (_, Resource::Series(series) | Resource::SeriesPackage(series, _) | Resource::SeriesTask(series, ..))
+            if !valid_series(series) =>
+        {
+            Err(ApiError::not_found(series))
+        }
+        (_, Resource::SeriesPackage(_, package) | Resource::SeriesTask(_, package, _)) if !valid_package(package) => {
+            Err(ApiError::not_found(package))
+        }
+        ("GET", Resource::Series(series)) => {
+            if let Some(operation) = call.get_operation(&resource)? {
+                return Err(ApiError::unfaked(&format!("the named operation {operation}")));
+            }
+            Ok(call.entry(&model.series_json(series, &call.api)))
+        }
+        ("GET", Resource::SeriesPackage(series, package)) => {
+            if let Some(operation) = call.get_operation(&resource)? {
+                return Err(ApiError::unfaked(&format!("the named operation {operation}")));
+            }
+            Ok(call.entry(&model.series_package_json(series, package, &call.api)))
+        }
+        (_, Resource::Series(_) | Resource::SeriesPackage(..)) => {
+            Err(ApiError::unfaked(&format!("{method} on {}", resource.wadl_type())))
+        }
+        (_, Resource::SeriesTask(series, package, id))
+            if model.bug(*id).is_none_or(|bug| bug.task.package != *package || bug.series_task(series).is_none()) =>
+        {
+            Err(ApiError::not_found(&id.to_string()))
+        }
+        ("GET", Resource::SeriesTask(series, _, id)) => {
+            if let Some(operation) = call.get_operation(&resource)? {
+                return Err(ApiError::unfaked(&format!("the named operation {operation}")));
+            }
+            let bug = model.bug(*id).expect("checked");
+            Ok(call.entry(&model.task_json_of(bug, &TaskRef::Series(series.clone()), &call.api)))
+        }
+        ("PATCH", Resource::SeriesTask(series, _, id)) => {
+            patch(model, &call, *id, Some(&TaskRef::Series(series.clone())))
+        }
         ("GET", Resource::People) => {
             if let Some(operation) = call.get_operation(&resource)? {
                 return Err(ApiError::unfaked(&format!("the named operation {operation}")));
@@ -358,7 +419,7 @@ fn route(model: &mut Model, paging: &Paging, request: &Incoming) -> Answer {
         (_, Resource::Bugs | Resource::Distribution | Resource::Package(_)) => Err(not_allowed("GET POST")),
         ("PUT" | "DELETE", _) => Err(ApiError::unfaked(&format!("{method} on {}", resource.wadl_type()))),
         (_, Resource::Person(_)) => Err(ApiError::unfaked(&format!("{method} of people"))),
-        (_, Resource::Bug(_) | Resource::Task(..)) => Err(not_allowed("GET PUT PATCH POST")),
+        (_, Resource::Bug(_) | Resource::Task(..) | Resource::SeriesTask(..)) => Err(not_allowed("GET PUT PATCH POST")),
     }
 }
 
@@ -609,12 +670,18 @@ fn bug_operation(model: &mut Model, call: &Call, id: u64) -> Answer {
     }
 }
 
-/// A PATCH of a bug (`kind` "bug") or of its task ("`bug_task`"): lazr.restful's conditional
-/// write and `applyChanges`, with the fields the fake can change.
-fn patch(model: &mut Model, call: &Call, id: u64, kind: &str) -> Answer {
+/// A PATCH of a bug (`task` None) or of one of its tasks (which it has): lazr.restful's
+/// conditional write and `applyChanges`, with the fields the fake can change. A series task
+/// cannot be moved here (Launchpad moves it to another package of its series only, and the
+/// bug's other tasks with it).
+fn patch(model: &mut Model, call: &Call, id: u64, task: Option<&TaskRef>) -> Answer {
+    let kind = if task.is_some() { "bug_task" } else { "bug" };
     let render = |model: &Model| {
         let bug = model.bug(id).expect("checked");
-        if kind == "bug" { model.bug_json(bug, &call.api) } else { model.task_json(bug, &call.api) }
+        match task {
+            None => model.bug_json(bug, &call.api),
+            Some(which) => model.task_json_of(bug, which, &call.api),
+        }
     };
     let current = render(model);
     if let Some(header) = call.request.if_match {
@@ -651,6 +718,9 @@ fn patch(model: &mut Model, call: &Call, id: u64, kind: &str) -> Answer {
         if current[name] == *value {
             continue;
         }
+        if name == "target_link" && matches!(task, Some(TaskRef::Series(_))) {
+            return Err(ApiError::unfaked("moving a series task (`target_link`)"));
+        }
         match field_change(call, kind, name, value) {
             Ok(Some(change)) => changes.push(change),
             Ok(None) => return Err(ApiError::unfaked(&format!("changing `{name}`"))),
@@ -661,9 +731,13 @@ fn patch(model: &mut Model, call: &Call, id: u64, kind: &str) -> Answer {
     if !problems.is_empty() {
         return Err(ApiError::invalid(&problems));
     }
-    model.apply(id, &changes);
+    let which = task.cloned().unwrap_or(TaskRef::Main);
+    if let Some(refusal) = model.conjoined_refusal(id, &which, &changes) {
+        return Err(ApiError::unfaked(&refusal));
+    }
+    model.apply_to(id, &which, &changes);
     let bug = model.bug(id).expect("checked");
-    if changes.iter().any(|change| matches!(change, Change::Package(_))) && kind == "bug_task" {
+    if changes.iter().any(|change| matches!(change, Change::Package(_))) && task == Some(&TaskRef::Main) {
         return Ok(Outgoing::empty(301).header("Location", format!("{}{}", call.api, Model::task_path(bug))));
     }
     Ok(Outgoing::json(209, &render(model)))
@@ -765,7 +839,12 @@ const ORDER_KEYS: [&str; 21] = [
     "tag",
 ];
 
-/// `searchTasks` on the distribution (`package` None) or one of its source packages.
+/// `searchTasks` on the distribution (`package` None) or one of its source packages: the bugs'
+/// main tasks only. Launchpad's search (`bugtasksearch._build_query`) matches
+/// `BugTaskFlat.distribution` to the distribution that `BugTaskSearchParams.setDistribution` or
+/// `setSourcePackage` set, and a series task has no distribution, only a `distroseries`
+/// (`bug_target_to_key`). A series task's change still moves its bug's `date_last_updated`, which
+/// `modified_since` compares.
 fn search_tasks(model: &Model, call: &Call, package: Option<&str>) -> Answer {
     let form = &call.form;
     let method = wadl().method(

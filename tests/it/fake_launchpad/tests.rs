@@ -710,3 +710,242 @@ fn checks_requests_against_launchpads_wadl() {
         ]
     );
 }
+
+#[test]
+fn serves_series_tasks_after_the_main_task() {
+    let fake = FakeLaunchpad::start();
+    let client = Client::new(&fake);
+    let api = fake.url();
+    let id = client.create_bug("libfoo", "Promote libfoo");
+    let bug_before = fake.bug(id);
+    fake.add_series_task(id, "noble", "Confirmed");
+    fake.add_series_task(id, "jammy", "New");
+    fake.add_series_task(id, "zealous", "Triaged");
+    assert_eq!(fake.bug(id), bug_before, "approving a nomination changes no field of the bug");
+
+    let path = format!("/ubuntu/noble/+source/libfoo/+bug/{id}");
+    let reply = client.get(&path);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let noble = reply.json();
+    assert_eq!(keys(&noble), wadl_fields("bug_task-full"));
+    assert_eq!(reply.header("ETag"), noble["http_etag"].as_str());
+    assert_eq!(noble["self_link"], format!("{api}ubuntu/noble/+source/libfoo/+bug/{id}"));
+    assert_eq!(noble["web_link"], format!("{}/ubuntu/noble/+source/libfoo/+bug/{id}", fake.root()));
+    assert_eq!(noble["target_link"], format!("{api}ubuntu/noble/+source/libfoo"));
+    assert_eq!(noble["bug_target_name"], "libfoo (Ubuntu Noble)");
+    assert_eq!(noble["bug_target_display_name"], "libfoo (Ubuntu Noble)");
+    assert_eq!(noble["title"], format!("Bug #{id} in libfoo (Ubuntu Noble): \"Promote libfoo\""));
+    assert_eq!(noble["bug_link"], format!("{api}bugs/{id}"));
+    assert_eq!(noble["owner_link"], format!("{api}~cpaelzer"), "the approver owns the task");
+    assert_eq!((noble["status"].as_str(), noble["importance"].as_str()), (Some("Confirmed"), Some("Undecided")));
+    assert_eq!(noble["date_created"], "2026-11-23T12:00:02+00:00");
+    assert_eq!(noble["date_confirmed"], noble["date_created"], "the status dates of reaching the status");
+    assert_eq!(noble["date_left_new"], noble["date_created"]);
+    assert_ne!(noble["http_etag"], fake.task(id)["http_etag"]);
+    assert_eq!(client.get(&format!("/devel/ubuntu/noble/+source/libfoo/+bug/{id}")).json()["status"], "Confirmed");
+
+    let listed = client.get(&format!("/bugs/{id}/bug_tasks")).json();
+    assert_eq!(listed["total_size"], 4);
+    let targets: Vec<&str> = listed["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|task| task["bug_target_name"].as_str().expect("a target name"))
+        .collect();
+    assert_eq!(
+        targets,
+        ["libfoo (Ubuntu)", "libfoo (Ubuntu Jammy)", "libfoo (Ubuntu Noble)", "libfoo (Ubuntu Zealous)"],
+        "the main task, then the series by version, the unknown one last"
+    );
+    assert_eq!(listed["entries"][2], noble);
+    assert_eq!(listed["entries"][0], fake.task(id));
+    assert_eq!(listed["entries"].as_array().expect("entries")[1..], fake.series_tasks(id)[..]);
+
+    assert_eq!(client.get(&format!("/ubuntu/oracular/+source/libfoo/+bug/{id}")).status, 404, "no task there");
+    assert_eq!(client.get(&format!("/ubuntu/noble/+source/libbar/+bug/{id}")).status, 404, "another package");
+    assert_eq!(client.get(&format!("/ubuntu/noble/+source/libfoo/+bug/{}", id + 1)).status, 404);
+    let alias = client.get(&format!("/ubuntu/devel/+source/libfoo/+bug/{id}"));
+    assert_eq!(
+        (alias.status, alias.body.as_str()),
+        (400, "the fake Launchpad does not implement Ubuntu's development series alias `devel`")
+    );
+
+    let series = client.get("/ubuntu/noble").json();
+    assert_eq!(keys(&series), wadl_fields("distro_series-full"));
+    assert_eq!(
+        (series["fullseriesname"].as_str(), series["version"].as_str(), series["status"].as_str()),
+        (Some("Ubuntu Noble"), Some("24.04"), Some("Supported"))
+    );
+    let package = client.get("/ubuntu/noble/+source/libfoo").json();
+    assert_eq!(keys(&package), wadl_fields("source_package-full"));
+    assert_eq!(package["distroseries_link"], format!("{api}ubuntu/noble"));
+    assert_eq!(client.get("/ubuntu/No-ble").status, 404);
+    assert_eq!(client.get("/ubuntu").json()["current_series_link"], Value::Null);
+    fake.set_current_series("resolute");
+    assert_eq!(client.get("/ubuntu").json()["current_series_link"], format!("{api}ubuntu/resolute"));
+    assert_eq!(client.get("/ubuntu/resolute").json()["status"], "Active Development");
+    assert_eq!(check_requests_against_wadl(&fake.requests()), Vec::<String>::new());
+}
+
+#[test]
+fn patches_series_tasks_with_209_and_412_and_bumps_their_bug() {
+    let fake = FakeLaunchpad::start();
+    let client = Client::new(&fake);
+    let api = fake.url();
+    let id = client.create_bug("libfoo", "Promote libfoo");
+    fake.add_series_task(id, "noble", "New");
+    let path = format!("/ubuntu/noble/+source/libfoo/+bug/{id}");
+    let etag = client.get(&path).header("ETag").expect("an ETag").to_owned();
+    let (bug_before, main_before) = (fake.bug(id), fake.task(id));
+
+    fake.set_clock("2026-11-24T00:00:00Z");
+    let patched = client.patch(
+        &path,
+        &json!({ "status": "Fix Committed", "importance": "High", "assignee_link": format!("{api}~mkovacs") }),
+        Some(&etag),
+    );
+    assert_eq!((patched.status, patched.header("Content-Type")), (209, Some("application/json")));
+    let task = patched.json();
+    assert_eq!((task["status"].as_str(), task["importance"].as_str()), (Some("Fix Committed"), Some("High")));
+    assert_eq!(task["assignee_link"], format!("{api}~mkovacs"));
+    assert_eq!(task["date_fix_committed"], "2026-11-24T00:00:01+00:00");
+    assert_eq!(task["date_confirmed"], task["date_fix_committed"]);
+    assert_ne!(task["http_etag"], etag);
+    assert_eq!(fake.series_tasks(id), std::slice::from_ref(&task));
+    let bug = fake.bug(id);
+    assert_eq!(bug["date_last_updated"], "2026-11-24T00:00:01+00:00", "a series task's change touches its bug");
+    assert_ne!(bug["http_etag"], bug_before["http_etag"]);
+    assert_eq!(fake.task(id), main_before, "the main task is not conjoined with a task on a stable series");
+
+    let stale = client.patch(&path, &json!({ "status": "Fix Released" }), Some(&etag));
+    assert_eq!((stale.status, stale.body.as_str()), (412, ""));
+    assert_eq!(fake.series_tasks(id)[0]["status"], "Fix Committed");
+    let current = task["http_etag"].as_str().expect("an ETag").to_owned();
+    fake.set_series_status(id, "noble", "rjansen", "In Progress");
+    assert_eq!(client.patch(&path, &json!({ "status": "Fix Released" }), Some(&current)).status, 412);
+    let task = fake.series_tasks(id).remove(0);
+    assert_eq!((task["status"].as_str(), task["date_fix_committed"].clone()), (Some("In Progress"), Value::Null));
+    assert_eq!(fake.bug(id)["date_last_updated"], fake.now());
+
+    // Edits of the bug or its main task leave the series task's entity tag as it is.
+    fake.edit_before_next_patch(id, "rjansen", json!({ "status": "Triaged", "title": "Renamed" }));
+    let current = task["http_etag"].as_str().expect("an ETag");
+    let renamed = client.patch(&path, &json!({ "status": "Fix Released" }), Some(current));
+    assert_eq!(renamed.status, 209, "{}", renamed.body);
+    assert_eq!(renamed.json()["title"], format!("Bug #{id} in libfoo (Ubuntu Noble): \"Renamed\""));
+    assert_eq!(fake.task(id)["status"], "Triaged");
+
+    let moved = client.patch(&path, &json!({ "target_link": format!("{api}ubuntu/noble/+source/libbar") }), None);
+    assert_eq!(
+        (moved.status, moved.body.as_str()),
+        (400, "the fake Launchpad does not implement moving a series task (`target_link`)")
+    );
+    let invalid = client.patch(&path, &json!({ "status": "Done", "date_created": "2020-01-01T00:00:00+00:00" }), None);
+    assert_eq!(invalid.status, 400);
+    assert!(invalid.body.starts_with("date_created: You tried to modify a read-only attribute.\nstatus: Invalid"));
+    assert_eq!(client.patch(&format!("/ubuntu/jammy/+source/libfoo/+bug/{id}"), &json!({}), None).status, 404);
+
+    // The main task's move takes the series tasks along (`_syncSourcePackages`).
+    let main = format!("/ubuntu/+source/libfoo/+bug/{id}");
+    let moved = client.patch(&main, &json!({ "target_link": format!("{api}ubuntu/+source/libbar") }), None);
+    assert_eq!(moved.status, 301, "{}", moved.body);
+    assert_eq!(client.get(&path).status, 404);
+    let there = client.get(&format!("/ubuntu/noble/+source/libbar/+bug/{id}")).json();
+    assert_eq!(there["bug_target_name"], "libbar (Ubuntu Noble)");
+    let invalid = format!("PATCH /1.0/ubuntu/noble/+source/libfoo/+bug/{id}");
+    assert_eq!(
+        check_requests_against_wadl(&fake.requests()),
+        [
+            format!(
+                "{invalid}: `status` is \"Done\", not one of New, Incomplete, Opinion, Invalid, Won't Fix, Expired, \
+                 Confirmed, Triaged, In Progress, Fix Committed, Fix Released, Unknown"
+            ),
+            format!("{invalid}: `date_created` is not a field of bug_task-diff"),
+        ],
+        "only the invalid PATCH"
+    );
+}
+
+#[test]
+fn searches_main_tasks_only_but_a_series_change_makes_the_bug_modified() {
+    let fake = FakeLaunchpad::start();
+    let client = Client::new(&fake);
+    let first = fake.create_bug("lbergmann", "libfoo", "First", "Details.", "New", None, &[]);
+    let second = fake.create_bug("lbergmann", "libbar", "Second", "Details.", "Confirmed", None, &[]);
+    fake.add_series_task(first, "noble", "Fix Released");
+    fake.add_series_task(first, "jammy", "In Progress");
+
+    let open = client.get("/ubuntu?ws.op=searchTasks").json();
+    assert_eq!(open["total_size"], 2, "one task per bug: series tasks have no distribution");
+    for entry in open["entries"].as_array().expect("entries") {
+        assert_eq!(entry["target_link"].as_str().map(|link| link.contains("/+source/")), Some(true));
+        assert!(!entry["target_link"].as_str().unwrap_or_default().contains("/noble/"));
+    }
+    let released = client.get("/ubuntu?ws.op=searchTasks&status=Fix+Released").json();
+    assert_eq!(released["total_size"], 0, "the series task's status is not searched");
+    let in_package = client.get("/ubuntu/+source/libfoo?ws.op=searchTasks&status=In+Progress").json();
+    assert_eq!(in_package["total_size"], 0);
+
+    let since = "2026-11-24T00:00:00Z";
+    fake.set_clock(since);
+    let modified = format!("/ubuntu?ws.op=searchTasks&modified_since={since}");
+    assert_eq!(client.get(&modified).json()["total_size"], 0);
+    fake.add_series_task(second, "noble", "New");
+    assert_eq!(client.get(&modified).json()["total_size"], 0, "approving a nomination does not touch the bug");
+    fake.set_series_status(first, "jammy", "mkovacs", "Fix Committed");
+    let found = client.get(&modified).json();
+    assert_eq!(task_statuses(found["entries"].as_array().expect("entries")), [(first, "New".to_owned())]);
+    assert_eq!(found["entries"][0], fake.task(first), "the main task, as it is");
+    let in_package = client.get(&format!("/ubuntu/+source/libfoo?ws.op=searchTasks&modified_since={since}")).json();
+    assert_eq!(in_package["total_size"], 1);
+}
+
+#[test]
+fn conjoins_the_task_on_the_current_series_with_the_main_task() {
+    let fake = FakeLaunchpad::start();
+    let client = Client::new(&fake);
+    let api = fake.url();
+    fake.set_current_series("resolute");
+    let id = fake.create_bug("lbergmann", "libfoo", "Promote", "Details.", "Confirmed", Some("rjansen"), &[]);
+    fake.add_series_task(id, "noble", "New");
+    fake.add_series_task(id, "resolute", "Confirmed");
+    let main = fake.task(id);
+    let current = fake.series_tasks(id).remove(1);
+    assert_eq!(current["bug_target_name"], "libfoo (Ubuntu Resolute)");
+    for field in ["status", "importance", "assignee_link", "date_assigned", "date_confirmed", "date_left_new"] {
+        assert_eq!(current[field], main[field], "{field} is copied from the main task");
+    }
+    assert_ne!(current["date_created"], main["date_created"]);
+
+    let path = format!("/ubuntu/resolute/+source/libfoo/+bug/{id}");
+    let patched = client.patch(&path, &json!({ "status": "In Progress", "importance": "High" }), None);
+    assert_eq!(patched.status, 209, "{}", patched.body);
+    let main = fake.task(id);
+    assert_eq!((main["status"].as_str(), main["importance"].as_str()), (Some("In Progress"), Some("High")));
+    assert_eq!(main["date_in_progress"], patched.json()["date_in_progress"]);
+    assert_eq!(fake.series_tasks(id)[0]["status"], "New", "a stable series' task is not conjoined");
+
+    let main_path = format!("/ubuntu/+source/libfoo/+bug/{id}");
+    let assigned = client.patch(&main_path, &json!({ "assignee_link": format!("{api}~mkovacs") }), None);
+    assert_eq!(assigned.status, 209, "{}", assigned.body);
+    assert_eq!(fake.series_tasks(id)[1]["assignee_link"], format!("{api}~mkovacs"), "the other way too");
+    let wont_fix = client.patch(&main_path, &json!({ "status": "Won't Fix" }), None);
+    assert_eq!(
+        (wont_fix.status, wont_fix.body.as_str()),
+        (
+            400,
+            "the fake Launchpad does not implement Won't Fix on a main task conjoined with its task on the current \
+             series resolute"
+        )
+    );
+
+    fake.set_series_status(id, "resolute", "cpaelzer", "Won't Fix");
+    assert_eq!(fake.task(id)["status"], "In Progress", "Won't Fix unties the pair");
+    fake.set_status(id, "mkovacs", "Fix Committed");
+    assert_eq!(fake.series_tasks(id)[1]["status"], "Won't Fix");
+    let reopened = client.patch(&path, &json!({ "status": "Confirmed" }), None);
+    assert_eq!(
+        (reopened.status, reopened.body.as_str()),
+        (400, "the fake Launchpad does not implement reopening a Won't Fix task on the current series resolute")
+    );
+}
