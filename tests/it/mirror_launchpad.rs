@@ -426,3 +426,42 @@ fn errors_name_the_cause_and_the_fix() {
     assert_eq!(dry.code, 0, "{}", dry.both());
     insta::assert_snapshot!("launchpad_dry_run", dry.stdout.replace(&fake.url(), "https://api.launchpad.net/1.0"));
 }
+
+#[test]
+fn series_tasks_are_pulled_into_the_record_and_never_pushed() {
+    let fake = FakeLaunchpad::start();
+    let sandbox = mir_on(&fake);
+    assert_eq!(mirror(&sandbox, &fake, &["push", "launchpad"]).code, 0);
+    let libei = number_for(&fake, "zjw5b2");
+    // A re-review per release: a nomination approved for noble and one for jammy.
+    fake.add_series_task(libei, "noble", "Fix Released");
+    fake.add_series_task(libei, "jammy", "New");
+    // Approving a nomination does not touch the bug's date_last_updated (as on Launchpad), so
+    // the series show up with the next change of the bug: a series task's status.
+    fake.set_series_status(libei, "jammy", "mkovacs", "Incomplete");
+    let run = mirror(&sandbox, &fake, &["pull", "launchpad"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert!(run.stdout.contains("zjw5b2 ← launchpad: updated series"), "{}", run.stdout);
+    let text = sandbox.read("mir/zjw5b2.toml");
+    assert!(
+        text.contains(
+            r#"series = [{ name = "jammy", status = "incomplete" }, { name = "noble", status = "fix_released" }]"#
+        ),
+        "{text}"
+    );
+    let check = sandbox.docket(&["check", "--range", "HEAD~1..HEAD"]);
+    assert_eq!(check.code, 0, "{}", check.both());
+
+    // Edited here, a series is not written there: Launchpad's value comes back on the next
+    // change there.
+    sandbox.write("mir/zjw5b2.toml", &text.replace(r#"status = "incomplete" }"#, r#"status = "fix_committed" }"#));
+    sandbox.commit_all("jammy done here");
+    fake.clear_requests();
+    let push = mirror(&sandbox, &fake, &["push", "launchpad"]);
+    assert_eq!(push.code, 0, "{}", push.both());
+    assert_eq!(fake.writes(), 0, "{:#?}", fake.requests());
+    fake.set_series_status(libei, "jammy", "mkovacs", "Confirmed");
+    assert_eq!(mirror(&sandbox, &fake, &["pull", "launchpad"]).code, 0);
+    assert!(sandbox.read("mir/zjw5b2.toml").contains(r#"{ name = "jammy", status = "confirmed" }"#));
+    assert_conformant(&fake);
+}
