@@ -5,8 +5,8 @@
 //! straight to the fake, one after another, by one client), then the requests of a sync after
 //! one changed record (goal: at most 5, whatever N) and of a sync with nothing changed.
 //!
-//! Launchpad: the same three runs for M MIR bugs, each with a review and a comment; the floor is
-//! M `createBug` POSTs from one client.
+//! Launchpad: the same three runs for M MIR bugs, each with a comment and every other one with
+//! a review; the floor is as many `createBug` POSTs as the push's writes, from one client.
 //!
 //! Run with `cargo bench --bench mirror` (`DOCKET_BENCH_ISSUES` changes N, 10,000 by default;
 //! `DOCKET_BENCH_BUGS` changes M, 1,000 by default).
@@ -172,11 +172,12 @@ fn launchpad() {
     println!("|---|---|---|---|---|---|---|");
     let first = run(&["push", "launchpad"]);
     let (requests, writes) = (fake.requests().len(), fake.writes());
-    // The floor: one createBug per bug, straight to the fake, from one client.
+    // The floor: as many writes (createBug) straight to the fake, from one client, one after
+    // another.
     let floor_fake = FakeLaunchpad::start();
     let floor_started = Instant::now();
     let agent = ureq::Agent::new_with_defaults();
-    for n in 0..bugs {
+    for n in 0..writes {
         agent
             .post(format!("{}bugs", floor_fake.url()))
             .header(
@@ -193,8 +194,9 @@ fn launchpad() {
             .unwrap();
     }
     let floor = floor_started.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(floor_fake.bugs().len(), writes, "every floor request made a bug");
     println!(
-        "| first push | {first:.0} ms | {requests} | {writes} | {:.1} | {bugs} createBug from one client | {floor:.0} ms ({:.2}×) |",
+        "| first push | {first:.0} ms | {requests} | {writes} | {:.1} | {writes} createBug from one client | {floor:.0} ms ({:.2}×) |",
         requests as f64 / bugs as f64,
         first / floor
     );

@@ -690,6 +690,7 @@ impl Service for Launchpad {
         )?;
         // The task and subscriptions as the bug has them: a new bug's are New, unassigned and
         // nobody else; one an earlier attempt made may have some set already.
+        let made = matches!(posted, Posted::Made(_));
         let (bug, current) = match posted {
             Posted::Made(answer) => {
                 let bug = answer
@@ -715,7 +716,23 @@ impl Service for Launchpad {
             .collect();
         // Someone changing the bug in the moment since it was made wins: the next run pulls it.
         self.write_task_and_subscribers(bug, &wanted, &current)?;
-        self.read(bug)?.ok_or_else(|| MirrorError::Config(format!("bug {bug} vanished right after it was made")))
+        if !made {
+            return self
+                .read(bug)?
+                .ok_or_else(|| MirrorError::Config(format!("bug {bug} vanished right after it was made")));
+        }
+        // A bug just made is what was sent, without series tasks or messages but its
+        // description: nothing to read back.
+        let mut sent = view.clone();
+        sent.insert("series".into(), json!([]));
+        Ok(RemoteItem {
+            remote: bug,
+            marker: Some(id.to_owned()),
+            view: sent,
+            updated: String::new(),
+            comment_count: Some(0),
+            created: None,
+        })
     }
 
     fn update(

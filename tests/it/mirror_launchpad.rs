@@ -465,3 +465,37 @@ fn series_tasks_are_pulled_into_the_record_and_never_pushed() {
     assert!(sandbox.read("mir/zjw5b2.toml").contains(r#"{ name = "jammy", status = "confirmed" }"#));
     assert_conformant(&fake);
 }
+
+#[test]
+fn local_changes_of_the_task_and_subscriptions_are_pushed() {
+    let fake = FakeLaunchpad::start();
+    let sandbox = mir_on(&fake);
+    assert_eq!(mirror(&sandbox, &fake, &["push", "launchpad"]).code, 0);
+    let pydantic = number_for(&fake, "jt8bha");
+    // Reassigned to another reviewer, the owning team changed, the source package renamed.
+    let text = sandbox
+        .read("mir/jt8bha.toml")
+        .replace("assignee = \"rjansen\"", "assignee = \"mkovacs\"")
+        .replace("\"~foundations-bugs\"", "\"~ubuntu-server\"")
+        .replace("package = \"pydantic-core\"", "package = \"rust-pydantic-core\"")
+        .replace("title = \"[MIR] pydantic-core\"", "title = \"[MIR] rust-pydantic-core\"");
+    sandbox.write("mir/jt8bha.toml", &text);
+    sandbox.commit_all("pydantic-core moves to its rust- source");
+    assert_eq!(sandbox.git(&["status", "--porcelain"]), "", "the hook took the commit");
+    let dry = mirror(&sandbox, &fake, &["push", "launchpad", "--dry-run"]);
+    insta::assert_snapshot!("launchpad_dry_run_update", dry.stdout);
+    let run = mirror(&sandbox, &fake, &["push", "launchpad"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert!(run.stdout.contains("jt8bha → launchpad: updated assignee, package, subscribers, title"), "{}", run.stdout);
+    let task = fake.task(pydantic);
+    assert!(task["assignee_link"].as_str().expect("assigned").ends_with("/~mkovacs"), "{task}");
+    assert!(task["target_link"].as_str().expect("a target").ends_with("/ubuntu/+source/rust-pydantic-core"), "{task}");
+    let subscribers: BTreeSet<String> = fake.subscribers(pydantic).into_iter().collect();
+    assert!(subscribers.contains("ubuntu-server") && !subscribers.contains("foundations-bugs"), "{subscribers:?}");
+    assert!(subscribers.contains("ubuntu-mir"), "{subscribers:?}");
+    // And nothing more to do.
+    fake.clear_requests();
+    assert_eq!(mirror(&sandbox, &fake, &["sync", "launchpad"]).code, 0);
+    assert_eq!(fake.writes(), 0, "{:#?}", fake.requests());
+    assert_conformant(&fake);
+}
