@@ -45,7 +45,8 @@ pub fn store(table: &str, pairs: &[(&str, &str)]) -> Result<PathBuf, MirrorError
     let text = match std::fs::read_to_string(&file) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(error) => return Err(failed(error)),
+        // What cannot be read is never written over.
+        Err(error) => return Err(MirrorError::Config(format!("cannot read {shown}: {error}"))),
     };
     let mut document: toml_edit::DocumentMut = text.parse().map_err(|_| {
         MirrorError::Config(format!("{shown} is not valid TOML (its contents are not shown: they are secrets)"))

@@ -74,17 +74,11 @@ impl Settings {
     }
 }
 
-/// An OAuth access token and its secret.
+/// An OAuth access token and its secret (no `Debug`: it is never shown).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token {
     pub token: String,
     pub secret: String,
-}
-
-impl std::fmt::Debug for Token {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Token(…)")
-    }
 }
 
 /// The access token: `LAUNCHPAD_TOKEN` and `LAUNCHPAD_TOKEN_SECRET`, else `token` and
@@ -178,8 +172,8 @@ pub fn login(settings: &Settings, retry: Retry, steps: &LoginSteps<'_>) -> Resul
             }
             Err(HttpError::Status { status: 401, .. }) => {
                 return Err(MirrorError::Config(format!(
-                    "the request token was not authorized within {} s: run `docket mirror login launchpad` again",
-                    steps.timeout.as_secs()
+                    "the request token was not authorized within {} ms: run `docket mirror login launchpad` again (DOCKET_MIRROR_LOGIN_WAIT_MS sets the wait)",
+                    steps.timeout.as_millis()
                 )));
             }
             Err(HttpError::Status { status: 403, message, .. }) => {

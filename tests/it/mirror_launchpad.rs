@@ -348,7 +348,10 @@ fn the_first_pull_imports_the_teams_mir_bugs() {
 fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
     let fake = FakeLaunchpad::start();
     let sandbox = mir_on(&fake);
-    let child = sandbox.spawn_docket_piped(&["mirror", "login", "launchpad"], &[("DOCKET_MIRROR_BACKOFF_MS", "5")]);
+    let child = sandbox.spawn_docket_piped(
+        &["mirror", "login", "launchpad"],
+        &[("DOCKET_MIRROR_BACKOFF_MS", "5"), ("DOCKET_MIRROR_LOGIN_WAIT_MS", "60000")],
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let request = loop {
         if let Some(token) = fake.request_tokens().first() {
@@ -383,7 +386,10 @@ fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
     assert_eq!(fake.bugs().len(), 1);
 
     // Refused in the browser: a clear error, the file as it was.
-    let child = sandbox.spawn_docket_piped(&["mirror", "login", "launchpad"], &[("DOCKET_MIRROR_BACKOFF_MS", "5")]);
+    let child = sandbox.spawn_docket_piped(
+        &["mirror", "login", "launchpad"],
+        &[("DOCKET_MIRROR_BACKOFF_MS", "5"), ("DOCKET_MIRROR_LOGIN_WAIT_MS", "60000")],
+    );
     let request = loop {
         if let Some(token) = fake.request_tokens().into_iter().find(|t| *t != request) {
             break token;
@@ -400,6 +406,42 @@ fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
         stderr.lines().skip_while(|l| !l.starts_with("error:")).collect::<Vec<_>>().join("\n")
     );
     assert_eq!(std::fs::read_to_string(&file).expect("file"), text);
+
+    // Never authorized: docket stops asking when the wait is over.
+    let waited = sandbox.docket_with(
+        &["mirror", "login", "launchpad"],
+        &[("DOCKET_MIRROR_BACKOFF_MS", "5"), ("DOCKET_MIRROR_LOGIN_WAIT_MS", "300")],
+        "",
+    );
+    assert_eq!(waited.code, 2, "{}", waited.both());
+    assert!(waited.stderr.contains("error: the request token was not authorized within 300 ms"), "{}", waited.stderr);
+    assert_eq!(std::fs::read_to_string(&file).expect("file"), text);
+
+    // A credentials file that cannot be read is never written over.
+    let asked_before = fake.request_tokens();
+    let elsewhere = sandbox.outside("config");
+    std::fs::create_dir_all(elsewhere.join("docket/credentials.toml")).expect("a folder where the file goes");
+    let child = sandbox.spawn_docket_piped(
+        &["mirror", "login", "launchpad"],
+        &[
+            ("DOCKET_MIRROR_BACKOFF_MS", "5"),
+            ("DOCKET_MIRROR_LOGIN_WAIT_MS", "60000"),
+            ("XDG_CONFIG_HOME", &elsewhere.display().to_string()),
+        ],
+    );
+    let request = loop {
+        if let Some(token) = fake.request_tokens().into_iter().find(|t| !asked_before.contains(t)) {
+            break token;
+        }
+        assert!(std::time::Instant::now() < deadline + std::time::Duration::from_secs(30), "no new request token");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    fake.approve_request_token(&request);
+    let output = child.wait_with_output().expect("login ends");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error: cannot read ") && stderr.contains("credentials.toml"), "{stderr}");
+    assert!(elsewhere.join("docket/credentials.toml").is_dir(), "left as it was");
 }
 
 #[test]
