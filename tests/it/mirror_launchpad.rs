@@ -153,7 +153,7 @@ fn push_makes_each_bug_on_its_package_and_a_second_push_writes_nothing() {
     assert_eq!(fake.requests().len(), 1, "one search, nothing changed since: {:#?}", fake.requests());
     assert!(again.stdout.contains("0 created there, 0 updated there"), "{}", again.stdout);
     let status = sandbox.docket(&["mirror", "status", "launchpad"]);
-    assert!(status.stdout.contains("linked: 10 mirs"), "{}", status.both());
+    assert!(status.stdout.contains("linked: 10 MIR bugs"), "{}", status.both());
 }
 
 #[test]

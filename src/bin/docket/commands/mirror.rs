@@ -117,7 +117,10 @@ fn cmd_status(ui: &Ui, env: &Env, args: &MirrorStatusArgs) -> Result<ExitCode, C
                 let linked: Vec<String> = status
                     .linked
                     .iter()
-                    .map(|(kind, n)| format!("{n} {kind}{}", if *n == 1 { "" } else { "s" }))
+                    .map(|(kind, n)| {
+                        let kind = if kind == "mir" { "MIR bug" } else { kind.as_str() };
+                        format!("{n} {kind}{}", if *n == 1 { "" } else { "s" })
+                    })
                     .collect();
                 let _ = writeln!(text, "{}: last synced {synced_at}", status.service);
                 let _ = writeln!(
