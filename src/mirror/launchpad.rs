@@ -514,7 +514,7 @@ impl Launchpad {
                 Err(error) if error.status() == Some(412) => {
                     self.etags.remove(link);
                 }
-                Err(error) => return Err(authorized(error)),
+                Err(error) => return Err(denied(error)),
             }
         }
         Ok(Written::Stale)
@@ -844,6 +844,19 @@ fn authorized(error: HttpError) -> MirrorError {
         HttpError::Status { status: 401, message, .. } => {
             MirrorError::Unauthorized { service: "Launchpad", status: 401, message }
         }
+        other => MirrorError::Http(other),
+    }
+}
+
+/// A write refused with 401 after the token was accepted for reading: a right the token's
+/// owner lacks, not a bad token.
+fn denied(error: HttpError) -> MirrorError {
+    match error {
+        HttpError::Status { status: 401, message, .. } => MirrorError::Config(format!(
+            "Launchpad refused the change: {message} The token works, but its owner lacks the right: \
+             on Ubuntu, statuses such as Won't Fix and Triaged take a bug supervisor (~ubuntu-bugcontrol); \
+             ask for the membership, or make this change on Launchpad and pull it"
+        )),
         other => MirrorError::Http(other),
     }
 }

@@ -399,6 +399,12 @@ impl FakeLaunchpad {
         self.lock().config.paging.max = n;
     }
 
+    /// Makes the token's owner no bug supervisor: setting Won't Fix, Triaged, Expired, Deferred
+    /// or Does Not Exist answers 401, as Launchpad's `UserCannotEditBugTaskStatus` does.
+    pub fn revoke_bug_supervisor(&self) {
+        self.lock().model.supervisor = false;
+    }
+
     /// Sets the server clock (ISO 8601); it may only move forward.
     pub fn set_clock(&self, now: &str) {
         use crate::fake_gitlab::time;

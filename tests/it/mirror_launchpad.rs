@@ -541,3 +541,21 @@ fn local_changes_of_the_task_and_subscriptions_are_pushed() {
     assert_eq!(fake.writes(), 0, "{:#?}", fake.requests());
     assert_conformant(&fake);
 }
+
+#[test]
+fn a_status_the_token_may_not_set_names_the_right_it_lacks() {
+    let fake = FakeLaunchpad::start();
+    let sandbox = mir_on(&fake);
+    assert_eq!(mirror(&sandbox, &fake, &["push", "launchpad"]).code, 0);
+    fake.revoke_bug_supervisor();
+    // The reporter gives up (state 8 → 7): Won't Fix, which only bug supervisors may set.
+    let text = sandbox.read("mir/ntjgx5.toml").replacen("status = \"incomplete\"", "status = \"wont_fix\"", 1);
+    let text = text.replace("[[comments]]", "[[comments]]\ndate = 2026-11-22T10:00:00Z\nauthor = \"tnakamura\"\ntext = \"The reporter gave up.\"\n\n[[comments]]");
+    sandbox.write("mir/ntjgx5.toml", &text);
+    sandbox.commit_all("the reporter gave up");
+    assert_eq!(sandbox.git(&["status", "--porcelain"]), "", "the hook took the commit");
+    let run = mirror(&sandbox, &fake, &["push", "launchpad"]);
+    let nvme = number_for(&fake, "ntjgx5");
+    insta::assert_snapshot!("launchpad_status_denied", run.both().replace(&nvme.to_string(), "N"));
+    assert_eq!(fake.task(nvme)["status"], "Incomplete", "nothing written");
+}

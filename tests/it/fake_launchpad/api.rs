@@ -731,6 +731,15 @@ fn patch(model: &mut Model, call: &Call, id: u64, task: Option<&TaskRef>) -> Ans
     if !problems.is_empty() {
         return Err(ApiError::invalid(&problems));
     }
+    if !model.supervisor
+        && let Some(status) = changes.iter().find_map(|change| match change {
+            Change::Status(status) if model::SUPERVISOR_STATUSES.contains(&status.as_str()) => Some(status),
+            _ => None,
+        })
+    {
+        // `UserCannotEditBugTaskStatus`, whose error status is 401.
+        return Err(ApiError::new(401, format!("Only Bug Supervisors may change status to {status}.")));
+    }
     let which = task.cloned().unwrap_or(TaskRef::Main);
     if let Some(refusal) = model.conjoined_refusal(id, &which, &changes) {
         return Err(ApiError::unfaked(&refusal));

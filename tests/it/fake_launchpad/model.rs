@@ -457,7 +457,14 @@ pub struct Model {
     pub tokens: Tokens,
     /// Ubuntu's current series (`Distribution.currentseries`), if the tests named one.
     pub current_series: Option<String>,
+    /// Whether the token's owner is a bug supervisor, who alone may set the statuses in
+    /// [`SUPERVISOR_STATUSES`] (it is, unless a test says otherwise).
+    pub supervisor: bool,
 }
+
+/// The statuses only a project's maintainer, driver or bug supervisor may set
+/// (lib/lp/bugs/doc/bugtask-status-changes.rst in Launchpad).
+pub const SUPERVISOR_STATUSES: [&str; 5] = ["Deferred", "Won't Fix", "Does Not Exist", "Expired", "Triaged"];
 
 impl Model {
     pub fn new(root: String) -> Self {
@@ -467,6 +474,7 @@ impl Model {
             bugs: Vec::new(),
             tokens: Tokens::new(),
             current_series: None,
+            supervisor: true,
         }
     }
 
