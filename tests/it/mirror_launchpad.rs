@@ -247,6 +247,7 @@ fn a_push_through_503s_and_a_kill_makes_no_duplicate_and_loses_no_message() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while fake.bugs().len() < 4 {
         assert!(std::time::Instant::now() < deadline, "the push never made 4 bugs");
+        assert!(child.try_wait().expect("wait").is_none(), "docket stopped before it made 4 bugs");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     // docket waits for the answer to the fourth createBug, which never comes: kill it there.
@@ -348,7 +349,7 @@ fn the_first_pull_imports_the_teams_mir_bugs() {
 fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
     let fake = FakeLaunchpad::start();
     let sandbox = mir_on(&fake);
-    let child = sandbox.spawn_docket_piped(
+    let mut child = sandbox.spawn_docket_piped(
         &["mirror", "login", "launchpad"],
         &[("DOCKET_MIRROR_BACKOFF_MS", "5"), ("DOCKET_MIRROR_LOGIN_WAIT_MS", "60000")],
     );
@@ -358,6 +359,7 @@ fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
             break token.clone();
         }
         assert!(std::time::Instant::now() < deadline, "no request token was asked for");
+        assert!(child.try_wait().expect("wait").is_none(), "docket stopped before asking for a token");
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     // The person has not decided yet: docket keeps asking.
@@ -386,7 +388,7 @@ fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
     assert_eq!(fake.bugs().len(), 1);
 
     // Refused in the browser: a clear error, the file as it was.
-    let child = sandbox.spawn_docket_piped(
+    let mut child = sandbox.spawn_docket_piped(
         &["mirror", "login", "launchpad"],
         &[("DOCKET_MIRROR_BACKOFF_MS", "5"), ("DOCKET_MIRROR_LOGIN_WAIT_MS", "60000")],
     );
@@ -395,6 +397,7 @@ fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
             break token;
         }
         assert!(std::time::Instant::now() < deadline, "no second request token");
+        assert!(child.try_wait().expect("wait").is_none(), "docket stopped before asking for a token");
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     fake.decline_request_token(&request);
@@ -421,7 +424,7 @@ fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
     let asked_before = fake.request_tokens();
     let elsewhere = sandbox.outside("config");
     std::fs::create_dir_all(elsewhere.join("docket/credentials.toml")).expect("a folder where the file goes");
-    let child = sandbox.spawn_docket_piped(
+    let mut child = sandbox.spawn_docket_piped(
         &["mirror", "login", "launchpad"],
         &[
             ("DOCKET_MIRROR_BACKOFF_MS", "5"),
@@ -434,6 +437,7 @@ fn login_walks_the_token_exchange_and_keeps_the_token_outside_the_repository() {
             break token;
         }
         assert!(std::time::Instant::now() < deadline + std::time::Duration::from_secs(30), "no new request token");
+        assert!(child.try_wait().expect("wait").is_none(), "docket stopped before asking for a token");
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     fake.approve_request_token(&request);
