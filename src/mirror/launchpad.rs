@@ -531,8 +531,18 @@ impl Launchpad {
             .collect();
         if !task_changes.is_empty() {
             let (task, _) = self.tasks(bug)?;
-            self.remember(&task);
             let link = task["self_link"].as_str().unwrap_or_default().to_owned();
+            let before_task: View =
+                task_changes.keys().map(|f| (f.clone(), before.get(f).cloned().unwrap_or(Value::Null))).collect();
+            // The ETag to send is the one read with `before` (this run's listing); a task not
+            // listed is judged as just read: changed since `before`, nothing is written.
+            if !self.etags.contains_key(&link) {
+                let now = self.task_view(&task)?;
+                if before_task.iter().any(|(field, value)| now.get(field) != Some(value)) {
+                    return Ok(Written::Stale);
+                }
+                self.remember(&task);
+            }
             let mut fields = serde_json::Map::new();
             for (field, value) in &task_changes {
                 match field.as_str() {
@@ -554,8 +564,6 @@ impl Launchpad {
                     _ => {}
                 }
             }
-            let before_task: View =
-                task_changes.keys().map(|f| (f.clone(), before.get(f).cloned().unwrap_or(Value::Null))).collect();
             if self.patch(&link, &Value::Object(fields), &before_task, Self::task_view)? == Written::Stale {
                 outcome = Written::Stale;
             }

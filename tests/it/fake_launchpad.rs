@@ -53,6 +53,9 @@ pub struct Recorded {
 struct PendingEdit {
     bug: u64,
     changes: Vec<Change>,
+    /// The method of the request it comes before: a PATCH of the bug or a task, or any GET
+    /// of the bug's resources.
+    before: &'static str,
 }
 
 /// The server's knobs.
@@ -388,7 +391,15 @@ impl FakeLaunchpad {
         if let Some(refusal) = shared.model.conjoined_refusal(id, &TaskRef::Main, &changes) {
             panic!("the fake Launchpad does not implement {refusal}");
         }
-        shared.config.edit_before_patch = Some(PendingEdit { bug: id, changes });
+        shared.config.edit_before_patch = Some(PendingEdit { bug: id, changes, before: "PATCH" });
+    }
+
+    /// Like [`FakeLaunchpad::edit_before_next_patch`], but just before the next GET of bug
+    /// `id`, its tasks or its collections (`bug_tasks`, `messages`, `subscriptions`): someone
+    /// changes the bug between a client's listing and its reading of the bug.
+    pub fn edit_before_next_read(&self, id: u64, who: &str, fields: Value) {
+        let changes = changes_of(who, fields);
+        self.lock().config.edit_before_patch = Some(PendingEdit { bug: id, changes, before: "GET" });
     }
 
     /// The largest batch of a collection (default and Launchpad's maximum: 300; the default
@@ -516,18 +527,19 @@ fn serve(shared: &Mutex<Shared>, mut request: tiny_http::Request) {
     } else if hits(shared.config.every_502) {
         text(502, "502 Bad Gateway\n")
     } else {
-        if method == "PATCH"
-            && let Some(edit) = shared.config.edit_before_patch.take_if(|edit| {
-                api::split_version(&path).and_then(|(_, segments)| api::resource_of(&segments)).is_some_and(
+        if let Some(edit) = shared.config.edit_before_patch.take_if(|edit| {
+            method == edit.before
+                && api::split_version(&path).and_then(|(_, segments)| api::resource_of(&segments)).is_some_and(
                     |resource| {
-                        matches!(
-                            resource,
-                            api::Resource::Bug(_) | api::Resource::Task(..) | api::Resource::SeriesTask(..)
-                        ) && resource.bug() == Some(edit.bug)
+                        (edit.before == "GET"
+                            || matches!(
+                                resource,
+                                api::Resource::Bug(_) | api::Resource::Task(..) | api::Resource::SeriesTask(..)
+                            ))
+                            && resource.bug() == Some(edit.bug)
                     },
                 )
-            })
-            && shared.model.bug(edit.bug).is_some()
+        }) && shared.model.bug(edit.bug).is_some()
         {
             shared.model.apply(edit.bug, &edit.changes);
         }

@@ -218,6 +218,21 @@ fn a_stale_etag_is_read_again_and_never_overwrites() {
     let refused: Vec<_> = fake.requests().into_iter().filter(|r| r.method == "PATCH" && r.status == 412).collect();
     assert_eq!(refused.len(), 1, "the write was refused once for its stale ETag");
 
+    // Someone reassigns pydantic-core after docket's listing and before docket reads the
+    // bug to write it: docket's own reassignment must not go over it.
+    let pydantic = number_for(&fake, "jt8bha");
+    let text = sandbox.read("mir/jt8bha.toml").replace("assignee = \"rjansen\"", "assignee = \"mkovacs\"");
+    sandbox.write("mir/jt8bha.toml", &text);
+    sandbox.commit_all("mkovacs reviews pydantic-core");
+    fake.edit_before_next_read(pydantic, "rjansen", json!({"assignee": "lbergmann"}));
+    let window = mirror(&sandbox, &fake, &["push", "launchpad", "jt8bha"]);
+    assert_eq!(window.code, 0, "{}", window.both());
+    assert!(window.stdout.contains("jt8bha: changed on launchpad while this run wrote it"), "{}", window.stdout);
+    assert!(fake.task(pydantic)["assignee_link"].as_str().expect("assigned").ends_with("/~lbergmann"));
+    // The two reviewers agree on lbergmann: nothing left to decide there.
+    sandbox.write("mir/jt8bha.toml", &text.replace("assignee = \"mkovacs\"", "assignee = \"lbergmann\""));
+    sandbox.commit_all("lbergmann reviews pydantic-core");
+
     fake.edit_before_next_patch(nvme, "cpaelzer", json!({"tags": ["nvme"]}));
     let stale = mirror(&sandbox, &fake, &["push", "launchpad"]);
     assert_eq!(stale.code, 0, "{}", stale.both());
