@@ -483,9 +483,17 @@ fn errors_name_the_cause_and_the_fix() {
     let unknown = mirror(&sandbox, &fake, &["push", "launchpad", "jt8bha"]);
     assert_eq!(unknown.code, 2, "{}", unknown.both());
     assert!(unknown.stderr.contains("nobody-here"), "{}", unknown.stderr);
+    let made = fake.writes();
     let dry = mirror(&sandbox, &fake, &["push", "launchpad", "--dry-run", "a6pq1a"]);
     assert_eq!(dry.code, 0, "{}", dry.both());
     insta::assert_snapshot!("launchpad_dry_run", dry.stdout.replace(&fake.url(), "https://api.launchpad.net/1.0"));
+    let json = mirror(&sandbox, &fake, &["push", "launchpad", "--dry-run", "--json", "a6pq1a"]);
+    let report: Value = serde_json::from_str(json.ok()).expect("json");
+    assert_eq!(report["service"], "launchpad");
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["created_remote"], json!(["a6pq1a"]));
+    assert_eq!(report["comments_pushed"], 3, "the review and 2 comments");
+    assert_eq!(fake.writes(), made, "a dry run writes nothing");
 }
 
 #[test]
