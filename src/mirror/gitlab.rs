@@ -464,7 +464,9 @@ impl Service for Gitlab {
         let mut item = self.item(kind, &created, links);
         if closed {
             let close = json!({"state_event": "close"});
-            let closed = self.send(Method::Put, &format!("{path}/{}", item.remote), &[], Some(&close))?;
+            let closed = self
+                .send(Method::Put, &format!("{path}/{}", item.remote), &[], Some(&close))
+                .map_err(|error| MirrorError::Made { error: Box::new(error) })?;
             item = self.item(kind, &closed, links);
         }
         Ok(item)

@@ -717,7 +717,8 @@ impl Service for Launchpad {
             .filter(|(field, value)| current.get(field) != Some(value))
             .collect();
         // Someone changing the bug in the moment since it was made wins: the next run pulls it.
-        self.write_task_and_subscribers(bug, &wanted, &current)?;
+        self.write_task_and_subscribers(bug, &wanted, &current)
+            .map_err(|error| MirrorError::Made { error: Box::new(error) })?;
         if !made {
             return self
                 .read(bug)?
@@ -935,6 +936,8 @@ mod tests {
         assert_eq!(unmark(&mark("Some text\n", "abc123")), ("Some text".to_owned(), Some("abc123".to_owned())));
         assert_eq!(unmark(&mark("", "abc123")), (String::new(), Some("abc123".to_owned())));
         assert_eq!(unmark("no marker"), ("no marker".to_owned(), None));
+        // A message's marker is not a bug's.
+        assert_eq!(unmark("Seen.\n\n[docket:abc123 0f1e2d3c]"), ("Seen.\n\n[docket:abc123 0f1e2d3c]".to_owned(), None));
         assert_eq!(
             unmark_message("Looks fine.\n\n[docket:abc123 0f1e2d3c]"),
             ("Looks fine.".to_owned(), Some("0f1e2d3c".to_owned()))

@@ -61,6 +61,10 @@ pub enum MirrorError {
     /// Mirroring one record failed; the records before it are done.
     #[error("{id}: {error}")]
     Record { id: String, error: Box<MirrorError> },
+    /// A create made the item, then failed in a request that followed (a bug task's status):
+    /// the next run finds the item by its marker instead of making another.
+    #[error("{error}")]
+    Made { error: Box<MirrorError> },
     /// The base (the last synced state) is not readable.
     #[error("the last synced state in {reference} is damaged: {message}")]
     Base { reference: String, message: String },
@@ -90,6 +94,7 @@ impl MirrorError {
             MirrorError::Unauthorized { .. } => {
                 Some("the token expired, was revoked or lacks the `api` scope: make a new one and set it in the environment or the credentials file".to_owned())
             }
+            MirrorError::Made { error } => error.hint(),
             MirrorError::Record { error, .. } => error.hint().or_else(|| match error.as_ref() {
                 MirrorError::Http(http) if http.status().is_some_and(|status| (400..500).contains(&status)) => Some(
                     "the service refused this record as it is: change what it names above, then run again (the records before it are done)"
@@ -290,7 +295,8 @@ pub trait Service {
     fn find(&mut self, kind: Kind, id: &str, links: &Links) -> Result<Option<RemoteItem>, MirrorError>;
     /// Item `remote` as it is now; `None` when it no longer exists.
     fn get(&mut self, kind: Kind, remote: u64, links: &Links) -> Result<Option<RemoteItem>, MirrorError>;
-    /// Creates the item for record `id`, with the marker.
+    /// Creates the item for record `id`, with the marker. A failure after the item was made is
+    /// [`MirrorError::Made`].
     fn create(&mut self, kind: Kind, id: &str, view: &View, links: &Links) -> Result<RemoteItem, MirrorError>;
     /// Writes the fields of `changed` (the new values) to item `remote`, whose last known
     /// view is `before`. A service that can tell (an `ETag`) answers [`Written::Stale`] when
@@ -820,6 +826,7 @@ fn sync_one(
         journal.note(&format!("create {} {id}", kind.folder()))?;
         let created = match service.create(kind, id, &local, links) {
             Ok(created) => created,
+            Err(MirrorError::Made { error }) => return Err(*error),
             Err(error) => {
                 // Refused for sure (not a failure that may have made it): nothing to look for.
                 if !matches!(&error, MirrorError::Http(http) if http.is_ambiguous()) {

@@ -482,7 +482,34 @@ fn errors_name_the_cause_and_the_fix() {
     sandbox.commit_all("a reviewer Launchpad does not know");
     let unknown = mirror(&sandbox, &fake, &["push", "launchpad", "jt8bha"]);
     assert_eq!(unknown.code, 2, "{}", unknown.both());
-    assert!(unknown.stderr.contains("nobody-here"), "{}", unknown.stderr);
+    insta::assert_snapshot!(
+        "launchpad_unknown_assignee",
+        unknown.both().replace(&fake.url(), "https://api.launchpad.net/1.0/")
+    );
+    // A subscriber it does not know, and a source package name it refuses.
+    let text = sandbox.read("mir/jt8bha.toml").replace("assignee = \"nobody-here\"", "assignee = \"rjansen\"");
+    sandbox.write("mir/jt8bha.toml", &text.replace("\"~foundations-bugs\"", "\"~no-such-team\""));
+    sandbox.commit_all("a team Launchpad does not know");
+    let team = mirror(&sandbox, &fake, &["push", "launchpad", "jt8bha"]);
+    let made: Vec<Value> = fake
+        .bugs()
+        .into_iter()
+        .filter(|bug| bug["description"].as_str().is_some_and(|d| d.ends_with("[docket:jt8bha]")))
+        .collect();
+    assert_eq!(made.len(), 1, "the bug the failed run made is found again, not made twice");
+    insta::assert_snapshot!(
+        "launchpad_unknown_subscriber",
+        team.both().replace(&fake.url(), "https://api.launchpad.net/1.0/")
+    );
+    let text = sandbox.read("mir/cqa5k8.toml").replace("package = \"libgit2-glib\"", "package = \"Not A Package\"");
+    sandbox
+        .write("mir/cqa5k8.toml", &text.replace("title = \"[MIR] libgit2-glib\"", "title = \"[MIR] Not A Package\""));
+    sandbox.commit_all("a package name Launchpad refuses");
+    let package = mirror(&sandbox, &fake, &["push", "launchpad", "cqa5k8"]);
+    insta::assert_snapshot!(
+        "launchpad_bad_package",
+        package.both().replace(&fake.url(), "https://api.launchpad.net/1.0/")
+    );
     let made = fake.writes();
     let dry = mirror(&sandbox, &fake, &["push", "launchpad", "--dry-run", "a6pq1a"]);
     assert_eq!(dry.code, 0, "{}", dry.both());
@@ -529,9 +556,17 @@ fn series_tasks_are_pulled_into_the_record_and_never_pushed() {
     let push = mirror(&sandbox, &fake, &["push", "launchpad"]);
     assert_eq!(push.code, 0, "{}", push.both());
     assert_eq!(fake.writes(), 0, "{:#?}", fake.requests());
+    assert!(push.stdout.contains("0 updated there"), "{}", push.stdout);
     fake.set_series_status(libei, "jammy", "mkovacs", "Confirmed");
     assert_eq!(mirror(&sandbox, &fake, &["pull", "launchpad"]).code, 0);
     assert!(sandbox.read("mir/zjw5b2.toml").contains(r#"{ name = "jammy", status = "confirmed" }"#));
+    // Written here as Launchpad then has it: nothing to pull.
+    let text = sandbox.read("mir/zjw5b2.toml");
+    sandbox.write("mir/zjw5b2.toml", &text.replace(r#"status = "confirmed" }"#, r#"status = "fix_released" }"#));
+    sandbox.commit_all("jammy released here too");
+    fake.set_series_status(libei, "jammy", "mkovacs", "Fix Released");
+    let agreed = mirror(&sandbox, &fake, &["pull", "launchpad"]);
+    assert!(agreed.stdout.contains("0 updated here, 1 unchanged"), "{}", agreed.stdout);
     assert_conformant(&fake);
 }
 
