@@ -621,3 +621,25 @@ fn a_status_the_token_may_not_set_names_the_right_it_lacks() {
     insta::assert_snapshot!("launchpad_status_denied", run.both().replace(&nvme.to_string(), "N"));
     assert_eq!(fake.task(nvme)["status"], "Incomplete", "nothing written");
 }
+
+#[test]
+fn launchpad_settings_are_checked_before_any_request() {
+    let fake = FakeLaunchpad::start();
+    let sandbox = Sandbox::example("mir");
+    let config = sandbox.read("docket.toml");
+    let start = config.find("[mirror.launchpad]").expect("the example mirrors to Launchpad");
+    let mut errors = String::new();
+    for table in [
+        "[mirror.launchpad]\nurl = \"ftp://api.launchpad.net/devel/\"\ndistribution = \"ubuntu\"\n",
+        "[mirror.launchpad]\ndistribution = 5\n",
+        "[mirror.launchpad]\nurl = \"https://api.launchpad.net/devel/\"\n",
+        "",
+    ] {
+        sandbox.write("docket.toml", &format!("{}{table}", &config[..start]));
+        let run = mirror(&sandbox, &fake, &["push", "launchpad"]);
+        assert_eq!(run.code, 2, "{}", run.both());
+        errors.push_str(&run.stderr);
+    }
+    insta::assert_snapshot!("launchpad_settings", errors);
+    assert!(fake.requests().is_empty(), "{:#?}", fake.requests());
+}
