@@ -62,12 +62,68 @@ struct Shared {
     stalled: Vec<tiny_http::Request>,
 }
 
+/// A server on a free loopback port, and its address (`http://127.0.0.1:PORT`). `TCP_NODELAY` is
+/// set on the listener, which the accepted connections inherit: `tiny_http` writes a response's
+/// head and body apart, and Nagle's algorithm would hold the body back until the client's
+/// delayed acknowledgement (40 ms a request), which real services do not do.
+pub fn loopback(service: &str) -> (tiny_http::Server, String) {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a socket");
+    socket.set_tcp_nodelay(true).expect("TCP_NODELAY");
+    socket.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into()).expect("bind a loopback port");
+    socket.listen(128).expect("listen");
+    let server = tiny_http::Server::from_listener(std::net::TcpListener::from(socket), None)
+        .unwrap_or_else(|error| panic!("serve the fake {service} on a loopback port: {error}"));
+    let port = server.server_addr().to_ip().expect("an IP listener").port();
+    (server, format!("http://127.0.0.1:{port}"))
+}
+
+/// The thread that answers a fake's requests, one at a time, until stopped.
+pub struct Worker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Answers each request of `server` with `serve` on a thread of its own.
+    pub fn spawn(
+        service: &str,
+        server: tiny_http::Server,
+        serve: impl Fn(tiny_http::Request) + Send + 'static,
+    ) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (stop, service) = (Arc::clone(&stop), service.to_owned());
+            std::thread::Builder::new()
+                .name(format!("fake-{}", service.to_lowercase()))
+                .spawn(move || {
+                    while !stop.load(Ordering::SeqCst) {
+                        match server.recv_timeout(Duration::from_millis(20)) {
+                            Ok(Some(request)) => serve(request),
+                            Ok(None) => {}
+                            Err(error) => panic!("the fake {service}'s server failed: {error}"),
+                        }
+                    }
+                })
+                .expect("spawn a fake's thread")
+        };
+        Self { stop, thread: Some(thread) }
+    }
+
+    /// Stops answering and waits for the thread.
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            // A panic in the server thread has been reported already; do not panic in drop.
+            let _ = thread.join();
+        }
+    }
+}
+
 /// A running fake GitLab; dropping it stops the server.
 pub struct FakeGitlab {
     url: String,
     shared: Arc<Mutex<Shared>>,
-    stop: Arc<AtomicBool>,
-    worker: Option<JoinHandle<()>>,
+    worker: Worker,
 }
 
 impl FakeGitlab {
@@ -75,17 +131,7 @@ impl FakeGitlab {
     /// "secret-token" belongs to user "docket-bot" (id 1); users "dylan" (2), "jason" (3) and
     /// "lyle" (4) exist. The clock starts at 2026-11-23T12:00:00Z and moves 1 s per write.
     pub fn start() -> FakeGitlab {
-        // TCP_NODELAY on the listener, which the accepted connections inherit: tiny_http writes
-        // a response's head and body apart, and Nagle's algorithm would hold the body back until
-        // the client's delayed acknowledgement (40 ms a request), which real GitLabs do not do.
-        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a socket");
-        socket.set_tcp_nodelay(true).expect("TCP_NODELAY");
-        socket.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into()).expect("bind a loopback port");
-        socket.listen(128).expect("listen");
-        let server = tiny_http::Server::from_listener(std::net::TcpListener::from(socket), None)
-            .expect("serve the fake GitLab on a loopback port");
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
-        let url = format!("http://127.0.0.1:{port}");
+        let (server, url) = loopback("GitLab");
         let shared = Arc::new(Mutex::new(Shared {
             model: Model::new(url.clone()),
             config: Config {
@@ -100,23 +146,11 @@ impl FakeGitlab {
             writes: 0,
             stalled: Vec::new(),
         }));
-        let stop = Arc::new(AtomicBool::new(false));
         let worker = {
-            let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
-            std::thread::Builder::new()
-                .name("fake-gitlab".to_owned())
-                .spawn(move || {
-                    while !stop.load(Ordering::SeqCst) {
-                        match server.recv_timeout(Duration::from_millis(20)) {
-                            Ok(Some(request)) => serve(&shared, request),
-                            Ok(None) => {}
-                            Err(error) => panic!("the fake GitLab's server failed: {error}"),
-                        }
-                    }
-                })
-                .expect("spawn the fake GitLab's thread")
+            let shared = Arc::clone(&shared);
+            Worker::spawn("GitLab", server, move |request| serve(&shared, request))
         };
-        FakeGitlab { url, shared, stop, worker: Some(worker) }
+        FakeGitlab { url, shared, worker }
     }
 
     fn lock(&self) -> MutexGuard<'_, Shared> {
@@ -278,11 +312,7 @@ fn known_user(username: &str) -> u64 {
 
 impl Drop for FakeGitlab {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(worker) = self.worker.take() {
-            // A panic in the server thread has been reported already; do not panic in drop.
-            let _ = worker.join();
-        }
+        self.worker.stop();
         // Close the stalled connections without a word (dropping a request would answer 500).
         for request in std::mem::take(&mut self.lock().stalled) {
             drop(request.into_writer());

@@ -20,15 +20,13 @@ mod params;
 mod tests;
 mod wadl;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 use serde_json::Value;
 
 pub use wadl::check_requests_against_wadl;
 
+use crate::fake_gitlab::{Worker, loopback};
 use model::{Change, Model, TaskRef};
 
 /// One request the fake received, in the order received, faulted ones included.
@@ -82,8 +80,7 @@ struct Shared {
 pub struct FakeLaunchpad {
     root: String,
     shared: Arc<Mutex<Shared>>,
-    stop: Arc<AtomicBool>,
-    worker: Option<JoinHandle<()>>,
+    worker: Worker,
 }
 
 impl FakeLaunchpad {
@@ -96,17 +93,7 @@ impl FakeLaunchpad {
     /// key) belongs to `docket-bot`. Bugs are numbered from 1000001. The clock starts at
     /// 2026-11-23T12:00:00Z and moves 1 s per write.
     pub fn start() -> FakeLaunchpad {
-        // TCP_NODELAY on the listener, which the accepted connections inherit: tiny_http writes
-        // a response's head and body apart, and Nagle's algorithm would hold the body back until
-        // the client's delayed acknowledgement (see fake_gitlab).
-        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("a socket");
-        socket.set_tcp_nodelay(true).expect("TCP_NODELAY");
-        socket.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into()).expect("bind a loopback port");
-        socket.listen(128).expect("listen");
-        let server = tiny_http::Server::from_listener(std::net::TcpListener::from(socket), None)
-            .expect("serve the fake Launchpad on a loopback port");
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
-        let root = format!("http://127.0.0.1:{port}");
+        let (server, root) = loopback("Launchpad");
         let shared = Arc::new(Mutex::new(Shared {
             model: Model::new(root.clone()),
             config: Config {
@@ -121,23 +108,11 @@ impl FakeLaunchpad {
             writes: 0,
             stalled: Vec::new(),
         }));
-        let stop = Arc::new(AtomicBool::new(false));
         let worker = {
-            let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
-            std::thread::Builder::new()
-                .name("fake-launchpad".to_owned())
-                .spawn(move || {
-                    while !stop.load(Ordering::SeqCst) {
-                        match server.recv_timeout(Duration::from_millis(20)) {
-                            Ok(Some(request)) => serve(&shared, request),
-                            Ok(None) => {}
-                            Err(error) => panic!("the fake Launchpad's server failed: {error}"),
-                        }
-                    }
-                })
-                .expect("spawn the fake Launchpad's thread")
+            let shared = Arc::clone(&shared);
+            Worker::spawn("Launchpad", server, move |request| serve(&shared, request))
         };
-        FakeLaunchpad { root, shared, stop, worker: Some(worker) }
+        FakeLaunchpad { root, shared, worker }
     }
 
     fn lock(&self) -> MutexGuard<'_, Shared> {
@@ -479,11 +454,7 @@ fn changes_of(who: &str, fields: Value) -> Vec<Change> {
 
 impl Drop for FakeLaunchpad {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(worker) = self.worker.take() {
-            // A panic in the server thread has been reported already; do not panic in drop.
-            let _ = worker.join();
-        }
+        self.worker.stop();
         // Close the stalled connections without a word (dropping a request would answer 500).
         for request in std::mem::take(&mut self.lock().stalled) {
             drop(request.into_writer());
