@@ -7,14 +7,18 @@
 //! "Fix Committed"); `assignee` ↔ its assignee (people by name, teams with `~`, as docket
 //! writes `~ubuntu-security`); `subscribers` ↔ the bug's direct subscriptions (the token's own
 //! owner, whom Launchpad subscribes as the reporter, left out); the review and the comments ↔
-//! the bug's messages (message 0 is the description). `security_review` and the verdicts are
-//! docket's alone: the MIR process keeps them in the review's text.
+//! the bug's messages (message 0 is the description); the tasks on the distribution's series
+//! (re-reviews per release) ↔ `[[series]]`, read only (they are made by approving nominations).
+//! `security_review` and the verdicts are docket's alone: the MIR process keeps them in the
+//! review's text.
 //!
 //! Which bugs: those the MIR team (`[mirror.launchpad] team`, `~ubuntu-mir`) is subscribed to,
 //! found with `searchTasks` over every status (its default leaves closed bugs out) and
 //! `modified_since`. Writes of fields go through `PATCH` with `If-Match`: a 412 means the bug
 //! changed since it was read, so it is read again and, when the fields docket writes changed
-//! too, nothing is written ([`Written::Stale`]). Each bug docket creates carries a marker as
+//! too, nothing is written ([`Written::Stale`]); the ETag sent is always the one read with the
+//! values compared, never a fresher one. A 401 on a write is a right the token's owner lacks
+//! (statuses only bug supervisors may set), not a bad token. Each bug docket creates carries a marker as
 //! its description's last line (`[docket:<id>]`), and each message one
 //! (`[docket:<id> <key>]`), so what a killed run made is found instead of made twice.
 //! `docket mirror login launchpad` ([`login`]) walks OAuth's token exchange.
