@@ -16,7 +16,7 @@
 //! found with `searchTasks` over every status (its default leaves closed bugs out) and
 //! `modified_since`. Writes of fields go through `PATCH` with `If-Match`: a 412 means the bug
 //! changed since it was read, so it is read again and, when the fields docket writes changed
-//! too, nothing is written ([`Written::Stale`]); the ETag sent is always the one read with the
+//! too, nothing is written ([`Written::Stale`]); the `ETag` sent is always the one read with the
 //! values compared, never a fresher one. A 401 on a write is a right the token's owner lacks
 //! (statuses only bug supervisors may set), not a bad token. Each bug docket creates carries a marker as
 //! its description's last line (`[docket:<id>]`), and each message one
