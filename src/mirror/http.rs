@@ -513,6 +513,21 @@ mod tests {
     }
 
     #[test]
+    fn forms_are_encoded_and_read_back() {
+        assert_eq!(percent("a b&c=d/é~x-y_z.0"), "a%20b%26c%3Dd%2F%C3%A9~x-y_z.0");
+        assert_eq!(
+            form(&[("ws.op", "newMessage".to_owned()), ("content", "Yes & no".to_owned())]),
+            "ws.op=newMessage&content=Yes%20%26%20no"
+        );
+        let answer = "oauth_token=ab%2Bc&oauth_token_secret=s+e%26c%ZZret&lp.context=None";
+        assert_eq!(form_value(answer, "oauth_token").as_deref(), Some("ab+c"));
+        assert_eq!(form_value(answer, "oauth_token_secret").as_deref(), Some("s e&c%ZZret"), "a bad escape is kept");
+        assert_eq!(form_value(answer, "lp.context").as_deref(), Some("None"));
+        assert_eq!(form_value(answer, "oauth"), None);
+        assert_eq!(form_value("x=%4", "x").as_deref(), Some("%4"), "a cut escape is kept");
+    }
+
+    #[test]
     fn errors_show_the_services_message_and_no_query() {
         assert_eq!(message_of(r#"{"message":"404 Project Not Found"}"#), "404 Project Not Found");
         assert_eq!(message_of(r#"{"error":"title is missing"}"#), "title is missing");
