@@ -326,6 +326,25 @@ fn a_push_through_429s_and_502s_delivers_each_issue_exactly_once() {
 }
 
 #[test]
+fn a_429_waits_as_long_as_retry_after_says() {
+    let fake = FakeGitlab::start();
+    let sandbox = Sandbox::tracker();
+    point_at(&sandbox, &fake);
+    sandbox.write("issues/t0001.toml", "title = \"One\"\ntype = \"bug\"\nstage = \"triage\"\n");
+    sandbox.commit_all("one issue");
+    // The second request is refused with `Retry-After: 1`; the retry waits that long, not the
+    // backoff of 1 ms the tests set for 5xx.
+    fake.set_faults(Some(2), None);
+    fake.set_retry_after(1);
+    let started = std::time::Instant::now();
+    let run = mirror(&sandbox, &fake, &["push", "gitlab"]);
+    assert_eq!(run.code, 0, "{}", run.both());
+    assert!(fake.requests().iter().any(|r| r.status == 429), "a 429 was served");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "waited {:?}", started.elapsed());
+    assert_eq!(markers(&fake), vec!["t0001".to_owned()]);
+}
+
+#[test]
 fn the_first_pull_imports_the_projects_issues_in_one_commit_the_hooks_accept() {
     let fake = FakeGitlab::start();
     let sandbox = Sandbox::tracker();
