@@ -474,36 +474,40 @@ impl Launchpad {
         query.push(("omit_duplicates", "false".to_owned()));
         let distribution = format!("/{}", self.distribution);
         let tasks = self.entries(&distribution, &query)?;
-        let prefix = format!("{}/{}/+source/", self.api, self.distribution);
         let mut seen = BTreeSet::new();
         Ok(tasks
             .into_iter()
-            .filter(|task| task["target_link"].as_str().is_some_and(|t| t.starts_with(&prefix)))
+            .filter(|task| matches!(self.target_of(task), Some(Target::Package)))
             .filter(|task| seen.insert(task["bug_link"].as_str().unwrap_or_default().to_owned()))
             .collect())
     }
 
-    /// Sends a `PATCH` of `fields` to the entry at `link` with `If-Match`: after a 412 it is read again,
-    /// and written only if the fields docket writes still hold what `before` says (`view_of`
-    /// gives them from an entry).
+    /// Sends a `PATCH` of `fields` to the entry at `link` with `If-Match`, and the `ETag` read
+    /// with `before` (this run's listing). An entry not listed is judged as just read (`fresh`,
+    /// else read now), and so is one refused with 412: when the fields docket writes no longer
+    /// hold what `before` says (`view_of` gives them from an entry), nothing is written.
     fn patch(
         &mut self,
         link: &str,
         fields: &Value,
         before: &View,
         view_of: fn(&mut Self, &Value) -> Result<View, MirrorError>,
+        fresh: Option<Value>,
     ) -> Result<Written, MirrorError> {
-        let written: Vec<String> = before.keys().cloned().collect();
+        let mut fresh = fresh;
         for _ in 0..3 {
             let etag = match self.etags.get(link) {
                 Some(etag) => etag.clone(),
                 None => {
-                    let entry = self.fetch(link, &[])?;
-                    self.remember(&entry);
+                    let entry = match fresh.take() {
+                        Some(entry) => entry,
+                        None => self.fetch(link, &[])?,
+                    };
                     let now = view_of(self, &entry)?;
-                    if written.iter().any(|field| now.get(field) != before.get(field)) {
+                    if before.iter().any(|(field, value)| now.get(field) != Some(value)) {
                         return Ok(Written::Stale);
                     }
+                    self.remember(&entry);
                     entry["http_etag"].as_str().unwrap_or_default().to_owned()
                 }
             };
@@ -538,15 +542,6 @@ impl Launchpad {
             let link = task["self_link"].as_str().unwrap_or_default().to_owned();
             let before_task: View =
                 task_changes.keys().map(|f| (f.clone(), before.get(f).cloned().unwrap_or(Value::Null))).collect();
-            // The ETag to send is the one read with `before` (this run's listing); a task not
-            // listed is judged as just read: changed since `before`, nothing is written.
-            if !self.etags.contains_key(&link) {
-                let now = self.task_view(&task)?;
-                if before_task.iter().any(|(field, value)| now.get(field) != Some(value)) {
-                    return Ok(Written::Stale);
-                }
-                self.remember(&task);
-            }
             let mut fields = serde_json::Map::new();
             for (field, value) in &task_changes {
                 match field.as_str() {
@@ -568,7 +563,8 @@ impl Launchpad {
                     _ => {}
                 }
             }
-            if self.patch(&link, &Value::Object(fields), &before_task, Self::task_view)? == Written::Stale {
+            let fields = Value::Object(fields);
+            if self.patch(&link, &fields, &before_task, Self::task_view, Some(task))? == Written::Stale {
                 outcome = Written::Stale;
             }
         }
@@ -768,7 +764,7 @@ impl Service for Launchpad {
             let link = format!("{}/bugs/{remote}", self.api);
             let before_bug: View =
                 bug_changes.keys().map(|f| (f.clone(), before.get(f).cloned().unwrap_or(Value::Null))).collect();
-            if self.patch(&link, &Value::Object(bug_changes), &before_bug, |lp, bug| Ok(lp.bug_view(bug)))?
+            if self.patch(&link, &Value::Object(bug_changes), &before_bug, |lp, bug| Ok(lp.bug_view(bug)), None)?
                 == Written::Stale
             {
                 outcome = Written::Stale;
