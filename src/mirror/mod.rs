@@ -62,7 +62,8 @@ pub enum MirrorError {
     #[error("{id}: {error}")]
     Record { id: String, error: Box<MirrorError> },
     /// A create made the item, then failed in a request that followed (a bug task's status):
-    /// the next run finds the item by its marker instead of making another.
+    /// the next run finds the item by its marker instead of making another. The engine reports
+    /// the inner error; this never reaches the user.
     #[error("{error}")]
     Made { error: Box<MirrorError> },
     /// The base (the last synced state) is not readable.
@@ -94,7 +95,6 @@ impl MirrorError {
             MirrorError::Unauthorized { .. } => {
                 Some("the token expired, was revoked or lacks the `api` scope: make a new one and set it in the environment or the credentials file".to_owned())
             }
-            MirrorError::Made { error } => error.hint(),
             MirrorError::Record { error, .. } => error.hint().or_else(|| match error.as_ref() {
                 MirrorError::Http(http) if http.status().is_some_and(|status| (400..500).contains(&status)) => Some(
                     "the service refused this record as it is: change what it names above, then run again (the records before it are done)"
