@@ -40,6 +40,11 @@ pub struct Context {
     mirror_backoff_ms: usize,
     mirror_timeout_ms: usize,
     mirror_login_wait_ms: usize,
+    /// Whether `DOCKET_NOW` pinned the clock (a long-running process then keeps it).
+    pinned: bool,
+    /// `GIT_AUTHOR_NAME` and `USER`, for who writes a comment.
+    git_author: Option<String>,
+    login: Option<String>,
 }
 
 /// Why the environment could not be read.
@@ -111,7 +116,11 @@ impl Context {
                 };
             }
         }
+        let named = |name| std::env::var(name).ok().filter(|n: &String| !n.trim().is_empty());
         Ok(Self {
+            pinned: std::env::var_os("DOCKET_NOW").is_some(),
+            git_author: named("GIT_AUTHOR_NAME"),
+            login: named("USER"),
             now,
             commit_time,
             random_state,
@@ -136,7 +145,37 @@ impl Context {
             mirror_backoff_ms: MIRROR_BACKOFF_MS,
             mirror_timeout_ms: MIRROR_TIMEOUT_MS,
             mirror_login_wait_ms: MIRROR_LOGIN_WAIT_MS,
+            pinned: true,
+            git_author: None,
+            login: None,
         }
+    }
+
+    /// This context with its clock read again, for a process that runs for long (`docket
+    /// serve`): each change is made at its own time, unless `DOCKET_NOW` pinned the clock.
+    #[must_use]
+    pub fn ticked(&self) -> Self {
+        let mut ticked = self.clone();
+        if !self.pinned {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX));
+            if self.commit_time == self.now {
+                ticked.commit_time = now;
+            }
+            ticked.now = now;
+        }
+        ticked
+    }
+
+    /// `GIT_AUTHOR_NAME`, when set.
+    pub fn git_author(&self) -> Option<&str> {
+        self.git_author.as_deref()
+    }
+
+    /// The login name (`USER`), when set.
+    pub fn login(&self) -> Option<&str> {
+        self.login.as_deref()
     }
 
     /// The mirrors' first wait before retrying a request that failed in passing (a 5xx, a

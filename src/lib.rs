@@ -23,6 +23,8 @@
 //! - [`reference`] judges what a record names (milestone, `blocked_by`, assignee, a MIR
 //!   package) for every path that changes records, so `set`, the hooks and `check` agree.
 //! - [`create`] builds a new record from what the user gave and judges it before it is written.
+//! - [`change`] is the changes people make to one record (`move`, `set`, `comment`,
+//!   `update`), one operation each, shared by the command line and the web board.
 //! - [`check`] judges changes against the workflows: the staged change, ranges of commits,
 //!   one edit, the whole tree.
 //! - [`hooks`] installs docket's git hooks beside existing ones and reads what push hooks get.
@@ -49,6 +51,7 @@
 //!   clock, randomness and environment (the only place they are read, so tests pin them).
 
 pub mod apply;
+pub mod change;
 pub mod chart;
 pub mod check;
 pub mod config;

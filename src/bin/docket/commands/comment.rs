@@ -1,9 +1,8 @@
-//! `docket comment`: append a `[[comments]]` entry with the date and author.
+//! `docket comment`: append a `[[comments]]` entry with the date and author
+//! ([`docket::change::comment`]); the text from `-m`, a file, standard input or the editor.
 
 use std::io::Read;
 use std::process::ExitCode;
-
-use docket::format::edit;
 
 use super::{Env, scratch_path};
 use crate::cli::CommentArgs;
@@ -45,40 +44,14 @@ pub fn cmd_comment(ui: &Ui, env: &Env, args: &CommentArgs) -> Result<ExitCode, C
             written.split_once(SCISSORS).map_or(written.as_str(), |(above, _)| above).to_owned()
         }
     };
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(CliError::usage(
-            "the comment is empty; nothing was added",
-            "pass -m \"text\", -F FILE, or write the comment in the editor",
-        ));
+    let author = docket::change::author(&tracker, &env.context, args.author.as_deref());
+    let commented = match docket::change::comment(&tracker, &env.context, &file, author.as_deref(), &text) {
+        Ok(commented) => commented,
+        Err(error) => return super::not_changed(ui, error),
+    };
+    if let (true, Some(record)) = (args.json, &commented.record) {
+        ui.json(&docket::json::record_to_json(record));
     }
-    let author = author(&tracker, args.author.as_deref());
-    // Read the record again under the lock: a comment written by another process meanwhile
-    // is kept.
-    let _lock = tracker.lock_writes()?;
-    let (_, _, source) = tracker.load(&file)?;
-    let edited =
-        edit::append_comment(&source, file.kind, env.context.now(), author.as_deref(), text).map_err(|error| {
-            CliError::usage(
-                format!("cannot edit {}: {error}", file.path),
-                "fix the file first (`docket show` reports its problems)",
-            )
-        })?;
-    let parsed = super::valid_result(ui, &tracker, &file, &edited, "it has problems to fix first")?;
-    tracker.write(&file.path, &edited)?;
-    if let (true, Some(record)) = (args.json, parsed.record) {
-        ui.json(&docket::json::record_to_json(&record));
-    }
-    ui.err(&format!("commented on {}\n", file.path));
+    ui.err(&format!("{}\n", commented.summary));
     Ok(ExitCode::SUCCESS)
-}
-
-/// Who writes a comment: `--author`, else git's author (`GIT_AUTHOR_NAME`, `user.name`), else
-/// the login name.
-pub fn author(tracker: &docket::tracker::Tracker, given: Option<&str>) -> Option<String> {
-    given
-        .map(str::to_owned)
-        .or_else(|| std::env::var("GIT_AUTHOR_NAME").ok().filter(|n| !n.trim().is_empty()))
-        .or_else(|| tracker.repo.author().map(str::to_owned))
-        .or_else(|| std::env::var("USER").ok().filter(|n| !n.trim().is_empty()))
 }

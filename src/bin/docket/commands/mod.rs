@@ -100,25 +100,31 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
     }
 }
 
-/// Where a record being edited in `$EDITOR` waits: under the git directory, so that it is
-/// neither in the record folders nor committed, and survives a failed validation.
-/// `text` parsed as `file`'s new content; when it is not a valid record, says so (`why`: the
-/// reason nothing changed) and returns its problems as the error.
-pub fn valid_result(
-    ui: &Ui,
-    tracker: &Tracker,
-    file: &RecordFile,
-    text: &str,
-    why: &str,
-) -> Result<docket::format::parse::Parsed, CliError> {
-    let parsed = tracker.parse(file, text);
-    if has_errors(&parsed.diagnostics) {
-        ui.err(&format!("{} {} was not changed: {why}\n", ui.err_style().error("error:"), file.path));
-        return Err(CliError::Diagnostics(parsed.diagnostics));
+/// Renders a change the library did not make ([`docket::change::ChangeError`]): a refusal by
+/// the workflow is printed with its diagnostics (exit 1); the rest become the command's error.
+pub fn not_changed(ui: &Ui, error: docket::change::ChangeError) -> Result<ExitCode, CliError> {
+    use docket::change::ChangeError;
+    match error {
+        ChangeError::Tracker(error) => Err(error.into()),
+        ChangeError::Usage { message, hint } => Err(CliError::usage(message, hint)),
+        ChangeError::Unreadable(diagnostics) => Err(CliError::Diagnostics(diagnostics)),
+        ChangeError::Invalid { path, why, diagnostics } => {
+            ui.err(&format!("{} {path} was not changed: {why}\n", ui.err_style().error("error:")));
+            Err(CliError::Diagnostics(diagnostics))
+        }
+        ChangeError::Refused { diagnostics, note, summary } => {
+            ui.err(&render::diagnostics(&diagnostics, ui.err_style()));
+            if let Some(note) = note {
+                ui.err(&format!("note: {note}\n"));
+            }
+            ui.err(&format!("{} {summary}\n", ui.err_style().error("error:")));
+            Ok(ExitCode::from(crate::error::EXIT_VIOLATIONS))
+        }
     }
-    Ok(parsed)
 }
 
+/// Where a record being edited in `$EDITOR` waits: under the git directory, so that it is
+/// neither in the record folders nor committed, and survives a failed validation.
 pub fn scratch_path(tracker: &Tracker, id: &str) -> PathBuf {
     docket::derived::Derived::of(&tracker.repo, &tracker.prefix).draft(id)
 }
