@@ -30,6 +30,7 @@
 //! field holds ([`SearchIndex::values`]).
 
 pub mod document;
+pub mod live;
 pub mod query;
 pub mod watch;
 

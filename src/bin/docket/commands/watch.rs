@@ -1,20 +1,15 @@
 //! `docket watch`: keeps the search index live while people edit, and vouches for it, so that
-//! searches need not compare every file's stamp (`docket::index::watch` has the protocol). It
-//! watches the record folders and its own cookie folder under `.git/docket/` (nothing else
-//! under `.git`), ignores the flood of access events, commits a burst of saves once it settles
-//! (answering searches meanwhile with the paths not yet committed), and after an overflow
-//! compares every stamp again.
+//! searches need not compare every file's stamp (`docket::index::watch` has the protocol,
+//! `docket::index::live` the loop, which `docket serve` runs too). This file prints what each
+//! fold indexed.
 
 use std::fmt::Write as _;
-use std::path::Path;
 use std::process::ExitCode;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use docket::index::live::{Live, LiveError, Settings};
 use docket::index::watch::Watching;
 use docket::index::{Scope, SearchIndex};
-use docket::model::Kind;
-use notify::{EventKind, RecursiveMode, Watcher};
 
 use super::Env;
 use super::search::index_error;
@@ -22,8 +17,6 @@ use crate::cli::WatchArgs;
 use crate::error::CliError;
 use crate::ui::Ui;
 
-/// How often an idle watcher looks at the clock and at whether its tracker still exists.
-const TICK: Duration = Duration::from_secs(5);
 /// How long `docket watch --stop` waits for the watcher to end.
 const STOP_WAIT: Duration = Duration::from_secs(10);
 
@@ -44,108 +37,35 @@ pub fn cmd_watch(ui: &Ui, env: &Env, args: &WatchArgs) -> Result<ExitCode, CliEr
                 "one watcher is enough; stop the other one first to start this one",
             )
         })?;
-    let (sender, events) = mpsc::channel();
-    let mut watcher = notify::recommended_watcher(sender).map_err(|e| {
-        CliError::usage(
-            format!("cannot watch the files: {e}"),
-            "check the limit on inotify watches (fs.inotify.max_user_watches)",
-        )
-    })?;
-    for kind in Kind::ALL {
-        let folder = tracker.root.join(kind.folder());
-        std::fs::create_dir_all(&folder)
-            .map_err(|source| CliError::Io { message: format!("cannot create {}", folder.display()), source })?;
-        watcher.watch(&folder, RecursiveMode::Recursive).map_err(|e| {
-            CliError::usage(
-                format!("cannot watch {}: {e}", folder.display()),
-                "check the limit on inotify watches (fs.inotify.max_user_watches)",
-            )
-        })?;
-    }
-    watcher.watch(watching.cookies(), RecursiveMode::NonRecursive).map_err(|e| {
-        CliError::usage(
-            format!("cannot watch {}: {e}", watching.cookies().display()),
-            "check the limit on inotify watches (fs.inotify.max_user_watches)",
-        )
-    })?;
+    let live = Live::start(&tracker, Some(watching)).map_err(live_error)?;
     // Every stamp once, now that the folders are watched: a change made from here on is seen
     // by this comparison or queued as an event.
     let first = index.fold(&tracker, Scope::Every, &[]).map_err(|e| index_error(&e))?;
     report(ui, &first);
     ui.err(&format!("watching {} (Ctrl-C to stop)\n", tracker.root.display()));
-    let settle = Duration::from_millis(args.debounce);
-    // Paths changed and not yet committed to the index, and whether events were lost. Both are
-    // kept until a commit succeeds (another process may hold the index's writer), and a search's
-    // cookie is answered with them.
-    let mut pending: Vec<String> = Vec::new();
-    // Until every stamp has been compared and committed once, no search is vouched for.
-    let mut rescan = first.busy;
-    let idle = args.idle.map(|minutes| Duration::from_secs(minutes.saturating_mul(60)));
-    let mut asked = Instant::now();
-    loop {
-        // Each event restarts the wait, so a burst of saves is committed once it settles.
-        let quiet = pending.is_empty() && !rescan;
-        match events.recv_timeout(if quiet { TICK } else { settle }) {
-            Ok(Ok(event)) if event.need_rescan() => rescan = true,
-            Ok(Ok(event)) if event.paths.iter().any(|p| watching.is_stop(p)) => {
-                if matches!(event.kind, EventKind::Create(_)) {
-                    for path in event.paths.iter().filter(|p| watching.is_stop(p)) {
-                        let _ = std::fs::remove_file(path);
-                    }
-                    break;
-                }
-            }
-            Ok(Ok(event)) if event.paths.iter().any(|p| watching.is_cookie(p)) => {
-                if matches!(event.kind, EventKind::Create(_)) {
-                    asked = Instant::now();
-                    pending.sort();
-                    pending.dedup();
-                    for cookie in event.paths.iter().filter(|p| watching.is_cookie(p)) {
-                        watching.answer(cookie, (!rescan).then_some(pending.as_slice()));
-                    }
-                }
-            }
-            Ok(Ok(event))
-                if matches!(
-                    event.kind,
-                    EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any
-                ) =>
-            {
-                pending.extend(event.paths.iter().filter_map(|p| relative(&tracker.root, p)));
-            }
-            Ok(Ok(_)) => {}
-            // An error from the watcher (an overflow among them) means events were lost.
-            Ok(Err(_)) => rescan = true,
-            // The tracker is gone (its clone deleted, say): nothing is left to watch, and its
-            // index can never be written again, so waiting for it would spin for ever.
-            Err(mpsc::RecvTimeoutError::Timeout) if !tracker.root.join("docket.toml").is_file() => break,
-            // Nothing to commit: end when idle too long.
-            Err(mpsc::RecvTimeoutError::Timeout) if quiet => {
-                if idle.is_some_and(|idle| asked.elapsed() >= idle) {
-                    break;
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                pending.sort();
-                pending.dedup();
-                let scope = if rescan { Scope::Every } else { Scope::Changed };
-                let refresh = index.fold(&tracker, scope, &pending).map_err(|e| index_error(&e))?;
-                report(ui, &refresh);
-                if !refresh.busy {
-                    pending.clear();
-                    rescan = false;
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-    }
+    let settings = Settings {
+        settle: Duration::from_millis(args.debounce),
+        idle: args.idle.map(|minutes| Duration::from_secs(minutes.saturating_mul(60))),
+    };
+    live.run(&tracker, &mut index, first.busy, settings, &mut |refresh| {
+        report(ui, refresh);
+        true
+    })
+    .map_err(live_error)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// A path under the tracker root, with `/` separators, when it can be a record file.
-fn relative(root: &Path, path: &Path) -> Option<String> {
-    let relative = path.strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/");
-    docket::check::record_at(&relative).map(|_| relative)
+/// The error of a watch that could not be set up or kept.
+pub fn live_error(error: LiveError) -> CliError {
+    match error {
+        LiveError::Index(error) => index_error(&error),
+        LiveError::Folder { path, source } => {
+            CliError::Io { message: format!("cannot create {}", path.display()), source }
+        }
+        LiveError::Watch { .. } => {
+            CliError::usage(error.to_string(), "check the limit on inotify watches (fs.inotify.max_user_watches)")
+        }
+    }
 }
 
 fn report(ui: &Ui, refresh: &docket::index::Refresh) {
