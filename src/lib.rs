@@ -45,6 +45,8 @@
 //! - [`mirror`] keeps the tracker and GitLab in step (push, pull, sync): the last synced state
 //!   under `refs/docket/mirror/<service>`, the three-way comparison, the journal of a run;
 //!   [`mirror::gitlab`] maps records to GitLab's REST API, [`mirror::http`] retries and pages.
+//! - [`serve`] is `docket serve`: the web board, its routes and their guards; every change it
+//!   makes is one of [`change`]'s.
 //! - [`query`] filters and sorts loaded records for `list`; [`json`] gives their `--json` shape.
 //! - [`visible`] escapes control characters for human-readable output (`--json` keeps them).
 //! - [`id`], [`time`] and [`context`] are the small pieces: ids, calendar arithmetic, and the
@@ -77,6 +79,7 @@ pub mod reference;
 pub mod rename;
 pub mod report;
 pub mod select;
+pub mod serve;
 pub mod store;
 pub mod time;
 pub mod tracker;

@@ -537,3 +537,36 @@ fn milestone_ids(tracker: &Tracker) -> Vec<String> {
     ids.sort();
     ids
 }
+
+/// The plan of milestone `id` from the records [`plan_records`] read and their `history`, as
+/// `docket plan` and the web board show it; `None` when `loaded` holds no such milestone.
+pub fn plan_of(
+    tracker: &Tracker,
+    loaded: &Loaded,
+    id: &str,
+    history: &crate::history::History,
+    now: Timestamp,
+) -> Option<plan::Plan> {
+    let milestones: Vec<(&str, &Milestone)> = loaded
+        .records
+        .iter()
+        .filter_map(|r| match &r.body {
+            Body::Milestone(m) => Some((r.id.as_str(), m)),
+            _ => None,
+        })
+        .collect();
+    let (_, milestone) = milestones.iter().find(|(m, _)| *m == id)?;
+    let settings = Settings::from_config(tracker.config());
+    let done = plan::done_stages(tracker.config());
+    let open = |r: &Record| tracker.is_open(&done, r);
+    let inputs = plan::Inputs {
+        milestones: &milestones,
+        issues: &loaded.records,
+        history,
+        done: &done,
+        open: &open,
+        now,
+        settings: &settings,
+    };
+    Some(plan::plan(id, milestone, &inputs))
+}

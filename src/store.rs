@@ -249,6 +249,43 @@ impl Repo {
         self.diff_trees(old.as_ref(), new.as_ref(), prefixes)
     }
 
+    /// The files under `prefixes` (folders ending in `/`, relative to the top) whose work-tree
+    /// version differs from `HEAD`'s, as `git status` lists them (untracked files included), with
+    /// how: `added`, `modified` or `deleted`. What the web board shows as not yet committed.
+    pub fn uncommitted(&self, prefixes: &[String]) -> Result<Vec<(String, &'static str)>, StoreError> {
+        let mut options = git2::StatusOptions::new();
+        options.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false);
+        for prefix in prefixes {
+            options.pathspec(prefix);
+        }
+        let statuses = self.repository.statuses(Some(&mut options)).map_err(git_error("list the changed files"))?;
+        let mut changed = Vec::new();
+        for entry in statuses.iter() {
+            let status = entry.status();
+            let how = if status.intersects(git2::Status::WT_NEW | git2::Status::INDEX_NEW) {
+                "added"
+            } else if status.intersects(git2::Status::WT_DELETED | git2::Status::INDEX_DELETED) {
+                "deleted"
+            } else if status.intersects(
+                git2::Status::WT_MODIFIED
+                    | git2::Status::INDEX_MODIFIED
+                    | git2::Status::WT_RENAMED
+                    | git2::Status::INDEX_RENAMED
+                    | git2::Status::WT_TYPECHANGE
+                    | git2::Status::INDEX_TYPECHANGE,
+            ) {
+                "modified"
+            } else {
+                continue;
+            };
+            if let Ok(path) = entry.path() {
+                changed.push((path.to_owned(), how));
+            }
+        }
+        changed.sort();
+        Ok(changed)
+    }
+
     /// The git blob id of `content`, as `git hash-object` computes it.
     pub fn blob_id(content: &[u8]) -> String {
         git2::Oid::hash_object(git2::ObjectType::Blob, content).map(|oid| oid.to_string()).unwrap_or_default()

@@ -63,6 +63,8 @@ pub enum Command {
     Index(IndexArgs),
     /// Keep the search index live while people edit, printing each record it re-indexes
     Watch(WatchArgs),
+    /// Serve the tracker as a kanban board in the browser, on this machine only
+    Serve(ServeArgs),
     /// What to work on next, in priority order
     Next(NextArgs),
     /// A milestone's plan: capacity against committed weight, Deliverable and Stretch
@@ -407,6 +409,20 @@ pub struct IndexArgs {
     /// Print the status as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = 6419)]
+    pub port: u16,
+    /// Open the board in the web browser
+    #[arg(long)]
+    pub open: bool,
+    /// The address to listen on. Anything but loopback lets other machines reach the board
+    /// (the token still guards it)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
 }
 
 #[derive(Debug, Args)]

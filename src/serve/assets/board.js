@@ -28,7 +28,7 @@
     recordId: null,
     record: null, // last /api/record answer for recordId
     recordGen: 0,
-    recordResult: null, // {id, message, diff} of the last change made from the page
+    recordResult: null, // {id, from, message, diff, fresh} of the last change made from the page
     returnFocusId: null,
     dragId: null,
     es: null,
@@ -61,6 +61,14 @@
       e.append(c instanceof Node ? c : String(c));
     }
     return e;
+  }
+
+  /** Replace an element's children; null, false and '' are skipped, strings become text. */
+  function fill(el, ...children) {
+    el.replaceChildren(...children.flat(Infinity)
+      .filter((c) => c != null && c !== false && c !== '')
+      .map((c) => (c instanceof Node ? c : String(c))));
+    return el;
   }
 
   /** HTML the server rendered and sanitized (the `html` and `*_svg` fields only). */
@@ -133,7 +141,7 @@
   function clearMessage() {
     const m = $('#message');
     m.hidden = true;
-    m.replaceChildren();
+    fill(m);
   }
 
   function closeButton(onclick, label = 'Dismiss') {
@@ -145,12 +153,12 @@
     const body = b && typeof b === 'object' ? b : { error: String(b) };
     const m = $('#message');
     const diags = Array.isArray(body.diagnostics) ? body.diagnostics : [];
-    m.replaceChildren(
+    fill(m,
       closeButton(clearMessage),
       h('p', { class: 'error', text: body.error || 'something went wrong' }),
       body.hint ? h('p', { class: 'hint', text: `hint: ${body.hint}` }) : null,
       diags.length
-        ? h('ul', { class: 'diagnostics' }, diags.map((d) => h('li', { class: d.severity || 'error' },
+        ? h('ul', { class: 'diagnostics' }, diags.map((d) => h('li', { class: `sev-${d.severity || 'error'}` },
             h('span', { class: 'msg', text: d.message || '' }),
             d.hint ? h('span', { class: 'hint', text: ` — hint: ${d.hint}` }) : null)))
         : null,
@@ -166,7 +174,7 @@
       n.hidden = true;
       return;
     }
-    n.replaceChildren(
+    fill(n,
       closeButton(() => { n.hidden = true; }),
       h('p', { text: message || 'done' }),
       diff ? h('details', {}, h('summary', {}, 'diff'), renderDiff(diff)) : null,
@@ -259,22 +267,22 @@
     if (!r.ok) {
       if (r.status === 403) r.body.hint ||= 'open the board with the URL `docket serve` printed (it carries the token)';
       showError(r.body);
-      $('#board').replaceChildren(h('p', { class: 'empty', text: 'The board could not be loaded.' }));
+      fill($('#board'), h('p', { class: 'empty', text: 'The board could not be loaded.' }));
       return false;
     }
     S.meta = r.body;
-    $('#root').textContent = S.meta.root || '';
+    fill($('#root'), h('bdi', { text: S.meta.root || '' }));
     $('#root').title = `tracker root: ${S.meta.root || ''}`;
     const kind = $('#kind');
-    kind.replaceChildren(...(S.meta.kinds || []).map((k) => h('option', { value: k.kind }, k.kind)));
-    const fill = (id, items, label = (x) => x, value = (x) => x) => {
+    fill(kind, ...(S.meta.kinds || []).map((k) => h('option', { value: k.kind }, k.kind)));
+    const fillSelect = (id, items, label = (x) => x, value = (x) => x) => {
       const sel = $(id);
-      sel.replaceChildren(h('option', { value: '' }, 'all'), ...(items || []).map((x) => h('option', { value: value(x) }, label(x))));
+      fill(sel, h('option', { value: '' }, 'all'), ...(items || []).map((x) => h('option', { value: value(x) }, label(x))));
     };
-    fill('#f-milestone', S.meta.milestones, (m) => (m.title && m.title !== m.id ? `${m.id} — ${m.title}` : m.id), (m) => m.id);
-    fill('#f-assignee', S.meta.assignees);
-    fill('#f-label', S.meta.labels);
-    fill('#f-type', S.meta.types);
+    fillSelect('#f-milestone', S.meta.milestones, (m) => (m.title && m.title !== m.id ? `${m.id} — ${m.title}` : m.id), (m) => m.id);
+    fillSelect('#f-assignee', S.meta.assignees);
+    fillSelect('#f-label', S.meta.labels);
+    fillSelect('#f-type', S.meta.types);
     return true;
   }
 
@@ -282,18 +290,18 @@
     const r = await api('/api/status');
     const el = $('#status');
     if (!r.ok) {
-      el.replaceChildren(h('span', { class: 'muted', text: `status unavailable: ${r.body.error}` }));
+      fill(el, h('span', { class: 'muted', text: `status unavailable: ${r.body.error}` }));
       return;
     }
     const files = r.body.uncommitted || [];
     el.classList.toggle('dirty', files.length > 0);
     el.title = files.map((f) => `${f.status}: ${f.path}`).join('\n');
     if (!files.length) {
-      el.replaceChildren(h('span', { text: 'nothing uncommitted' }));
+      fill(el, h('span', { text: 'nothing uncommitted' }));
       return;
     }
     const cmd = r.body.command;
-    el.replaceChildren(
+    fill(el, [
       h('span', { text: `${files.length} file${files.length === 1 ? '' : 's'} changed, not committed` }),
       cmd ? [h('span', { text: ' — run: ' }), h('code', { text: cmd }),
         h('button', {
@@ -307,7 +315,7 @@
             }
           },
         }, 'copy')] : null,
-    );
+    ]);
   }
 
   function onFilterChange() {
@@ -338,12 +346,12 @@
     const r = await api(`/api/search?${qs({ q, limit: 20 })}`);
     if ($('#q').value.trim() !== q) return;
     if (!r.ok) {
-      box.replaceChildren(h('p', { class: 'hits-error', text: r.body.error }), r.body.hint ? h('p', { class: 'hint', text: r.body.hint }) : null);
+      fill(box, h('p', { class: 'hits-error', text: r.body.error }), r.body.hint ? h('p', { class: 'hint', text: r.body.hint }) : null);
       box.hidden = false;
       return;
     }
     const hits = r.body.hits || [];
-    box.replaceChildren(
+    fill(box,
       h('p', { class: 'hits-head', text: `${r.body.total ?? hits.length} match${(r.body.total ?? hits.length) === 1 ? '' : 'es'} in all kinds` }),
       h('ul', {}, hits.map((hit) => h('li', {},
         h('button', {
@@ -427,10 +435,10 @@
     const focus = active?.classList?.contains('card') && board.contains(active)
       ? { id: active.dataset.id, state: active.closest('.column')?.dataset.state } : null;
     if (!S.columns.length) {
-      board.replaceChildren(h('p', { class: 'empty', text: `No states for kind ${S.kind}.` }));
+      fill(board, h('p', { class: 'empty', text: `No states for kind ${S.kind}.` }));
       return;
     }
-    board.replaceChildren(...S.columns.map(renderColumn));
+    fill(board, ...S.columns.map(renderColumn));
     if (!resetScroll) {
       board.scrollLeft = scroll.left;
       for (const sec of $$('.column', board)) {
@@ -519,7 +527,7 @@
   // ---------------------------------------------------------------- moves
 
   /** Move a record through the workflow; the card (if shown) waits in the target column. */
-  async function moveRecord(id, target, assignments = []) {
+  async function moveRecord(id, target, assignments = [], from = 'board') {
     const card = findCard(id);
     let restore = null;
     if (card && !card.classList.contains('pending')) {
@@ -556,29 +564,32 @@
         card.removeAttribute('aria-busy');
         card.dataset.state = target;
       }
-      changed(id, r.body);
+      changed(id, r.body, from);
     } else {
       restore?.();
       showError(r.body);
-      if (r.status === 409 && Array.isArray(r.body.missing) && r.body.missing.length) askMissing(id, target, r.body, assignments);
+      if (r.status === 409 && Array.isArray(r.body.missing) && r.body.missing.length) askMissing(id, target, r.body, assignments, from);
     }
     flushQueuedRefresh();
     return r;
   }
 
   /** A change succeeded: show its result, reload what it touched. */
-  function changed(id, body) {
+  function changed(id, body, from) {
     clearMessage();
-    S.recordResult = { id, message: body.message || '', diff: body.diff || '' };
-    if (S.recordId === id) loadRecord(id);
-    else notice(body.message, body.diff);
+    if (S.recordId === id) {
+      S.recordResult = { id, from, message: body.message || '', diff: body.diff || '', fresh: true };
+      loadRecord(id);
+    } else {
+      notice(body.message, body.diff);
+    }
     if (S.view === 'board') refreshBoard();
     else refreshMilestone();
     refreshStatus();
   }
 
   /** The workflow wants fields for this move: ask for them, then move again. */
-  function askMissing(id, target, body, previous) {
+  function askMissing(id, target, body, previous, via) {
     const dlg = $('#fields');
     const prev = new Map(previous.map((a) => {
       const i = a.indexOf('=');
@@ -597,7 +608,7 @@
         const given = new Map(prev);
         for (const name of names) given.set(name, form.elements[name].value);
         dlg.close();
-        moveRecord(id, target, [...given].map(([k, v]) => `${k}=${v}`));
+        moveRecord(id, target, [...given].map(([k, v]) => `${k}=${v}`), via);
       },
     },
     h('h2', { id: 'fields-title', text: `Move ${id}${from ? ` from ${from}` : ''} to ${target}` }),
@@ -609,7 +620,7 @@
     h('div', { class: 'buttons' },
       h('button', { type: 'submit', class: 'primary' }, 'Move'),
       h('button', { type: 'button', onclick: cancel }, 'Cancel')));
-    dlg.replaceChildren(form);
+    fill(dlg, form);
     dlg.onclose = () => {
       const card = findCard(id);
       if (card && (!document.activeElement || document.activeElement === document.body)) card.focus();
@@ -760,7 +771,7 @@
     saveHash();
     const aside = $('#record');
     if (aside.hidden || isNew) {
-      aside.replaceChildren(closeButton(() => closeRecord(), 'Close'), h('p', { class: 'muted', text: `loading ${id}…` }));
+      fill(aside, closeButton(() => closeRecord(), 'Close'), h('p', { class: 'muted', text: `loading ${id}…` }));
       aside.hidden = false;
       document.body.classList.add('drawer-open');
     }
@@ -784,7 +795,7 @@
     const aside = $('#record');
     const hadFocus = aside.contains(document.activeElement);
     aside.hidden = true;
-    aside.replaceChildren();
+    fill(aside);
     document.body.classList.remove('drawer-open');
     S.recordId = null;
     S.record = null;
@@ -800,7 +811,7 @@
   function snapshotDrawer(aside) {
     if (!aside.dataset.id || aside.dataset.id !== S.recordId) return null;
     const fields = {};
-    for (const inp of $$('.field-editor input[data-orig]', aside)) if (inp.value !== inp.dataset.orig) fields[inp.name] = inp.value;
+    for (const inp of $$('.field-editor [data-orig]', aside)) if (inp.value !== inp.dataset.orig) fields[inp.name] = inp.value;
     const a = document.activeElement;
     return {
       comment: $('#comment-text', aside)?.value || '',
@@ -820,7 +831,7 @@
     if ($('#comment-text', aside)) $('#comment-text', aside).value = snap.comment;
     if ($('#update-text', aside)) $('#update-text', aside).value = snap.update;
     if (snap.health && $('#update-health', aside)) $('#update-health', aside).value = snap.health;
-    for (const inp of $$('.field-editor input[data-orig]', aside)) if (inp.name in snap.fields) inp.value = snap.fields[inp.name];
+    for (const inp of $$('.field-editor [data-orig]', aside)) if (inp.name in snap.fields) inp.value = snap.fields[inp.name];
     aside.scrollTop = snap.scroll;
     let el = snap.focusId ? aside.querySelector(`#${CSS.escape(snap.focusId)}`) : null;
     if (!el && snap.focusName) el = $$('[name]', aside).find((x) => x.name === snap.focusName) || null;
@@ -845,6 +856,10 @@
     const states = statesOf(kind);
     const state = R.state || rec.stage || rec.state || '';
     const result = S.recordResult?.id === id ? S.recordResult : null;
+    /** The outcome of the last change, shown next to the form that made it. */
+    const resultBox = (...from) => (result && from.includes(result.from)
+      ? h('div', { class: 'result', role: 'status' }, h('p', { class: 'ok', text: result.message || 'saved' }), result.diff ? renderDiff(result.diff) : null)
+      : null);
 
     const moveSel = h('select', { id: 'move-state', name: 'move-state' },
       states.map((s) => h('option', { value: s, selected: s === state }, s)));
@@ -862,9 +877,12 @@
     const fieldForm = h('form', { class: 'field-editor', onsubmit: (e) => { e.preventDefault(); saveFields(id, e.currentTarget); } },
       h('table', {}, h('tbody', {}, fields.map((f, i) => {
         const v = f.value == null ? '' : String(f.value);
+        const multi = v.includes('\n');
         return h('tr', {},
           h('th', { scope: 'row' }, h('label', { for: `fld-${i}`, text: f.name })),
-          h('td', {}, h('input', { id: `fld-${i}`, name: f.name, type: 'text', value: v, 'data-orig': v, spellcheck: 'false', autocomplete: 'off' })));
+          h('td', {}, multi
+            ? h('textarea', { id: `fld-${i}`, name: f.name, rows: String(Math.min(8, v.split('\n').length)), value: v, 'data-orig': v, spellcheck: 'false' })
+            : h('input', { id: `fld-${i}`, name: f.name, type: 'text', value: v, 'data-orig': v, spellcheck: 'false', autocomplete: 'off' })));
       }))),
       h('p', { class: 'form-note', text: 'An emptied field is unset.' }),
       h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, 'Save')));
@@ -883,7 +901,7 @@
         h('button', { type: 'submit', class: 'primary' }, 'Post update'))) : null;
 
     aside.dataset.id = id;
-    aside.replaceChildren(
+    fill(aside,
       h('div', { class: 'rec-head' },
         h('h2', { id: 'record-title', tabindex: '-1', text: rec.title || id }),
         closeButton(() => closeRecord(), 'Close')),
@@ -897,21 +915,32 @@
         h('label', { for: 'move-state', text: 'Move to ' }), moveSel,
         h('button', { type: 'submit', class: 'primary' }, 'Move'),
         kind === 'milestone' ? h('button', { type: 'button', class: 'plan', onclick: () => openMilestone(id) }, 'Plan') : null),
-      result ? h('div', { class: 'result' }, h('p', { class: 'ok', text: result.message || 'saved' }), result.diff ? renderDiff(result.diff) : null) : null,
+      resultBox('board', 'move'),
       html.description ? section('Description', trusted('div', 'md', html.description)) : null,
       html.gameplan ? section('Gameplan', trusted('div', 'md', html.gameplan)) : null,
       html.review ? section('Review', trusted('div', 'md', html.review)) : null,
+      // long text the contract renders no HTML for (e.g. ops' `blueprint`): plain text
+      plainTexts(rec, html).map(([k, v]) => section(k.replace(/_/g, ' '), h('div', { class: 'plain', text: v }))),
       html.updates?.length ? section('Weekly updates', entries(html.updates, true)) : null,
       html.comments?.length ? section('Comments', entries(html.comments, false)) : null,
-      section('Add a comment', commentForm),
-      updateForm ? section('Post the weekly update', updateForm) : null,
-      fields.length ? section('Fields', fieldForm) : null,
+      section('Add a comment', commentForm, resultBox('comment')),
+      updateForm ? section('Post the weekly update', updateForm, resultBox('update')) : null,
+      fields.length ? section('Fields', fieldForm, resultBox('fields')) : null,
     );
     restoreDrawer(aside, snap);
     if (snap?.moveTo && snap.moveTo !== state && states.includes(snap.moveTo)) moveSel.value = snap.moveTo;
     aside.hidden = false;
     document.body.classList.add('drawer-open');
     if (focus) $('#record-title').focus();
+    if (result?.fresh) {
+      result.fresh = false;
+      $('.result', aside)?.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  function plainTexts(rec, html) {
+    const skip = new Set(['id', 'kind', 'path', 'title', 'comments', 'updates', ...Object.keys(html)]);
+    return Object.entries(rec).filter(([k, v]) => typeof v === 'string' && v.includes('\n') && !skip.has(k));
   }
 
   async function withBusy(form, fn) {
@@ -927,22 +956,26 @@
   }
 
   async function moveFromDrawer(id, state, form) {
-    await withBusy(form, () => moveRecord(id, state));
+    await withBusy(form, () => moveRecord(id, state, [], 'move'));
   }
 
-  function answer(id, r, onOk) {
+  function answer(id, r, from, onOk) {
     if (r.ok) {
       onOk?.();
-      changed(id, r.body);
+      changed(id, r.body, from);
     } else {
       showError(r.body);
     }
   }
 
+  function kindOfForm(form) {
+    return form.classList.contains('update-form') ? 'update' : 'comment';
+  }
+
   async function saveFields(id, form) {
     const assignments = [];
     const unset = [];
-    const inputs = $$('input[data-orig]', form);
+    const inputs = $$('[data-orig]', form);
     for (const inp of inputs) {
       if (inp.value === inp.dataset.orig) continue;
       if (inp.value.trim() === '') unset.push(inp.name);
@@ -953,7 +986,7 @@
       return;
     }
     const r = await withBusy(form, () => api(`/api/record/${enc(id)}/set`, { method: 'POST', body: { assignments, unset } }));
-    answer(id, r, () => { for (const inp of inputs) inp.value = inp.dataset.orig; });
+    answer(id, r, 'fields', () => { for (const inp of inputs) inp.value = inp.dataset.orig; });
   }
 
   async function postComment(id, form) {
@@ -961,7 +994,7 @@
     const text = ta.value;
     if (!text.trim()) return;
     const r = await withBusy(form, () => api(`/api/record/${enc(id)}/comment`, { method: 'POST', body: { text } }));
-    answer(id, r, () => { ta.value = ''; });
+    answer(id, r, kindOfForm(form), () => { ta.value = ''; });
   }
 
   async function postUpdate(id, form) {
@@ -970,7 +1003,7 @@
     if (!text.trim()) return;
     const health = $('select', form).value;
     const r = await withBusy(form, () => api(`/api/record/${enc(id)}/update`, { method: 'POST', body: { text, health } }));
-    answer(id, r, () => { ta.value = ''; });
+    answer(id, r, kindOfForm(form), () => { ta.value = ''; });
   }
 
   // ---------------------------------------------------------------- milestone page
@@ -1002,7 +1035,7 @@
     $('#milestone-view').hidden = false;
     document.body.classList.add('on-milestone');
     if (fresh) {
-      $('#milestone-view').replaceChildren(
+      fill($('#milestone-view'),
         h('div', { class: 'ms-nav' }, h('button', { type: 'button', class: 'back', onclick: backToBoard }, '← Board')),
         h('p', { class: 'muted', text: `loading milestone ${id}…` }));
     }
@@ -1018,7 +1051,7 @@
     const view = $('#milestone-view');
     const nav = h('div', { class: 'ms-nav' }, h('button', { type: 'button', class: 'back', onclick: backToBoard }, '← Board'));
     if (!r.ok) {
-      view.replaceChildren(nav, h('p', { class: 'error', text: r.body.error }));
+      fill(view, nav, h('p', { class: 'error', text: r.body.error }));
       showError(r.body);
       return;
     }
@@ -1069,7 +1102,7 @@
     const others = plan ? ['unrefined', 'split', 'carryover', 'parking_lot']
       .filter((k) => Array.isArray(plan[k]) && plan[k].length)
       .map((k) => h('section', { class: 'plan-list' }, h('h3', { text: k.replace('_', ' ') }), planItems(plan[k], ''))) : [];
-    view.replaceChildren(
+    fill(view,
       nav,
       h('header', { class: 'ms-head' },
         h('h2', { text: `${rec.title || plan?.title || id}` }, h('span', { class: 'muted', text: ` ${id}` })),

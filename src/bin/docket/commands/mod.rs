@@ -22,6 +22,7 @@ mod reference;
 mod rename;
 mod report;
 mod search;
+mod serve;
 mod set;
 mod setup;
 mod show;
@@ -86,6 +87,7 @@ pub fn run(cli: &Cli, ui: &Ui) -> Result<ExitCode, CliError> {
         Command::Search(args) => search::cmd_search(ui, &env, args),
         Command::Index(args) => index::cmd_index(ui, &env, args),
         Command::Watch(args) => watch::cmd_watch(ui, &env, args),
+        Command::Serve(args) => serve::cmd_serve(ui, &env, args),
         Command::Next(args) => next::cmd_next(ui, &env, args),
         Command::Plan(args) => plan::cmd_plan(ui, &env, args),
         Command::Report(args) => report::cmd_report(ui, &env, args),

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use docket::history::History;
-use docket::model::{Body, Kind, Milestone, Record};
+use docket::model::{Body, Kind, Milestone};
 use docket::plan::{self, Settings};
 
 use super::Env;
@@ -67,17 +67,7 @@ pub fn cmd_plan(ui: &Ui, env: &Env, args: &PlanArgs) -> Result<ExitCode, CliErro
         let paths: Vec<String> = loaded.records.iter().map(|r| r.path.clone()).collect();
         History::load_paths_with(&tracker.repo, &tracker.prefix, &paths, env.context.history_walk_at())?
     };
-    let open = |r: &Record| tracker.is_open(&done, r);
-    let inputs = plan::Inputs {
-        milestones: &milestones,
-        issues: &loaded.records,
-        history: &history,
-        done: &done,
-        open: &open,
-        now,
-        settings: &settings,
-    };
-    let plan = plan::plan(&id, milestone, &inputs);
+    let plan = docket::select::plan_of(&tracker, &loaded, &id, &history, now).expect("the milestone was read");
 
     if let (Some(path), Some(start), Some(end)) = (&args.chart, milestone.start, milestone.end) {
         let (labels, series) =
