@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -78,6 +79,26 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(self.body)).into_response()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = match rejection {
+            JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Self::new(
+            status,
+            rejection.body_text(),
+            "send a JSON object with `Content-Type: application/json`, as the board's page does",
+        )
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::bad(rejection.body_text(), "offset and limit are whole numbers; the other parameters are text")
     }
 }
 
@@ -325,7 +346,11 @@ impl BoardQuery {
     }
 }
 
-pub async fn board(State(shared): State<Arc<Shared>>, Query(query): Query<BoardQuery>) -> Response {
+pub async fn board(State(shared): State<Arc<Shared>>, query: Result<Query<BoardQuery>, QueryRejection>) -> Response {
+    let query = match query {
+        Ok(Query(query)) => query,
+        Err(rejection) => return ApiError::from(rejection).into_response(),
+    };
     blocking(shared, move |shared, tracker| {
         let kind = query.kind()?;
         let filters = query.filters();
@@ -344,7 +369,11 @@ pub async fn board(State(shared): State<Arc<Shared>>, Query(query): Query<BoardQ
     .await
 }
 
-pub async fn column(State(shared): State<Arc<Shared>>, Query(query): Query<BoardQuery>) -> Response {
+pub async fn column(State(shared): State<Arc<Shared>>, query: Result<Query<BoardQuery>, QueryRejection>) -> Response {
+    let query = match query {
+        Ok(Query(query)) => query,
+        Err(rejection) => return ApiError::from(rejection).into_response(),
+    };
     blocking(shared, move |shared, tracker| {
         let kind = query.kind()?;
         let Some(state) = query.state.clone().filter(|s| tracker.workflow(kind).state(s).is_some()) else {
@@ -457,7 +486,11 @@ pub struct SearchQuery {
     limit: Option<usize>,
 }
 
-pub async fn search(State(shared): State<Arc<Shared>>, Query(query): Query<SearchQuery>) -> Response {
+pub async fn search(State(shared): State<Arc<Shared>>, query: Result<Query<SearchQuery>, QueryRejection>) -> Response {
+    let query = match query {
+        Ok(Query(query)) => query,
+        Err(rejection) => return ApiError::from(rejection).into_response(),
+    };
     blocking(shared, move |shared, tracker| {
         with_index(shared, tracker, |index| {
             let results = index.search(&query.q, Sort::Relevance, Some(query.limit.unwrap_or(20).clamp(1, MOST)))?;
@@ -604,8 +637,12 @@ fn changed(changed: &change::Changed) -> Value {
 pub async fn move_record(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
-    Json(body): Json<MoveBody>,
+    body: Result<Json<MoveBody>, JsonRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(Json(body)) => body,
+        Err(rejection) => return ApiError::from(rejection).into_response(),
+    };
     blocking(shared, move |shared, tracker| {
         let context = shared.context.ticked();
         let request = Move {
@@ -619,7 +656,15 @@ pub async fn move_record(
     .await
 }
 
-pub async fn set(State(shared): State<Arc<Shared>>, Path(id): Path<String>, Json(body): Json<SetBody>) -> Response {
+pub async fn set(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Result<Json<SetBody>, JsonRejection>,
+) -> Response {
+    let body = match body {
+        Ok(Json(body)) => body,
+        Err(rejection) => return ApiError::from(rejection).into_response(),
+    };
     blocking(shared, move |shared, tracker| {
         let context = shared.context.ticked();
         Ok(changed(&change::set_fields(tracker, &context, &id, &body.assignments, &body.unset)?))
@@ -630,8 +675,12 @@ pub async fn set(State(shared): State<Arc<Shared>>, Path(id): Path<String>, Json
 pub async fn comment(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
-    Json(body): Json<TextBody>,
+    body: Result<Json<TextBody>, JsonRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(Json(body)) => body,
+        Err(rejection) => return ApiError::from(rejection).into_response(),
+    };
     blocking(shared, move |shared, tracker| {
         let context = shared.context.ticked();
         let file = tracker.resolve(&id)?;
@@ -641,7 +690,15 @@ pub async fn comment(
     .await
 }
 
-pub async fn update(State(shared): State<Arc<Shared>>, Path(id): Path<String>, Json(body): Json<TextBody>) -> Response {
+pub async fn update(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Result<Json<TextBody>, JsonRejection>,
+) -> Response {
+    let body = match body {
+        Ok(Json(body)) => body,
+        Err(rejection) => return ApiError::from(rejection).into_response(),
+    };
     blocking(shared, move |shared, tracker| {
         let context = shared.context.ticked();
         let health = match body.health.as_deref().filter(|h| !h.is_empty()) {

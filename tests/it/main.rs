@@ -21,5 +21,6 @@ mod mirror_launchpad;
 mod planning;
 mod schema;
 mod search;
+mod serve;
 mod support;
 mod workflows;

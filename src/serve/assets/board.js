@@ -274,7 +274,7 @@
     fill($('#root'), h('bdi', { text: S.meta.root || '' }));
     $('#root').title = `tracker root: ${S.meta.root || ''}`;
     const kind = $('#kind');
-    fill(kind, ...(S.meta.kinds || []).map((k) => h('option', { value: k.kind }, k.kind)));
+    fill(kind, (S.meta.kinds || []).map((k) => h('option', { value: k.kind }, typeof k.records === 'number' ? `${k.kind} (${k.records})` : k.kind)));
     const fillSelect = (id, items, label = (x) => x, value = (x) => x) => {
       const sel = $(id);
       fill(sel, h('option', { value: '' }, 'all'), ...(items || []).map((x) => h('option', { value: value(x) }, label(x))));
@@ -292,6 +292,12 @@
     if (!r.ok) {
       fill(el, h('span', { class: 'muted', text: `status unavailable: ${r.body.error}` }));
       return;
+    }
+    if (r.body.live === false) {
+      setLive(false, 'not live');
+      $('#live').title = r.body.live_error || 'the server does not follow the files on disk';
+    } else if (r.body.live === true && $('#live').textContent === 'not live') {
+      setLive(!!S.es && S.es.readyState === EventSource.OPEN);
     }
     const files = r.body.uncommitted || [];
     el.classList.toggle('dirty', files.length > 0);
@@ -346,8 +352,7 @@
     const r = await api(`/api/search?${qs({ q, limit: 20 })}`);
     if ($('#q').value.trim() !== q) return;
     if (!r.ok) {
-      fill(box, h('p', { class: 'hits-error', text: r.body.error }), r.body.hint ? h('p', { class: 'hint', text: r.body.hint }) : null);
-      box.hidden = false;
+      hideHits(); // the board's own request reports the error in #message
       return;
     }
     const hits = r.body.hits || [];
@@ -409,8 +414,8 @@
       }));
       if (gen !== S.boardGen) return;
     }
-    if (S.pendingMoves > 0) {
-      // re-rendering now would drop a card that is waiting for the server
+    if (S.pendingMoves > 0 || S.dragId) {
+      // re-rendering now would drop a card that is waiting for the server, or being dragged
       queueRefresh(null);
       return;
     }
@@ -614,9 +619,13 @@
     h('h2', { id: 'fields-title', text: `Move ${id}${from ? ` from ${from}` : ''} to ${target}` }),
     h('p', { text: `The workflow needs ${names.length === 1 ? 'this field' : 'these fields'} for the move:` }),
     hints.length ? h('ul', { class: 'hints' }, [...new Set(hints)].map((t) => h('li', { text: t }))) : null,
-    names.map((name, i) => h('div', { class: 'field-row' },
+    h('div', { class: 'field-rows' }, names.map((name, i) => h('div', { class: 'field-row' },
       h('label', { for: `missing-${i}`, text: name }),
-      h('input', { id: `missing-${i}`, name, type: 'text', required: true, value: prev.get(name) ?? '', autocomplete: 'off' }))),
+      h('input', {
+        id: `missing-${i}`, name, type: 'text', required: true, value: prev.get(name) ?? '', autocomplete: 'off',
+        list: suggestions(name) ? `suggest-${i}` : null,
+      }),
+      suggestions(name) ? h('datalist', { id: `suggest-${i}` }, suggestions(name).map((v) => h('option', { value: v }))) : null))),
     h('div', { class: 'buttons' },
       h('button', { type: 'submit', class: 'primary' }, 'Move'),
       h('button', { type: 'button', onclick: cancel }, 'Cancel')));
@@ -628,6 +637,16 @@
     if (dlg.open) dlg.close();
     dlg.showModal();
     form.querySelector('input')?.focus();
+  }
+
+  /** Values /api/meta knows for a field, offered while typing it. */
+  function suggestions(name) {
+    const m = S.meta || {};
+    if (name === 'assignee') return m.assignees;
+    if (name === 'milestone') return (m.milestones || []).map((x) => x.id);
+    if (name === 'labels' || name === 'label') return m.labels;
+    if (name === 'type') return m.types;
+    return null;
   }
 
   function stepState(card, delta) {
@@ -725,6 +744,7 @@
     document.body.classList.remove('is-dragging');
     for (const c of $$('#board .column.drop')) c.classList.remove('drop');
     S.dragId = null;
+    setTimeout(flushQueuedRefresh, 0); // after a drop's move has started
   }
 
   function onDragOver(e) {
@@ -853,7 +873,7 @@
     const kind = rec.kind || '';
     const snap = snapshotDrawer(aside);
     const html = R.html || {};
-    const states = statesOf(kind);
+    const states = Array.isArray(R.states) && R.states.length ? R.states : statesOf(kind);
     const state = R.state || rec.stage || rec.state || '';
     const result = S.recordResult?.id === id ? S.recordResult : null;
     /** The outcome of the last change, shown next to the form that made it. */
@@ -916,11 +936,10 @@
         h('button', { type: 'submit', class: 'primary' }, 'Move'),
         kind === 'milestone' ? h('button', { type: 'button', class: 'plan', onclick: () => openMilestone(id) }, 'Plan') : null),
       resultBox('board', 'move'),
-      html.description ? section('Description', trusted('div', 'md', html.description)) : null,
-      html.gameplan ? section('Gameplan', trusted('div', 'md', html.gameplan)) : null,
-      html.review ? section('Review', trusted('div', 'md', html.review)) : null,
+      // description, gameplan, review (and any other text the server renders, e.g. blueprint)
+      htmlTexts(html).map(([k, v]) => section(titleCase(k), trusted('div', 'md', v))),
       // long text the contract renders no HTML for (e.g. ops' `blueprint`): plain text
-      plainTexts(rec, html).map(([k, v]) => section(k.replace(/_/g, ' '), h('div', { class: 'plain', text: v }))),
+      plainTexts(rec, html).map(([k, v]) => section(titleCase(k), h('div', { class: 'plain', text: v }))),
       html.updates?.length ? section('Weekly updates', entries(html.updates, true)) : null,
       html.comments?.length ? section('Comments', entries(html.comments, false)) : null,
       section('Add a comment', commentForm, resultBox('comment')),
@@ -936,6 +955,19 @@
       result.fresh = false;
       $('.result', aside)?.scrollIntoView({ block: 'nearest' });
     }
+  }
+
+  const TEXT_ORDER = ['description', 'gameplan', 'blueprint', 'review'];
+
+  function htmlTexts(html) {
+    const rank = (k) => (TEXT_ORDER.includes(k) ? TEXT_ORDER.indexOf(k) : TEXT_ORDER.length);
+    return Object.entries(html).filter(([, v]) => typeof v === 'string' && v.trim())
+      .sort(([a], [b]) => rank(a) - rank(b));
+  }
+
+  function titleCase(k) {
+    const t = k.replace(/_/g, ' ');
+    return t.charAt(0).toUpperCase() + t.slice(1);
   }
 
   function plainTexts(rec, html) {
@@ -1122,9 +1154,9 @@
 
   // ---------------------------------------------------------------- live updates
 
-  function setLive(up) {
+  function setLive(up, label) {
     const el = $('#live');
-    el.textContent = up ? 'live' : 'reconnecting';
+    el.textContent = label || (up ? 'live' : 'reconnecting');
     el.classList.toggle('up', up);
     el.classList.toggle('down', !up);
   }
@@ -1140,10 +1172,19 @@
         requestRefresh(null); // we may have missed changes while away
       }
     });
-    es.addEventListener('error', () => {
+    es.addEventListener('error', async () => {
       setLive(false);
       S.esDown = true;
-      if (es.readyState === EventSource.CLOSED && S.es === es) setTimeout(connectEvents, 3000);
+      if (es.readyState !== EventSource.CLOSED || S.es !== es) return; // the browser retries by itself
+      // the server refused the stream: find out why before trying again
+      const r = await api('/api/status');
+      if (r.status === 403) {
+        showError({ error: 'the server no longer accepts this page\'s token', hint: 'docket serve was restarted: open the URL it printed now' });
+        setLive(false, 'offline');
+        setTimeout(connectEvents, 30000);
+      } else {
+        setTimeout(connectEvents, 3000);
+      }
     });
     es.addEventListener('change', (ev) => {
       let paths = null;
@@ -1162,7 +1203,7 @@
   }
 
   function flushQueuedRefresh() {
-    if (S.pendingMoves > 0 || !S.queuedRefresh) return;
+    if (S.pendingMoves > 0 || S.dragId || !S.queuedRefresh) return;
     const q = S.queuedRefresh;
     S.queuedRefresh = null;
     requestRefresh(q.paths ? [...q.paths] : null);
@@ -1178,7 +1219,7 @@
     S.refreshTimer = setTimeout(() => {
       const p = S.refreshPaths;
       S.refreshPaths = undefined;
-      if (S.pendingMoves > 0) {
+      if (S.pendingMoves > 0 || S.dragId) {
         queueRefresh(p);
         return;
       }
