@@ -2,6 +2,7 @@
 //! hermetic temporary repositories (see `support`).
 
 mod book;
+mod browser;
 mod cli_edit;
 mod cli_list;
 mod cli_new;

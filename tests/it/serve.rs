@@ -2,6 +2,7 @@
 //! with the CLI as the judge of what the board must answer (same edit, same refusal). The page
 //! in a real browser is `browser.rs`.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::Child;
@@ -62,13 +63,13 @@ impl Board {
         stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
         let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
         if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
-            request.push_str(&format!("Host: 127.0.0.1:{}\r\n", self.port));
+            let _ = write!(request, "Host: 127.0.0.1:{}\r\n", self.port);
         }
         for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
+            let _ = write!(request, "{name}: {value}\r\n");
         }
         if let Some(body) = body {
-            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+            let _ = write!(request, "Content-Length: {}\r\n", body.len());
         }
         request.push_str("\r\n");
         request.push_str(body.unwrap_or(""));
