@@ -20,7 +20,9 @@ fn browser_folder() -> PathBuf {
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
             .current_dir(&folder)
             .status()
-            .unwrap_or_else(|e| panic!("npm cannot run ({e}): install Node.js and npm (`apt-get install -y nodejs npm`; .ci/run does)"));
+            .unwrap_or_else(|e| {
+                panic!("npm cannot run ({e}): install Node.js and npm (`apt-get install -y nodejs npm`; .ci/run does)")
+            });
         assert!(installed.success(), "`npm ci` in {} failed", folder.display());
     }
     folder

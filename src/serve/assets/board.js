@@ -37,6 +37,7 @@
     refreshPaths: undefined,
     searchTimer: 0,
     noticeTimer: 0,
+    fieldNames: new Set(), // field names seen in records' `fields`, suggested for a new field
   };
 
   // ---------------------------------------------------------------- helpers
@@ -187,9 +188,11 @@
 
   function renderDiff(diff) {
     const pre = h('pre', { class: 'diff' });
+    let inHunk = false;
     for (const line of String(diff).replace(/\n$/, '').split('\n')) {
       let cls = '';
-      if (line.startsWith('+++') || line.startsWith('---')) cls = 'file';
+      if (line.startsWith('@@')) inHunk = true;
+      if (!inHunk && (line.startsWith('+++ ') || line.startsWith('--- ') || line.startsWith('diff '))) cls = 'file';
       else if (line.startsWith('+')) cls = 'add';
       else if (line.startsWith('-')) cls = 'del';
       else if (line.startsWith('@@')) cls = 'hunk';
@@ -273,11 +276,14 @@
     S.meta = r.body;
     fill($('#root'), h('bdi', { text: S.meta.root || '' }));
     $('#root').title = `tracker root: ${S.meta.root || ''}`;
+    const base = String(S.meta.root || '').split(/[\\/]/).filter(Boolean).pop();
+    if (base) document.title = `${base} — docket board`;
     const kind = $('#kind');
     fill(kind, (S.meta.kinds || []).map((k) => h('option', { value: k.kind }, typeof k.records === 'number' ? `${k.kind} (${k.records})` : k.kind)));
     const fillSelect = (id, items, label = (x) => x, value = (x) => x) => {
       const sel = $(id);
-      fill(sel, h('option', { value: '' }, 'all'), ...(items || []).map((x) => h('option', { value: value(x) }, label(x))));
+      fill(sel, h('option', { value: '' }, 'all'), (items || []).map((x) => h('option', { value: value(x) }, label(x))));
+      sel.closest('label').hidden = !items?.length; // nothing to filter by in this tracker
     };
     fillSelect('#f-milestone', S.meta.milestones, (m) => (m.title && m.title !== m.id ? `${m.id} — ${m.title}` : m.id), (m) => m.id);
     fillSelect('#f-assignee', S.meta.assignees);
@@ -536,7 +542,7 @@
     const card = findCard(id);
     let restore = null;
     if (card && !card.classList.contains('pending')) {
-      const from = card.parentElement;
+      const home = card.parentElement;
       const next = card.nextSibling;
       const focused = document.activeElement === card;
       const targetCol = columnEl(target);
@@ -549,9 +555,9 @@
       restore = () => {
         card.classList.remove('pending');
         card.removeAttribute('aria-busy');
-        if (!from.isConnected || !card.isConnected) return;
+        if (!home.isConnected || !card.isConnected) return;
         const hadFocus = document.activeElement === card;
-        from.insertBefore(card, next && next.parentNode === from ? next : null);
+        home.insertBefore(card, next && next.parentNode === home ? next : null);
         if (hadFocus || focused) card.focus({ preventScroll: true });
         card.scrollIntoView({ block: 'nearest', inline: 'nearest' });
       };
@@ -611,7 +617,7 @@
       onsubmit: (e) => {
         e.preventDefault();
         const given = new Map(prev);
-        for (const name of names) given.set(name, form.elements[name].value);
+        for (const name of names) given.set(name, form.elements.namedItem(name).value);
         dlg.close();
         moveRecord(id, target, [...given].map(([k, v]) => `${k}=${v}`), via);
       },
@@ -838,6 +844,8 @@
       update: $('#update-text', aside)?.value || '',
       health: $('#update-health', aside)?.value || '',
       moveTo: $('#move-state', aside)?.value || '',
+      addName: $('#add-field-name', aside)?.value || '',
+      addValue: $('#add-field-value', aside)?.value || '',
       fields,
       focusId: aside.contains(a) && a.id ? a.id : null,
       focusName: aside.contains(a) && a.name ? a.name : null,
@@ -851,6 +859,8 @@
     if ($('#comment-text', aside)) $('#comment-text', aside).value = snap.comment;
     if ($('#update-text', aside)) $('#update-text', aside).value = snap.update;
     if (snap.health && $('#update-health', aside)) $('#update-health', aside).value = snap.health;
+    if ($('#add-field-name', aside)) $('#add-field-name', aside).value = snap.addName;
+    if ($('#add-field-value', aside)) $('#add-field-value', aside).value = snap.addValue;
     for (const inp of $$('.field-editor [data-orig]', aside)) if (inp.name in snap.fields) inp.value = snap.fields[inp.name];
     aside.scrollTop = snap.scroll;
     let el = snap.focusId ? aside.querySelector(`#${CSS.escape(snap.focusId)}`) : null;
@@ -893,7 +903,10 @@
         withHealth && c.health ? h('span', { class: `health ${c.health}`, text: c.health }) : null),
       trusted('div', 'md', c.html || ''))));
 
-    const fields = Array.isArray(R.fields) ? R.fields : [];
+    // the state field is changed by Move (the server refuses it in /set)
+    const stateField = kindInfo(kind)?.field;
+    const fields = (Array.isArray(R.fields) ? R.fields : []).filter((f) => f.name !== stateField);
+    for (const f of fields) S.fieldNames.add(f.name);
     const fieldForm = h('form', { class: 'field-editor', onsubmit: (e) => { e.preventDefault(); saveFields(id, e.currentTarget); } },
       h('table', {}, h('tbody', {}, fields.map((f, i) => {
         const v = f.value == null ? '' : String(f.value);
@@ -903,8 +916,17 @@
           h('td', {}, multi
             ? h('textarea', { id: `fld-${i}`, name: f.name, rows: String(Math.min(8, v.split('\n').length)), value: v, 'data-orig': v, spellcheck: 'false' })
             : h('input', { id: `fld-${i}`, name: f.name, type: 'text', value: v, 'data-orig': v, spellcheck: 'false', autocomplete: 'off' })));
-      }))),
-      h('p', { class: 'form-note', text: 'An emptied field is unset.' }),
+      }),
+      // a field the record does not have yet (the list above holds only the fields it has)
+      h('tr', { class: 'add-field' },
+        h('th', { scope: 'row' },
+          h('label', { for: 'add-field-name', class: 'sr-only', text: 'New field name' }),
+          h('input', { id: 'add-field-name', name: 'add-field-name', type: 'text', placeholder: 'new field', list: 'known-fields', spellcheck: 'false', autocomplete: 'off' }),
+          h('datalist', { id: 'known-fields' }, [...S.fieldNames].filter((n) => !fields.some((f) => f.name === n)).sort().map((n) => h('option', { value: n })))),
+        h('td', {},
+          h('label', { for: 'add-field-value', class: 'sr-only', text: 'New field value' }),
+          h('input', { id: 'add-field-value', name: 'add-field-value', type: 'text', placeholder: 'value', spellcheck: 'false', autocomplete: 'off' }))))),
+      h('p', { class: 'form-note', text: 'An emptied field is unset. A new field: its name and value (`labels+` adds to a list).' }),
       h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, 'Save')));
 
     const commentForm = h('form', { class: 'comment-form', onsubmit: (e) => { e.preventDefault(); postComment(id, e.currentTarget); } },
@@ -944,7 +966,7 @@
       html.comments?.length ? section('Comments', entries(html.comments, false)) : null,
       section('Add a comment', commentForm, resultBox('comment')),
       updateForm ? section('Post the weekly update', updateForm, resultBox('update')) : null,
-      fields.length ? section('Fields', fieldForm, resultBox('fields')) : null,
+      section('Fields', fieldForm, resultBox('fields')),
     );
     restoreDrawer(aside, snap);
     if (snap?.moveTo && snap.moveTo !== state && states.includes(snap.moveTo)) moveSel.value = snap.moveTo;
@@ -1013,12 +1035,18 @@
       if (inp.value.trim() === '') unset.push(inp.name);
       else assignments.push(`${inp.name}=${inp.value}`);
     }
+    const newName = $('#add-field-name', form)?.value.trim();
+    const newValue = $('#add-field-value', form)?.value ?? '';
+    if (newName) assignments.push(`${newName}=${newValue}`);
     if (!assignments.length && !unset.length) {
       notice('nothing to save: no field changed');
       return;
     }
     const r = await withBusy(form, () => api(`/api/record/${enc(id)}/set`, { method: 'POST', body: { assignments, unset } }));
-    answer(id, r, 'fields', () => { for (const inp of inputs) inp.value = inp.dataset.orig; });
+    answer(id, r, 'fields', () => {
+      for (const inp of inputs) inp.value = inp.dataset.orig;
+      for (const x of $$('.add-field input', form)) x.value = '';
+    });
   }
 
   async function postComment(id, form) {
@@ -1299,7 +1327,6 @@
       saveHash();
       if (S.view === 'board') refreshBoard();
     });
-    $('#fields').addEventListener('cancel', () => { /* Escape: the move stays refused */ });
     window.addEventListener('hashchange', route);
 
     if (!TOKEN) {
