@@ -45,6 +45,10 @@ pub enum ChangeError {
     /// that cannot be edited.
     #[error("{message}")]
     Usage { message: String, hint: String },
+    /// The move does not reach the state asked for: a derived state (MIR) is made of fields
+    /// the move does not set, named in `missing` when known.
+    #[error("{message}")]
+    Incomplete { message: String, hint: String, missing: Vec<String> },
     /// The record's file cannot be read as a record: fix it first.
     #[error("the record has problems to fix first")]
     Unreadable(Vec<Diagnostic>),
@@ -70,6 +74,9 @@ impl ChangeError {
     /// person must give for the change to be made.
     pub fn missing(&self) -> Vec<String> {
         let mut missing: Vec<String> = Vec::new();
+        if let ChangeError::Incomplete { missing, .. } = self {
+            return missing.clone();
+        }
         if let ChangeError::Refused { diagnostics, .. } = self {
             for field in diagnostics.iter().flat_map(|d| &d.missing) {
                 if !missing.contains(field) {
@@ -173,14 +180,18 @@ pub fn move_record(tracker: &Tracker, context: &Context, id: &str, request: &Mov
     let parsed = valid(tracker, &file, &moved, "the result would be invalid")?;
     // A derived state (MIR) may need more than the move sets: say what.
     if let Some(reached) = parsed.as_ref().map(|r| workflow.state_of(r)).filter(|s| s != target) {
-        return Err(ChangeError::usage(
-            format!("these changes leave {} in `{reached}`, not `{target}`", file.path),
-            match target.as_str() {
-                "assigned_mir" => "give the MIR team member: `assignee=<name>`",
-                "in_progress" | "fix_committed" | "invalid_unpromoted" => "record the ACK: `verdict=ack`",
-                _ => "set the fields that state is made of in the same command (FIELD=VALUE)",
-            },
-        ));
+        let (hint, missing) = match target.as_str() {
+            "assigned_mir" => ("give the MIR team member: `assignee=<name>`", vec!["assignee"]),
+            "in_progress" | "fix_committed" | "invalid_unpromoted" => {
+                ("record the ACK: `verdict=ack`", vec!["verdict"])
+            }
+            _ => ("set the fields that state is made of in the same command (FIELD=VALUE)", Vec::new()),
+        };
+        return Err(ChangeError::Incomplete {
+            message: format!("these changes leave {} in `{reached}`, not `{target}`", file.path),
+            hint: hint.to_owned(),
+            missing: missing.into_iter().map(str::to_owned).collect(),
+        });
     }
     let before = committed.as_deref().unwrap_or(&source);
     let verdict = crate::check::check_edit(tracker, &file.path, Some(before), &moved, context.commit_time());

@@ -159,6 +159,13 @@ impl From<ChangeError> for ApiError {
         match error {
             ChangeError::Tracker(error) => error.into(),
             ChangeError::Usage { message, hint } => Self::bad(message, hint),
+            ChangeError::Incomplete { message, hint, missing } => {
+                let text = format!("error: {message}\nhint: {hint}\n");
+                Self {
+                    status: StatusCode::CONFLICT,
+                    body: json!({ "error": message, "hint": hint, "diagnostics": [], "missing": missing, "text": text }),
+                }
+            }
             ChangeError::Unreadable(diagnostics) => refusal(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "the record has problems to fix first",

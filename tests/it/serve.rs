@@ -394,6 +394,16 @@ fn the_mir_board_has_the_ten_process_states_and_moves_bugs_through_them() {
     assert_eq!(states.len(), 10);
     assert_eq!(sorted(board.columns("kind=mir")), cli_columns(&sandbox, "mir", &states));
 
+    // A state made of fields the move does not set: the board asks for them.
+    let lacking = board.post("/api/record/cqa5k8/move", &json!({ "state": "assigned_mir" }));
+    assert_eq!(lacking.status, 409, "{}", lacking.body);
+    assert_eq!(lacking.json()["missing"], json!(["assignee"]));
+    assert_eq!(lacking.json()["hint"], "give the MIR team member: `assignee=<name>`");
+    let given =
+        board.post("/api/record/cqa5k8/move", &json!({ "state": "assigned_mir", "assignments": ["assignee=rjansen"] }));
+    assert_eq!(given.status, 200, "{}", given.body);
+    assert_eq!(given.json()["record"]["process_state"], "assigned_mir");
+
     // Questions for the reporter: Incomplete.
     let moved =
         board.post("/api/record/jt8bha/move", &json!({ "state": "incomplete", "message": "Which team will own it?" }));
@@ -560,4 +570,22 @@ fn serve_refuses_a_port_in_use_and_warns_off_loopback() {
     let _ = child.wait();
     assert!(line.starts_with("warning: the board listens on 0.0.0.0:"), "{line}");
     assert!(line.contains("other machines can reach it"), "{line}");
+}
+
+#[test]
+fn open_starts_the_browser_on_the_address_with_its_token() {
+    let sandbox = Sandbox::example("ops");
+    let opened = sandbox.outside("opened");
+    let browser = sandbox.script("browser", &format!("echo \"$1\" > '{}'", opened.display()));
+    let mut child = sandbox.spawn_docket_piped(&["serve", "--port", "0", "--open"], &[("BROWSER", &browser)]);
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line).expect("the address");
+    let started = Instant::now();
+    while !opened.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let url = line.trim().strip_prefix("board: ").expect("an address");
+    assert_eq!(std::fs::read_to_string(&opened).expect("the browser was started").trim(), url);
 }

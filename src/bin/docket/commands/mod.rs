@@ -108,7 +108,9 @@ pub fn not_changed(ui: &Ui, error: docket::change::ChangeError) -> Result<ExitCo
     use docket::change::ChangeError;
     match error {
         ChangeError::Tracker(error) => Err(error.into()),
-        ChangeError::Usage { message, hint } => Err(CliError::usage(message, hint)),
+        ChangeError::Usage { message, hint } | ChangeError::Incomplete { message, hint, .. } => {
+            Err(CliError::usage(message, hint))
+        }
         ChangeError::Unreadable(diagnostics) => Err(CliError::Diagnostics(diagnostics)),
         ChangeError::Invalid { path, why, diagnostics } => {
             ui.err(&format!("{} {path} was not changed: {why}\n", ui.err_style().error("error:")));
