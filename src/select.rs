@@ -538,6 +538,18 @@ fn milestone_ids(tracker: &Tracker) -> Vec<String> {
     ids
 }
 
+/// The milestones among `loaded`'s records, with their ids.
+pub fn milestones(loaded: &Loaded) -> Vec<(&str, &Milestone)> {
+    loaded
+        .records
+        .iter()
+        .filter_map(|r| match &r.body {
+            Body::Milestone(m) => Some((r.id.as_str(), m)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The plan of milestone `id` from the records [`plan_records`] read and their `history`, as
 /// `docket plan` and the web board show it; `None` when `loaded` holds no such milestone.
 pub fn plan_of(
@@ -547,14 +559,7 @@ pub fn plan_of(
     history: &crate::history::History,
     now: Timestamp,
 ) -> Option<plan::Plan> {
-    let milestones: Vec<(&str, &Milestone)> = loaded
-        .records
-        .iter()
-        .filter_map(|r| match &r.body {
-            Body::Milestone(m) => Some((r.id.as_str(), m)),
-            _ => None,
-        })
-        .collect();
+    let milestones = milestones(loaded);
     let (_, milestone) = milestones.iter().find(|(m, _)| *m == id)?;
     let settings = Settings::from_config(tracker.config());
     let done = plan::done_stages(tracker.config());

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -99,6 +99,28 @@ impl From<JsonRejection> for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         Self::bad(rejection.body_text(), "offset and limit are whole numbers; the other parameters are text")
+    }
+}
+
+/// A JSON body, refused as an [`ApiError`] (JSON, with a hint) rather than axum's plain text.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        Json::<T>::from_request(request, state).await.map(|Json(body)| JsonBody(body)).map_err(ApiError::from)
+    }
+}
+
+/// A query string, refused as an [`ApiError`].
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state).await.map(|Query(query)| Params(query)).map_err(ApiError::from)
     }
 }
 
@@ -353,11 +375,7 @@ impl BoardQuery {
     }
 }
 
-pub async fn board(State(shared): State<Arc<Shared>>, query: Result<Query<BoardQuery>, QueryRejection>) -> Response {
-    let query = match query {
-        Ok(Query(query)) => query,
-        Err(rejection) => return ApiError::from(rejection).into_response(),
-    };
+pub async fn board(State(shared): State<Arc<Shared>>, Params(query): Params<BoardQuery>) -> Response {
     blocking(shared, move |shared, tracker| {
         let kind = query.kind()?;
         let filters = query.filters();
@@ -376,11 +394,7 @@ pub async fn board(State(shared): State<Arc<Shared>>, query: Result<Query<BoardQ
     .await
 }
 
-pub async fn column(State(shared): State<Arc<Shared>>, query: Result<Query<BoardQuery>, QueryRejection>) -> Response {
-    let query = match query {
-        Ok(Query(query)) => query,
-        Err(rejection) => return ApiError::from(rejection).into_response(),
-    };
+pub async fn column(State(shared): State<Arc<Shared>>, Params(query): Params<BoardQuery>) -> Response {
     blocking(shared, move |shared, tracker| {
         let kind = query.kind()?;
         let Some(state) = query.state.clone().filter(|s| tracker.workflow(kind).state(s).is_some()) else {
@@ -493,11 +507,7 @@ pub struct SearchQuery {
     limit: Option<usize>,
 }
 
-pub async fn search(State(shared): State<Arc<Shared>>, query: Result<Query<SearchQuery>, QueryRejection>) -> Response {
-    let query = match query {
-        Ok(Query(query)) => query,
-        Err(rejection) => return ApiError::from(rejection).into_response(),
-    };
+pub async fn search(State(shared): State<Arc<Shared>>, Params(query): Params<SearchQuery>) -> Response {
     blocking(shared, move |shared, tracker| {
         with_index(shared, tracker, |index| {
             let results = index.search(&query.q, Sort::Relevance, Some(query.limit.unwrap_or(20).clamp(1, MOST)))?;
@@ -644,12 +654,8 @@ fn changed(changed: &change::Changed) -> Value {
 pub async fn move_record(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
-    body: Result<Json<MoveBody>, JsonRejection>,
+    JsonBody(body): JsonBody<MoveBody>,
 ) -> Response {
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(rejection) => return ApiError::from(rejection).into_response(),
-    };
     blocking(shared, move |shared, tracker| {
         let context = shared.context.ticked();
         let request = Move {
@@ -666,12 +672,8 @@ pub async fn move_record(
 pub async fn set(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
-    body: Result<Json<SetBody>, JsonRejection>,
+    JsonBody(body): JsonBody<SetBody>,
 ) -> Response {
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(rejection) => return ApiError::from(rejection).into_response(),
-    };
     blocking(shared, move |shared, tracker| {
         let context = shared.context.ticked();
         Ok(changed(&change::set_fields(tracker, &context, &id, &body.assignments, &body.unset)?))
@@ -682,12 +684,8 @@ pub async fn set(
 pub async fn comment(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
-    body: Result<Json<TextBody>, JsonRejection>,
+    JsonBody(body): JsonBody<TextBody>,
 ) -> Response {
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(rejection) => return ApiError::from(rejection).into_response(),
-    };
     blocking(shared, move |shared, tracker| {
         let context = shared.context.ticked();
         let file = tracker.resolve(&id)?;
@@ -700,12 +698,8 @@ pub async fn comment(
 pub async fn update(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
-    body: Result<Json<TextBody>, JsonRejection>,
+    JsonBody(body): JsonBody<TextBody>,
 ) -> Response {
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(rejection) => return ApiError::from(rejection).into_response(),
-    };
     blocking(shared, move |shared, tracker| {
         let context = shared.context.ticked();
         let health = match body.health.as_deref().filter(|h| !h.is_empty()) {

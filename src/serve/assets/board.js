@@ -76,7 +76,7 @@
   function trusted(tag, cls, html) {
     const e = document.createElement(tag);
     e.className = cls;
-    e.innerHTML = html; // server-sanitized: see notes/board-api.md
+    e.innerHTML = html; // rendered by the server with raw HTML escaped (src/serve/markdown.rs) or a chart (src/chart.rs escapes its text)
     return e;
   }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use docket::history::History;
-use docket::model::{Body, Kind, Milestone};
+use docket::model::Kind;
 use docket::plan::{self, Settings};
 
 use super::Env;
@@ -37,14 +37,7 @@ pub fn cmd_plan(ui: &Ui, env: &Env, args: &PlanArgs) -> Result<ExitCode, CliErro
         let index = super::search::open_fresh(ui, env, &tracker)?;
         docket::select::plan_records(&tracker, &index, wanted.as_deref(), now).map_err(super::search::select_error)?
     };
-    let milestones: Vec<(&str, &Milestone)> = loaded
-        .records
-        .iter()
-        .filter_map(|r| match &r.body {
-            Body::Milestone(m) => Some((r.id.as_str(), m)),
-            _ => None,
-        })
-        .collect();
+    let milestones = docket::select::milestones(&loaded);
     let id = match wanted {
         Some(id) => id,
         None => docket::select::default_milestone(milestones.iter().map(|(id, m)| (*id, m.start)), now).ok_or_else(
