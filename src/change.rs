@@ -29,13 +29,6 @@ pub struct Changed {
     pub summary: String,
 }
 
-impl Changed {
-    /// Whether the file was written.
-    pub fn wrote(&self) -> bool {
-        self.before != self.after
-    }
-}
-
 /// Why a change was not made. In every case the record's file is unchanged.
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {

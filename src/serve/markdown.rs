@@ -46,6 +46,13 @@ mod tests {
     }
 
     #[test]
+    fn tables_and_strikethrough_are_rendered() {
+        let html = to_html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~");
+        assert!(html.contains("<table>") && html.contains("<td>1</td>"), "{html}");
+        assert!(html.contains("<del>gone</del>"), "{html}");
+    }
+
+    #[test]
     fn raw_html_is_text() {
         let html = to_html("<script>alert(1)</script>\n\nand <img src=x onerror=alert(1)> inline");
         assert!(!html.contains("<script"), "{html}");

@@ -173,8 +173,9 @@ impl Server {
 
 /// Tells the open boards which files a fold found changed.
 fn tell(shared: &Shared, refresh: &Refresh) {
+    // A rebuild lists every file it read as updated.
     let mut paths: Vec<&str> = refresh.updated.iter().chain(&refresh.removed).map(String::as_str).collect();
-    if paths.is_empty() && !refresh.rebuilt {
+    if paths.is_empty() {
         return;
     }
     paths.sort_unstable();
@@ -362,5 +363,7 @@ mod tests {
         assert!(!same(b"abc", b"abd"));
         assert!(!same(b"abc", b"ab"));
         assert!(!same(b"", b"a"));
+        // Differences that would cancel out if they were added up rather than or-ed.
+        assert!(!same(b"ab", b"ba"));
     }
 }

@@ -233,3 +233,18 @@ fn set_judges_what_the_edit_breaks_not_what_it_inherits() {
     assert!(!run.stderr.contains("blocked_reason"), "only what the edit breaks: {}", run.stderr);
     assert_eq!(sandbox.read("issues/w9gpez.toml"), before);
 }
+
+#[test]
+fn set_on_a_record_already_in_an_undefined_state_changes_the_field_and_leaves_the_state() {
+    let sandbox = Sandbox::example("mir");
+    // Triaged is a Launchpad status but none of the ten MIR states.
+    let bug = sandbox.read("mir/cqa5k8.toml").replace("status = \"new\"", "status = \"triaged\"");
+    sandbox.write("mir/cqa5k8.toml", &bug);
+    // What was already wrong is not this change's fault: the subscriber is added.
+    let run = sandbox.docket(&["set", "cqa5k8", "subscribers+=~foundations-bugs"]);
+    assert_eq!(
+        run.ok(),
+        "-subscribers = [\"~ubuntu-mir\", \"~desktop-packages\"]\n+subscribers = [\"~ubuntu-mir\", \"~desktop-packages\", \"~foundations-bugs\"]\n"
+    );
+    assert!(sandbox.read("mir/cqa5k8.toml").contains("status = \"triaged\""));
+}

@@ -185,6 +185,33 @@ fn the_ops_board_has_a_column_per_stage_holding_what_list_says() {
         serde_json::from_str(sandbox.docket(&["list", "--label", "priority::1", "--json"]).ok()).expect("json");
     assert_eq!(labelled.len(), listed.as_array().expect("list").len());
 
+    // A column holds its kind only, whatever the other kinds' states are called, and the type
+    // filter answers as `list --type` does.
+    sandbox.write(
+        "milestones/16-8.toml",
+        "title = \"16.8\"\nstage = \"planning\"\nstart = 2026-12-14\nend = 2027-01-10\n",
+    );
+    let planning = board.columns("kind=issue").into_iter().find(|(s, _)| s == "planning").expect("planning").1;
+    assert!(!planning.contains(&"16-8".to_owned()), "{planning:?}");
+    let milestones = board.columns("kind=milestone").into_iter().find(|(s, _)| s == "planning").expect("planning").1;
+    assert_eq!(milestones, ["16-8"]);
+    let bugs: Vec<String> = sorted(board.columns("kind=issue&type=bug")).into_iter().flat_map(|(_, ids)| ids).collect();
+    let listed: Value = serde_json::from_str(sandbox.docket(&["list", "--type", "bug", "--json"]).ok()).expect("json");
+    let mut expected: Vec<String> =
+        listed.as_array().expect("list").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect();
+    expected.sort();
+    let mut bugs = bugs;
+    bugs.sort();
+    assert_eq!(bugs, expected);
+    assert!(bugs.len() > 1 && bugs.len() < 14, "{bugs:?}");
+
+    let in_milestone: Vec<String> =
+        board.columns("kind=issue&milestone=16-7").into_iter().flat_map(|(_, ids)| ids).collect();
+    let listed: Value =
+        serde_json::from_str(sandbox.docket(&["list", "--milestone", "16-7", "--json"]).ok()).expect("json");
+    assert_eq!(in_milestone.len(), listed.as_array().expect("list").len());
+    assert!(in_milestone.len() > 1 && in_milestone.len() < 14, "{in_milestone:?}");
+
     // The search box answers through the index, as `docket search` does.
     let searched: Vec<String> = board.columns("kind=issue&q=SLA").into_iter().flat_map(|(_, ids)| ids).collect();
     let found: Value = serde_json::from_str(sandbox.docket(&["search", "SLA", "--json"]).ok()).expect("json");
@@ -200,6 +227,30 @@ fn the_ops_board_has_a_column_per_stage_holding_what_list_says() {
     expected.sort();
     assert_eq!(searched_sorted, expected);
     assert!(searched.contains(&"kpa122".to_owned()));
+    let hits = board.get("/api/search?q=SLA").json();
+    let mut hit_ids: Vec<String> =
+        hits["hits"].as_array().expect("hits").iter().map(|h| h["id"].as_str().expect("id").to_owned()).collect();
+    let mut all_found: Vec<String> =
+        found.as_array().expect("hits").iter().map(|h| h["id"].as_str().expect("id").to_owned()).collect();
+    hit_ids.sort();
+    all_found.sort();
+    assert_eq!(hit_ids, all_found);
+    let kpa = hits["hits"].as_array().expect("hits").iter().find(|h| h["id"] == "kpa122").expect("kpa122");
+    assert_eq!(kpa["title"], "SLA timer keeps running while the ticket is On-hold");
+    assert_eq!(kpa["state"], "validation");
+
+    // A milestone's page: the plan `docket plan` makes, and the charts.
+    let page = board.get("/api/milestone/16-7").json();
+    let plan: Value = serde_json::from_str(sandbox.docket(&["plan", "16-7", "--json"]).ok()).expect("json");
+    assert_eq!(page["plan"], plan);
+    assert_eq!(page["record"]["id"], "16-7");
+    for chart in ["burndown_svg", "flow_svg"] {
+        assert!(page[chart].as_str().expect("a chart").starts_with("<svg"), "{chart}");
+    }
+    assert!(page["burndown_svg"].as_str().expect("svg").contains("Burndown of 16.7"));
+    let not_one = board.get("/api/milestone/kpa122");
+    assert_eq!(not_one.status, 400);
+    assert_eq!(not_one.json()["error"], "`kpa122` is an issue, not a milestone");
 
     // Columns page: a page of one from each offset gives the whole column, in order.
     let full = board.get("/api/column?kind=issue&state=development").json();
@@ -217,13 +268,26 @@ fn the_ops_board_has_a_column_per_stage_holding_what_list_says() {
         assert!(card.get(field).is_some(), "a card has `{field}`: {card}");
     }
 
-    let errors = [
+    let mut errors = vec![
         board.get("/api/board?kind=ticket"),
         board.get("/api/column?kind=issue&state=doing"),
         board.get("/api/board?kind=issue&q=title:(unclosed"),
+        board.get("/api/column?kind=issue&state=triage&offset=-1"),
         board.get("/api/record/zzzzzz"),
+        board.get("/api/record/K23!"),
+        board.get("/api/record/k"),
     ];
-    let text: Vec<String> = errors.iter().map(|a| format!("{} {}", a.status, a.body)).collect();
+    // The tracker's own files change under the board: each request reads them again.
+    let config = sandbox.read("docket.toml");
+    sandbox.write("docket.toml", &config.replace("issue = \"ops\"", "issue = \"opps\""));
+    errors.push(board.get("/api/board?kind=issue"));
+    std::fs::remove_file(sandbox.root().join("docket.toml")).expect("remove");
+    errors.push(board.get("/api/board?kind=issue"));
+    sandbox.write("docket.toml", &config);
+    assert_eq!(board.get("/api/board?kind=issue").status, 200);
+    let root = sandbox.root().display().to_string();
+    let text: Vec<String> =
+        errors.iter().map(|a| format!("{} {}", a.status, a.body.replace(&root, "[ROOT]"))).collect();
     insta::assert_snapshot!("serve_query_errors", text.join("\n"));
 }
 
@@ -273,7 +337,10 @@ fn a_drag_is_docket_move_refused_or_made_exactly_as_the_cli_makes_it() {
     let status = board.get("/api/status").json();
     assert_eq!(status["uncommitted"], json!([{ "path": "issues/x24vn8.toml", "status": "modified" }]));
     let command = status["command"].as_str().expect("a command");
-    assert!(command.contains("git commit") && command.contains("issues/x24vn8.toml"), "{command}");
+    assert_eq!(
+        command,
+        "git add -- issues/x24vn8.toml && git commit -m \"Update issues/x24vn8.toml\" -- issues/x24vn8.toml"
+    );
     let card = board.get("/api/column?kind=issue&state=completed").json()["cards"]
         .as_array()
         .expect("cards")
@@ -320,13 +387,19 @@ fn set_comment_and_update_are_the_cli_s_edits() {
     );
     let fields: Vec<&str> =
         record["fields"].as_array().expect("fields").iter().map(|f| f["name"].as_str().expect("name")).collect();
-    assert!(fields.contains(&"weight") && fields.contains(&"labels") && !fields.contains(&"description"), "{fields:?}");
+    assert!(fields.contains(&"weight") && fields.contains(&"labels") && fields.contains(&"title"), "{fields:?}");
+    for table_or_text in ["description", "gameplan", "rice", "comments", "updates"] {
+        assert!(!fields.contains(&table_or_text), "{table_or_text} is not edited as one line: {fields:?}");
+    }
     let labels =
         record["fields"].as_array().expect("fields").iter().find(|f| f["name"] == "labels").expect("labels")["value"]
             .clone();
     assert_eq!(labels, "customer::self-managed,system::zendesk-global,priority::1,validation::rejected");
 
+    assert_eq!(record["uncommitted"], false);
     let set = board.post("/api/record/kpa122/set", &json!({ "assignments": ["weight=3"], "unset": ["health"] }));
+    assert_eq!(board.get("/api/record/kpa122").json()["uncommitted"], true);
+    assert_eq!(board.get("/api/record/k23ewa").json()["uncommitted"], false);
     assert_eq!(set.status, 200, "{}", set.body);
     twin.docket(&["set", "kpa122", "weight=3", "--unset", "health"]).ok();
     assert_eq!(sandbox.read("issues/kpa122.toml"), twin.read("issues/kpa122.toml"));
@@ -390,6 +463,7 @@ fn set_comment_and_update_are_the_cli_s_edits() {
 fn the_mir_board_has_the_ten_process_states_and_moves_bugs_through_them() {
     let sandbox = Sandbox::example("mir");
     let board = Board::start(&sandbox, &[]);
+    assert_eq!(board.get("/api/meta").json()["default_kind"], "mir", "the kind with the most records");
     let states: Vec<String> = board.columns("kind=mir").into_iter().map(|(s, _)| s).collect();
     assert_eq!(states.len(), 10);
     assert_eq!(sorted(board.columns("kind=mir")), cli_columns(&sandbox, "mir", &states));
@@ -528,6 +602,12 @@ fn the_board_answers_only_its_own_page_with_its_token() {
         );
     }
     assert!(page.body.contains("/assets/board.js"));
+    let script = &cases[8].1;
+    assert!(script.headers.to_ascii_lowercase().contains("content-type: text/javascript"), "{}", script.headers);
+    assert!(script.body.contains("new EventSource("), "the page's script is served");
+    let style = board.raw("GET", "/assets/board.css", &[], None);
+    assert!(style.headers.to_ascii_lowercase().contains("content-type: text/css"), "{}", style.headers);
+    assert!(style.body.contains(".card"), "the page's style is served");
     let same_origin =
         board.raw("GET", "/api/meta", &[("Origin", &format!("http://{host}")), ("X-Docket-Token", token)], None);
     assert_eq!(same_origin.status, 200);
@@ -562,14 +642,43 @@ fn serve_refuses_a_port_in_use_and_warns_off_loopback() {
     let outside = sandbox.docket_in(&nowhere, &["serve", "--port", "0"], &[], "");
     assert_eq!(outside.code, 2, "{}", outside.both());
 
-    let mut child = sandbox.spawn_docket_piped(&["serve", "--port", "0", "--bind", "0.0.0.0"], &[]);
-    let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
-    let mut line = String::new();
-    stderr.read_line(&mut line).expect("a warning");
+    // Any address but loopback: a warning, and the address to open is one the browser can use.
+    let first_lines = |bind: &str| {
+        let mut child = sandbox.spawn_docket_piped(&["serve", "--port", "0", "--bind", bind], &[]);
+        let (mut warning, mut address) = (String::new(), String::new());
+        BufReader::new(child.stderr.take().expect("piped")).read_line(&mut warning).expect("a warning");
+        BufReader::new(child.stdout.take().expect("piped")).read_line(&mut address).expect("the address");
+        let _ = child.kill();
+        let _ = child.wait();
+        (warning, address)
+    };
+    let (warning, address) = first_lines("0.0.0.0");
+    assert!(warning.starts_with("warning: the board listens on 0.0.0.0:"), "{warning}");
+    assert!(warning.contains("other machines can reach it"), "{warning}");
+    assert!(address.starts_with("board: http://127.0.0.1:"), "{address}");
+    if let Some(ip) = non_loopback_address() {
+        let (warning, address) = first_lines(&ip.to_string());
+        assert!(warning.starts_with(&format!("warning: the board listens on {ip}:")), "{warning}");
+        assert!(address.starts_with(&format!("board: http://{ip}:")), "{address}");
+    }
+    let mut child = sandbox.spawn_docket_piped(&["serve", "--port", "0", "--bind", "127.0.0.1"], &[]);
+    let mut address = String::new();
+    BufReader::new(child.stdout.take().expect("piped")).read_line(&mut address).expect("the address");
+    let mut rest = String::new();
     let _ = child.kill();
     let _ = child.wait();
-    assert!(line.starts_with("warning: the board listens on 0.0.0.0:"), "{line}");
-    assert!(line.contains("other machines can reach it"), "{line}");
+    child.stderr.take().expect("piped").read_to_string(&mut rest).expect("stderr");
+    assert!(!rest.contains("warning"), "no warning on loopback: {rest}");
+}
+
+#[test]
+fn an_empty_tracker_has_an_empty_board_of_issues() {
+    let sandbox = Sandbox::tracker();
+    let board = Board::start(&sandbox, &[]);
+    let meta = board.get("/api/meta").json();
+    assert_eq!(meta["default_kind"], "issue");
+    assert!(board.columns("kind=issue").iter().all(|(_, ids)| ids.is_empty()));
+    assert_eq!(board.get("/api/status").json()["command"], Value::Null);
 }
 
 #[test]

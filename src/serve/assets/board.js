@@ -1,5 +1,5 @@
 // docket serve — the board's front end. Plain ES2022, no build step, no dependencies.
-// Contract with the server: notes/board-api.md. Server text goes into the page through
+// Contract with the server: src/serve/api.rs (the routes) and book/src/board.md (the HTTP API). Server text goes into the page through
 // textContent only, except the `html` fields and the `*_svg` fields, which the server sanitizes.
 'use strict';
 

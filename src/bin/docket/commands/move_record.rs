@@ -24,10 +24,6 @@ pub fn cmd_move(ui: &Ui, env: &Env, args: &MoveArgs) -> Result<ExitCode, CliErro
         Ok(moved) => moved,
         Err(error) => return super::not_changed(ui, error),
     };
-    if !moved.wrote() {
-        ui.err(&format!("{}\n", moved.summary));
-        return Ok(ExitCode::SUCCESS);
-    }
     if !moved.warnings.is_empty() {
         ui.err(&render::diagnostics(&moved.warnings, ui.err_style()));
     }

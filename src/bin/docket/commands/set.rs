@@ -20,7 +20,7 @@ pub fn cmd_set(ui: &Ui, env: &Env, args: &SetArgs) -> Result<ExitCode, CliError>
         Ok(set) => set,
         Err(error) => return super::not_changed(ui, error),
     };
-    if set.wrote() && !args.json {
+    if !args.json {
         ui.out(&render::diff(&set.before, &set.after, ui.out_style()));
     }
     ui.err(&format!("{}\n", set.summary));
