@@ -458,6 +458,26 @@ fn a_watcher_ends_when_its_tracker_is_deleted() {
     }
 }
 
+/// `--idle` ends a watcher no search has asked for that long (how a watcher started in the
+/// background by a search ends).
+#[test]
+fn a_watcher_ends_when_idle() {
+    let sandbox = settled_tracker(5);
+    let mut idle = sandbox.start_watch(&["--idle", "0"], false);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = idle.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = idle.kill();
+            panic!("the watcher with --idle 0 still runs after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status}");
+}
+
 /// A search of a tracker larger than the limit starts `docket watch` in the background, once;
 /// `docket watch --stop` ends it; `[index] watch = "never"` turns it off.
 #[test]

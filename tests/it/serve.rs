@@ -533,6 +533,13 @@ fn changes_on_disk_reach_the_board_as_events() {
     assert!(seen.contains("event: change"), "{seen}");
     // And the board shows it.
     assert!(board.columns("kind=issue").iter().any(|(s, ids)| s == "backlogged" && ids.contains(&"k23ewa".to_owned())));
+    // The board keeps following: a second save, and a file removed, arrive too.
+    let retitled = sandbox.read("issues/kpa122.toml").replace("SLA timer keeps running", "SLA timer still runs");
+    sandbox.write("issues/kpa122.toml", &retitled);
+    read_until(&mut reader, &mut seen, "issues/kpa122.toml");
+    std::fs::remove_file(sandbox.root().join("issues/s6fy4d.toml")).expect("remove");
+    read_until(&mut reader, &mut seen, "issues/s6fy4d.toml");
+    assert!(board.columns("kind=issue").iter().all(|(_, ids)| !ids.contains(&"s6fy4d".to_owned())));
 }
 
 #[test]
