@@ -16,6 +16,7 @@ mod markdown;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -78,6 +79,24 @@ pub(crate) struct Shared {
     index: Mutex<Option<SearchIndex>>,
     /// Why the watcher stopped, when it did: the boards are no longer live.
     watcher_error: Mutex<Option<String>>,
+    /// How many times record files were seen changed (folds of the watcher, the board's own
+    /// changes): part of what the kept list of uncommitted files depends on.
+    files_changed: AtomicU64,
+    /// The files changed since `HEAD`, and what that answer depended on.
+    uncommitted: Mutex<Option<(Uncommitted, Arc<Changes>)>>,
+}
+
+/// The files changed since `HEAD` (relative to the tracker root), each with how: `added`,
+/// `modified` or `deleted`.
+pub(crate) type Changes = Vec<(String, &'static str)>;
+
+/// What the list of uncommitted files depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Uncommitted {
+    head: Option<String>,
+    /// When git's index file last changed (`git add`, `git commit`).
+    index: Option<std::time::SystemTime>,
+    files: u64,
 }
 
 /// A board bound to its socket, ready to run.
@@ -117,6 +136,8 @@ impl Server {
             changes,
             index: Mutex::new(None),
             watcher_error: Mutex::new(None),
+            files_changed: AtomicU64::new(0),
+            uncommitted: Mutex::new(None),
         });
         Ok(Self { listener, address, shared, live, watcher_index, rescan: first.busy, settle: options.settle })
     }
@@ -179,6 +200,7 @@ fn tell(shared: &Shared, refresh: &Refresh) {
         return;
     }
     paths.sort_unstable();
+    shared.files_changed.fetch_add(1, Ordering::SeqCst);
     let message = serde_json::json!({ "paths": paths, "live": true });
     // No board open is not an error.
     let _ = shared.changes.send(message.to_string());
@@ -310,6 +332,8 @@ mod tests {
             changes: broadcast::channel(1).0,
             index: Mutex::new(None),
             watcher_error: Mutex::new(None),
+            files_changed: AtomicU64::new(0),
+            uncommitted: Mutex::new(None),
         }
     }
 

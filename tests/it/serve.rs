@@ -512,8 +512,10 @@ fn changes_on_disk_reach_the_board_as_events() {
         .expect("send");
     let mut reader = BufReader::new(stream);
     let mut seen = String::new();
+    // Waits for `what` in what the stream sends from now on.
     let read_until = |reader: &mut BufReader<TcpStream>, seen: &mut String, what: &str| {
         let start = Instant::now();
+        seen.clear();
         while !seen.contains(what) && start.elapsed() < Duration::from_secs(10) {
             let mut line = String::new();
             if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -531,8 +533,14 @@ fn changes_on_disk_reach_the_board_as_events() {
     read_until(&mut reader, &mut seen, "issues/k23ewa.toml");
     assert!(saved.elapsed() < Duration::from_secs(1), "the change took {:?} to reach the board", saved.elapsed());
     assert!(seen.contains("event: change"), "{seen}");
-    // And the board shows it.
+    // The first fold after the index was built at start reads every file again: let it pass.
+    std::thread::sleep(Duration::from_millis(300));
+    // And the board shows it, marked as not committed.
     assert!(board.columns("kind=issue").iter().any(|(s, ids)| s == "backlogged" && ids.contains(&"k23ewa".to_owned())));
+    assert_eq!(
+        board.get("/api/status").json()["uncommitted"],
+        json!([{ "path": "issues/k23ewa.toml", "status": "modified" }])
+    );
     // The board keeps following: a second save, and a file removed, arrive too.
     let retitled = sandbox.read("issues/kpa122.toml").replace("SLA timer keeps running", "SLA timer still runs");
     sandbox.write("issues/kpa122.toml", &retitled);
@@ -540,6 +548,20 @@ fn changes_on_disk_reach_the_board_as_events() {
     std::fs::remove_file(sandbox.root().join("issues/s6fy4d.toml")).expect("remove");
     read_until(&mut reader, &mut seen, "issues/s6fy4d.toml");
     assert!(board.columns("kind=issue").iter().all(|(_, ids)| !ids.contains(&"s6fy4d".to_owned())));
+    let statuses: Vec<String> = board.get("/api/status").json()["uncommitted"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|f| format!("{} {}", f["path"].as_str().expect("path"), f["status"].as_str().expect("status")))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["issues/k23ewa.toml modified", "issues/kpa122.toml modified", "issues/s6fy4d.toml deleted"],
+        "{seen}"
+    );
+    // Committed with git behind the board's back: nothing is uncommitted any more.
+    sandbox.commit_all("Edits");
+    assert_eq!(board.get("/api/status").json()["uncommitted"], json!([]));
 }
 
 #[test]
