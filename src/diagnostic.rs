@@ -163,6 +163,101 @@ pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(Diagnostic::is_error)
 }
 
+/// How rendered diagnostics are coloured: the command line paints on a terminal; [`Plain`]
+/// leaves the text as it is (the web board, pipes).
+pub trait Paint {
+    fn error(&self, text: &str) -> String {
+        text.to_owned()
+    }
+    fn warning(&self, text: &str) -> String {
+        text.to_owned()
+    }
+    fn hint(&self, text: &str) -> String {
+        text.to_owned()
+    }
+    fn bold(&self, text: &str) -> String {
+        text.to_owned()
+    }
+}
+
+/// No colour.
+pub struct Plain;
+
+impl Paint for Plain {}
+
+/// One diagnostic as people read it: the rule and message, the place, the source line with
+/// carets under the span, the commit (range checks) and the hint, rustc-style:
+///
+/// ```text
+/// error[field.type]: `weight` must be an integer from 1 to 5, not a string
+///  --> issues/k3x9q2.toml:7:10
+///   |
+/// 7 | weight = "3"
+///   |          ^^^
+///   = hint: remove the quotes: `weight = 3`
+/// ```
+pub fn render(d: &Diagnostic, paint: &dyn Paint) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    let label = match d.severity {
+        Severity::Error => paint.error(&format!("error[{}]", d.rule)),
+        Severity::Warning => paint.warning(&format!("warning[{}]", d.rule)),
+    };
+    let _ = writeln!(text, "{label}{} {}", paint.bold(":"), paint.bold(&d.message));
+    let location = match (d.line, d.column) {
+        (Some(line), Some(column)) => format!("{}:{line}:{column}", d.path),
+        _ => d.path.clone(),
+    };
+    let gutter = d.line.map_or(1, |line| line.to_string().len());
+    let pad = " ".repeat(gutter);
+    let _ = writeln!(text, "{pad}{} {location}", paint.hint("-->"));
+    if let (Some(excerpt), Some(line)) = (&d.excerpt, d.line) {
+        let bar = paint.hint("|");
+        let _ = writeln!(text, "{pad} {bar}");
+        let _ = writeln!(text, "{} {bar} {}", paint.hint(&line.to_string()), excerpt.text);
+        let carets = "^".repeat(excerpt.carets.len().max(1));
+        let marker = match d.severity {
+            Severity::Error => paint.error(&carets),
+            Severity::Warning => paint.warning(&carets),
+        };
+        let _ = writeln!(text, "{pad} {bar} {}{marker}", " ".repeat(excerpt.carets.start));
+    }
+    if let Some(commit) = &d.commit {
+        let _ = writeln!(text, "{pad} {} {}", paint.hint("= in commit"), &commit[..commit.len().min(12)]);
+    }
+    if let Some(hint) = &d.hint {
+        let _ = writeln!(text, "{pad} {} {}", paint.hint("= hint:"), hint);
+    }
+    text
+}
+
+/// Every diagnostic ([`render`]), then a one-line summary of the errors and warnings.
+pub fn render_all(list: &[Diagnostic], paint: &dyn Paint) -> String {
+    use std::fmt::Write as _;
+    let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+    let mut text = String::new();
+    for d in list {
+        text.push_str(&render(d, paint));
+        text.push('\n');
+    }
+    let errors = list.iter().filter(|d| d.is_error()).count();
+    let warnings = list.len() - errors;
+    let mut files: Vec<&str> = list.iter().filter(|d| d.is_error()).map(|d| d.path.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    if errors > 0 {
+        let _ = writeln!(
+            text,
+            "{}: {} in {}{}",
+            paint.error("error"),
+            plural(errors, "problem"),
+            plural(files.len(), "file"),
+            if warnings > 0 { format!(", and {}", plural(warnings, "warning")) } else { String::new() }
+        );
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

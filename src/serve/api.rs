@@ -218,18 +218,7 @@ fn refusal(
     diagnostics: &[Diagnostic],
     missing: &[String],
 ) -> ApiError {
-    let mut text = String::new();
-    for d in diagnostics {
-        let place = match (d.line, d.column) {
-            (Some(line), Some(column)) => format!("{}:{line}:{column}", d.path),
-            _ => d.path.clone(),
-        };
-        let severity = if d.is_error() { "error" } else { "warning" };
-        let _ = writeln!(text, "{severity}[{}]: {}\n  --> {place}", d.rule, d.message);
-        if let Some(hint) = &d.hint {
-            let _ = writeln!(text, "  = hint: {hint}");
-        }
-    }
+    let mut text = crate::diagnostic::render_all(diagnostics, &crate::diagnostic::Plain);
     if let Some(note) = note {
         let _ = writeln!(text, "note: {note}");
     }

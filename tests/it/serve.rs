@@ -310,6 +310,8 @@ fn a_drag_is_docket_move_refused_or_made_exactly_as_the_cli_makes_it() {
     for d in body["diagnostics"].as_array().expect("diagnostics") {
         assert!(cli.stderr.contains(d["message"].as_str().expect("message")), "{d} not in {}", cli.stderr);
     }
+    // The board shows what the command line prints, word for word.
+    assert_eq!(body["text"].as_str().expect("text"), cli.stderr);
     insta::assert_snapshot!("serve_refused_move", body["text"].as_str().expect("text"));
 
     // Made: byte for byte what the CLI writes.

@@ -1,85 +1,17 @@
-//! Turning the core's values into text for people: diagnostics with source excerpts, records,
-//! tables and diffs.
+//! Turning the core's values into text for people: diagnostics (drawn by
+//! `docket::diagnostic::render`, coloured here), records, tables and diffs.
 
 use std::fmt::Write as _;
 
-use docket::diagnostic::{Diagnostic, Severity};
+use docket::diagnostic::Diagnostic;
 use docket::model::{Body, Record};
 use docket::workflow::Workflow;
 
 use crate::ui::Style;
 
-/// One diagnostic, rustc-style:
-///
-/// ```text
-/// error[field.type]: `weight` must be an integer from 1 to 5, not a string
-///  --> issues/k3x9q2.toml:7:10
-///   |
-/// 7 | weight = "3"
-///   |          ^^^
-///   = hint: remove the quotes: `weight = 3`
-/// ```
-pub fn diagnostic(d: &Diagnostic, style: Style) -> String {
-    let mut text = String::new();
-    let label = match d.severity {
-        Severity::Error => style.error(&format!("error[{}]", d.rule)),
-        Severity::Warning => style.warning(&format!("warning[{}]", d.rule)),
-    };
-    let _ = writeln!(text, "{label}{} {}", style.bold(":"), style.bold(&d.message));
-    let location = match (d.line, d.column) {
-        (Some(line), Some(column)) => format!("{}:{line}:{column}", d.path),
-        _ => d.path.clone(),
-    };
-    let gutter = d.line.map_or(1, |line| line.to_string().len());
-    let pad = " ".repeat(gutter);
-    let _ = writeln!(text, "{pad}{} {location}", style.hint("-->"));
-    if let (Some(excerpt), Some(line)) = (&d.excerpt, d.line) {
-        let bar = style.hint("|");
-        let _ = writeln!(text, "{pad} {bar}");
-        let _ = writeln!(text, "{} {bar} {}", style.hint(&line.to_string()), excerpt.text);
-        let carets = "^".repeat(excerpt.carets.len().max(1));
-        let marker = match d.severity {
-            Severity::Error => style.error(&carets),
-            Severity::Warning => style.warning(&carets),
-        };
-        let _ = writeln!(text, "{pad} {bar} {}{marker}", " ".repeat(excerpt.carets.start));
-    }
-    if let Some(commit) = &d.commit {
-        let _ = writeln!(text, "{pad} {} {}", style.hint("= in commit"), &commit[..commit.len().min(12)]);
-    }
-    if let Some(hint) = &d.hint {
-        let _ = writeln!(text, "{pad} {} {}", style.hint("= hint:"), hint);
-    }
-    text
-}
-
 /// Every diagnostic, then a one-line summary of the errors and warnings.
 pub fn diagnostics(list: &[Diagnostic], style: Style) -> String {
-    let mut text = String::new();
-    for d in list {
-        text.push_str(&diagnostic(d, style));
-        text.push('\n');
-    }
-    let errors = list.iter().filter(|d| d.is_error()).count();
-    let warnings = list.len() - errors;
-    let mut files: Vec<&str> = list.iter().filter(|d| d.is_error()).map(|d| d.path.as_str()).collect();
-    files.sort_unstable();
-    files.dedup();
-    if errors > 0 {
-        let _ = writeln!(
-            text,
-            "{}: {} in {}{}",
-            style.error("error"),
-            plural(errors, "problem"),
-            plural(files.len(), "file"),
-            if warnings > 0 { format!(", and {}", plural(warnings, "warning")) } else { String::new() }
-        );
-    }
-    text
-}
-
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    docket::diagnostic::render_all(list, &style)
 }
 
 /// Fields `show` prints as paragraphs rather than on one line.

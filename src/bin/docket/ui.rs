@@ -158,3 +158,18 @@ impl Progress {
         }
     }
 }
+
+impl docket::diagnostic::Paint for Style {
+    fn error(&self, text: &str) -> String {
+        Style::error(*self, text)
+    }
+    fn warning(&self, text: &str) -> String {
+        Style::warning(*self, text)
+    }
+    fn hint(&self, text: &str) -> String {
+        Style::hint(*self, text)
+    }
+    fn bold(&self, text: &str) -> String {
+        Style::bold(*self, text)
+    }
+}
