@@ -32,7 +32,8 @@ const MIRROR_LOGIN_WAIT_MS: usize = 15 * 60 * 1000;
 #[derive(Debug, Clone)]
 pub struct Context {
     now: Timestamp,
-    commit_time: Timestamp,
+    /// `GIT_COMMITTER_DATE`, when set; else commits are judged at `now`.
+    commit_time: Option<Timestamp>,
     random_state: u64,
     next_first: Option<usize>,
     history_walk_at: usize,
@@ -68,9 +69,7 @@ impl Context {
         let now = if let Ok(text) = std::env::var("DOCKET_NOW") {
             time::parse_timestamp(&text).ok_or(ContextError::BadNow(text))?
         } else {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+            clock()
         };
         let random_state = match std::env::var("DOCKET_SEED") {
             Ok(text) => text.trim().parse().map_err(|_| ContextError::BadSeed(text))?,
@@ -85,9 +84,9 @@ impl Context {
         // Time rules judge a commit at the commit's time (PRODUCT.md §4).
         let commit_time = match std::env::var("GIT_COMMITTER_DATE") {
             Ok(text) if !text.trim().is_empty() => {
-                time::parse_git_date(&text).ok_or(ContextError::BadCommitterDate(text))?
+                Some(time::parse_git_date(&text).ok_or(ContextError::BadCommitterDate(text))?)
             }
-            _ => now,
+            _ => None,
         };
         let next_first = match std::env::var("DOCKET_NEXT_FIRST") {
             Ok(text) => Some(text.trim().parse().ok().filter(|n| *n > 0).ok_or(ContextError::BadNextFirst(text))?),
@@ -137,7 +136,7 @@ impl Context {
     pub fn fixed(now: Timestamp, seed: u64) -> Self {
         Self {
             now,
-            commit_time: now,
+            commit_time: None,
             random_state: seed,
             next_first: None,
             history_walk_at: crate::history::WALK_AT,
@@ -157,13 +156,7 @@ impl Context {
     pub fn ticked(&self) -> Self {
         let mut ticked = self.clone();
         if !self.pinned {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX));
-            if self.commit_time == self.now {
-                ticked.commit_time = now;
-            }
-            ticked.now = now;
+            ticked.now = clock();
         }
         ticked
     }
@@ -218,7 +211,7 @@ impl Context {
 
     /// The time of the commit being made: `GIT_COMMITTER_DATE` when set, else now.
     pub fn commit_time(&self) -> Timestamp {
-        self.commit_time
+        self.commit_time.unwrap_or(self.now)
     }
 
     /// The next 64 random bits (splitmix64: small, fast, and well distributed).
@@ -229,4 +222,11 @@ impl Context {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
+}
+
+/// The system clock, in seconds since the epoch.
+fn clock() -> Timestamp {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
 }
