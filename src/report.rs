@@ -424,6 +424,27 @@ fn days(from: Timestamp, to: Timestamp) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// Milestone `id`'s burndown as an SVG chart ([`burndown`]; `docket plan --chart`, the board's
+/// milestone page), when the milestone has both dates.
+pub fn burndown_chart(
+    history: &History,
+    id: &str,
+    milestone: &crate::model::Milestone,
+    now: Timestamp,
+    done: &[String],
+    deliverable: &str,
+) -> Option<String> {
+    let (labels, series) = burndown(history, id, milestone.start?, milestone.end?, now, done, deliverable);
+    Some(crate::chart::lines(&format!("Burndown of {} (committed weight)", milestone.title), &labels, &series))
+}
+
+/// The issues' cumulative flow as an SVG chart ([`flow`], states in `order`; `docket report
+/// metrics --chart`, the board's milestone page).
+pub fn flow_chart(history: &History, now: Timestamp, order: &[String]) -> String {
+    let (labels, series) = flow(history, now, order, "issues");
+    crate::chart::stacked("Cumulative flow (records in each state)", &labels, &series)
+}
+
 /// A milestone's burndown: per day from `start` to `end`, the committed weight (issues of the
 /// milestone labelled `deliverable`) not yet done, as history shows it at the end of that day;
 /// days after `now` have no value. The ideal line falls straight from the first day's weight

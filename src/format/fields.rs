@@ -6,6 +6,10 @@
 
 use crate::model::{Health, IssueType, Kind, MirStatus, Verdict};
 
+/// The fields of long Markdown text, which `show` prints as paragraphs and the board renders
+/// (rather than offering them as one-line values).
+pub const LONG_TEXT: &[&str] = &["description", "gameplan", "blueprint", "review"];
+
 /// What a field holds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FieldType {

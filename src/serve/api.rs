@@ -22,7 +22,9 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::board::{self, Filters, Slice};
 use crate::change::{self, ChangeError, Move};
+use crate::context::Context;
 use crate::diagnostic::Diagnostic;
+use crate::format::fields::LONG_TEXT;
 use crate::history::History;
 use crate::index::{IndexError, SearchIndex, Sort};
 use crate::model::{Body, Health, Kind};
@@ -239,11 +241,11 @@ fn refusal(
 /// have changed) and a context whose clock is read again.
 async fn blocking<F>(shared: Arc<Shared>, work: F) -> Response
 where
-    F: FnOnce(&Shared, &Tracker) -> Result<Value, ApiError> + Send + 'static,
+    F: FnOnce(&Shared, &Tracker, &Context) -> Result<Value, ApiError> + Send + 'static,
 {
     let answer = tokio::task::spawn_blocking(move || {
         let tracker = Tracker::discover(&shared.start)?;
-        work(&shared, &tracker)
+        work(&shared, &tracker, &shared.context.ticked())
     })
     .await;
     match answer {
@@ -281,10 +283,9 @@ fn uncommitted(shared: &Shared, tracker: &Tracker) -> Result<Arc<super::Changes>
     };
     let mut kept = shared.uncommitted.lock().map_err(|_| ApiError::internal("a lock is poisoned"))?;
     // Without a live watcher, an editor's save would not be seen: ask every time.
-    let live = shared.watcher_error.lock().is_ok_and(|e| e.is_none());
     if let Some((known, answer)) = kept.as_ref()
         && *known == key
-        && live
+        && shared.live()
     {
         return Ok(Arc::clone(answer));
     }
@@ -301,13 +302,8 @@ fn uncommitted(shared: &Shared, tracker: &Tracker) -> Result<Arc<super::Changes>
     Ok(answer)
 }
 
-/// The paths of `uncommitted`.
-fn changed_paths(shared: &Shared, tracker: &Tracker) -> Result<Vec<String>, ApiError> {
-    Ok(uncommitted(shared, tracker)?.iter().map(|(path, _)| path.clone()).collect())
-}
-
 pub async fn meta(State(shared): State<Arc<Shared>>) -> Response {
-    blocking(shared, |shared, tracker| {
+    blocking(shared, |shared, tracker, _| {
         with_index(shared, tracker, |index| {
             let mut kinds = Vec::new();
             let mut most = (0, Kind::Issue);
@@ -343,7 +339,7 @@ pub async fn meta(State(shared): State<Arc<Shared>>) -> Response {
                 "assignees": assignees,
                 "labels": index.values("label")?,
                 "types": crate::model::IssueType::NAMES,
-                "live": shared.watcher_error.lock().is_ok_and(|e| e.is_none()),
+                "live": shared.live(),
             }))
         })
     })
@@ -391,10 +387,10 @@ impl BoardQuery {
 }
 
 pub async fn board(State(shared): State<Arc<Shared>>, Params(query): Params<BoardQuery>) -> Response {
-    blocking(shared, move |shared, tracker| {
+    blocking(shared, move |shared, tracker, _| {
         let kind = query.kind()?;
         let filters = query.filters();
-        let changed = changed_paths(shared, tracker)?;
+        let changed = uncommitted(shared, tracker)?;
         let workflow = tracker.workflow(kind);
         with_index(shared, tracker, |index| {
             let mut columns = Vec::new();
@@ -410,7 +406,7 @@ pub async fn board(State(shared): State<Arc<Shared>>, Params(query): Params<Boar
 }
 
 pub async fn column(State(shared): State<Arc<Shared>>, Params(query): Params<BoardQuery>) -> Response {
-    blocking(shared, move |shared, tracker| {
+    blocking(shared, move |shared, tracker, _| {
         let kind = query.kind()?;
         let Some(state) = query.state.clone().filter(|s| tracker.workflow(kind).state(s).is_some()) else {
             return Err(ApiError::bad(
@@ -422,7 +418,7 @@ pub async fn column(State(shared): State<Arc<Shared>>, Params(query): Params<Boa
                 "name one of the board's columns",
             ));
         };
-        let changed = changed_paths(shared, tracker)?;
+        let changed = uncommitted(shared, tracker)?;
         with_index(shared, tracker, |index| {
             let slice = Slice { state: &state, offset: query.offset.unwrap_or(0), limit: query.limit() };
             let page = board::column(tracker, index, kind, &query.filters(), &slice, &changed)?;
@@ -433,7 +429,7 @@ pub async fn column(State(shared): State<Arc<Shared>>, Params(query): Params<Boa
 }
 
 pub async fn record(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    blocking(shared, move |shared, tracker| {
+    blocking(shared, move |shared, tracker, _| {
         let file = tracker.resolve(&id)?;
         let (record, diagnostics, source) = tracker.load(&file)?;
         let Some(record) = record else {
@@ -464,9 +460,9 @@ pub async fn record(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -
 fn rendered(record: &crate::model::Record) -> Value {
     let html = super::markdown::to_html;
     let mut out = serde_json::Map::new();
-    for name in ["description", "gameplan", "blueprint", "review"] {
-        if let Some(text) = record.fields.get(name).and_then(toml::Value::as_str) {
-            out.insert(name.to_owned(), Value::String(html(text)));
+    for name in LONG_TEXT {
+        if let Some(text) = record.fields.get(*name).and_then(toml::Value::as_str) {
+            out.insert((*name).to_owned(), Value::String(html(text)));
         }
     }
     // Comments and updates as `--json` gives them (dates written the same way), with HTML.
@@ -495,10 +491,9 @@ fn rendered(record: &crate::model::Record) -> Value {
 /// tables, each as the right-hand side of `docket set FIELD=VALUE` (lists joined by commas).
 fn fields(source: &str) -> Vec<Value> {
     let Ok(table) = source.parse::<toml::Table>() else { return Vec::new() };
-    let long = ["description", "gameplan", "blueprint", "review"];
     table
         .iter()
-        .filter(|(name, _)| !long.contains(&name.as_str()))
+        .filter(|(name, _)| !LONG_TEXT.contains(&name.as_str()))
         .filter_map(|(name, value)| {
             let text = match value {
                 toml::Value::String(text) if !text.contains('\n') => text.clone(),
@@ -523,18 +518,27 @@ pub struct SearchQuery {
 }
 
 pub async fn search(State(shared): State<Arc<Shared>>, Params(query): Params<SearchQuery>) -> Response {
-    blocking(shared, move |shared, tracker| {
+    blocking(shared, move |shared, tracker, _| {
         with_index(shared, tracker, |index| {
             let results = index.search(&query.q, Sort::Relevance, Some(query.limit.unwrap_or(20).clamp(1, MOST)))?;
-            let mut hits = Vec::new();
-            for hit in results.hits {
-                let Some((kind, _)) = crate::check::record_at(&hit.path) else { continue };
-                let file = crate::tracker::RecordFile { kind, id: hit.id.clone(), path: hit.path.clone() };
-                if let (Some(record), _, _) = tracker.load(&file)? {
-                    let state = tracker.workflow(kind).state_of(&record);
-                    hits.push(json!({ "id": hit.id, "path": hit.path, "kind": kind.name(), "title": record.title(), "state": state }));
-                }
-            }
+            let files: Vec<crate::tracker::RecordFile> = results
+                .hits
+                .iter()
+                .filter_map(|hit| {
+                    let (kind, _) = crate::check::record_at(&hit.path)?;
+                    Some(crate::tracker::RecordFile { kind, id: hit.id.clone(), path: hit.path.clone() })
+                })
+                .collect();
+            let loaded = tracker.load_files(&files);
+            // In the order of relevance; a file that is no valid record is left out.
+            let hits: Vec<Value> = files
+                .iter()
+                .filter_map(|file| loaded.records.iter().find(|r| r.path == file.path))
+                .map(|record| {
+                    let state = tracker.workflow(record.kind()).state_of(record);
+                    json!({ "id": record.id, "path": record.path, "kind": record.kind().name(), "title": record.title(), "state": state })
+                })
+                .collect();
             Ok(json!({ "total": results.total, "hits": hits }))
         })
     })
@@ -542,8 +546,7 @@ pub async fn search(State(shared): State<Arc<Shared>>, Params(query): Params<Sea
 }
 
 pub async fn milestone(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
-    blocking(shared, move |shared, tracker| {
-        let context = shared.context.ticked();
+    blocking(shared, move |shared, tracker, context| {
         let now = context.now();
         let file = tracker.resolve(&id)?;
         if file.kind != Kind::Milestone {
@@ -568,26 +571,14 @@ pub async fn milestone(State(shared): State<Arc<Shared>>, Path(id): Path<String>
         let plan = crate::select::plan_of(tracker, &loaded, &file.id, &history, now);
         let settings = crate::plan::Settings::from_config(tracker.config());
         let done = crate::plan::done_stages(tracker.config());
-        let burndown = match (milestone.start, milestone.end) {
-            (Some(start), Some(end)) => {
-                let (labels, series) =
-                    crate::report::burndown(&history, &file.id, start, end, now, &done, &settings.deliverable_label);
-                Some(crate::chart::lines(
-                    &format!("Burndown of {} (committed weight)", milestone.title),
-                    &labels,
-                    &series,
-                ))
-            }
-            _ => None,
-        };
+        let burndown =
+            crate::report::burndown_chart(&history, &file.id, milestone, now, &done, &settings.deliverable_label);
         let order: Vec<String> = tracker.workflow(Kind::Issue).states.iter().map(|s| s.name.clone()).collect();
-        let (labels, series) = crate::report::flow(&history, now, &order, "issues");
-        let flow = crate::chart::stacked("Cumulative flow (records in each state)", &labels, &series);
+        let flow = crate::report::flow_chart(&history, now, &order);
         let record = loaded.records.iter().find(|r| r.id == file.id).map(crate::json::record_to_json);
         Ok(json!({
             "record": record,
             "plan": plan.map(|p| serde_json::to_value(p).expect("a plan serialises")),
-            "plan_error": null,
             "burndown_svg": burndown,
             "flow_svg": flow,
         }))
@@ -596,7 +587,7 @@ pub async fn milestone(State(shared): State<Arc<Shared>>, Path(id): Path<String>
 }
 
 pub async fn status(State(shared): State<Arc<Shared>>) -> Response {
-    blocking(shared, |shared, tracker| {
+    blocking(shared, |shared, tracker, _| {
         let changed = uncommitted(shared, tracker)?;
         let command = (!changed.is_empty()).then(|| {
             let paths: Vec<&str> = changed.iter().map(|(path, _)| path.as_str()).collect();
@@ -609,7 +600,7 @@ pub async fn status(State(shared): State<Arc<Shared>>) -> Response {
         Ok(json!({
             "uncommitted": changed.iter().map(|(path, how)| json!({ "path": path, "status": how })).collect::<Vec<_>>(),
             "command": command,
-            "live": shared.watcher_error.lock().is_ok_and(|e| e.is_none()),
+            "live": shared.live(),
             "live_error": shared.watcher_error.lock().ok().and_then(|e| e.clone()),
         }))
     })
@@ -672,15 +663,14 @@ pub async fn move_record(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<MoveBody>,
 ) -> Response {
-    blocking(shared, move |shared, tracker| {
-        let context = shared.context.ticked();
+    blocking(shared, move |shared, tracker, context| {
         let request = Move {
-            author: body.message.as_ref().and_then(|_| change::author(tracker, &context, None)),
+            author: body.message.as_ref().and_then(|_| change::author(tracker, context, None)),
             state: body.state,
             assignments: body.assignments,
             message: body.message,
         };
-        Ok(changed(shared, &change::move_record(tracker, &context, &id, &request)?))
+        Ok(changed(shared, &change::move_record(tracker, context, &id, &request)?))
     })
     .await
 }
@@ -690,9 +680,8 @@ pub async fn set(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<SetBody>,
 ) -> Response {
-    blocking(shared, move |shared, tracker| {
-        let context = shared.context.ticked();
-        Ok(changed(shared, &change::set_fields(tracker, &context, &id, &body.assignments, &body.unset)?))
+    blocking(shared, move |shared, tracker, context| {
+        Ok(changed(shared, &change::set_fields(tracker, context, &id, &body.assignments, &body.unset)?))
     })
     .await
 }
@@ -702,11 +691,10 @@ pub async fn comment(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<TextBody>,
 ) -> Response {
-    blocking(shared, move |shared, tracker| {
-        let context = shared.context.ticked();
+    blocking(shared, move |shared, tracker, context| {
         let file = tracker.resolve(&id)?;
-        let author = change::author(tracker, &context, None);
-        Ok(changed(shared, &change::comment(tracker, &context, &file, author.as_deref(), &body.text)?))
+        let author = change::author(tracker, context, None);
+        Ok(changed(shared, &change::comment(tracker, context, &file, author.as_deref(), &body.text)?))
     })
     .await
 }
@@ -716,16 +704,15 @@ pub async fn update(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<TextBody>,
 ) -> Response {
-    blocking(shared, move |shared, tracker| {
-        let context = shared.context.ticked();
+    blocking(shared, move |shared, tracker, context| {
         let health = match body.health.as_deref().filter(|h| !h.is_empty()) {
             None => None,
             Some(name) => Some(Health::from_name(name).ok_or_else(|| {
                 ApiError::bad(format!("there is no health `{name}`"), "use on_track, needs_attention or at_risk")
             })?),
         };
-        let author = change::author(tracker, &context, None);
-        Ok(changed(shared, &change::update(tracker, &context, &id, author.as_deref(), health, &body.text)?))
+        let author = change::author(tracker, context, None);
+        Ok(changed(shared, &change::update(tracker, context, &id, author.as_deref(), health, &body.text)?))
     })
     .await
 }

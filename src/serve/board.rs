@@ -53,7 +53,7 @@ pub struct Slice<'a> {
     pub limit: usize,
 }
 
-/// A page of the column of records of `kind` in `slice.state`. `uncommitted`: the paths whose
+/// A page of the column of records of `kind` in `slice.state`. `uncommitted`: the files whose
 /// work-tree version is not `HEAD`'s.
 pub fn column(
     tracker: &Tracker,
@@ -61,7 +61,7 @@ pub fn column(
     kind: Kind,
     filters: &Filters,
     slice: &Slice<'_>,
-    uncommitted: &[String],
+    uncommitted: &super::Changes,
 ) -> Result<Page, SelectError> {
     let Slice { state, offset, limit } = *slice;
     let filter = filters.filter(kind);
@@ -88,7 +88,8 @@ pub fn column(
     for file in &files {
         let Some(record) = loaded.records.iter().find(|r| r.path == file.path) else { continue };
         if workflow.state_of(record) == state && filter.matches(record) {
-            cards.push(card(record, &workflow.state_of(record), uncommitted.contains(&record.path)));
+            let changed = uncommitted.iter().any(|(path, _)| *path == record.path);
+            cards.push(card(record, &workflow.state_of(record), changed));
         }
     }
     Ok(Page { total, cards })

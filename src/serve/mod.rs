@@ -267,6 +267,11 @@ const HINT_TOKEN: &str =
     "open the address `docket serve` printed, with its ?token=; the board answers only its own page, on this machine";
 
 impl Shared {
+    /// Whether the watcher still runs, so the boards hear of changes on disk.
+    fn live(&self) -> bool {
+        self.watcher_error.lock().is_ok_and(|e| e.is_none())
+    }
+
     /// Whether a request may be answered: `Err` says why not.
     fn admit(&self, headers: &HeaderMap, query: Option<&str>, path: &str) -> Result<(), &'static str> {
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).ok_or("the request names no Host")?;

@@ -14,9 +14,6 @@ pub fn diagnostics(list: &[Diagnostic], style: Style) -> String {
     docket::diagnostic::render_all(list, &style)
 }
 
-/// Fields `show` prints as paragraphs rather than on one line.
-const LONG_TEXT: &[&str] = &["description", "gameplan", "blueprint", "review"];
-
 /// A record for `docket show`: a header, the one-line fields in file order, then the long
 /// texts, tables and lists of tables.
 pub fn record(record: &Record, workflow: Option<&Workflow>, style: Style) -> String {
@@ -49,7 +46,7 @@ pub fn record(record: &Record, workflow: Option<&Workflow>, style: Style) -> Str
             continue;
         }
         match value {
-            toml::Value::String(s) if LONG_TEXT.contains(&key.as_str()) || s.contains('\n') => {
+            toml::Value::String(s) if docket::format::fields::LONG_TEXT.contains(&key.as_str()) || s.contains('\n') => {
                 let _ = writeln!(paragraphs, "\n{}", style.bold(key));
                 for line in s.trim_end().lines() {
                     let _ = writeln!(paragraphs, "    {line}");

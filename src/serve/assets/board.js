@@ -1168,7 +1168,6 @@
         h('h2', { text: `${rec.title || plan?.title || id}` }, h('span', { class: 'muted', text: ` ${id}` })),
         h('p', { class: 'muted', text: [rec.stage || rec.state, (rec.start || plan?.start) && `${rec.start || plan.start} → ${rec.end || plan?.end || '?'}`].filter(Boolean).join(' · ') }),
         h('button', { type: 'button', class: 'link', onclick: () => openRecord(id) }, 'open the milestone record')),
-      M.plan_error ? h('div', { class: 'plan-error', role: 'note' }, h('strong', { text: 'No plan: ' }), h('span', { text: M.plan_error })) : null,
       plan ? h('div', { class: 'ms-grid' },
         h('section', { class: 'capacity' }, h('h3', { text: 'Capacity' }), h('dl', {}, facts), people),
         h('section', { class: 'plan-list' }, h('h3', { text: `Deliverable (${plan.deliverables?.length || 0})` }), planItems(plan.deliverables, 'nothing deliverable')),

@@ -62,11 +62,10 @@ pub fn cmd_plan(ui: &Ui, env: &Env, args: &PlanArgs) -> Result<ExitCode, CliErro
     };
     let plan = docket::select::plan_of(&tracker, &loaded, &id, &history, now).expect("the milestone was read");
 
-    if let (Some(path), Some(start), Some(end)) = (&args.chart, milestone.start, milestone.end) {
-        let (labels, series) =
-            docket::report::burndown(&history, &id, start, end, now, &done, &settings.deliverable_label);
-        let svg =
-            docket::chart::lines(&format!("Burndown of {} (committed weight)", milestone.title), &labels, &series);
+    if let Some(path) = &args.chart
+        && let Some(svg) =
+            docket::report::burndown_chart(&history, &id, milestone, now, &done, &settings.deliverable_label)
+    {
         let target = env.start.join(path);
         std::fs::write(&target, svg)
             .map_err(|source| CliError::Io { message: format!("cannot write {}", target.display()), source })?;

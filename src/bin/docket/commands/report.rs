@@ -98,8 +98,7 @@ pub fn cmd_report(ui: &Ui, env: &Env, args: &ReportArgs) -> Result<ExitCode, Cli
             }
             if let Some(path) = &args.chart {
                 let history = History::load(&tracker.repo, &tracker.prefix)?;
-                let (labels, series) = report::flow(&history, now, &order, "issues");
-                let svg = docket::chart::stacked("Cumulative flow (records in each state)", &labels, &series);
+                let svg = report::flow_chart(&history, now, &order);
                 let target = env.start.join(path);
                 std::fs::write(&target, svg)
                     .map_err(|source| CliError::Io { message: format!("cannot write {}", target.display()), source })?;
