@@ -248,3 +248,15 @@ fn set_on_a_record_already_in_an_undefined_state_changes_the_field_and_leaves_th
     );
     assert!(sandbox.read("mir/cqa5k8.toml").contains("status = \"triaged\""));
 }
+
+#[test]
+fn a_comment_s_author_is_git_s_author_then_user_name_then_the_login() {
+    let sandbox = sandbox();
+    sandbox.docket_with(&["comment", "k3x", "-m", "one"], &[("GIT_AUTHOR_NAME", "Ada"), ("USER", "login")], "").ok();
+    assert!(sandbox.read("issues/k3x9q2.toml").contains("author = \"Ada\""));
+    sandbox.docket_with(&["comment", "k3x", "-m", "two"], &[("USER", "login")], "").ok();
+    assert!(sandbox.read("issues/k3x9q2.toml").contains("author = \"Test User\""));
+    sandbox.git(&["config", "--unset", "user.name"]);
+    sandbox.docket_with(&["comment", "k3x", "-m", "three"], &[("USER", "login")], "").ok();
+    assert!(sandbox.read("issues/k3x9q2.toml").contains("author = \"login\""));
+}

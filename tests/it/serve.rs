@@ -561,6 +561,12 @@ fn changes_on_disk_reach_the_board_as_events() {
         ["issues/k23ewa.toml modified", "issues/kpa122.toml modified", "issues/s6fy4d.toml deleted"],
         "{seen}"
     );
+    // A new file, not yet known to git, is listed as added.
+    let copy = sandbox.read("issues/kpa122.toml");
+    sandbox.write("issues/zz9new.toml", &copy);
+    read_until(&mut reader, &mut seen, "issues/zz9new.toml");
+    let added = board.get("/api/status").json()["uncommitted"].as_array().expect("list").last().cloned();
+    assert_eq!(added, Some(json!({ "path": "issues/zz9new.toml", "status": "added" })));
     // Committed with git behind the board's back: nothing is uncommitted any more.
     sandbox.commit_all("Edits");
     assert_eq!(board.get("/api/status").json()["uncommitted"], json!([]));
