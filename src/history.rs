@@ -4,11 +4,14 @@
 //! One pass over the history reads each commit's changes to the record folders (git skips
 //! unchanged subtrees), so the cost is the number of commits plus the number of changes, not
 //! commits × records. The result is cached under the git directory, keyed by the commit it
-//! reflects; a later run reads only the commits since. The cache is split into small files
-//! (about 16 records each, up to 65,536 files) by a hash of the record's path, so that a
-//! command about a few records (`plan`, `log`) reads only theirs, however large the tracker:
-//! [`History::load_paths`]. With no cache yet and a short history, such a command walks the
-//! history of its records alone rather than build the cache for all of them.
+//! reflects; a later run reads only the commits since. The cache is split into buckets
+//! (about 16 records each, up to 65,536) by a hash of the record's path, kept 256 to a pack
+//! file with a table of where each starts, so that a command about a few records (`plan`,
+//! `log`) reads only their buckets, however large the tracker: [`History::load_paths`]. (One
+//! small file per bucket cost more to create than everything else together at a million
+//! records: the file system's inode allocation.) With no cache yet and a short history, such a
+//! command walks the history of its records alone rather than build the cache for all of them.
+//! Building the cache reads the versions' blobs on every core.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -46,7 +49,7 @@ pub struct History {
     pub records: BTreeMap<String, Vec<Version>>,
 }
 
-const CACHE_VERSION: u32 = 4;
+const CACHE_VERSION: u32 = 5;
 
 /// With no cache, [`History::load_paths`] walks the history of its paths alone when that
 /// takes at most this many (commit, path) lookups (about a microsecond each); beyond, it builds
@@ -60,17 +63,17 @@ struct CacheState {
     version: u32,
     prefix: String,
     head: Option<String>,
-    /// How many bits of the path's hash name its cache file: chosen when the cache is built,
-    /// for about 16 records a file, and chosen again when it has grown fourfold.
+    /// How many bits of the path's hash name its bucket: chosen when the cache is built, for
+    /// about 16 records a bucket, and chosen again when it has grown fourfold.
     bits: u32,
     /// How many records the cache holds.
     records: usize,
-    /// Which cache files exist: a bitmap over their numbers, so that a file gone missing is
-    /// seen (and the cache rebuilt) rather than read as "no history".
+    /// Which buckets exist: a bitmap over their numbers, so that a bucket gone missing is seen
+    /// (and the cache rebuilt) rather than read as "no history".
     present: Present,
 }
 
-/// A set of cache-file numbers (at most 2^16), kept as a bitmap in hexadecimal.
+/// A set of bucket numbers (at most 2^16), kept as a bitmap in hexadecimal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Present(Vec<u64>);
 
@@ -192,11 +195,19 @@ impl History {
             let _ = lock.lock();
         }
         let mut state = cached_state(&dir, prefix).unwrap_or_default();
-        if state.head.as_deref() != Some(head.as_str()) {
-            state = update(repo, prefix, &dir, state, &head)?;
-        }
         let wanted: Option<BTreeSet<&str>> = paths.map(|p| p.iter().map(String::as_str).collect());
-        // The files that hold the records asked for (or all); a record whose file the state
+        if state.head.as_deref() != Some(head.as_str()) {
+            let (updated, built) = update(repo, prefix, &dir, state, &head)?;
+            // Built afresh: the records are at hand, not read back from the files just written.
+            if let Some(mut records) = built {
+                if let Some(wanted) = &wanted {
+                    records.retain(|record, _| wanted.contains(record.as_str()));
+                }
+                return Ok(Self { head: Some(head), records });
+            }
+            state = updated;
+        }
+        // The buckets that hold the records asked for (or all); a record whose bucket the state
         // does not list has no history.
         let numbers: BTreeSet<u16> = match &wanted {
             Some(paths) => {
@@ -204,11 +215,10 @@ impl History {
             }
             None => (0..=u16::MAX).take(1 << state.bits.min(16)).filter(|n| state.present.contains(*n)).collect(),
         };
-        let buckets: Vec<PathBuf> = numbers.into_iter().map(|n| bucket_path(&dir, n)).collect();
         let mut records = BTreeMap::new();
-        for bucket in read_buckets(&buckets, wanted.as_ref()) {
-            let Some(Ok(bucket)) = bucket else {
-                // A file the state lists is missing or damaged: the cache is rebuilt from git,
+        for bucket in read_buckets(&dir, &numbers.into_iter().collect::<Vec<_>>(), wanted.as_ref()) {
+            let Some(bucket) = bucket else {
+                // A bucket the state lists is missing or damaged: the cache is rebuilt from git,
                 // once; then it is read around.
                 if !retry {
                     continue;
@@ -412,26 +422,48 @@ fn version(
     })
 }
 
-/// The cache files at `paths`, read and parsed on all cores: `None` for one that does not
-/// exist, an error for one that is damaged. With `wanted`, only those records' versions are
-/// decoded; the others sharing their files are skipped over.
-fn read_buckets(paths: &[PathBuf], wanted: Option<&BTreeSet<&str>>) -> Vec<Option<Result<Bucket, serde_json::Error>>> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
-    let chunk = paths.len().div_ceil(threads).max(1);
-    let parse = |bytes: &[u8]| -> Result<Bucket, serde_json::Error> {
-        let Some(wanted) = wanted else { return serde_json::from_slice(bytes) };
-        let raw: BTreeMap<String, &serde_json::value::RawValue> = serde_json::from_slice(bytes)?;
+/// The buckets numbered `numbers`, read and parsed on all cores, in that order: `None` for one
+/// that is missing or damaged. With `wanted`, only those records' versions are decoded; the
+/// others sharing their buckets are skipped over.
+fn read_buckets(dir: &Path, numbers: &[u16], wanted: Option<&BTreeSet<&str>>) -> Vec<Option<Bucket>> {
+    let parse = |bytes: &[u8]| -> Option<Bucket> {
+        let Some(wanted) = wanted else { return serde_json::from_slice(bytes).ok() };
+        let raw: BTreeMap<String, &serde_json::value::RawValue> = serde_json::from_slice(bytes).ok()?;
         raw.into_iter()
             .filter(|(record, _)| wanted.contains(record.as_str()))
-            .map(|(record, versions)| Ok((record, serde_json::from_str(versions.get())?)))
+            .map(|(record, versions)| Some((record, serde_json::from_str(versions.get()).ok()?)))
             .collect()
     };
-    let read = |path: &PathBuf| std::fs::read(path).ok().map(|bytes| parse(&bytes));
-    std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            paths.chunks(chunk).map(|chunk| scope.spawn(move || chunk.iter().map(read).collect::<Vec<_>>())).collect();
+    // Each pack is opened once for all its buckets asked for.
+    let mut packs: Vec<(u8, Vec<u16>)> = Vec::new();
+    for &number in numbers {
+        let pack = pack_of(number);
+        match packs.last_mut() {
+            Some((last, members)) if *last == pack => members.push(number),
+            _ => packs.push((pack, vec![number])),
+        }
+    }
+    let read_pack = |(pack, members): &(u8, Vec<u16>)| -> Vec<Option<Bucket>> {
+        let slices = Pack::open(&pack_path(dir, *pack)).map(|mut file| {
+            members.iter().map(|n| file.slot(slot_of(*n)).and_then(|bytes| parse(&bytes))).collect::<Vec<_>>()
+        });
+        slices.unwrap_or_else(|| vec![None; members.len()])
+    };
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
+    let chunk = packs.len().div_ceil(threads).max(1);
+    let by_number: BTreeMap<u16, Option<Bucket>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = packs
+            .chunks(chunk)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk.iter().flat_map(|pack| pack.1.iter().copied().zip(read_pack(pack))).collect::<Vec<_>>()
+                })
+            })
+            .collect();
         handles.into_iter().flat_map(|h| h.join().expect("reading a file does not panic")).collect()
-    })
+    });
+    let mut by_number = by_number;
+    numbers.iter().map(|n| by_number.remove(n).flatten()).collect()
 }
 
 /// The state of the cache in `dir`, when it is one this version of docket wrote for `prefix`.
@@ -441,10 +473,69 @@ fn cached_state(dir: &Path, prefix: &str) -> Option<CacheState> {
         .filter(|s: &CacheState| s.version == CACHE_VERSION && s.prefix == prefix)
 }
 
+/// A record's version to be read from its blob: which record, in which commit.
+struct Task {
+    relative: String,
+    kind: Kind,
+    id: String,
+    commit: usize,
+    blob: Option<String>,
+}
+
+/// How many versions are read at a time: bounds the memory of the work in flight.
+const TASKS_AT_ONCE: usize = 65_536;
+
+/// The versions `tasks` name, in their order, reading the blobs on every core (each thread
+/// with its own handle on the repository: libgit2's are not shared between threads).
+fn versions_of(
+    repo: &Repo,
+    commits: &[crate::store::CommitInfo],
+    tasks: Vec<Task>,
+) -> Result<Vec<(String, Version)>, StoreError> {
+    let read = |repo: &Repo, tasks: Vec<Task>| -> Result<Vec<(String, Version)>, StoreError> {
+        tasks
+            .into_iter()
+            .map(|task| {
+                let version = version(repo, task.kind, &task.id, &task.relative, &commits[task.commit], task.blob)?;
+                Ok((task.relative, version))
+            })
+            .collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
+    // A few are not worth a thread, nor opening the repository again.
+    if threads == 1 || tasks.len() < 256 {
+        return read(repo, tasks);
+    }
+    let chunk = tasks.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<Task>> = Vec::new();
+    let mut tasks = tasks.into_iter().peekable();
+    while tasks.peek().is_some() {
+        chunks.push(tasks.by_ref().take(chunk).collect());
+    }
+    let mut first = chunks.remove(0);
+    let others = chunks.iter().map(|_| repo.reopen()).collect::<Result<Vec<_>, _>>()?;
+    std::thread::scope(|scope| {
+        let read = &read;
+        let handles: Vec<_> =
+            chunks.into_iter().zip(others).map(|(chunk, other)| scope.spawn(move || read(&other, chunk))).collect();
+        let mut all = read(repo, std::mem::take(&mut first))?;
+        for handle in handles {
+            all.extend(handle.join().expect("reading history does not panic")?);
+        }
+        Ok(all)
+    })
+}
+
 /// Reads the commits after the cache's head up to `head` (all of them when it has none, or it
 /// is no longer an ancestor, as after a rewrite of history) into the cache at `dir`; its new
-/// state.
-fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) -> Result<CacheState, StoreError> {
+/// state, and when it was built afresh, every record's versions.
+fn update(
+    repo: &Repo,
+    prefix: &str,
+    dir: &Path,
+    state: CacheState,
+    head: &str,
+) -> Result<(CacheState, Option<Bucket>), StoreError> {
     // Versions are added from the commits after the cached head on `head`'s first-parent line,
     // as a fresh build would read them; a head off that line (another branch, merged in as a
     // second parent) or gone (a rewritten history) starts afresh.
@@ -465,16 +556,28 @@ fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) 
     }
     let folders: Vec<String> = Kind::ALL.iter().map(|k| format!("{prefix}{}/", k.folder())).collect();
     let mut new: Bucket = BTreeMap::new();
-    for commit in commits {
+    let mut tasks = Vec::new();
+    let add = |tasks: Vec<Task>, new: &mut Bucket| -> Result<(), StoreError> {
+        for (relative, version) in versions_of(repo, &commits, tasks)? {
+            // Most records have one version: room for one, not the four a first push makes.
+            new.entry(relative).or_insert_with(|| Vec::with_capacity(1)).push(version);
+        }
+        Ok(())
+    };
+    for (at, commit) in commits.iter().enumerate() {
         for change in repo.commit_changes(&commit.id, &folders)? {
             let Some(relative) = change.path.strip_prefix(prefix) else { continue };
             let Some((kind, id)) = record_at(relative) else { continue };
             // A link or a submodule is no record (the hooks refuse them): the record is absent.
             let is_file = crate::entry::Entry::of_git_mode(change.mode) == crate::entry::Entry::File;
             let blob = change.new.clone().filter(|_| is_file);
-            new.entry(relative.to_owned()).or_default().push(version(repo, kind, &id, relative, &commit, blob)?);
+            tasks.push(Task { relative: relative.to_owned(), kind, id, commit: at, blob });
+            if tasks.len() == TASKS_AT_ONCE {
+                add(std::mem::take(&mut tasks), &mut new)?;
+            }
         }
     }
+    add(tasks, &mut new)?;
     let reflects = |bits: u32, records: usize, present: Present| CacheState {
         version: CACHE_VERSION,
         prefix: prefix.to_owned(),
@@ -484,62 +587,66 @@ fn update(repo: &Repo, prefix: &str, dir: &Path, state: CacheState, head: &str) 
         present,
     };
     if known.is_none() {
-        let records = new.len();
-        let (bits, present) = write_fresh(dir, new);
-        return Ok(finish(dir, reflects(bits, records, present)));
+        let (bits, present) = write_fresh(dir, &new);
+        return Ok((finish(dir, reflects(bits, new.len(), present)), Some(new)));
     }
-    let mut by_bucket: BTreeMap<u16, Bucket> = BTreeMap::new();
+    let mut by_pack: BTreeMap<u8, BTreeMap<u16, Bucket>> = BTreeMap::new();
     for (record, versions) in new {
-        by_bucket.entry(bucket_of(&record, state.bits)).or_default().insert(record, versions);
+        let number = bucket_of(&record, state.bits);
+        by_pack.entry(pack_of(number)).or_default().entry(number).or_default().insert(record, versions);
     }
     let mut records = state.records;
     let mut present = state.present;
-    for (number, additions) in by_bucket {
-        let path = bucket_path(dir, number);
-        let mut bucket: Bucket = if present.contains(number) {
-            match derived::read(&path).map(|bytes| serde_json::from_slice(&bytes)) {
-                Some(Ok(bucket)) => bucket,
-                // Missing or damaged: the cache starts afresh.
-                _ => return update(repo, prefix, dir, CacheState::default(), head),
-            }
-        } else {
-            Bucket::new()
+    for (pack, additions) in by_pack {
+        let path = pack_path(dir, pack);
+        let mut file = Pack::open(&path);
+        let mut slots: Vec<Vec<u8>> = match &mut file {
+            Some(file) => (0..SLOTS).map(|slot| file.slot(slot).unwrap_or_default()).collect(),
+            None => vec![Vec::new(); SLOTS],
         };
-        for (record, versions) in additions {
-            records += usize::from(!bucket.contains_key(&record));
-            let known = bucket.entry(record).or_default();
-            // A run cut short before its state was written left some of these already.
-            for version in versions {
-                if !known.iter().any(|v| v.commit == version.commit) {
-                    known.push(version);
+        for (number, additions) in additions {
+            let slot = &mut slots[slot_of(number)];
+            let mut bucket: Bucket = if present.contains(number) {
+                match serde_json::from_slice(slot) {
+                    Ok(bucket) => bucket,
+                    // Missing or damaged: the cache starts afresh.
+                    Err(_) => return update(repo, prefix, dir, CacheState::default(), head),
+                }
+            } else {
+                Bucket::new()
+            };
+            for (record, versions) in additions {
+                records += usize::from(!bucket.contains_key(&record));
+                let known = bucket.entry(record).or_default();
+                // A run cut short before its state was written left some of these already.
+                for version in versions {
+                    if !known.iter().any(|v| v.commit == version.commit) {
+                        known.push(version);
+                    }
                 }
             }
+            *slot = serde_json::to_vec(&bucket).unwrap_or_default();
+            present.insert(number);
         }
-        if derived::write(&path, &serde_json::to_vec(&bucket).unwrap_or_default(), Durability::Atomic).is_err() {
+        if derived::write(&path, &encode_pack(&slots), Durability::Atomic).is_err() {
             // The cache is derived: a file that cannot be written only costs time next run,
             // which starts afresh.
             let _ = std::fs::remove_file(dir.join("state.json"));
-            return Ok(CacheState::default());
+            return Ok((CacheState::default(), None));
         }
-        present.insert(number);
     }
-    // Grown fourfold past its files: spread it over more.
+    // Grown fourfold past its buckets: spread it over more.
     if state.bits < 16 && records > 64 << state.bits {
         let _ = std::fs::remove_file(dir.join("state.json"));
+        let numbers: Vec<u16> = (0..=u16::MAX).take(1 << state.bits).filter(|n| present.contains(*n)).collect();
         let mut all = Bucket::new();
-        let files: Vec<PathBuf> = (0..=u16::MAX)
-            .take(1 << state.bits)
-            .filter(|n| present.contains(*n))
-            .map(|n| bucket_path(dir, n))
-            .collect();
-        for bucket in read_buckets(&files, None).into_iter().flatten().flatten() {
+        for bucket in read_buckets(dir, &numbers, None).into_iter().flatten() {
             all.extend(bucket);
         }
-        let records = all.len();
-        let (bits, present) = write_fresh(dir, all);
-        return Ok(finish(dir, reflects(bits, records, present)));
+        let (bits, present) = write_fresh(dir, &all);
+        return Ok((finish(dir, reflects(bits, all.len(), present)), None));
     }
-    Ok(finish(dir, reflects(state.bits, records, present)))
+    Ok((finish(dir, reflects(state.bits, records, present)), None))
 }
 
 /// Records `state` as what the cache at `dir` reflects (on disk before the call returns: it
@@ -550,37 +657,67 @@ fn finish(dir: &Path, state: CacheState) -> CacheState {
     state
 }
 
-/// Writes `records` as a new cache at `dir`, about 16 records a file; how many bits of the
-/// hash name a file, and which files were written. Until the new state is written, no run
+/// Writes `records` as a new cache at `dir`, about 16 records a bucket; how many bits of the
+/// hash name a bucket, and which buckets were written. Until the new state is written, no run
 /// trusts these files.
-fn write_fresh(dir: &Path, records: Bucket) -> (u32, Present) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        if entry.path().is_dir() {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
+fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
     let bits = (records.len() / 16).max(1).next_power_of_two().trailing_zeros().min(16);
-    let mut by_bucket: BTreeMap<u16, Bucket> = BTreeMap::new();
+    let mut by_pack: BTreeMap<u8, BTreeMap<u16, BTreeMap<&String, &Vec<Version>>>> = BTreeMap::new();
     for (record, versions) in records {
-        by_bucket.entry(bucket_of(&record, bits)).or_default().insert(record, versions);
+        let number = bucket_of(record, bits);
+        by_pack.entry(pack_of(number)).or_default().entry(number).or_default().insert(record, versions);
+    }
+    // Folders of the one-file-per-bucket layout of earlier versions, and packs not rewritten
+    // (a cache that had more buckets) go; the others are overwritten in place: creating files
+    // by the thousand costs file systems dearly.
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let stale_pack = path.extension().is_some_and(|x| x == "pack")
+            && path
+                .file_stem()
+                .and_then(|stem| u8::from_str_radix(&stem.to_string_lossy(), 16).ok())
+                .is_none_or(|pack| !by_pack.contains_key(&pack));
+        if path.is_dir() {
+            let _ = std::fs::remove_dir_all(&path);
+        } else if stale_pack {
+            let _ = std::fs::remove_file(&path);
+        }
     }
     let mut present = Present::default();
-    for (number, bucket) in by_bucket {
-        let path = bucket_path(dir, number);
-        // Written in place, not aside and renamed: that costs file systems dearly by the
-        // thousand, and these files are not trusted before the state is written.
-        if let Some(parent) = path.parent() {
-            let bytes = serde_json::to_vec(&bucket).unwrap_or_default();
-            if derived::folder(parent).and_then(|()| std::fs::write(&path, bytes)).is_ok() {
-                present.insert(number);
-            }
+    if derived::folder(dir).is_err() {
+        return (bits, present);
+    }
+    let write = |(pack, buckets): &(u8, BTreeMap<u16, BTreeMap<&String, &Vec<Version>>>)| -> Vec<u16> {
+        let mut slots = vec![Vec::new(); SLOTS];
+        for (number, bucket) in buckets {
+            slots[slot_of(*number)] = serde_json::to_vec(bucket).unwrap_or_default();
         }
+        // Written in place, not aside and renamed: these files are not trusted before the
+        // state is written.
+        match std::fs::write(pack_path(dir, *pack), encode_pack(&slots)) {
+            Ok(()) => buckets.keys().copied().collect(),
+            Err(_) => Vec::new(),
+        }
+    };
+    // Encoded on every core.
+    let packs: Vec<_> = by_pack.into_iter().collect();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
+    let chunk = packs.len().div_ceil(threads).max(1);
+    let written: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = packs
+            .chunks(chunk)
+            .map(|chunk| scope.spawn(move || chunk.iter().flat_map(write).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("writing the cache does not panic")).collect()
+    });
+    for number in written {
+        present.insert(number);
     }
     (bits, present)
 }
 
-/// The cache file holding a record's history: `bits` (at most 16) bits of the FNV-1a hash of
-/// its path, which does not change between versions or machines.
+/// The bucket holding a record's history: `bits` (at most 16) bits of the FNV-1a hash of its
+/// path, which does not change between versions or machines.
 fn bucket_of(path: &str, bits: u32) -> u16 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in path.bytes() {
@@ -589,8 +726,81 @@ fn bucket_of(path: &str, bits: u32) -> u16 {
     u16::try_from(hash & ((1 << bits.min(16)) - 1)).expect("16 bits")
 }
 
-fn bucket_path(dir: &Path, number: u16) -> PathBuf {
-    dir.join(format!("{:02x}", number >> 8)).join(format!("{:02x}.json", number & 0xff))
+/// Buckets per pack file.
+const SLOTS: usize = 256;
+
+/// A pack file begins with a table: for each slot, where its bucket starts after the table and
+/// how many bytes it takes (two little-endian `u32`s; 0 bytes, no bucket). The buckets follow,
+/// as JSON.
+const TABLE: usize = SLOTS * 8;
+
+/// The pack file holding a bucket (its number's high byte), and its slot there (the low byte).
+fn pack_of(number: u16) -> u8 {
+    u8::try_from(number >> 8).expect("the high byte")
+}
+
+fn slot_of(number: u16) -> usize {
+    usize::from(number & 0xff)
+}
+
+fn pack_path(dir: &Path, pack: u8) -> PathBuf {
+    dir.join(format!("{pack:02x}.pack"))
+}
+
+/// A pack file's bytes for the buckets in `slots` (empty: none).
+fn encode_pack(slots: &[Vec<u8>]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(TABLE + slots.iter().map(Vec::len).sum::<usize>());
+    let mut at = 0_usize;
+    for slot in slots {
+        let offset = u32::try_from(at).unwrap_or(u32::MAX);
+        let len = u32::try_from(slot.len()).unwrap_or(u32::MAX);
+        bytes.extend_from_slice(&offset.to_le_bytes());
+        bytes.extend_from_slice(&len.to_le_bytes());
+        at += slot.len();
+    }
+    for slot in slots {
+        bytes.extend_from_slice(slot);
+    }
+    bytes
+}
+
+/// An open pack file and its table, read bucket by bucket.
+struct Pack {
+    file: std::fs::File,
+    table: Vec<(u64, usize)>,
+    size: u64,
+}
+
+impl Pack {
+    /// The pack at `path`; `None` when there is none, or its table is damaged.
+    fn open(path: &Path) -> Option<Self> {
+        use std::io::Read;
+        let metadata = std::fs::symlink_metadata(path).ok().filter(std::fs::Metadata::is_file)?;
+        let mut file = std::fs::File::open(path).ok()?;
+        let mut table = vec![0_u8; TABLE];
+        file.read_exact(&mut table).ok()?;
+        let table = table
+            .chunks_exact(8)
+            .map(|entry| {
+                let word = |at: usize| u32::from_le_bytes([entry[at], entry[at + 1], entry[at + 2], entry[at + 3]]);
+                (u64::from(word(0)) + TABLE as u64, word(4) as usize)
+            })
+            .collect();
+        Some(Self { file, table, size: metadata.len() })
+    }
+
+    /// The bytes of the bucket in `slot`; `None` when it holds none or they lie past the end.
+    fn slot(&mut self, slot: usize) -> Option<Vec<u8>> {
+        use std::io::{Read, Seek};
+        let (offset, len) = self.table[slot];
+        if len == 0 || offset + len as u64 > self.size {
+            return None;
+        }
+        self.file.seek(std::io::SeekFrom::Start(offset)).ok()?;
+        let mut bytes = vec![0_u8; len];
+        self.file.read_exact(&mut bytes).ok()?;
+        Some(bytes)
+    }
 }
 
 /// A stay in one state: from when the record entered it to when it left (or `None`, still
@@ -734,7 +944,33 @@ mod tests {
             assert_eq!(bucket_of("issues/a.toml", bits), expected, "{bits} bits");
         }
         assert_eq!(bucket_of("issues/a.toml", 40), bucket_of("issues/a.toml", 16), "at most 16 bits");
-        assert_eq!(bucket_path(Path::new("/h"), 0x1a2b), Path::new("/h/1a/2b.json"));
+        assert_eq!(pack_path(Path::new("/h"), pack_of(0x1a2b)), Path::new("/h/1a.pack"));
+        assert_eq!(slot_of(0x1a2b), 0x2b);
+    }
+
+    /// A pack gives back each bucket written into it, and none for an empty slot, a slot whose
+    /// bytes lie past the end (a file cut short) or a file too short for its table.
+    #[test]
+    fn a_pack_gives_back_its_buckets_and_never_a_damaged_one() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("00.pack");
+        let mut slots = vec![Vec::new(); SLOTS];
+        slots[0] = b"{\"a\":[]}".to_vec();
+        slots[7] = b"[1,2,3]".to_vec();
+        slots[SLOTS - 1] = b"last".to_vec();
+        let bytes = encode_pack(&slots);
+        std::fs::write(&path, &bytes).expect("write");
+        let mut pack = Pack::open(&path).expect("opens");
+        for (slot, expected) in slots.iter().enumerate() {
+            assert_eq!(pack.slot(slot), Some(expected.clone()).filter(|e| !e.is_empty()), "slot {slot}");
+        }
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).expect("cut short");
+        let mut pack = Pack::open(&path).expect("the table is whole");
+        assert_eq!(pack.slot(7), Some(b"[1,2,3]".to_vec()));
+        assert_eq!(pack.slot(SLOTS - 1), None, "its bytes lie past the end");
+        std::fs::write(&path, &bytes[..TABLE - 1]).expect("cut shorter");
+        assert!(Pack::open(&path).is_none(), "no whole table");
+        assert!(Pack::open(&dir.path().join("01.pack")).is_none(), "no file");
     }
 
     /// A repository of `records` issues moved through states over many commits (one a merge,
@@ -849,7 +1085,7 @@ mod tests {
         assert_eq!(few.of("issues/a.toml").len(), 4);
         assert!(few.of("issues/zz.toml").is_empty());
         // A damaged file: rebuilt, never read as empty.
-        let bucket = bucket_path(&repo.git_path("docket/history"), bucket_of("issues/a.toml", state.bits));
+        let bucket = pack_path(&repo.git_path("docket/history"), pack_of(bucket_of("issues/a.toml", state.bits)));
         assert!(bucket.is_file(), "{}", bucket.display());
         std::fs::write(&bucket, "{ damaged").expect("damage");
         check(&History::load(&repo, "").expect("loads"), &expected);
@@ -901,6 +1137,60 @@ mod tests {
         assert_eq!(cached_head(), before, "walked, the cache left as it was");
         check(&History::load_paths_with(&repo, "", &paths, 0).expect("rebuilt"), &wanted);
         assert_eq!(cached_head(), repo.head(), "rebuilt");
+    }
+
+    /// Building the cache reads the versions on every core once there are enough of them: the
+    /// same versions, in the same order, as walking each record's history one lookup at a time.
+    #[test]
+    fn a_cache_built_on_every_core_equals_the_walk() {
+        use std::process::Command;
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let root = dir.path();
+        let git = |args: &[&str], when: i64| {
+            let date = format!("@{when} +0000");
+            let output = Command::new("git")
+                .args(args)
+                .current_dir(root)
+                .env("GIT_AUTHOR_DATE", &date)
+                .env("GIT_COMMITTER_DATE", &date)
+                .env("GIT_AUTHOR_NAME", "ana")
+                .env("GIT_AUTHOR_EMAIL", "ana@example.com")
+                .env("GIT_COMMITTER_NAME", "ana")
+                .env("GIT_COMMITTER_EMAIL", "ana@example.com")
+                .env_remove("GIT_DIR")
+                .env_remove("GIT_INDEX_FILE")
+                .output()
+                .expect("git runs");
+            assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        };
+        git(&["init", "-q", "-b", "main"], 0);
+        std::fs::create_dir_all(root.join("issues")).expect("folder");
+        let states = ["triage", "planning", "development", "done"];
+        for (step, when) in [(0_usize, 1_000_i64), (1, 2_000), (2, 3_000)] {
+            // 600 records, then every other one moved, then every third one.
+            for n in (0..600).filter(|n| step == 0 || n % (step + 1) == 0) {
+                let text = format!(
+                    "title = \"r{n}\"\ntype = \"bug\"\nstage = \"{}\"\nweight = {}\nlabels = [\"l{}\"]\n",
+                    states[(n + step) % states.len()],
+                    1 + n % 5,
+                    n % 7
+                );
+                std::fs::write(root.join(format!("issues/r{n:03}.toml")), text).expect("write");
+            }
+            git(&["add", "-A"], when);
+            git(&["commit", "-qm", "step"], when);
+        }
+        let repo = Repo::discover(root).expect("repository");
+        let head = repo.head().expect("a head");
+        let paths: Vec<String> = (0..600).map(|n| format!("issues/r{n:03}.toml")).collect();
+        let walked = History::walk(&repo, "", &head, &paths).expect("walked");
+        let built = History::load(&repo, "").expect("built");
+        assert_eq!(built.records.len(), 600);
+        assert_eq!(built, walked);
+        assert_eq!(built.of("issues/r000.toml").len(), 3, "changed in every commit");
+        assert_eq!(built.of("issues/r001.toml").len(), 1, "never changed");
+        // Read back from the packs, the same.
+        assert_eq!(History::load(&repo, "").expect("read"), walked);
     }
 
     #[test]

@@ -577,8 +577,15 @@ fn derived_state_is_rebuilt_never_read_as_empty() {
     assert!(docket.join("history").is_dir() && docket.join("metrics.json").is_file() && docket.join("index").is_dir());
     // A cache file the state lists, deleted: rebuilt, not read as "no history".
     let history = docket.join("history");
-    for shard in std::fs::read_dir(&history).expect("cache").flatten().filter(|e| e.path().is_dir()) {
-        std::fs::remove_dir_all(shard.path()).expect("remove");
+    let packs: Vec<_> = std::fs::read_dir(&history)
+        .expect("cache")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pack"))
+        .collect();
+    assert!(!packs.is_empty(), "the cache is kept in pack files");
+    for pack in packs {
+        std::fs::remove_file(pack).expect("remove");
     }
     std::fs::remove_file(docket.join("metrics.json")).expect("remove");
     assert_eq!(answers(&other_order, false), expected, "a missing cache file");

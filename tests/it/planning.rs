@@ -422,10 +422,15 @@ fn the_history_cache_follows_commits_and_survives_damage() {
     std::fs::write(cache.join("state.json"), foreign).expect("write");
     assert_eq!(log("b"), b_moved);
     // Every cache file damaged.
-    for shard in std::fs::read_dir(&cache).expect("cache").flatten().filter(|e| e.path().is_dir()) {
-        for file in std::fs::read_dir(shard.path()).expect("shard").flatten() {
-            std::fs::write(file.path(), "{not json").expect("write");
-        }
+    let packs: Vec<_> = std::fs::read_dir(&cache)
+        .expect("cache")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pack"))
+        .collect();
+    assert!(!packs.is_empty(), "the cache is kept in pack files");
+    for pack in packs {
+        std::fs::write(pack, "{not json").expect("write");
     }
     assert_eq!(log("b"), b_moved);
     assert_eq!(metrics(), after);
@@ -443,15 +448,13 @@ fn the_history_cache_spreads_out_as_the_tracker_grows() {
     let log = |who: &str| sandbox.docket_with(&["log", who, "--json"], &[NOW, BUILD_CACHE], "").ok().to_owned();
     let a = log("a");
     let cache = sandbox.root().join(".git/docket/history");
+    // How many buckets of about 16 records the cache is split into (256 to a pack file).
     let files = || {
-        std::fs::read_dir(&cache)
-            .expect("cache")
-            .flatten()
-            .filter(|e| e.path().is_dir())
-            .map(|shard| std::fs::read_dir(shard.path()).expect("shard").count())
-            .sum::<usize>()
+        let state: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(cache.join("state.json")).expect("state")).expect("json");
+        1_usize << state["bits"].as_u64().expect("bits")
     };
-    assert_eq!(files(), 1, "a handful of records fit one file");
+    assert_eq!(files(), 1, "a handful of records fit one bucket");
     for n in 0..300 {
         sandbox.write(&format!("issues/g{n:03}.toml"), &issue("G", "refinement", "weight = 1\n"));
     }
@@ -459,8 +462,8 @@ fn the_history_cache_spreads_out_as_the_tracker_grows() {
     assert_eq!(log("a"), a);
     let g = log("g042");
     assert!(g.contains("\"refinement\""), "{g}");
-    assert!(files() >= 16, "{} files for 300 records", files());
-    // Metrics computed afresh read every one of those files.
+    assert!(files() >= 16, "{} buckets for 300 records", files());
+    // Metrics computed afresh read every one of those buckets.
     std::fs::remove_file(sandbox.root().join(".git/docket/metrics.json")).ok();
     let metrics: serde_json::Value =
         serde_json::from_str(sandbox.docket_with(&["report", "metrics", "--json"], &[NOW], "").ok()).expect("json");
