@@ -51,9 +51,9 @@ pub struct History {
 
 const CACHE_VERSION: u32 = 5;
 
-/// With no cache, [`History::load_paths`] walks the history of its paths alone when that
-/// takes at most this many (commit, path) lookups (about a microsecond each); beyond, it builds
-/// the cache, whose cost follows the whole history but is paid once.
+/// With no cache, [`History::load_paths`] walks the history of its paths by looking each up in
+/// each commit when that takes at most this many (commit, path) lookups (about a microsecond
+/// each); beyond, by reading every commit's changes. `0` builds the cache instead.
 pub const WALK_AT: usize = 1_000_000;
 
 /// What the cache reflects; written last, so that a cache cut short is brought up to date
@@ -122,18 +122,19 @@ impl History {
         Self::load_with(repo, prefix, None, true)
     }
 
-    /// The history of the records at `paths` (relative to the tracker root) only: the cache
-    /// files holding them are read, not the whole history. With no cache that leads to HEAD
-    /// (none yet, or one left by a rewritten or switched history) and a short history, the
-    /// history of these paths alone is walked instead ([`WALK_AT`]): building the cache reads
-    /// every record of every commit, a cost out of all proportion to a plan's thousand records
-    /// in a tracker of a million.
+    /// The history of the records at `paths` (relative to the tracker root) only: the cache's
+    /// buckets holding them are read, not the whole history. With no cache that leads to HEAD
+    /// (none yet, or one left by a rewritten or switched history) the history of these paths
+    /// alone is walked instead, and no cache built: building it reads every record of every
+    /// commit, a cost out of all proportion to a plan's thousand records in a tracker of a
+    /// million. A short history ([`WALK_AT`] lookups at most) is walked by looking each path up
+    /// in each commit; a longer one by each commit's changes.
     pub fn load_paths(repo: &Repo, prefix: &str, paths: &[String]) -> Result<Self, StoreError> {
         Self::load_paths_with(repo, prefix, paths, WALK_AT)
     }
 
-    /// [`Self::load_paths`] with the largest number of (commit, path) lookups worth a walk
-    /// instead of building the cache.
+    /// [`Self::load_paths`] with the largest number of (commit, path) lookups worth a walk by
+    /// lookups rather than by changes (`0`: build the cache, walk nothing).
     pub fn load_paths_with(repo: &Repo, prefix: &str, paths: &[String], walk_at: usize) -> Result<Self, StoreError> {
         let Some(head) = repo.head() else { return Ok(Self::default()) };
         // A cache that leads to HEAD is brought forward by the commits since; one that does not
@@ -142,11 +143,12 @@ impl History {
         let leads_to_head = cached_state(&Derived::of(repo, prefix).history(), prefix)
             .and_then(|state| state.head)
             .is_some_and(|cached| repo.is_ancestor(&cached, &head));
-        if !leads_to_head {
+        if !leads_to_head && walk_at > 0 {
             let cap = walk_at / paths.len().max(1);
             if repo.first_parent_count(&head, cap)? <= cap {
                 return Self::walk(repo, prefix, &head, paths);
             }
+            return Self::walk_changes(repo, prefix, &head, paths);
         }
         Self::load_with(repo, prefix, Some(paths), true)
     }
@@ -182,6 +184,29 @@ impl History {
             }
         }
         records.retain(|_, versions| !versions.is_empty());
+        Ok(Self { head: Some(commit.to_owned()), records })
+    }
+
+    /// The history of `paths` up to `commit` from every first-parent commit's changes (git
+    /// skips the subtrees a commit left alone), reading the blobs of these paths only: for a
+    /// history too long to look each path up in each commit. It costs the commits and their
+    /// changes, never every record's versions, and gives what the cache would hold: the same
+    /// changes, read the same way ([`update`]).
+    fn walk_changes(repo: &Repo, prefix: &str, commit: &str, paths: &[String]) -> Result<Self, StoreError> {
+        let wanted: std::collections::HashMap<String, (&String, Kind, String)> = paths
+            .iter()
+            .filter_map(|path| record_at(path).map(|(kind, id)| (format!("{prefix}{path}"), (path, kind, id))))
+            .collect();
+        let folders: Vec<String> = Kind::ALL.iter().map(|k| format!("{prefix}{}/", k.folder())).collect();
+        let mut records: BTreeMap<String, Vec<Version>> = BTreeMap::new();
+        for info in repo.first_parent_range(None, commit)? {
+            for change in repo.commit_changes(&info.id, &folders)? {
+                let Some((path, kind, id)) = wanted.get(&change.path) else { continue };
+                let is_file = crate::entry::Entry::of_git_mode(change.mode) == crate::entry::Entry::File;
+                let blob = change.new.filter(|_| is_file);
+                records.entry((*path).clone()).or_default().push(version(repo, *kind, id, path, &info, blob)?);
+            }
+        }
         Ok(Self { head: Some(commit.to_owned()), records })
     }
 
@@ -1114,7 +1139,12 @@ mod tests {
         std::fs::remove_dir_all(repo.git_path("docket/history")).expect("no cache");
         check(&History::load_paths_with(&repo, "", &paths, 24).expect("walked"), &wanted);
         assert!(!state_file.exists(), "walked, not built");
-        check(&History::load_paths_with(&repo, "", &paths, 23).expect("built"), &wanted);
+        // One lookup more than the limit allows: every commit's changes are walked instead,
+        // still building nothing; `0` builds the cache.
+        check(&History::load_paths_with(&repo, "", &paths, 23).expect("walked by changes"), &wanted);
+        assert!(!state_file.exists(), "walked by changes, not built");
+        check(&History::walk_changes(&repo, "", &repo.head().expect("head"), &paths).expect("walked"), &wanted);
+        check(&History::load_paths_with(&repo, "", &paths, 0).expect("built"), &wanted);
         assert!(state_file.exists(), "built");
         // With a cache, it is read whatever the limit, and not written again.
         let written = || std::fs::metadata(&state_file).and_then(|m| m.modified()).expect("state");
@@ -1184,6 +1214,7 @@ mod tests {
         let head = repo.head().expect("a head");
         let paths: Vec<String> = (0..600).map(|n| format!("issues/r{n:03}.toml")).collect();
         let walked = History::walk(&repo, "", &head, &paths).expect("walked");
+        assert_eq!(History::walk_changes(&repo, "", &head, &paths).expect("walked by changes"), walked);
         let built = History::load(&repo, "").expect("built");
         assert_eq!(built.records.len(), 600);
         assert_eq!(built, walked);

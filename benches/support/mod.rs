@@ -6,7 +6,8 @@
     clippy::print_stdout,
     clippy::unwrap_used,
     clippy::cast_possible_truncation,
-    clippy::cast_precision_loss
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss
 )]
 
 use std::fmt::Write as _;
@@ -107,9 +108,47 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
+    /// `n` words of the generator's text: from [`WORDS`], or with `DOCKET_BENCH_VOCABULARY=N`
+    /// from a vocabulary of N made-up words, drawn by Zipf's law (the k-th most common word
+    /// about 1/k as often as the first), as in real text.
     pub fn words(&mut self, n: usize) -> String {
-        (0..n).map(|_| WORDS[self.below(WORDS.len())]).collect::<Vec<_>>().join(" ")
+        let size = vocabulary();
+        (0..n)
+            .map(|_| {
+                if size == 0 {
+                    return WORDS[self.below(WORDS.len())].to_owned();
+                }
+                let u = (self.next() >> 11) as f64 / (1_u64 << 53) as f64;
+                made_up_word((size as f64).powf(u) as usize)
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
+}
+
+/// The size of the made-up vocabulary of the generated text (`DOCKET_BENCH_VOCABULARY`; 0, the
+/// default, uses [`WORDS`]).
+pub fn vocabulary() -> usize {
+    std::env::var("DOCKET_BENCH_VOCABULARY").ok().and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+/// Word number `k` of the made-up vocabulary: syllables of a consonant and a vowel, one for
+/// each base-70 digit of `k` (so every word differs, as pronounceable as `kamotelu`).
+fn made_up_word(k: usize) -> String {
+    const CONSONANTS: &[u8] = b"bdfgklmnprstvz";
+    const VOWELS: &[u8] = b"aeiou";
+    let mut word = String::new();
+    let mut k = k;
+    loop {
+        let digit = k % 70;
+        word.push(CONSONANTS[digit / 5] as char);
+        word.push(VOWELS[digit % 5] as char);
+        k /= 70;
+        if k == 0 {
+            break;
+        }
+    }
+    word
 }
 
 /// The id of record `n`: 6 lowercase base32 characters, like `docket new` makes.
@@ -196,10 +235,15 @@ pub fn tracker(name: &str, records: usize) -> PathBuf {
     root
 }
 
+/// The time of the run, as a Unix time.
+pub fn now() -> i64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    i64::try_from(now).unwrap()
+}
+
 /// The day of the run (midnight UTC, as a Unix time).
 fn today() -> i64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    i64::try_from(now).unwrap() / 86_400 * 86_400
+    now() / 86_400 * 86_400
 }
 
 /// The current milestone's file, dated from `today`: started 18 days before, ends a week after.
@@ -273,11 +317,17 @@ fn generated(name: &str, records: usize) -> PathBuf {
     root
 }
 
-/// The generated tracker of `DOCKET_BENCH_RECORDS` issues (100,000 unless set) and its size.
+/// The generated tracker of `DOCKET_BENCH_RECORDS` issues (100,000 unless set) and its size;
+/// its text from a larger vocabulary with `DOCKET_BENCH_VOCABULARY`.
 pub fn sized_tracker() -> (usize, PathBuf) {
     let records = std::env::var("DOCKET_BENCH_RECORDS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
-    println!("generating a tracker of {records} issues (reused between runs)…");
-    (records, tracker(&format!("tracker2-{records}"), records))
+    let vocabulary = vocabulary();
+    if vocabulary == 0 {
+        println!("generating a tracker of {records} issues (reused between runs)…");
+        return (records, tracker(&format!("tracker2-{records}"), records));
+    }
+    println!("generating a tracker of {records} issues with a vocabulary of {vocabulary} words (reused between runs)…");
+    (records, tracker(&format!("tracker2-{records}-v{vocabulary}"), records))
 }
 
 /// The date (`YYYY-MM-DD`) of a Unix time, for generated files.

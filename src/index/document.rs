@@ -130,6 +130,11 @@ impl Default for EnglishTokenizer {
     }
 }
 
+/// How many words each stem cache keeps. Words come roughly by Zipf's law, so the first this
+/// many seen hold nearly every common one; 200,000 a cache let a rebuild of a million records
+/// with a large vocabulary take hundreds of megabytes more.
+const STEMS_KEPT: usize = 16_384;
+
 /// Word → stem. The keys are short words, for which `SipHash`'s care costs more than it buys.
 type Stems = std::collections::HashMap<String, String, rustc_hash::FxBuildHasher>;
 
@@ -195,8 +200,10 @@ impl TokenStream for EnglishTokenStream<'_> {
             let stem = if stream.advance() { stream.token().text.clone() } else { lowercase.clone() };
             drop(stream);
             token.text.push_str(&stem);
-            // Bounded: a tracker's vocabulary fits; a pathological one does not grow forever.
-            if tokenizer.stems.len() < 200_000 {
+            // Bounded: a tracker's common words fit, and the memory of a rebuild does not grow
+            // with its vocabulary (each field of each indexing thread keeps its own cache:
+            // sixteen of them, at most 2.5 MB each).
+            if tokenizer.stems.len() < STEMS_KEPT {
                 tokenizer.stems.insert(raw.to_owned(), stem);
             }
             return true;

@@ -371,9 +371,8 @@ fn log_shows_each_commit_and_its_field_changes() {
     assert!(text.ok().contains("stage: in_review → done"), "{}", text.stdout);
 }
 
-/// With no history cache and a short history, `plan` and `log` walk the history of their own
-/// records and build no cache; past `DOCKET_HISTORY_WALK_AT` lookups they build it. The
-/// answers are the same either way.
+/// With no history cache, `plan` and `log` walk the history of their own records and build no
+/// cache; with `DOCKET_HISTORY_WALK_AT=0` they build it. The answers are the same either way.
 #[test]
 fn plan_and_log_answer_the_same_walking_or_from_the_cache() {
     let sandbox = scripted();
