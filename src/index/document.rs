@@ -104,13 +104,15 @@ pub fn text_analyzer() -> TextAnalyzer {
 const LONGEST_WORD: usize = 40;
 
 /// The fused English tokenizer. Tantivy clones the analyzer for each field of each indexing
-/// thread, so each clone keeps its own stem cache, without locks.
+/// thread; the stem cache is the thread's, shared by its fields.
 #[derive(Clone)]
 pub struct EnglishTokenizer {
     token: Token,
-    stemmer: TextAnalyzer,
-    /// Raw word (as written) → its lowercased stem.
-    stems: Stems,
+    /// For words with accents, folded before stemming (`naïve` is found by `naive`), as
+    /// tantivy's `AsciiFoldingFilter` does.
+    folding: TextAnalyzer,
+    /// For ASCII words: tantivy's `Stemmer` filter is this stemmer called on the token.
+    english: frostem::Stemmer,
     lowercase: String,
 }
 
@@ -118,25 +120,30 @@ impl Default for EnglishTokenizer {
     fn default() -> Self {
         Self {
             token: Token::default(),
-            // Accents folded before stemming (`naïve` is found by `naive`), as tantivy's
-            // `AsciiFoldingFilter`: a no-op on ASCII words.
-            stemmer: TextAnalyzer::builder(RawTokenizer::default())
+            folding: TextAnalyzer::builder(RawTokenizer::default())
                 .filter(AsciiFoldingFilter)
                 .filter(Stemmer::new(Language::English))
                 .build(),
-            stems: Stems::default(),
+            english: frostem::Stemmer::new(frostem::Algorithm::English),
             lowercase: String::new(),
         }
     }
 }
 
-/// How many words each stem cache keeps. Words come roughly by Zipf's law, so the first this
-/// many seen hold nearly every common one; 200,000 a cache let a rebuild of a million records
-/// with a large vocabulary take hundreds of megabytes more.
-const STEMS_KEPT: usize = 16_384;
+/// How many words the stem cache of each thread keeps. Words come roughly by Zipf's law, so the
+/// first this many seen hold nearly every common one, and a word not kept is stemmed again. A
+/// cache for each field of each thread (sixteen in a rebuild) of 200,000 words each took
+/// hundreds of megabytes with a large vocabulary; one of 16,384 each made a rebuild with a
+/// vocabulary of 300,000 words stem a quarter of its words again.
+const STEMS_KEPT: usize = 262_144;
 
 /// Word → stem. The keys are short words, for which `SipHash`'s care costs more than it buys.
 type Stems = std::collections::HashMap<String, String, rustc_hash::FxBuildHasher>;
+
+thread_local! {
+    /// Raw word (as written) → its lowercased stem, for every text field this thread indexes.
+    static STEMS: std::cell::RefCell<Stems> = std::cell::RefCell::new(Stems::default());
+}
 
 impl Tokenizer for EnglishTokenizer {
     type TokenStream<'a> = EnglishTokenStream<'a>;
@@ -183,8 +190,8 @@ impl TokenStream for EnglishTokenStream<'_> {
             token.offset_from = from;
             token.offset_to = to;
             token.text.clear();
-            if let Some(stem) = tokenizer.stems.get(raw) {
-                token.text.push_str(stem);
+            let known = STEMS.with(|stems| stems.borrow().get(raw).map(|stem| token.text.push_str(stem)).is_some());
+            if known {
                 return true;
             }
             let lowercase = &mut tokenizer.lowercase;
@@ -192,20 +199,19 @@ impl TokenStream for EnglishTokenStream<'_> {
             if raw.is_ascii() {
                 lowercase.push_str(raw);
                 lowercase.make_ascii_lowercase();
+                token.text.push_str(&tokenizer.english.stem(lowercase));
             } else {
                 // As tantivy's `LowerCaser`: character by character, no final-sigma rule.
                 lowercase.extend(raw.chars().flat_map(char::to_lowercase));
+                let mut stream = tokenizer.folding.token_stream(lowercase);
+                token.text.push_str(if stream.advance() { &stream.token().text } else { lowercase });
             }
-            let mut stream = tokenizer.stemmer.token_stream(lowercase);
-            let stem = if stream.advance() { stream.token().text.clone() } else { lowercase.clone() };
-            drop(stream);
-            token.text.push_str(&stem);
-            // Bounded: a tracker's common words fit, and the memory of a rebuild does not grow
-            // with its vocabulary (each field of each indexing thread keeps its own cache:
-            // sixteen of them, at most 2.5 MB each).
-            if tokenizer.stems.len() < STEMS_KEPT {
-                tokenizer.stems.insert(raw.to_owned(), stem);
-            }
+            STEMS.with(|stems| {
+                let mut stems = stems.borrow_mut();
+                if stems.len() < STEMS_KEPT {
+                    stems.insert(raw.to_owned(), token.text.clone());
+                }
+            });
             return true;
         }
     }

@@ -93,8 +93,41 @@ pub enum Scope {
 }
 /// Stamps this close to now are not trusted: the file may change again within the same tick.
 const RACY_NS: u64 = 2_000_000_000;
-/// How many documents a rebuild hands tantivy's indexing threads at a time.
+/// How many documents a rebuild hands tantivy's indexing threads at a time: one channel
+/// message per document costs more in wake-ups than the indexing threads gain (a batch of 4
+/// made a rebuild of a million records three times slower).
 const BATCH: usize = 256;
+
+/// How many documents a rebuild lets wait for tantivy's indexing threads. Its queue holds up to
+/// 10,000 messages, each a batch, so when reading outpaces indexing (a large vocabulary makes
+/// indexing slower) nearly the whole tracker could wait in memory: 1.5 GiB at a million records.
+const MOST_WAITING: usize = 16_384;
+
+/// A document of a rebuild, counted while it waits in tantivy's queue: the indexing thread
+/// takes it out of the wrapper when it indexes it ([`Document::into_tantivy_document`]).
+struct Queued {
+    doc: TantivyDocument,
+    waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.waiting.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl tantivy::Document for Queued {
+    type Value<'a> = <TantivyDocument as tantivy::Document>::Value<'a>;
+    type FieldsValuesIter<'a> = <TantivyDocument as tantivy::Document>::FieldsValuesIter<'a>;
+
+    fn iter_fields_and_values(&self) -> Self::FieldsValuesIter<'_> {
+        self.doc.iter_fields_and_values()
+    }
+
+    fn into_tantivy_document(mut self) -> TantivyDocument {
+        std::mem::replace(&mut self.doc, TantivyDocument::new())
+    }
+}
 
 /// The memory each indexing thread of a rebuild fills before writing a segment. Writing one
 /// out takes about as much again for a moment; with two threads, a rebuild of a million records
@@ -607,7 +640,7 @@ impl SearchIndex {
 
     /// A writer with `budget` bytes of memory per thread: small for a few documents, large
     /// for a rebuild (fewer, larger segments to flush and merge).
-    fn writer(&self, threads: usize, budget: usize) -> Result<IndexWriter, Busy> {
+    fn writer<D: tantivy::Document>(&self, threads: usize, budget: usize) -> Result<IndexWriter<D>, Busy> {
         // Another process holding the lock is the only failure worth waiting out; any other
         // error shows up again when the process that holds it commits.
         self.index.writer_with_num_threads(threads, budget * threads).map_err(|_| Busy)
@@ -679,7 +712,7 @@ impl SearchIndex {
         });
         let (files, _) = files.map_err(|e| IndexError::Tantivy { path: self.path.clone(), message: e.to_string() })?;
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 8);
-        let Ok(writer) = self.writer(threads, REBUILD_BUDGET) else {
+        let Ok(writer) = self.writer::<Queued>(threads, REBUILD_BUDGET) else {
             return Ok(Refresh { busy: true, ..Refresh::default() });
         };
         writer.delete_all_documents().map_err(tantivy_error(&self.path))?;
@@ -689,11 +722,12 @@ impl SearchIndex {
         let fields = self.fields;
         let root = &tracker.root;
         let (writer_ref, staged) = (&writer, &staged);
+        let waiting = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let failures: Vec<String> = std::thread::scope(|scope| {
             let handles: Vec<_> = files
                 .chunks(chunk)
                 .map(|chunk| {
-                    let done = &done;
+                    let (done, waiting) = (&done, &waiting);
                     scope.spawn(move || {
                         let mut failures = Vec::new();
                         // Handed to the writer in batches: one channel message per document
@@ -707,6 +741,11 @@ impl SearchIndex {
                                         .filter(|(mtime, size, _)| *mtime == stamp.mtime && *size == stamp.size)
                                         .map(|(_, _, blob)| blob.as_str());
                                     let doc = document::build(&fields, &file.path, &text, stamp, blob);
+                                    while waiting.load(std::sync::atomic::Ordering::Relaxed) >= MOST_WAITING {
+                                        std::thread::sleep(std::time::Duration::from_millis(1));
+                                    }
+                                    waiting.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                    let doc = Queued { doc, waiting: std::sync::Arc::clone(waiting) };
                                     batch.push(tantivy::indexer::UserOperation::Add(doc));
                                 }
                                 Err(error) => failures.push(format!("cannot read {}: {error}", file.path)),
