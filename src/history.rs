@@ -998,33 +998,35 @@ mod tests {
         assert!(Pack::open(&dir.path().join("01.pack")).is_none(), "no file");
     }
 
+    /// Runs git in `root` as ana, at the Unix time `when`; its output.
+    fn git_at(root: &Path, args: &[&str], when: i64) -> String {
+        let date = format!("@{when} +0000");
+        let output = std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .env("GIT_AUTHOR_NAME", "ana")
+            .env("GIT_AUTHOR_EMAIL", "ana@example.com")
+            .env("GIT_COMMITTER_NAME", "ana")
+            .env("GIT_COMMITTER_EMAIL", "ana@example.com")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .output()
+            .expect("git runs");
+        assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
     /// A repository of `records` issues moved through states over many commits (one a merge,
     /// one deleting and re-creating a record), in git, and the versions docket must find: the
     /// cache read cold, brought forward commit by commit, spread over more files as it grows,
     /// read for a few paths, and rebuilt after damage, always equals what the script wrote.
     #[test]
     fn the_cache_always_says_what_git_holds() {
-        use std::process::Command;
         let dir = tempfile::tempdir().expect("temporary folder");
         let root = dir.path();
-        let git = |args: &[&str], when: i64| {
-            let date = format!("@{when} +0000");
-            let status = Command::new("git")
-                .args(args)
-                .current_dir(root)
-                .env("GIT_AUTHOR_DATE", &date)
-                .env("GIT_COMMITTER_DATE", &date)
-                .env("GIT_AUTHOR_NAME", "ana")
-                .env("GIT_AUTHOR_EMAIL", "ana@example.com")
-                .env("GIT_COMMITTER_NAME", "ana")
-                .env("GIT_COMMITTER_EMAIL", "ana@example.com")
-                .env_remove("GIT_DIR")
-                .env_remove("GIT_INDEX_FILE")
-                .output()
-                .expect("git runs");
-            assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
-            String::from_utf8_lossy(&status.stdout).trim().to_owned()
-        };
+        let git = |args: &[&str], when: i64| git_at(root, args, when);
         git(&["init", "-q", "-b", "main"], 0);
         std::fs::create_dir_all(root.join("issues")).expect("folder");
         let write = |id: &str, state: &str| {
@@ -1173,25 +1175,10 @@ mod tests {
     /// same versions, in the same order, as walking each record's history one lookup at a time.
     #[test]
     fn a_cache_built_on_every_core_equals_the_walk() {
-        use std::process::Command;
         let dir = tempfile::tempdir().expect("temporary folder");
         let root = dir.path();
         let git = |args: &[&str], when: i64| {
-            let date = format!("@{when} +0000");
-            let output = Command::new("git")
-                .args(args)
-                .current_dir(root)
-                .env("GIT_AUTHOR_DATE", &date)
-                .env("GIT_COMMITTER_DATE", &date)
-                .env("GIT_AUTHOR_NAME", "ana")
-                .env("GIT_AUTHOR_EMAIL", "ana@example.com")
-                .env("GIT_COMMITTER_NAME", "ana")
-                .env("GIT_COMMITTER_EMAIL", "ana@example.com")
-                .env_remove("GIT_DIR")
-                .env_remove("GIT_INDEX_FILE")
-                .output()
-                .expect("git runs");
-            assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+            git_at(root, args, when);
         };
         git(&["init", "-q", "-b", "main"], 0);
         std::fs::create_dir_all(root.join("issues")).expect("folder");

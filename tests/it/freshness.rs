@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, history_packs};
 
 fn issue(title: &str, stage: &str) -> String {
     format!("title = \"{title}\"\ntype = \"bug\"\nstage = \"{stage}\"\n")
@@ -577,14 +577,7 @@ fn derived_state_is_rebuilt_never_read_as_empty() {
     assert!(docket.join("history").is_dir() && docket.join("metrics.json").is_file() && docket.join("index").is_dir());
     // A cache file the state lists, deleted: rebuilt, not read as "no history".
     let history = docket.join("history");
-    let packs: Vec<_> = std::fs::read_dir(&history)
-        .expect("cache")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "pack"))
-        .collect();
-    assert!(!packs.is_empty(), "the cache is kept in pack files");
-    for pack in packs {
+    for pack in history_packs(&history) {
         std::fs::remove_file(pack).expect("remove");
     }
     std::fs::remove_file(docket.join("metrics.json")).expect("remove");

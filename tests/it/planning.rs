@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::support::Sandbox;
+use crate::support::{Sandbox, history_packs};
 
 const DESCRIPTION: &str = "description = \"\"\"\n## Context\nc\n## Proposal\np\n## Definition of Done\nd\n\"\"\"\n";
 
@@ -421,14 +421,7 @@ fn the_history_cache_follows_commits_and_survives_damage() {
     std::fs::write(cache.join("state.json"), foreign).expect("write");
     assert_eq!(log("b"), b_moved);
     // Every cache file damaged.
-    let packs: Vec<_> = std::fs::read_dir(&cache)
-        .expect("cache")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "pack"))
-        .collect();
-    assert!(!packs.is_empty(), "the cache is kept in pack files");
-    for pack in packs {
+    for pack in history_packs(&cache) {
         std::fs::write(pack, "{not json").expect("write");
     }
     assert_eq!(log("b"), b_moved);

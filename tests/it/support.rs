@@ -250,6 +250,18 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The pack files of the history cache in `dir` (`.git/docket/history`); at least one.
+pub fn history_packs(dir: &Path) -> Vec<PathBuf> {
+    let packs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("the history cache")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pack"))
+        .collect();
+    assert!(!packs.is_empty(), "the cache is kept in pack files");
+    packs
+}
+
 /// Lines of `after` that differ from `before`, paired, when both have the same number of lines.
 pub fn changed_lines(before: &str, after: &str) -> Vec<(String, String)> {
     assert_eq!(before.lines().count(), after.lines().count(), "line count changed:\n{after}");
