@@ -998,6 +998,42 @@ mod tests {
         assert!(Pack::open(&dir.path().join("01.pack")).is_none(), "no file");
     }
 
+    /// Buckets asked for across packs, in any order, come back in that order, each from its
+    /// own pack and slot; a bucket whose pack or slot is missing comes back as none.
+    #[test]
+    fn buckets_are_read_from_their_own_packs() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let bucket = |number: u16| -> Bucket {
+            let version = Version {
+                commit: format!("c{number}"),
+                time: i64::from(number),
+                author: "ana".into(),
+                state: "triage".into(),
+                weight: None,
+                milestone: None,
+                labels: Vec::new(),
+                blob: None,
+            };
+            BTreeMap::from([(format!("issues/r{number}.toml"), vec![version])])
+        };
+        for pack in [0_u8, 1, 2] {
+            let mut slots = vec![Vec::new(); SLOTS];
+            for slot in [1_u16, 2, 3] {
+                let number = u16::from(pack) << 8 | slot;
+                slots[slot_of(number)] = serde_json::to_vec(&bucket(number)).expect("json");
+            }
+            std::fs::write(pack_path(dir.path(), pack), encode_pack(&slots)).expect("write");
+        }
+        let numbers = [0x0001, 0x0101, 0x0002, 0x0202, 0x0203, 0x0004, 0x0301];
+        let read = read_buckets(dir.path(), &numbers, None);
+        let expected: Vec<Option<Bucket>> =
+            numbers.iter().map(|&n| (n >> 8 < 3 && (1..=3).contains(&(n & 0xff))).then(|| bucket(n))).collect();
+        assert_eq!(read, expected);
+        let wanted = BTreeSet::from(["issues/r257.toml"]);
+        let few = read_buckets(dir.path(), &[0x0101, 0x0001], Some(&wanted));
+        assert_eq!(few, vec![Some(bucket(0x0101)), Some(Bucket::new())], "only the records wanted");
+    }
+
     /// Runs git in `root` as ana, at the Unix time `when`; its output.
     fn git_at(root: &Path, args: &[&str], when: i64) -> String {
         let date = format!("@{when} +0000");
