@@ -998,6 +998,51 @@ mod tests {
         assert!(Pack::open(&dir.path().join("01.pack")).is_none(), "no file");
     }
 
+    /// A cache of a few thousand records spans several packs, about 16 records a bucket; built
+    /// afresh, it removes the packs of an earlier, larger cache and nothing else; a commit
+    /// changing one record rewrites that record's pack alone.
+    #[test]
+    fn a_commit_rewrites_only_the_pack_it_changes() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let root = dir.path();
+        git_at(root, &["init", "-q", "-b", "main"], 0);
+        std::fs::create_dir_all(root.join("issues")).expect("folder");
+        let write = |n: usize, state: &str| {
+            let text = format!("title = \"r{n}\"\ntype = \"bug\"\nstage = \"{state}\"\n");
+            std::fs::write(root.join(format!("issues/r{n:04}.toml")), text).expect("write");
+        };
+        for n in 0..4200 {
+            write(n, "triage");
+        }
+        git_at(root, &["add", "-A"], 1_000);
+        git_at(root, &["commit", "-qm", "many"], 1_000);
+        let repo = Repo::discover(root).expect("repository");
+        let cache = repo.git_path("docket/history");
+        std::fs::create_dir_all(&cache).expect("cache folder");
+        std::fs::write(cache.join("ff.pack"), "a pack of an earlier, larger cache").expect("write");
+        std::fs::write(cache.join("keep.txt"), "not the cache's").expect("write");
+        assert_eq!(History::load(&repo, "").expect("built").records.len(), 4200);
+        let state = cached_state(&cache, "").expect("a state");
+        assert_eq!(state.bits, 9, "4,200 records, about 16 a bucket: 512 buckets");
+        assert!(!cache.join("ff.pack").exists(), "the earlier pack is gone");
+        assert!(cache.join("keep.txt").exists() && cache.join("lock").exists(), "the rest stays");
+        let packs = [pack_path(&cache, 0), pack_path(&cache, 1)];
+        let long_ago = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        for pack in &packs {
+            std::fs::File::options().write(true).open(pack).expect("pack").set_modified(long_ago).expect("time");
+        }
+        let changed = "issues/r0042.toml";
+        write(42, "done");
+        git_at(root, &["commit", "-qam", "one"], 2_000);
+        assert_eq!(History::load(&repo, "").expect("brought forward").of(changed).len(), 2);
+        let rewritten: Vec<bool> = packs
+            .iter()
+            .map(|pack| std::fs::metadata(pack).and_then(|m| m.modified()).expect("time") != long_ago)
+            .collect();
+        let own = usize::from(pack_of(bucket_of(changed, 9)));
+        assert_eq!(rewritten, (0..2).map(|pack| pack == own).collect::<Vec<_>>(), "only its own pack");
+    }
+
     /// Buckets asked for across packs, in any order, come back in that order, each from its
     /// own pack and slot; a bucket whose pack or slot is missing comes back as none.
     #[test]
