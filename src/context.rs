@@ -6,8 +6,9 @@
 //! `GIT_COMMITTER_DATE` (as git reads it) is the time a commit is judged at. One more is for
 //! tests only: `DOCKET_NEXT_FIRST` sets how many candidates `docket next` first asks the index
 //! for, so that a small tracker exercises asking again; `DOCKET_INDEX_FOLD_AT`,
-//! `DOCKET_INDEX_RESCAN_AT`, `DOCKET_INDEX_PARALLEL_AT` and `DOCKET_INDEX_WATCH_AT` (a number,
-//! or `never`) set the index's [`Limits`], so that a small tracker runs on the far side of each;
+//! `DOCKET_INDEX_RESCAN_AT`, `DOCKET_INDEX_PARALLEL_AT`, `DOCKET_INDEX_REBUILD_WAITING` and
+//! `DOCKET_INDEX_WATCH_AT` (a number, or `never`) set the index's [`Limits`], so that a small
+//! tracker runs on the far side of each;
 //! `DOCKET_HISTORY_WALK_AT` sets [`crate::history::WALK_AT`] for `plan` and `log` (0: always
 //! build the history cache).
 
@@ -107,6 +108,7 @@ impl Context {
             ("DOCKET_INDEX_PARALLEL_AT", &mut index_limits.parallel_at),
             ("DOCKET_INDEX_WATCH_AT", &mut index_limits.watch_at),
             ("DOCKET_INDEX_WATCH_WAIT_MS", &mut index_limits.watch_wait_ms),
+            ("DOCKET_INDEX_REBUILD_WAITING", &mut index_limits.rebuild_waiting),
         ] {
             if let Ok(text) = std::env::var(name) {
                 *limit = match text.trim() {

@@ -73,12 +73,22 @@ pub struct Limits {
     /// How long a search waits for a running watcher's answer before comparing every stamp
     /// itself, in milliseconds ([`watch::WAIT`] unless a test sets it).
     pub watch_wait_ms: usize,
+    /// How many documents a rebuild lets wait for tantivy's indexing threads
+    /// ([`MOST_WAITING`]).
+    pub rebuild_waiting: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         let watch_wait_ms = usize::try_from(watch::WAIT.as_millis()).unwrap_or(usize::MAX);
-        Self { fold_at: 64, rescan_at: 500, parallel_at: 2_048, watch_at: 10_000, watch_wait_ms }
+        Self {
+            fold_at: 64,
+            rescan_at: 500,
+            parallel_at: 2_048,
+            watch_at: 10_000,
+            watch_wait_ms,
+            rebuild_waiting: MOST_WAITING,
+        }
     }
 }
 
@@ -727,12 +737,20 @@ impl SearchIndex {
             let handles: Vec<_> = files
                 .chunks(chunk)
                 .map(|chunk| {
-                    let (done, waiting) = (&done, &waiting);
+                    let (done, waiting, most_waiting) = (&done, &waiting, self.limits.rebuild_waiting.max(1));
                     scope.spawn(move || {
                         let mut failures = Vec::new();
                         // Handed to the writer in batches: one channel message per document
                         // costs more in wake-ups than the indexing threads gain.
                         let mut batch = Vec::with_capacity(BATCH);
+                        let flush = |batch: &mut Vec<_>, failures: &mut Vec<String>| {
+                            let sent = batch.len();
+                            if let Err(error) = writer_ref.run(std::mem::take(batch)) {
+                                failures.push(error.to_string());
+                            }
+                            let n = done.fetch_add(sent, std::sync::atomic::Ordering::Relaxed) + sent;
+                            progress(n, total);
+                        };
                         for file in chunk {
                             match read_stamped(&root.join(&file.path), now) {
                                 Ok((text, stamp)) => {
@@ -741,8 +759,13 @@ impl SearchIndex {
                                         .filter(|(mtime, size, _)| *mtime == stamp.mtime && *size == stamp.size)
                                         .map(|(_, _, blob)| blob.as_str());
                                     let doc = document::build(&fields, &file.path, &text, stamp, blob);
-                                    while waiting.load(std::sync::atomic::Ordering::Relaxed) >= MOST_WAITING {
-                                        std::thread::sleep(std::time::Duration::from_millis(1));
+                                    if waiting.load(std::sync::atomic::Ordering::Relaxed) >= most_waiting {
+                                        // What this thread counted goes first: waiting for it
+                                        // to be taken while holding it would wait forever.
+                                        flush(&mut batch, &mut failures);
+                                        while waiting.load(std::sync::atomic::Ordering::Relaxed) >= most_waiting {
+                                            std::thread::sleep(std::time::Duration::from_millis(1));
+                                        }
                                     }
                                     waiting.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                                     let doc = Queued { doc, waiting: std::sync::Arc::clone(waiting) };
@@ -751,19 +774,10 @@ impl SearchIndex {
                                 Err(error) => failures.push(format!("cannot read {}: {error}", file.path)),
                             }
                             if batch.len() == BATCH {
-                                if let Err(error) = writer_ref.run(std::mem::take(&mut batch)) {
-                                    failures.push(error.to_string());
-                                }
-                                let n = done.fetch_add(BATCH, std::sync::atomic::Ordering::Relaxed) + BATCH;
-                                progress(n, total);
+                                flush(&mut batch, &mut failures);
                             }
                         }
-                        let rest = batch.len();
-                        if let Err(error) = writer_ref.run(batch) {
-                            failures.push(error.to_string());
-                        }
-                        let n = done.fetch_add(rest, std::sync::atomic::Ordering::Relaxed) + rest;
-                        progress(n, total);
+                        flush(&mut batch, &mut failures);
                         failures
                     })
                 })

@@ -287,6 +287,13 @@ fn many_edits_are_committed_to_the_index() {
     let rebuilt = sandbox.docket(&["index", "--rebuild"]);
     assert!(rebuilt.stderr.contains("rebuilt the index from 100 files"), "{}", rebuilt.stderr);
     assert!(rebuilt.stdout.contains("documents:  100"), "{}", rebuilt.stdout);
+    assert_eq!(ids(&sandbox, "generated").len(), 100, "the rebuilt documents hold their text");
+    // At most one document waiting for the indexing threads at a time: every one is taken
+    // (the readers would wait forever for one that was not counted out).
+    let rebuilt = sandbox.docket_with(&["index", "--rebuild"], &[("DOCKET_INDEX_REBUILD_WAITING", "1")], "");
+    assert!(rebuilt.ok().contains("documents:  100"), "{}", rebuilt.stdout);
+    assert_eq!(ids(&sandbox, "generated").len(), 100);
+    assert_eq!(ids(&sandbox, "weight:5").len(), 20);
 }
 
 #[test]
