@@ -108,13 +108,14 @@ const RACY_NS: u64 = 2_000_000_000;
 /// made a rebuild of a million records three times slower).
 const BATCH: usize = 256;
 
-/// How many documents a rebuild lets wait for tantivy's indexing threads. Its queue holds up to
-/// 10,000 messages, each a batch, so when reading outpaces indexing (a large vocabulary makes
+/// How many documents a rebuild lets wait for tantivy's indexing threads (a reader sends its
+/// batch once fewer wait, so a batch a reader more at most). Its queue holds up to 10,000
+/// messages, each a batch, so when reading outpaces indexing (a large vocabulary makes
 /// indexing slower) nearly the whole tracker could wait in memory: 1.5 GiB at a million records.
-const MOST_WAITING: usize = 16_384;
+const MOST_WAITING: usize = 8_192;
 
-/// A document of a rebuild, counted while it waits in tantivy's queue: the indexing thread
-/// takes it out of the wrapper when it indexes it ([`Document::into_tantivy_document`]).
+/// A document of a rebuild, counted from when its batch is sent until tantivy's indexing thread
+/// is done with it and drops it.
 struct Queued {
     doc: TantivyDocument,
     waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
@@ -122,7 +123,13 @@ struct Queued {
 
 impl Drop for Queued {
     fn drop(&mut self) {
-        self.waiting.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        // Saturating: a document dropped before it was sent (a reader's panic) was never
+        // counted, and must not make the count wrap around and hold the others forever.
+        let _ = self.waiting.fetch_update(
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+            |n| Some(n.saturating_sub(1)),
+        );
     }
 }
 
@@ -745,6 +752,11 @@ impl SearchIndex {
                         let mut batch = Vec::with_capacity(BATCH);
                         let flush = |batch: &mut Vec<_>, failures: &mut Vec<String>| {
                             let sent = batch.len();
+                            // Counted when sent, so a reader never waits for what it holds.
+                            while waiting.load(std::sync::atomic::Ordering::Relaxed) >= most_waiting {
+                                std::thread::sleep(std::time::Duration::from_millis(1));
+                            }
+                            waiting.fetch_add(sent, std::sync::atomic::Ordering::Relaxed);
                             if let Err(error) = writer_ref.run(std::mem::take(batch)) {
                                 failures.push(error.to_string());
                             }
@@ -759,15 +771,6 @@ impl SearchIndex {
                                         .filter(|(mtime, size, _)| *mtime == stamp.mtime && *size == stamp.size)
                                         .map(|(_, _, blob)| blob.as_str());
                                     let doc = document::build(&fields, &file.path, &text, stamp, blob);
-                                    if waiting.load(std::sync::atomic::Ordering::Relaxed) >= most_waiting {
-                                        // What this thread counted goes first: waiting for it
-                                        // to be taken while holding it would wait forever.
-                                        flush(&mut batch, &mut failures);
-                                        while waiting.load(std::sync::atomic::Ordering::Relaxed) >= most_waiting {
-                                            std::thread::sleep(std::time::Duration::from_millis(1));
-                                        }
-                                    }
-                                    waiting.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                                     let doc = Queued { doc, waiting: std::sync::Arc::clone(waiting) };
                                     batch.push(tantivy::indexer::UserOperation::Add(doc));
                                 }
