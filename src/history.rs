@@ -474,20 +474,11 @@ fn read_buckets(dir: &Path, numbers: &[u16], wanted: Option<&BTreeSet<&str>>) ->
         });
         slices.unwrap_or_else(|| vec![None; members.len()])
     };
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
-    let chunk = packs.len().div_ceil(threads).max(1);
-    let by_number: BTreeMap<u16, Option<Bucket>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = packs
-            .chunks(chunk)
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk.iter().flat_map(|pack| pack.1.iter().copied().zip(read_pack(pack))).collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("reading a file does not panic")).collect()
-    });
-    let mut by_number = by_number;
+    let mut by_number: BTreeMap<u16, Option<Bucket>> = crate::cores::map_chunks(&packs, |chunk| {
+        chunk.iter().flat_map(|pack| pack.1.iter().copied().zip(read_pack(pack))).collect()
+    })
+    .into_iter()
+    .collect();
     numbers.iter().map(|n| by_number.remove(n).flatten()).collect()
 }
 
@@ -526,7 +517,7 @@ fn versions_of(
             })
             .collect()
     };
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
+    let threads = crate::cores::threads();
     // A few are not worth a thread, nor opening the repository again.
     if threads == 1 || tasks.len() < 256 {
         return read(repo, tasks);
@@ -726,16 +717,7 @@ fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
     };
     // Encoded on every core.
     let packs: Vec<_> = by_pack.into_iter().collect();
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
-    let chunk = packs.len().div_ceil(threads).max(1);
-    let written: Vec<u16> = std::thread::scope(|scope| {
-        let handles: Vec<_> = packs
-            .chunks(chunk)
-            .map(|chunk| scope.spawn(move || chunk.iter().flat_map(write).collect::<Vec<_>>()))
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("writing the cache does not panic")).collect()
-    });
-    for number in written {
+    for number in crate::cores::map_chunks(&packs, |chunk| chunk.iter().flat_map(write).collect()) {
         present.insert(number);
     }
     (bits, present)

@@ -58,6 +58,7 @@ pub mod chart;
 pub mod check;
 pub mod config;
 pub mod context;
+pub mod cores;
 pub mod create;
 pub mod derived;
 pub mod diagnostic;

@@ -319,37 +319,23 @@ impl Tracker {
         let mut diagnostics = Vec::new();
         let rules: Vec<(Kind, RecordRules)> =
             Kind::ALL.into_iter().map(|kind| (kind, self.policy.rules(kind))).collect();
-        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
-        let chunk = files.len().div_ceil(threads).max(1);
-        let results: Vec<Vec<format::Parsed>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = files
-                .chunks(chunk)
-                .map(|chunk| {
-                    let rules = &rules;
-                    let root = &self.root;
-                    scope.spawn(move || {
-                        chunk
-                            .iter()
-                            .map(|file| {
-                                let rules =
-                                    &rules.iter().find(|(kind, _)| *kind == file.kind).expect("every kind has rules").1;
-                                match read(&root.join(&file.path)) {
-                                    Ok(source) => format::parse_record(file.kind, &file.id, &file.path, &source, rules),
-                                    Err(error) => unreadable(file, &error),
-                                }
-                            })
-                            .collect::<Vec<_>>()
-                    })
+        let root = &self.root;
+        let results: Vec<format::Parsed> = crate::cores::map_chunks(files, |chunk| {
+            chunk
+                .iter()
+                .map(|file| {
+                    let rules = &rules.iter().find(|(kind, _)| *kind == file.kind).expect("every kind has rules").1;
+                    match read(&root.join(&file.path)) {
+                        Ok(source) => format::parse_record(file.kind, &file.id, &file.path, &source, rules),
+                        Err(error) => unreadable(file, &error),
+                    }
                 })
-                .collect();
-            handles.into_iter().map(|handle| handle.join().expect("a parser thread does not panic")).collect()
+                .collect()
         });
         let mut records = Vec::with_capacity(files.len());
         for parsed in results {
-            for parsed in parsed {
-                diagnostics.extend(parsed.diagnostics);
-                records.extend(parsed.record);
-            }
+            diagnostics.extend(parsed.diagnostics);
+            records.extend(parsed.record);
         }
         Loaded { records, diagnostics }
     }

@@ -571,18 +571,10 @@ impl SearchIndex {
     /// there are many.
     fn stamps(&self, root: &Path, paths: &[String], now: u64) -> Vec<Option<Stamp>> {
         let stamp = |path: &String| stamp_of(&root.join(path), now);
-        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 8);
-        if paths.len() <= self.limits.parallel_at || threads == 1 {
+        if paths.len() <= self.limits.parallel_at || crate::cores::threads() == 1 {
             return paths.iter().map(stamp).collect();
         }
-        let chunk = paths.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = paths
-                .chunks(chunk)
-                .map(|chunk| scope.spawn(move || chunk.iter().map(stamp).collect::<Vec<_>>()))
-                .collect();
-            handles.into_iter().flat_map(|h| h.join().expect("a stat does not panic")).collect()
-        })
+        crate::cores::map_chunks(paths, |chunk| chunk.iter().map(stamp).collect())
     }
 
     /// Brings the index up to date with the work tree, comparing every file's stamp unless a
@@ -728,7 +720,7 @@ impl SearchIndex {
             (staged.join().expect("reading git's index does not panic"), files)
         });
         let (files, _) = files.map_err(|e| IndexError::Tantivy { path: self.path.clone(), message: e.to_string() })?;
-        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).clamp(1, 8);
+        let threads = crate::cores::threads();
         let Ok(writer) = self.writer::<Queued>(threads, REBUILD_BUDGET) else {
             return Ok(Refresh { busy: true, ..Refresh::default() });
         };
