@@ -197,7 +197,7 @@ impl History {
             .iter()
             .filter_map(|path| record_at(path).map(|(kind, id)| (format!("{prefix}{path}"), (path, kind, id))))
             .collect();
-        let folders: Vec<String> = Kind::ALL.iter().map(|k| format!("{prefix}{}/", k.folder())).collect();
+        let folders = record_folders(prefix);
         let mut records: BTreeMap<String, Vec<Version>> = BTreeMap::new();
         for info in repo.first_parent_range(None, commit)? {
             for change in repo.commit_changes(&info.id, &folders)? {
@@ -406,6 +406,12 @@ fn since_in(
     Ok(since)
 }
 
+/// The record folders of the tracker at `prefix`, as git names them: where a commit's changes
+/// to records are.
+fn record_folders(prefix: &str) -> Vec<String> {
+    Kind::ALL.iter().map(|k| format!("{prefix}{}/", k.folder())).collect()
+}
+
 /// The version of the record `relative` (of `kind`, named `id`) that `commit` holds: `blob`,
 /// or `None` when the commit deleted it.
 fn version(
@@ -570,7 +576,7 @@ fn update(
         // The single-file cache of earlier versions.
         let _ = std::fs::remove_file(dir.with_extension("json"));
     }
-    let folders: Vec<String> = Kind::ALL.iter().map(|k| format!("{prefix}{}/", k.folder())).collect();
+    let folders = record_folders(prefix);
     let mut new: Bucket = BTreeMap::new();
     let mut tasks = Vec::new();
     let add = |tasks: Vec<Task>, new: &mut Bucket| -> Result<(), StoreError> {
