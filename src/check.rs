@@ -6,15 +6,13 @@
 //! tree, so what is judged is exactly what is committed. The policy (docket.toml and workflows)
 //! is read from the same place as the records.
 
-use std::path::Path;
-
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::format::{self, parse_record};
 use crate::id;
 use crate::model::{Kind, Record};
 use crate::plan;
 use crate::policy::{Policy, PolicyError};
-use crate::store::{CommitInfo, FileChange, Repo, StagedDiff, StoreError};
+use crate::store::{CommitInfo, FileChange, Repo, StoreError};
 use crate::time::Timestamp;
 use crate::tracker::Tracker;
 use crate::workflow::engine::{self, Env, Violation};
@@ -510,18 +508,10 @@ fn records_at(repo: &Repo, prefix: &str, commit: Option<&str>, kind: Kind) -> Ve
         .collect()
 }
 
-/// Starts listing the changes [`check_staged`] judges, by git run from `dir` (a folder of the
-/// work tree) for the tracker at `root`, a pathspec from there: `""` when `dir` is the
-/// tracker's root, `:(top)PREFIX` from anywhere. Started before the repository is opened, git's
-/// reading of its index (most of the hook's time) and docket's setting up overlap.
-pub fn start_staged(dir: &Path, root: &str) -> StagedDiff {
-    StagedDiff::start(dir, &folders(root))
-}
-
 /// Checks what `git commit` is about to record: every record the index changes against `HEAD`
-/// (listed by `staged`, started first: [`start_staged`]), judged at `now` (the commit's time).
-pub fn check_staged(repo: &Repo, prefix: &str, staged: StagedDiff, now: Timestamp) -> Result<Report, CheckError> {
-    let mut changes = staged.finish()?;
+/// ([`Repo::staged_changes`]) under the tracker at `prefix`, judged at `now` (the commit's time).
+pub fn check_staged(repo: &Repo, prefix: &str, now: Timestamp) -> Result<Report, CheckError> {
+    let mut changes = repo.staged_changes(&folders(prefix))?;
     // Concluding a merge: what the merged branch brings was checked commit by commit where it
     // was made; only what differs from every side (a conflict resolved by hand) is judged here,
     // as a step from the side it is a legal step from.

@@ -1,5 +1,6 @@
-//! The git repository: the only module that uses git2 (and the `git` binary, where git's own
-//! index handling is several times faster than loading the index through libgit2).
+//! The git repository: the only module that uses git2, and the `git` binary where git is
+//! faster or libgit2 does not follow it (checking out and staging paths, `git grep`, listing
+//! git's index, an index that [`staging`] leaves to git).
 //!
 //! It finds repositories (honouring `GIT_DIR`, `GIT_INDEX_FILE` and the object directories a
 //! pre-receive hook is handed in quarantine), lists what a commit or the index changes, reads
@@ -11,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::time::Timestamp;
+
+mod staging;
 
 /// A git repository.
 pub struct Repo {
@@ -247,13 +250,45 @@ impl Repo {
         command
     }
 
-    /// What the index changes against `HEAD` under `pathspecs` (relative to the top): the
-    /// changes `git commit` is about to record. Reads the index git hands a hook through
-    /// `GIT_INDEX_FILE` by running git itself, which uses the index's cache tree.
-    pub fn staged_changes(&self, pathspecs: &[String]) -> Result<Vec<FileChange>, StoreError> {
-        let top = self.workdir.clone().unwrap_or_else(|| PathBuf::from("."));
-        let pathspecs: Vec<String> = pathspecs.iter().map(|p| format!(":(top){p}")).collect();
-        StagedDiff::start(&top, &pathspecs).finish()
+    /// What the index changes against `HEAD` under `prefixes` (paths from the top; a folder
+    /// ends in `/`): the changes `git commit` is about to record, from the index git hands a
+    /// hook through `GIT_INDEX_FILE` (a relative one is relative to where docket started). Read
+    /// from the index file itself ([`staging`]), or by git where that reader leaves it to git.
+    pub fn staged_changes(&self, prefixes: &[String]) -> Result<Vec<FileChange>, StoreError> {
+        if let Some(changes) = self.staged_by_reading(prefixes) {
+            return Ok(changes);
+        }
+        let pathspecs: Vec<String> = prefixes.iter().map(|p| format!(":(top){p}")).collect();
+        let mut command = self.git_in_workdir();
+        command.args(["diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff", "--"]);
+        let output = command
+            .args(&pathspecs)
+            .output()
+            .map_err(|e| StoreError::Git { action: "run `git diff --cached`".into(), message: e.to_string() })?;
+        if !output.status.success() {
+            return Err(StoreError::Git {
+                action: "list the staged changes".into(),
+                message: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            });
+        }
+        Ok(parse_raw_diff(&output.stdout))
+    }
+
+    /// [`staging::changes`] of the index file; `None` where git must answer (and when there is
+    /// no index file or `HEAD` cannot be read: git says why).
+    fn staged_by_reading(&self, prefixes: &[String]) -> Option<Vec<FileChange>> {
+        let index = match std::env::var_os("GIT_INDEX_FILE").map(PathBuf::from) {
+            Some(index) if index.is_relative() => std::env::current_dir().ok()?.join(index),
+            Some(index) => index,
+            None => self.git_dir.join("index"),
+        };
+        let file = std::fs::File::open(index).ok()?;
+        let head = match self.repository.head() {
+            Ok(head) => Some(head.peel_to_tree().ok()?),
+            Err(error) if error.code() == git2::ErrorCode::UnbornBranch => None,
+            Err(_) => return None,
+        };
+        staging::changes(&self.repository, &file, head.as_ref(), prefixes)
     }
 
     /// The tree `HEAD`'s commit records, if there is a commit.
@@ -873,40 +908,6 @@ type Side = (git2::Oid, Option<git2::ObjectType>, u32);
 
 fn mode_of(entry: &git2::TreeEntry<'_>) -> u32 {
     u32::try_from(entry.filemode()).unwrap_or(0)
-}
-
-/// `git diff --cached` over some paths, running in the background: a command starts it first
-/// thing (the hook, before it opens the repository) and reads it when it needs the changes, so
-/// that git reads its index while docket does the rest of its setting up.
-pub struct StagedDiff {
-    child: std::io::Result<std::process::Child>,
-}
-
-impl StagedDiff {
-    /// Starts listing what git's index changes against `HEAD` (everything staged, before the
-    /// first commit) under `pathspecs`, git's own, resolved from `dir`, a folder of the work tree.
-    pub fn start(dir: &Path, pathspecs: &[String]) -> Self {
-        let mut command = git_at(dir);
-        command.args(["diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev", "--no-ext-diff", "--"]);
-        command.args(pathspecs);
-        command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-        Self { child: command.spawn() }
-    }
-
-    /// The changes, once git has listed them.
-    pub fn finish(self) -> Result<Vec<FileChange>, StoreError> {
-        let output = self
-            .child
-            .and_then(std::process::Child::wait_with_output)
-            .map_err(|e| StoreError::Git { action: "run `git diff --cached`".into(), message: e.to_string() })?;
-        if !output.status.success() {
-            return Err(StoreError::Git {
-                action: "list the staged changes".into(),
-                message: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-            });
-        }
-        Ok(parse_raw_diff(&output.stdout))
-    }
 }
 
 /// A `git` command run from `dir`.

@@ -179,13 +179,16 @@ fn hostile_input_is_refused_and_nothing_is_written() {
     insta::assert_snapshot!(seen);
 }
 
-/// When git itself fails under docket (here: no `git` on the PATH for the hook's diff), the
-/// exit code is 101, not the 2 of a user's mistake (PRODUCT.md §6).
+/// When git itself fails under docket (here: no `git` on the PATH for the hook's diff of an
+/// index docket leaves to git, one of version 4), the exit code is 101, not the 2 of a user's
+/// mistake (PRODUCT.md §6).
 #[test]
 fn a_git_failure_exits_101() {
     let sandbox = Sandbox::tracker();
     sandbox.write("issues/abc.toml", "title = \"x\"\ntype = \"bug\"\nstage = \"triage\"\n");
     sandbox.git(&["add", "-A"]);
+    sandbox.git(&["update-index", "--index-version", "4"]);
+    assert_eq!(sandbox.docket(&["check", "--staged"]).code, 0);
     let run = sandbox.docket_with(&["check", "--staged"], &[("PATH", "/nonexistent")], "");
     assert_eq!(run.code, 101, "{}", run.stderr);
     assert!(run.stderr.contains("git could not"), "{}", run.stderr);

@@ -123,6 +123,22 @@ fn check_staged_without_hooks() {
     insta::assert_snapshot!("check_staged_transition", run.stderr);
 }
 
+/// docket reads git's index file itself (versions 2 and 3); an index it leaves to git (version
+/// 4, a split index) is judged the same, word for word.
+#[test]
+fn check_staged_judges_an_index_it_leaves_to_git_the_same() {
+    let sandbox = Sandbox::example("ops");
+    jump_to_completed(&sandbox);
+    sandbox.git(&["add", "-A"]);
+    let read = sandbox.docket(&["check", "--staged"]);
+    assert_eq!(read.code, 1, "{}", read.stderr);
+    for args in [&["update-index", "--index-version", "4"][..], &["update-index", "--split-index"]] {
+        sandbox.git(args);
+        let run = sandbox.docket(&["check", "--staged"]);
+        assert_eq!((run.code, &run.stderr), (1, &read.stderr), "after git {args:?}");
+    }
+}
+
 /// `-C` names the tracker: git lists the staged changes there, not where docket was started
 /// (it ran in the caller's folder before, and failed outside any repository).
 #[test]
@@ -138,8 +154,7 @@ fn check_staged_with_dash_c_from_outside_the_repository() {
     assert_eq!(run.stderr, here.stderr);
 }
 
-/// A relative `GIT_INDEX_FILE` (as git hands some hooks) is read from where docket started,
-/// though git lists the changes from the tracker's folder.
+/// A relative `GIT_INDEX_FILE` (as git hands some hooks) is read from where docket started.
 #[test]
 fn check_staged_reads_a_relative_index_file_from_where_docket_started() {
     let sandbox = Sandbox::example("ops");

@@ -14,12 +14,8 @@ use crate::ui::Ui;
 
 pub fn cmd_check(ui: &Ui, env: &Env, args: &CheckArgs) -> Result<ExitCode, CliError> {
     let report = if args.staged {
-        // git lists the staged changes while docket opens the repository (with no tracker
-        // above, `locate` says so and the listing is dropped).
-        let root = Tracker::root_above(&env.start).unwrap_or_else(|| env.start.clone());
-        let staged = check::start_staged(&root, "");
         let (repo, root) = Tracker::locate(&env.start)?;
-        check::check_staged(&repo, &Tracker::prefix_of(&repo, &root), staged, env.context.commit_time())?
+        check::check_staged(&repo, &Tracker::prefix_of(&repo, &root), env.context.commit_time())?
     } else if let Some(range) = &args.range {
         let (from, to) = match range.split_once("..") {
             Some((from, to)) if !to.is_empty() && !to.starts_with('.') => ((!from.is_empty()).then_some(from), to),

@@ -54,10 +54,6 @@ fn normalise_root(root: &str) -> String {
 
 fn cmd_run(ui: &Ui, env: &Env, args: &HookRunArgs) -> Result<ExitCode, CliError> {
     let prefix = normalise_root(&args.root);
-    // git lists the staged changes while docket opens the repository (git runs the hook from
-    // the top of the work tree).
-    let staged = matches!(args.name.as_str(), "pre-commit" | "pre-merge-commit")
-        .then(|| check::start_staged(&env.start, &format!(":(top){prefix}")));
     let repo = Repo::discover_any(&env.start)?;
     let mut input = String::new();
     if args.name == "pre-push" || args.name == "pre-receive" {
@@ -65,9 +61,11 @@ fn cmd_run(ui: &Ui, env: &Env, args: &HookRunArgs) -> Result<ExitCode, CliError>
             .read_to_string(&mut input)
             .map_err(|source| CliError::Io { message: "cannot read what git passed the hook".into(), source })?;
     }
-    let (report, what) = match (args.name.as_str(), staged) {
-        (_, Some(staged)) => (check::check_staged(&repo, &prefix, staged, env.context.commit_time())?, "commit"),
-        ("pre-push" | "pre-receive", None) => {
+    let (report, what) = match args.name.as_str() {
+        "pre-commit" | "pre-merge-commit" => {
+            (check::check_staged(&repo, &prefix, env.context.commit_time())?, "commit")
+        }
+        "pre-push" | "pre-receive" => {
             // Each new commit, and what each ref update does: a protected branch is not
             // rewound or deleted, and no record ends where no series of moves leads.
             let pre_push = args.name == "pre-push";
@@ -76,7 +74,7 @@ fn cmd_run(ui: &Ui, env: &Env, args: &HookRunArgs) -> Result<ExitCode, CliError>
             report.absorb(check::check_updates(&repo, &prefix, &updates, env.context.commit_time())?);
             (report, "push")
         }
-        (other, None) => {
+        other => {
             return Err(CliError::usage(
                 format!("docket has no `{other}` hook"),
                 "reinstall with `docket hook install`",
