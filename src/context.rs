@@ -109,6 +109,7 @@ impl Context {
             ("DOCKET_INDEX_WATCH_AT", &mut index_limits.watch_at),
             ("DOCKET_INDEX_WATCH_WAIT_MS", &mut index_limits.watch_wait_ms),
             ("DOCKET_INDEX_REBUILD_WAITING", &mut index_limits.rebuild_waiting),
+            ("DOCKET_INDEX_MERGED_AT_MOST", &mut index_limits.merged_at_most),
         ] {
             if let Ok(text) = std::env::var(name) {
                 *limit = match text.trim() {

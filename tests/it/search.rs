@@ -296,6 +296,57 @@ fn many_edits_are_committed_to_the_index() {
     assert_eq!(ids(&sandbox, "weight:5").len(), 20);
 }
 
+/// The index's segments: (id, documents), from tantivy's `meta.json`.
+fn segments(sandbox: &Sandbox) -> BTreeSet<(String, u64)> {
+    let meta: serde_json::Value =
+        serde_json::from_str(&sandbox.read(".git/docket/index/meta.json")).expect("tantivy's meta.json");
+    let segments = meta["segments"].as_array().expect("segments");
+    segments
+        .iter()
+        .map(|s| (s["segment_id"].as_str().expect("id").to_owned(), s["max_doc"].as_u64().expect("max_doc")))
+        .collect()
+}
+
+/// An ordinary commit merges small segments only; a rebuild's (larger than the bound) stay as
+/// they are: merging them made a search after a rebuild of a million records wait 5 s. Both
+/// sides of the bound (`DOCKET_INDEX_MERGED_AT_MOST`): the same rebuild and nine one-file
+/// commits, with the rebuild's segments above it and below it.
+#[test]
+fn commits_merge_only_segments_up_to_the_bound() {
+    for (bound, kept) in [("10", true), ("1000", false)] {
+        let sandbox = Sandbox::tracker();
+        // Files last written an hour ago: settled, so no later refresh reads them again.
+        let settle = |paths: &str| {
+            let touched = Command::new("sh")
+                .arg("-c")
+                .arg(format!("touch -d '1 hour ago' {paths}"))
+                .current_dir(sandbox.root())
+                .status()
+                .expect("touch");
+            assert!(touched.success());
+        };
+        for n in 0..80 {
+            sandbox.write(&format!("issues/g{n:03}.toml"), &format!("title = \"Generated {n}\"\ntype = \"bug\"\n"));
+        }
+        settle("issues issues/*");
+        sandbox.docket(&["index", "--rebuild"]).ok();
+        let rebuilt = segments(&sandbox);
+        assert!(rebuilt.iter().all(|(_, documents)| *documents > 10), "{rebuilt:?}");
+        for n in 0..9 {
+            sandbox.write(&format!("issues/g{n:03}.toml"), &format!("title = \"Edited {n}\"\ntype = \"bug\"\n"));
+            settle(&format!("issues/g{n:03}.toml"));
+            let run = sandbox.docket_with(&["index"], &[("DOCKET_INDEX_MERGED_AT_MOST", bound)], "");
+            assert!(run.stderr.contains("updated 1 and removed 0 documents"), "{}", run.stderr);
+        }
+        let now = segments(&sandbox);
+        assert_eq!(rebuilt.is_subset(&now), kept, "bound {bound}: {rebuilt:?} then {now:?}");
+        // The commits' own segments were merged either way (nine, one a commit, before).
+        assert!(now.len() < rebuilt.len() + 9, "bound {bound}: {now:?}");
+        assert_eq!(ids(&sandbox, "edited").len(), 9);
+        assert_eq!(ids(&sandbox, "generated").len(), 71);
+    }
+}
+
 #[test]
 fn list_through_the_index_agrees_with_reading_every_file() {
     for example in ["ops", "refinement", "support", "mir"] {
