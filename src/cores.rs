@@ -1,5 +1,6 @@
 //! Work spread over the machine's cores: slices cut into one chunk a thread (at most eight),
-//! the results put back in the slice's order.
+//! the results put back in the slice's order; and freeing large values off the thread that
+//! has more to do.
 
 /// How many threads work on all cores: the machine's parallelism, at most eight.
 pub fn threads() -> usize {
@@ -14,6 +15,14 @@ pub fn map_chunks<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> Vec<R> +
         let handles: Vec<_> = items.chunks(chunk).map(|chunk| scope.spawn(move || work(chunk))).collect();
         handles.into_iter().flat_map(|handle| handle.join().expect("a worker thread does not panic")).collect()
     })
+}
+
+/// Drops `value` on a thread of its own, which the process does not wait for when it exits:
+/// a million records' versions took most of a second to free, at the end of a command that
+/// had only its answer left to print.
+pub fn drop_in_background<T: Send + 'static>(value: T) {
+    // A thread that cannot be started drops the closure, and `value` with it, here.
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 #[cfg(test)]

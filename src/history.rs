@@ -684,11 +684,37 @@ fn finish(dir: &Path, state: CacheState) -> CacheState {
 /// trusts these files.
 fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
     let bits = (records.len() / 16).max(1).next_power_of_two().trailing_zeros().min(16);
-    let mut by_pack: BTreeMap<u8, BTreeMap<u16, BTreeMap<&String, &Vec<Version>>>> = BTreeMap::new();
-    for (record, versions) in records {
-        let number = bucket_of(record, bits);
-        by_pack.entry(pack_of(number)).or_default().entry(number).or_default().insert(record, versions);
+    // The records grouped by bucket, each bucket's in path order: a counting sort (the records
+    // come in path order), not maps of maps — inserting a million records into those took a
+    // second on one core, a tenth of a fresh build at a million records.
+    let numbers: Vec<u16> = records.keys().map(|record| bucket_of(record, bits)).collect();
+    let mut starts = vec![0_usize; (1 << bits) + 1];
+    for &number in &numbers {
+        starts[usize::from(number) + 1] += 1;
     }
+    for n in 1..starts.len() {
+        starts[n] += starts[n - 1];
+    }
+    let mut next = starts.clone();
+    let mut sorted: Vec<Option<(&String, &Vec<Version>)>> = vec![None; records.len()];
+    for (record, &number) in records.iter().zip(&numbers) {
+        sorted[next[usize::from(number)]] = Some(record);
+        next[usize::from(number)] += 1;
+    }
+    let bucket = |number: u16| {
+        let at = usize::from(number);
+        BucketRef(&sorted[starts[at]..starts[at + 1]])
+    };
+    // The packs written, each as its first and last bucket.
+    let packs: Vec<(u16, u16)> = (0..=u16::try_from((1_usize << bits) - 1).expect("16 bits at most"))
+        .filter(|&number| starts[usize::from(number)] < starts[usize::from(number) + 1])
+        .fold(Vec::new(), |mut packs: Vec<(u16, u16)>, number| {
+            match packs.last_mut() {
+                Some((first, last)) if pack_of(*first) == pack_of(number) => *last = number,
+                _ => packs.push((number, number)),
+            }
+            packs
+        });
     // Folders of the one-file-per-bucket layout of earlier versions, and packs not rewritten
     // (a cache that had more buckets) go; the others are overwritten in place: creating files
     // by the thousand costs file systems dearly.
@@ -698,7 +724,7 @@ fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
             && path
                 .file_stem()
                 .and_then(|stem| u8::from_str_radix(&stem.to_string_lossy(), 16).ok())
-                .is_none_or(|pack| !by_pack.contains_key(&pack));
+                .is_none_or(|pack| !packs.iter().any(|(first, _)| pack_of(*first) == pack));
         if path.is_dir() {
             let _ = std::fs::remove_dir_all(&path);
         } else if stale_pack {
@@ -709,24 +735,34 @@ fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
     if derived::folder(dir).is_err() {
         return (bits, present);
     }
-    let write = |(pack, buckets): &(u8, BTreeMap<u16, BTreeMap<&String, &Vec<Version>>>)| -> Vec<u16> {
+    let write = |&(first, last): &(u16, u16)| -> Vec<u16> {
         let mut slots = vec![Vec::new(); SLOTS];
-        for (number, bucket) in buckets {
-            slots[slot_of(*number)] = serde_json::to_vec(bucket).unwrap_or_default();
+        let numbers: Vec<u16> =
+            (first..=last).filter(|&n| starts[usize::from(n)] < starts[usize::from(n) + 1]).collect();
+        for &number in &numbers {
+            slots[slot_of(number)] = serde_json::to_vec(&bucket(number)).unwrap_or_default();
         }
         // Written in place, not aside and renamed: these files are not trusted before the
         // state is written.
-        match std::fs::write(pack_path(dir, *pack), encode_pack(&slots)) {
-            Ok(()) => buckets.keys().copied().collect(),
+        match std::fs::write(pack_path(dir, pack_of(first)), encode_pack(&slots)) {
+            Ok(()) => numbers,
             Err(_) => Vec::new(),
         }
     };
     // Encoded on every core.
-    let packs: Vec<_> = by_pack.into_iter().collect();
     for number in crate::cores::map_chunks(&packs, |chunk| chunk.iter().flat_map(write).collect()) {
         present.insert(number);
     }
     (bits, present)
+}
+
+/// One bucket's records, in path order, serialised as the map a [`Bucket`] is.
+struct BucketRef<'a>(&'a [Option<(&'a String, &'a Vec<Version>)>]);
+
+impl Serialize for BucketRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().flatten().map(|(record, versions)| (*record, *versions)))
+    }
 }
 
 /// The bucket holding a record's history: `bits` (at most 16) bits of the FNV-1a hash of its

@@ -363,7 +363,12 @@ pub fn cached_metrics(
     let advanced = cached.and_then(|cached| advance(repo, prefix, folder, cached.parts, &cached.head, &head, sets));
     let parts = match advanced {
         Some(parts) => parts,
-        None => metrics_parts(&History::load(repo, prefix)?, folder, sets),
+        None => {
+            let history = History::load(repo, prefix)?;
+            let parts = metrics_parts(&history, folder, sets);
+            crate::cores::drop_in_background(history);
+            parts
+        }
     };
     if let Ok(bytes) = serde_json::to_vec(&Cached { key, head, parts: parts.clone() }) {
         // Derived: failing to write it only costs time next run.
