@@ -49,7 +49,7 @@ pub struct History {
     pub records: BTreeMap<String, Vec<Version>>,
 }
 
-const CACHE_VERSION: u32 = 5;
+const CACHE_VERSION: u32 = 6;
 
 /// With no cache, [`History::load_paths`] walks the history of its paths by looking each up in
 /// each commit when that takes at most this many (commit, path) lookups (about a microsecond
@@ -457,14 +457,7 @@ fn version(
 /// that is missing or damaged. With `wanted`, only those records' versions are decoded; the
 /// others sharing their buckets are skipped over.
 fn read_buckets(dir: &Path, numbers: &[u16], wanted: Option<&BTreeSet<&str>>) -> Vec<Option<Bucket>> {
-    let parse = |bytes: &[u8]| -> Option<Bucket> {
-        let Some(wanted) = wanted else { return serde_json::from_slice(bytes).ok() };
-        let raw: BTreeMap<String, &serde_json::value::RawValue> = serde_json::from_slice(bytes).ok()?;
-        raw.into_iter()
-            .filter(|(record, _)| wanted.contains(record.as_str()))
-            .map(|(record, versions)| Some((record, serde_json::from_str(versions.get()).ok()?)))
-            .collect()
-    };
+    let parse = |bytes: &[u8]| decode_bucket(bytes, wanted);
     // Each pack is opened once for all its buckets asked for.
     let mut packs: Vec<(u8, Vec<u16>)> = Vec::new();
     for &number in numbers {
@@ -629,10 +622,10 @@ fn update(
         for (number, additions) in additions {
             let slot = &mut slots[slot_of(number)];
             let mut bucket: Bucket = if present.contains(number) {
-                match serde_json::from_slice(slot) {
-                    Ok(bucket) => bucket,
+                match decode_bucket(slot, None) {
+                    Some(bucket) => bucket,
                     // Missing or damaged: the cache starts afresh.
-                    Err(_) => return update(repo, prefix, dir, CacheState::default(), head),
+                    None => return update(repo, prefix, dir, CacheState::default(), head),
                 }
             } else {
                 Bucket::new()
@@ -647,7 +640,7 @@ fn update(
                     }
                 }
             }
-            *slot = serde_json::to_vec(&bucket).unwrap_or_default();
+            *slot = encode_bucket(bucket.iter());
             present.insert(number);
         }
         if derived::write(&path, &encode_pack(&slots), Durability::Atomic).is_err() {
@@ -703,7 +696,7 @@ fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
     }
     let bucket = |number: u16| {
         let at = usize::from(number);
-        BucketRef(&sorted[starts[at]..starts[at + 1]])
+        sorted[starts[at]..starts[at + 1]].iter().flatten().copied()
     };
     // The packs written, each as its first and last bucket.
     let packs: Vec<(u16, u16)> = (0..=u16::try_from((1_usize << bits) - 1).expect("16 bits at most"))
@@ -740,7 +733,7 @@ fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
         let numbers: Vec<u16> =
             (first..=last).filter(|&n| starts[usize::from(n)] < starts[usize::from(n) + 1]).collect();
         for &number in &numbers {
-            slots[slot_of(number)] = serde_json::to_vec(&bucket(number)).unwrap_or_default();
+            slots[slot_of(number)] = encode_bucket(bucket(number));
         }
         // Written in place, not aside and renamed: these files are not trusted before the
         // state is written.
@@ -756,13 +749,89 @@ fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
     (bits, present)
 }
 
-/// One bucket's records, in path order, serialised as the map a [`Bucket`] is.
-struct BucketRef<'a>(&'a [Option<(&'a String, &'a Vec<Version>)>]);
+/// A bucket as stored: the commits its versions come from, once each (id, time, author), then
+/// each record's versions naming their commit by its place in that list — the commit's id,
+/// time and author were more than a third of each version, written a million times at a
+/// million records.
+type StoredBucket<'a> = (Vec<(&'a str, Timestamp, &'a str)>, BTreeMap<&'a str, Vec<StoredVersion<'a>>>);
 
-impl Serialize for BucketRef<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().flatten().map(|(record, versions)| (*record, *versions)))
+/// A version as stored: its commit's place in the bucket's list, state, weight, milestone,
+/// labels and blob.
+type StoredVersion<'a> = (usize, &'a str, Option<u8>, Option<&'a str>, &'a [String], Option<&'a str>);
+
+/// The same, read back.
+type ReadVersion = (usize, String, Option<u8>, Option<String>, Vec<String>, Option<String>);
+
+/// `records` (in path order) as a stored bucket.
+fn encode_bucket<'a>(records: impl Iterator<Item = (&'a String, &'a Vec<Version>)>) -> Vec<u8> {
+    let mut commits: Vec<(&str, Timestamp, &str)> = Vec::new();
+    // Most buckets' versions come from a few commits: looked for in the list, newest first,
+    // rather than hashed (hashing was a fifth of writing a fresh cache); a long list is hashed.
+    let mut places: std::collections::HashMap<(&str, Timestamp, &str), usize> = std::collections::HashMap::new();
+    let mut place_of = |commit: (&'a str, Timestamp, &'a str)| {
+        let found = if commits.len() <= 32 {
+            commits.iter().rposition(|c| *c == commit)
+        } else {
+            if places.is_empty() {
+                places.extend(commits.iter().enumerate().map(|(place, c)| (*c, place)));
+            }
+            places.get(&commit).copied()
+        };
+        found.unwrap_or_else(|| {
+            commits.push(commit);
+            if !places.is_empty() {
+                places.insert(commit, commits.len() - 1);
+            }
+            commits.len() - 1
+        })
+    };
+    let mut stored = BTreeMap::new();
+    for (record, versions) in records {
+        let versions = versions
+            .iter()
+            .map(|v| {
+                let place = place_of((v.commit.as_str(), v.time, v.author.as_str()));
+                (place, v.state.as_str(), v.weight, v.milestone.as_deref(), v.labels.as_slice(), v.blob.as_deref())
+            })
+            .collect();
+        stored.insert(record.as_str(), versions);
     }
+    let bucket: StoredBucket<'_> = (commits, stored);
+    serde_json::to_vec(&bucket).unwrap_or_default()
+}
+
+/// A stored bucket read back (only the records in `wanted`, when given; the others are
+/// skipped over); `None` when it does not parse or names a commit it does not list.
+fn decode_bucket(bytes: &[u8], wanted: Option<&BTreeSet<&str>>) -> Option<Bucket> {
+    type Commits = Vec<(String, Timestamp, String)>;
+    type Raw<'a> = (Commits, BTreeMap<String, &'a serde_json::value::RawValue>);
+    let version = |commits: &[(String, Timestamp, String)],
+                   (place, state, weight, milestone, labels, blob): ReadVersion| {
+        let (commit, time, author) = commits.get(place)?;
+        Some(Version {
+            commit: commit.clone(),
+            time: *time,
+            author: author.clone(),
+            state,
+            weight,
+            milestone,
+            labels,
+            blob,
+        })
+    };
+    let versions = |commits: &[(String, Timestamp, String)], stored: Vec<ReadVersion>| {
+        stored.into_iter().map(|stored| version(commits, stored)).collect::<Option<Vec<_>>>()
+    };
+    let Some(wanted) = wanted else {
+        let (commits, records): (Commits, BTreeMap<String, Vec<ReadVersion>>) = serde_json::from_slice(bytes).ok()?;
+        return records.into_iter().map(|(record, stored)| Some((record, versions(&commits, stored)?))).collect();
+    };
+    let (commits, records): Raw<'_> = serde_json::from_slice(bytes).ok()?;
+    records
+        .into_iter()
+        .filter(|(record, _)| wanted.contains(record.as_str()))
+        .map(|(record, raw)| Some((record, versions(&commits, serde_json::from_str(raw.get()).ok()?)?)))
+        .collect()
 }
 
 /// The bucket holding a record's history: `bits` (at most 16) bits of the FNV-1a hash of its
@@ -1089,7 +1158,7 @@ mod tests {
             let mut slots = vec![Vec::new(); SLOTS];
             for slot in [1_u16, 2, 3] {
                 let number = u16::from(pack) << 8 | slot;
-                slots[slot_of(number)] = serde_json::to_vec(&bucket(number)).expect("json");
+                slots[slot_of(number)] = encode_bucket(bucket(number).iter());
             }
             std::fs::write(pack_path(dir.path(), pack), encode_pack(&slots)).expect("write");
         }
@@ -1101,6 +1170,54 @@ mod tests {
         let wanted = BTreeSet::from(["issues/r257.toml"]);
         let few = read_buckets(dir.path(), &[0x0101, 0x0001], Some(&wanted));
         assert_eq!(few, vec![Some(bucket(0x0101)), Some(Bucket::new())], "only the records wanted");
+    }
+
+    /// A stored bucket lists each commit once (id, time, author: a version of the same commit id
+    /// at another time is another entry) and reads back as it was written, whole or only the
+    /// records wanted; one naming a commit it does not list does not read at all.
+    #[test]
+    fn a_bucket_lists_its_commits_once() {
+        let version = |commit: &str, time: Timestamp, state: &str| Version {
+            commit: commit.into(),
+            time,
+            author: "ana".into(),
+            state: state.into(),
+            weight: Some(3),
+            milestone: Some("m1".into()),
+            labels: vec!["Deliverable".into(), "a\"quote".into()],
+            blob: Some("5ab23addcdd90190d6a0d155a6e6c6a1c0b30829".into()),
+        };
+        let bucket: Bucket = BTreeMap::from([
+            ("issues/a.toml".to_owned(), vec![version("c1", 10, "triage"), version("c2", 20, "done")]),
+            ("issues/b.toml".to_owned(), vec![version("c1", 10, "triage"), version("c1", 30, "")]),
+            (
+                "issues/c.toml".to_owned(),
+                vec![Version { blob: None, milestone: None, weight: None, ..version("c3", 5, "") }],
+            ),
+        ]);
+        let bytes = encode_bucket(bucket.iter());
+        let text = String::from_utf8(bytes.clone()).expect("json");
+        assert_eq!(text.matches("\"c1\"").count(), 2, "{text}");
+        assert_eq!(text.matches("\"c2\"").count(), 1, "{text}");
+        assert_eq!(decode_bucket(&bytes, None), Some(bucket.clone()));
+        let wanted = BTreeSet::from(["issues/b.toml"]);
+        let few = decode_bucket(&bytes, Some(&wanted)).expect("reads");
+        assert_eq!(few.keys().collect::<Vec<_>>(), ["issues/b.toml"]);
+        assert_eq!(few["issues/b.toml"], bucket["issues/b.toml"]);
+        let unlisted = text.replacen("[[0,", "[[9,", 1);
+        assert_ne!(unlisted, text);
+        assert_eq!(decode_bucket(unlisted.as_bytes(), None), None);
+        assert_eq!(decode_bucket(b"{}", None), None, "a bucket of an earlier version");
+        // Past 32 commits the list is hashed: every commit still listed once, in order.
+        let many: Bucket = BTreeMap::from([(
+            "issues/d.toml".to_owned(),
+            (0..100).map(|n| version(&format!("c{}", n % 50), n % 50, "triage")).collect(),
+        )]);
+        let bytes = encode_bucket(many.iter());
+        let text = String::from_utf8(bytes.clone()).expect("json");
+        assert_eq!(text.matches("\"ana\"").count(), 50, "{text}");
+        assert!(text.starts_with("[[[\"c0\",0,\"ana\"],[\"c1\",1,\"ana\"],"), "{text}");
+        assert_eq!(decode_bucket(&bytes, None), Some(many));
     }
 
     /// Runs git in `root` as ana, at the Unix time `when`; its output.
