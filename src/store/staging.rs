@@ -703,4 +703,91 @@ mod tests {
         std::fs::write(&index, &bytes[..bytes.len() - 1]).expect("write");
         assert!(both(dir.path(), &prefixes).0.is_none());
     }
+
+    /// An index several times the reader's buffer (2,500 entries, each in a folder of its own:
+    /// entries and the cache tree, itself larger than the buffer, cut across its refills), with
+    /// the optional extensions git writes when asked to (the end-of-entries marker and the
+    /// offset table), is read as git reads it.
+    #[test]
+    fn a_large_index_with_optional_extensions_is_read() {
+        let dir = tempfile::tempdir().expect("dir");
+        let dir = dir.path();
+        git(dir, &["init", "-q"], None);
+        let blob = git(dir, &["hash-object", "-w", "--stdin"], Some("one"));
+        // And folders the prefixes leave out, around them (`src/`, `zz/`): skipped by binary
+        // search, probing back and forth across the buffer.
+        let info: String = (0..2500)
+            .map(|n| format!("100644 {blob}\tissues/{n:04}/{}.toml\n", "x".repeat(1 + n % 60)))
+            .chain((0..500).map(|n| format!("100644 {blob}\tsrc/{n:04}.rs\n")))
+            .chain(["100644 {blob}\tzz/1.toml\n".replace("{blob}", &blob)])
+            .collect();
+        git(dir, &["update-index", "--add", "--index-info"], Some(&info));
+        git(dir, &["commit", "-qm", "base"], None);
+        let extensions =
+            ["-c", "index.recordEndOfIndexEntries=true", "-c", "index.recordOffsetTable=true", "-c", "index.threads=4"];
+        let changed = git(dir, &["hash-object", "-w", "--stdin"], Some("two"));
+        for (n, mode) in [(7, "100644"), (1234, "100755"), (2499, "100644")] {
+            let path = format!("issues/{n:04}/{}.toml", "x".repeat(1 + n % 60));
+            let mut args = extensions.to_vec();
+            let cacheinfo = format!("{mode},{changed},{path}");
+            args.extend(["update-index", "--cacheinfo", &cacheinfo]);
+            git(dir, &args, None);
+        }
+        // A new folder among them, of 40 files.
+        let added =
+            (0..40).map(|n| format!("100644 {changed}\tissues/2400a/{n:02}.toml\n")).collect::<Vec<_>>().concat();
+        git(dir, &["update-index", "--add", "--index-info"], Some(&added));
+        let removed = format!("issues/0100/{}.toml", "x".repeat(1 + 100 % 60));
+        let mut args = extensions.to_vec();
+        args.extend(["update-index", "--force-remove", &removed]);
+        git(dir, &args, None);
+        let bytes = std::fs::read(dir.join(".git/index")).expect("read");
+        assert!(bytes.len() > 3 * CHUNK, "{} bytes", bytes.len());
+        let has = |signature: &[u8]| bytes.windows(4).any(|w| w == signature);
+        assert!(has(b"TREE") && has(b"EOIE") && has(b"IEOT"), "the extensions asked for");
+        let (ours, theirs) = both(dir, &["issues/".to_owned()]);
+        assert_eq!(theirs.len(), 44, "{theirs:?}");
+        assert_eq!(ours, Some(theirs));
+        let (ours, theirs) = both(dir, &["issues/2400a/".to_owned(), "zz/".to_owned()]);
+        assert_eq!(theirs.len(), 40, "{theirs:?}");
+        assert_eq!(ours, Some(theirs));
+        // And with the cache tree still vouching for every folder but the changed ones.
+        git(dir, &["write-tree"], None);
+        let (ours, theirs) = both(dir, &["issues/".to_owned()]);
+        assert_eq!(ours, Some(theirs));
+    }
+
+    /// Git keeps the cache tree's folders shortest name first (`c` before `bb`), the walk goes
+    /// in path order: each folder is matched to its own cached tree by name, even when a
+    /// sibling's holds the very same files (here all three folders' trees are one tree in
+    /// `HEAD`, and only `bb` changed).
+    #[test]
+    fn each_folder_is_matched_to_its_own_cached_tree() {
+        let dir = tempfile::tempdir().expect("dir");
+        let dir = dir.path();
+        git(dir, &["init", "-q"], None);
+        for folder in ["a", "bb", "c"] {
+            stage(dir, "100644", &format!("issues/{folder}/1.toml"), "same");
+        }
+        git(dir, &["commit", "-qm", "base"], None);
+        stage(dir, "100644", "issues/bb/1.toml", "changed");
+        let (ours, theirs) = both(dir, &["issues/".to_owned()]);
+        assert_eq!(theirs.len(), 1, "{theirs:?}");
+        assert_eq!(ours, Some(theirs));
+    }
+
+    /// A new file whose name starts another entry's (`1.toml` beside `1.toml.bak`) is one file:
+    /// the entries after it are not new with it.
+    #[test]
+    fn a_new_file_named_as_the_start_of_another_is_one_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let dir = dir.path();
+        git(dir, &["init", "-q"], None);
+        stage(dir, "100644", "issues/00/1.toml.bak", "old");
+        git(dir, &["commit", "-qm", "base"], None);
+        stage(dir, "100644", "issues/00/1.toml", "new");
+        let (ours, theirs) = both(dir, &["issues/".to_owned()]);
+        assert_eq!(theirs.len(), 1, "{theirs:?}");
+        assert_eq!(ours, Some(theirs));
+    }
 }
