@@ -740,7 +740,7 @@ impl SearchIndex {
         };
         // Its segments are merged by no one: tantivy started merges of them in the background
         // that the end of the rebuild abandoned (at a million records the index was left in
-        // nine segments either way, and the rebuild took 20 s instead of 17), and finishing
+        // nine segments either way, and the rebuild took a few percent longer), and finishing
         // them took 23 s.
         writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         writer.delete_all_documents().map_err(tantivy_error(&self.path))?;
