@@ -459,14 +459,7 @@ fn version(
 fn read_buckets(dir: &Path, numbers: &[u16], wanted: Option<&BTreeSet<&str>>) -> Vec<Option<Bucket>> {
     let parse = |bytes: &[u8]| decode_bucket(bytes, wanted);
     // Each pack is opened once for all its buckets asked for.
-    let mut packs: Vec<(u8, Vec<u16>)> = Vec::new();
-    for &number in numbers {
-        let pack = pack_of(number);
-        match packs.last_mut() {
-            Some((last, members)) if *last == pack => members.push(number),
-            _ => packs.push((pack, vec![number])),
-        }
-    }
+    let packs = by_pack(numbers.iter().copied());
     let read_pack = |(pack, members): &(u8, Vec<u16>)| -> Vec<Option<Bucket>> {
         let slices = Pack::open(&pack_path(dir, *pack)).map(|mut file| {
             members.iter().map(|n| file.slot(slot_of(*n)).and_then(|bytes| parse(&bytes))).collect::<Vec<_>>()
@@ -698,16 +691,11 @@ fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
         let at = usize::from(number);
         sorted[starts[at]..starts[at + 1]].iter().flatten().copied()
     };
-    // The packs written, each as its first and last bucket.
-    let packs: Vec<(u16, u16)> = (0..=u16::try_from((1_usize << bits) - 1).expect("16 bits at most"))
-        .filter(|&number| starts[usize::from(number)] < starts[usize::from(number) + 1])
-        .fold(Vec::new(), |mut packs: Vec<(u16, u16)>, number| {
-            match packs.last_mut() {
-                Some((first, last)) if pack_of(*first) == pack_of(number) => *last = number,
-                _ => packs.push((number, number)),
-            }
-            packs
-        });
+    // The packs written, each with its buckets that hold records.
+    let packs = by_pack(
+        (0..=u16::try_from((1_usize << bits) - 1).expect("16 bits at most"))
+            .filter(|&number| starts[usize::from(number)] < starts[usize::from(number) + 1]),
+    );
     // Folders of the one-file-per-bucket layout of earlier versions, and packs not rewritten
     // (a cache that had more buckets) go; the others are overwritten in place: creating files
     // by the thousand costs file systems dearly.
@@ -717,7 +705,7 @@ fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
             && path
                 .file_stem()
                 .and_then(|stem| u8::from_str_radix(&stem.to_string_lossy(), 16).ok())
-                .is_none_or(|pack| !packs.iter().any(|(first, _)| pack_of(*first) == pack));
+                .is_none_or(|pack| !packs.iter().any(|(written, _)| *written == pack));
         if path.is_dir() {
             let _ = std::fs::remove_dir_all(&path);
         } else if stale_pack {
@@ -728,17 +716,15 @@ fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
     if derived::folder(dir).is_err() {
         return (bits, present);
     }
-    let write = |&(first, last): &(u16, u16)| -> Vec<u16> {
+    let write = |(pack, numbers): &(u8, Vec<u16>)| -> Vec<u16> {
         let mut slots = vec![Vec::new(); SLOTS];
-        let numbers: Vec<u16> =
-            (first..=last).filter(|&n| starts[usize::from(n)] < starts[usize::from(n) + 1]).collect();
-        for &number in &numbers {
+        for &number in numbers {
             slots[slot_of(number)] = encode_bucket(bucket(number));
         }
         // Written in place, not aside and renamed: these files are not trusted before the
         // state is written.
-        match std::fs::write(pack_path(dir, pack_of(first)), encode_pack(&slots)) {
-            Ok(()) => numbers,
+        match std::fs::write(pack_path(dir, *pack), encode_pack(&slots)) {
+            Ok(()) => numbers.clone(),
             Err(_) => Vec::new(),
         }
     };
@@ -853,6 +839,19 @@ const SLOTS: usize = 256;
 const TABLE: usize = SLOTS * 8;
 
 /// The pack file holding a bucket (its number's high byte), and its slot there (the low byte).
+/// Bucket numbers (in order) grouped by the pack file holding them, in order.
+fn by_pack(numbers: impl Iterator<Item = u16>) -> Vec<(u8, Vec<u16>)> {
+    let mut packs: Vec<(u8, Vec<u16>)> = Vec::new();
+    for number in numbers {
+        let pack = pack_of(number);
+        match packs.last_mut() {
+            Some((last, members)) if *last == pack => members.push(number),
+            _ => packs.push((pack, vec![number])),
+        }
+    }
+    packs
+}
+
 fn pack_of(number: u16) -> u8 {
     u8::try_from(number >> 8).expect("the high byte")
 }
