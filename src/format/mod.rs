@@ -9,6 +9,7 @@ pub mod fields;
 pub mod new;
 pub mod node;
 pub mod parse;
+pub mod quick;
 pub mod value;
 
 pub use parse::{Parsed, RecordRules, parse_record};

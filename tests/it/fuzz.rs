@@ -62,6 +62,22 @@ const TOKENS: &[&str] = &[
     "\t",
     "states",
     "transitions",
+    "\\e",
+    "\\x41",
+    "\\\n",
+    "\"\"\"\"",
+    "''''",
+    "1_000",
+    "0x1f",
+    "1e3",
+    "01",
+    "+",
+    "2026-11-23 10:00:00",
+    "a.b",
+    "[a.b]",
+    "{ x = 1 }",
+    "\u{85}",
+    "\u{1}",
 ];
 
 /// Queries the search box gets, mutated like the files.
@@ -147,8 +163,13 @@ fn mutate(rng: &mut Rng, text: &str, seeds: &[String]) -> String {
 
 /// Checks every property on one input; panics (with the input) when one fails.
 /// Returns how many of the readings gave a record (the quick path), to show the comparison
-/// below is not made on broken files only.
-fn exercise(input: &str, other: &str) -> usize {
+/// below is not made on broken files only, and whether the quick TOML reading read it.
+fn exercise(input: &str, other: &str) -> (usize, bool) {
+    // The quick TOML reading gives `toml`'s table whenever it gives one.
+    let quick = docket::format::quick::table(input);
+    if quick.is_some() {
+        assert_eq!(quick, docket::format::node::plain_by_toml(input), "the quick reading is toml's");
+    }
     let mut records = 0;
     let rules = RecordRules {
         states: Some(vec!["triage".to_owned(), "done".to_owned()]),
@@ -193,7 +214,7 @@ fn exercise(input: &str, other: &str) -> usize {
     if let Ok(merged) = docket::merge::merge(input, other, other) {
         assert!(merged.conflicts.is_empty(), "both sides alike: no conflict");
     }
-    records
+    (records, quick.is_some())
 }
 
 #[test]
@@ -205,6 +226,7 @@ fn parsers_and_merge_driver_survive_mutated_input() {
     let started = Instant::now();
     let mut runs = 0u64;
     let records = std::sync::atomic::AtomicUsize::new(0);
+    let quick = std::sync::atomic::AtomicUsize::new(0);
     loop {
         let done = budget.map_or(runs >= 3000, |budget| started.elapsed() >= budget);
         if done {
@@ -216,7 +238,9 @@ fn parsers_and_merge_driver_survive_mutated_input() {
         let query_seed = QUERIES[rng.below(QUERIES.len())];
         let query = mutate(&mut rng, query_seed, &seeds);
         let outcome = std::panic::catch_unwind(|| {
-            records.fetch_add(exercise(&input, &other), std::sync::atomic::Ordering::Relaxed);
+            let (read, quickly) = exercise(&input, &other);
+            records.fetch_add(read, std::sync::atomic::Ordering::Relaxed);
+            quick.fetch_add(usize::from(quickly), std::sync::atomic::Ordering::Relaxed);
             let _ = docket::index::query::parse(&query);
         });
         assert!(
@@ -225,7 +249,12 @@ fn parsers_and_merge_driver_survive_mutated_input() {
         );
         runs += 1;
     }
-    let records = records.into_inner();
-    eprintln!("fuzz: {runs} inputs, {records} readings that gave a record, in {:.1?} (seed {seed})", started.elapsed());
-    assert!(records * 20 > usize::try_from(runs).expect("fits"), "mutations leave enough files valid: {records}");
+    let (records, quick) = (records.into_inner(), quick.into_inner());
+    eprintln!(
+        "fuzz: {runs} inputs, {records} readings that gave a record, {quick} read quickly, in {:.1?} (seed {seed})",
+        started.elapsed()
+    );
+    let runs = usize::try_from(runs).expect("fits");
+    assert!(records * 20 > runs, "mutations leave enough files valid: {records}");
+    assert!(quick * 10 > runs, "the quick reading is compared on enough files: {quick}");
 }
