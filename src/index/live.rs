@@ -93,10 +93,25 @@ impl Live {
         let watching = self.watching.as_ref();
         let is_stop = |p: &PathBuf| watching.is_some_and(|w| w.is_stop(p));
         let is_cookie = |p: &PathBuf| watching.is_some_and(|w| w.is_cookie(p));
+        // Cookies left before their folder was watched: taken as if created once the events
+        // already queued are in (a change made before a search asked is in its answer).
+        let mut early = watching.map(Watching::waiting).unwrap_or_default();
         loop {
             // Each event restarts the wait, so a burst of saves is committed once it settles.
             let quiet = pending.is_empty() && !rescan;
-            match self.events.recv_timeout(if quiet { TICK } else { settings.settle }) {
+            let next = if early.is_empty() {
+                self.events.recv_timeout(if quiet { TICK } else { settings.settle })
+            } else {
+                match self.events.try_recv() {
+                    Ok(event) => Ok(event),
+                    Err(mpsc::TryRecvError::Empty) => {
+                        let created = notify::Event::new(EventKind::Create(notify::event::CreateKind::File));
+                        Ok(Ok(std::mem::take(&mut early).into_iter().fold(created, notify::Event::add_path)))
+                    }
+                    Err(mpsc::TryRecvError::Disconnected) => Err(mpsc::RecvTimeoutError::Disconnected),
+                }
+            };
+            match next {
                 Ok(Ok(event)) if event.need_rescan() => rescan = true,
                 Ok(Ok(event)) if event.paths.iter().any(is_stop) => {
                     if matches!(event.kind, EventKind::Create(_)) {
@@ -160,4 +175,76 @@ impl Live {
 fn relative(root: &Path, path: &Path) -> Option<String> {
     let relative = path.strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/");
     crate::check::record_at(&relative).map(|_| relative)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tracker in a fresh git repository under `dir`.
+    fn tracker(dir: &Path) -> Tracker {
+        let status = std::process::Command::new("git").args(["init", "-q"]).current_dir(dir).status().expect("git");
+        assert!(status.success());
+        Tracker::init(dir, None).expect("init");
+        Tracker::discover(dir).expect("tracker")
+    }
+
+    /// Waits up to half a minute for `done`.
+    fn within_a_while(done: impl Fn() -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !done() {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
+
+    const SETTINGS: Settings = Settings { settle: Duration::from_millis(10), idle: None };
+
+    /// A search that asked while the watcher was starting (its cookie made once the lock was
+    /// taken, before the folder was watched: no event tells of it) is answered all the same;
+    /// an answer left from an earlier watcher is cleared when the lock is taken.
+    #[test]
+    fn a_cookie_left_while_starting_is_answered() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let tracker = tracker(dir.path());
+        let first = Watching::claim(&tracker).expect("claim").expect("the lock is free");
+        let cookies = first.cookies().to_path_buf();
+        std::fs::write(cookies.join("gone.answer"), "").expect("an old answer");
+        drop(first);
+        let watching = Watching::claim(&tracker).expect("claim").expect("the lock is free");
+        assert!(!cookies.join("gone.answer").exists(), "old answers are cleared");
+        let cookie = cookies.join("early");
+        std::fs::File::create(&cookie).expect("a cookie");
+        let live = Live::start(&tracker, Some(watching)).expect("watched");
+        let mut index = SearchIndex::open(&tracker).expect("index");
+        let running = std::thread::spawn(move || live.run(&tracker, &mut index, false, SETTINGS, &mut |_| true));
+        let answered = within_a_while(|| cookie.with_extension("answer").exists());
+        // Ended either way, so a failure does not hang the test.
+        std::fs::File::create(cookies.join("stop")).expect("stop");
+        running.join().expect("thread").expect("ran");
+        assert!(answered, "the early cookie is answered");
+        assert!(!cookie.exists());
+    }
+
+    /// A `docket watch --stop` made while the watcher was starting ends it.
+    #[test]
+    fn a_stop_left_while_starting_is_obeyed() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let tracker = tracker(dir.path());
+        let watching = Watching::claim(&tracker).expect("claim").expect("the lock is free");
+        std::fs::File::create(watching.cookies().join("stop")).expect("stop");
+        let live = Live::start(&tracker, Some(watching)).expect("watched");
+        let mut index = SearchIndex::open(&tracker).expect("index");
+        let running = std::thread::spawn(move || live.run(&tracker, &mut index, false, SETTINGS, &mut |_| true));
+        let ended = within_a_while(|| running.is_finished());
+        if !ended {
+            let tracker = Tracker::discover(dir.path()).expect("tracker");
+            crate::index::watch::stop(&tracker, Duration::from_secs(30)).expect("stopped");
+        }
+        running.join().expect("thread").expect("ran");
+        assert!(ended, "the stop left while starting is obeyed");
+    }
 }

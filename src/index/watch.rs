@@ -46,11 +46,24 @@ impl Watching {
         }
         let cookies = dir.join("cookies");
         derived::folder(&cookies)?;
-        // Cookies of searches that gave up on an earlier watcher.
-        for entry in fs::read_dir(&cookies)?.flatten() {
-            let _ = fs::remove_file(entry.path());
+        let watching = Self { _lock: lock, cookies };
+        // Answers no search took and an earlier watcher's stop go; cookies stay: a search may
+        // have asked since the lock was taken, and is answered once the folder is watched
+        // ([`Self::waiting`]).
+        for entry in fs::read_dir(&watching.cookies)?.flatten() {
+            if !watching.is_cookie(&entry.path()) || watching.is_stop(&entry.path()) {
+                let _ = fs::remove_file(entry.path());
+            }
         }
-        Ok(Some(Self { _lock: lock, cookies }))
+        Ok(Some(watching))
+    }
+
+    /// The cookies (and a stop) already in the folder: left by a search, or `--stop`, that
+    /// asked while this watcher was starting, before the folder was watched. No event tells
+    /// of them.
+    pub fn waiting(&self) -> Vec<PathBuf> {
+        let entries = fs::read_dir(&self.cookies).into_iter().flatten().flatten();
+        entries.map(|entry| entry.path()).filter(|path| self.is_cookie(path)).collect()
     }
 
     /// The folder searches leave their cookies in, which the watcher watches too.
@@ -74,6 +87,10 @@ impl Watching {
     /// index's last commit, or, with `None`, refused (events were lost), so the search waiting
     /// on it compares every stamp itself.
     pub fn answer(&self, cookie: &Path, pending: Option<&[String]>) {
+        // Already answered (seen both in the folder at the start and as an event).
+        if !cookie.exists() {
+            return;
+        }
         match pending {
             Some(paths) => {
                 let text: String = paths.iter().flat_map(|p| [p.as_str(), "\n"]).collect();
