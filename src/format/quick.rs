@@ -91,7 +91,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The end of a line: blanks, perhaps a comment, then a newline (taken) or the end.
+    /// The end of a line: blanks, perhaps a comment, then a newline (left for the caller) or
+    /// the end of the file.
     fn line_end(&mut self) -> Option<()> {
         self.blank();
         if self.peek() == Some(b'#') {
@@ -105,14 +106,7 @@ impl<'a> Reader<'a> {
                 self.at += 1;
             }
         }
-        match self.peek() {
-            None => Some(()),
-            Some(b'\n') => {
-                self.at += 1;
-                Some(())
-            }
-            Some(_) => None,
-        }
+        matches!(self.peek(), None | Some(b'\n')).then_some(())
     }
 
     /// Blanks, newlines and comments, as between the values of an array.
@@ -162,18 +156,16 @@ impl<'a> Reader<'a> {
 
     fn number_or_date(&mut self) -> Option<Value> {
         let token = self.token();
-        let value = if let Some(number) = integer(token) {
+        // A date and a time apart (`2026-11-23 10:00:00`) are one value to `toml`: here the
+        // date is a value, and what follows it is refused (only the end of a line, a comma or
+        // a bracket may).
+        Some(if let Some(number) = integer(token) {
             Value::Integer(number)
         } else if let Some(number) = float(token) {
             Value::Float(number)
         } else {
             Value::Datetime(token.parse::<Datetime>().ok()?)
-        };
-        // A date and a time apart (`2026-11-23 10:00:00`) are one value to `toml`.
-        if self.bytes[self.at..].first() == Some(&b' ') && self.bytes.get(self.at + 1).is_some_and(u8::is_ascii_digit) {
-            return None;
-        }
-        Some(value)
+        })
     }
 
     fn array(&mut self, depth: usize) -> Option<Value> {
@@ -340,6 +332,7 @@ mod tests {
             "infinite = inf\n",
             "nothing = nan\n",
             "when = 2026-11-23 10:00:00\n",
+            "when = [2026-11-23 10:00:00]\n",
             "crlf = 1\r\n",
             "text = \"\"\"\r\nwindows\r\n\"\"\"\n",
         ];
@@ -381,6 +374,8 @@ mod tests {
             "no_equals\n",
             "= 1\n",
             "text = \"unterminated\n",
+            "text = \"two\nlines\"\n",
+            "text = 'two\nlines'\n",
             "text = \"\"\"never closed\n",
             "text = 'never closed\n",
             "control = \"a\u{1}b\"\n",
