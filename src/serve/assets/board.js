@@ -619,6 +619,9 @@
         const given = new Map(prev);
         for (const name of names) given.set(name, form.elements.namedItem(name).value);
         dlg.close();
+        // The refusal that asked for these fields is answered: it goes now, not when the move's
+        // answer comes (the board may show the card moved before that, from the file's change).
+        clearMessage();
         moveRecord(id, target, [...given].map(([k, v]) => `${k}=${v}`), via);
       },
     },
