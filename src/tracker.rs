@@ -581,6 +581,15 @@ fn write_atomically(path: &Path, bytes: &[u8], scratch: Option<&Path>) -> Result
     })
 }
 
+/// A new tracker in a fresh git repository at `dir`, for the tests of the modules that need one.
+#[cfg(test)]
+pub(crate) fn in_fresh_repository(dir: &Path) -> Tracker {
+    let status = std::process::Command::new("git").args(["init", "-q"]).current_dir(dir).status().expect("git");
+    assert!(status.success());
+    Tracker::init(dir, None).expect("init");
+    Tracker::discover(dir).expect("tracker")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

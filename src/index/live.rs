@@ -181,13 +181,7 @@ fn relative(root: &Path, path: &Path) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// A tracker in a fresh git repository under `dir`.
-    fn tracker(dir: &Path) -> Tracker {
-        let status = std::process::Command::new("git").args(["init", "-q"]).current_dir(dir).status().expect("git");
-        assert!(status.success());
-        Tracker::init(dir, None).expect("init");
-        Tracker::discover(dir).expect("tracker")
-    }
+    use crate::tracker::in_fresh_repository as tracker;
 
     /// Waits up to half a minute for `done`.
     fn within_a_while(done: impl Fn() -> bool) -> bool {

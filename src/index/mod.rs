@@ -1257,12 +1257,7 @@ impl tantivy::collector::SegmentCollector for SegmentFastValues {
 mod tests {
     use super::*;
 
-    fn tracker(dir: &Path) -> Tracker {
-        let status = std::process::Command::new("git").args(["init", "-q"]).current_dir(dir).status().expect("git");
-        assert!(status.success());
-        Tracker::init(dir, None).expect("init");
-        Tracker::discover(dir).expect("tracker")
-    }
+    use crate::tracker::in_fresh_repository as tracker;
 
     /// A stamp is trusted only once the file is [`RACY_NS`] old: younger, it may still change
     /// within the clock's resolution, and is read again every time. Both sides of the limit.

@@ -178,13 +178,7 @@ pub fn vouched(tracker: &Tracker, wait: Duration) -> Answer {
 mod tests {
     use super::*;
 
-    /// A tracker in a fresh git repository under a temporary folder.
-    fn tracker(dir: &Path) -> Tracker {
-        let status = std::process::Command::new("git").args(["init", "-q"]).current_dir(dir).status().expect("git");
-        assert!(status.success());
-        Tracker::init(dir, None).expect("init");
-        Tracker::discover(dir).expect("tracker")
-    }
+    use crate::tracker::in_fresh_repository as tracker;
 
     /// `stop` waits up to its limit for the watcher to let its lock go: a watcher that ends
     /// within it is reported stopped, one that holds on past it is an error, none is `false`.
