@@ -2,9 +2,10 @@
 //!
 //! - [`Located`]: `toml_edit`'s document, which knows where everything is written and how
 //!   (a `[table]` or an inline one), for diagnostics that point at the place.
-//! - [`Plain`]: `toml`'s values, parsed without keeping formatting: a fifth cheaper, and
-//!   what the record is made of anyway. Places and forms are unknown, so a file is read this
-//!   way first and, only when the checker finds a problem, again as [`Located`] to say where.
+//! - [`Plain`]: `toml`'s values, parsed without keeping formatting (by [`super::quick`] when
+//!   the file is within the subset it reads, else by `toml`): cheaper, and what the record is
+//!   made of anyway. Places and forms are unknown, so a file is read this way first and, only
+//!   when the checker finds a problem, again as [`Located`] to say where.
 //!
 //! The checker's verdict is the same for both: its rules read values, never the form they are
 //! written in (a table list may be `[[comments]]` or an inline array; both are tables). A fuzz
