@@ -397,6 +397,98 @@ mod tests {
         }
     }
 
+    /// Random files made of the subset's pieces and of pieces just outside it (odd escapes,
+    /// control characters, repeated names, numbers of every shape): whenever the reader reads
+    /// one, it reads what `toml` reads; and it reads most of those `toml` reads.
+    #[test]
+    fn random_files_are_read_as_toml_reads_them() {
+        use std::fmt::Write as _;
+        const KEYS: &[&str] = &["title", "stage", "a-b_1", "1234", "true", "labels", "x"];
+        const SCALARS: &[&str] = &[
+            r#""plain""#,
+            r#""q \" b \\ n \n t \t r \r b \b f \f""#,
+            r#""""#,
+            "''",
+            r#"'lit \ "'"#,
+            "\"é 日本 \u{85}\"",
+            r#""\u00e9""#,
+            r#""\q""#,
+            "\"tab\there\"",
+            "\"bell\u{7}\"",
+            "\"\"\"\nml \"one\" \"\"two\"\"\n\"\"\"",
+            "'''\nml 'lit' ''two''\n'''",
+            r#""""a"""""#,
+            "\"\"\"a \\\n b\"\"\"",
+            "\"\"\"a\r\nb\"\"\"",
+            "0",
+            "-0",
+            "+7",
+            "017",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "0.8",
+            "-2.50",
+            "1.",
+            ".5",
+            "1e3",
+            "1_000",
+            "0x1f",
+            "inf",
+            "nan",
+            "true",
+            "false",
+            "tru",
+            "2026-11-23",
+            "2026-11-23T10:00:00Z",
+            "2026-11-23t10:00:00.25+02:00",
+            "10:00:00",
+            "2026-13-01",
+            "2026-11-23 10:00:00",
+            "{ a = 1 }",
+            "",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut below = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n as u64).expect("fits")
+        };
+        let (mut same, mut valid) = (0, 0);
+        for _ in 0..4000 {
+            let mut file = String::new();
+            for _ in 0..below(8) {
+                match below(10) {
+                    0 => writeln!(file, "\n[{}]", KEYS[below(KEYS.len())]).expect("a string takes it"),
+                    1 => writeln!(file, "[[{}]] # entry", KEYS[below(KEYS.len())]).expect("a string takes it"),
+                    2 => file.push_str("# a comment\n\n"),
+                    3 | 4 => {
+                        let values: Vec<&str> = (0..below(4)).map(|_| SCALARS[below(SCALARS.len())]).collect();
+                        let separator = if below(2) == 0 { ", " } else { ",\n  " };
+                        let inner = values.join(separator);
+                        let inner = if below(4) == 0 { format!("[{inner}]") } else { inner };
+                        let trailing = if below(3) == 0 { "," } else { "" };
+                        writeln!(file, "{} = [{inner}{trailing}]", KEYS[below(KEYS.len())]).expect("a string takes it");
+                    }
+                    _ => {
+                        let blank = [" ", "", "\t"][below(3)];
+                        let (key, value) = (KEYS[below(KEYS.len())], SCALARS[below(SCALARS.len())]);
+                        writeln!(file, "{key}{blank}={blank}{value}").expect("a string takes it");
+                    }
+                }
+            }
+            let (quick, toml) = (table(&file), plain_by_toml(&file));
+            if quick.is_some() {
+                assert_eq!(quick, toml, "read as toml reads it: {file:?}");
+                same += 1;
+            }
+            valid += usize::from(toml.is_some());
+        }
+        assert!(valid > 400, "enough valid files: {valid}");
+        assert!(same * 10 > valid * 6, "most valid files are read: {same} of {valid}");
+    }
+
     /// The example trackers' records are all within the subset: the quick reading is the one
     /// that serves them.
     #[test]
