@@ -838,7 +838,6 @@ const SLOTS: usize = 256;
 /// as JSON.
 const TABLE: usize = SLOTS * 8;
 
-/// The pack file holding a bucket (its number's high byte), and its slot there (the low byte).
 /// Bucket numbers (in order) grouped by the pack file holding them, in order.
 fn by_pack(numbers: impl Iterator<Item = u16>) -> Vec<(u8, Vec<u16>)> {
     let mut packs: Vec<(u8, Vec<u16>)> = Vec::new();
@@ -852,6 +851,7 @@ fn by_pack(numbers: impl Iterator<Item = u16>) -> Vec<(u8, Vec<u16>)> {
     packs
 }
 
+/// The pack file holding a bucket (its number's high byte), and its slot there (the low byte).
 fn pack_of(number: u16) -> u8 {
     u8::try_from(number >> 8).expect("the high byte")
 }
