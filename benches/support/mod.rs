@@ -288,17 +288,29 @@ fn redate(root: &Path, records: usize) {
     git(root, &[&["-c", "user.name=bench", "-c", "user.email=b@x"][..], &commit[..]].concat());
 }
 
+/// Whether the run generates its tracker again rather than reuse the one generated before
+/// (`DOCKET_BENCH_FRESH=1`): a fresh tracker has one commit and no caches or index at all.
+fn fresh() -> bool {
+    std::env::var("DOCKET_BENCH_FRESH").is_ok_and(|v| v == "1")
+}
+
 /// The generated tracker `name` of `records` issues, committed, as generated.
 fn generated(name: &str, records: usize) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data").join(name);
-    if root.join(".git").exists() && root.join("docket.toml").exists() {
+    if !fresh() && root.join(".git").exists() && root.join("docket.toml").exists() {
         git(&root, &["reset", "-q", "--hard"]);
         git(&root, &["clean", "-qfd"]);
+        git(&root, &["config", "gc.auto", "0"]);
         return root;
     }
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).unwrap();
     git(&root, &["init", "-q", "-b", "main"]);
+    // No `git gc --auto` in the background: the first commit of a large tracker started one
+    // (a repack of a million loose objects) that ran for minutes beside the measurements and
+    // doubled the floors. The objects are packed below, before anything is measured, as a
+    // clone's are.
+    git(&root, &["config", "gc.auto", "0"]);
     std::fs::write(
         root.join("docket.toml"),
         "layout = \"sharded\"\n[workflows]\nissue = \"ops\"\n[labels]\nrequired_scopes = [\"customer\", \"system\", \"priority\"]\n[[iterations]]\nname = \"2026-w48\"\nstart = 2026-11-23\nend = 2026-11-29\n",
@@ -314,6 +326,8 @@ fn generated(name: &str, records: usize) -> PathBuf {
     }
     git(&root, &["add", "-A"]);
     git(&root, &["-c", "user.name=bench", "-c", "user.email=b@x", "commit", "-q", "-m", "generated tracker"]);
+    git(&root, &["repack", "-adq"]);
+    git(&root, &["prune-packed"]);
     root
 }
 
@@ -322,11 +336,12 @@ fn generated(name: &str, records: usize) -> PathBuf {
 pub fn sized_tracker() -> (usize, PathBuf) {
     let records = std::env::var("DOCKET_BENCH_RECORDS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
     let vocabulary = vocabulary();
+    let reuse = if fresh() { "generated again: DOCKET_BENCH_FRESH=1" } else { "reused between runs" };
     if vocabulary == 0 {
-        println!("generating a tracker of {records} issues (reused between runs)…");
+        println!("generating a tracker of {records} issues ({reuse})…");
         return (records, tracker(&format!("tracker2-{records}"), records));
     }
-    println!("generating a tracker of {records} issues with a vocabulary of {vocabulary} words (reused between runs)…");
+    println!("generating a tracker of {records} issues with a vocabulary of {vocabulary} words ({reuse})…");
     (records, tracker(&format!("tracker2-{records}-v{vocabulary}"), records))
 }
 

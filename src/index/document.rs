@@ -130,19 +130,71 @@ impl Default for EnglishTokenizer {
     }
 }
 
-/// How many words the stem cache of each thread keeps. Words come roughly by Zipf's law, so the
-/// first this many seen hold nearly every common one, and a word not kept is stemmed again. A
-/// cache for each field of each thread (sixteen in a rebuild) of 200,000 words each took
-/// hundreds of megabytes with a large vocabulary; one of 16,384 each made a rebuild with a
-/// vocabulary of 300,000 words stem a quarter of its words again.
-const STEMS_KEPT: usize = 262_144;
+/// How many slots the stem cache of each thread has (a power of two), each a word and its
+/// stem. Words come roughly by Zipf's law, so the common ones, which are nearly all the words
+/// read, stay in their slots; a rare word takes the slot of another and is stemmed again when
+/// it comes back. 16,384 slots are 1 MiB a thread (more were no faster, with the bench's
+/// text or with a vocabulary of 300,000 words).
+const STEM_SLOTS: usize = 16_384;
 
-/// Word → stem. The keys are short words, for which `SipHash`'s care costs more than it buys.
-type Stems = std::collections::HashMap<String, String, rustc_hash::FxBuildHasher>;
+/// The longest word, and stem, the stem cache keeps, in bytes; a longer one is stemmed each
+/// time (nearly every word is shorter).
+const CACHED_WORD: usize = 31;
+
+/// Word (as written) → its lowercased stem, in a table of fixed size where each word has one
+/// slot, found from its hash. Word and stem are kept in the slot itself, so a lookup reads
+/// one slot and follows no pointer: with a vocabulary of 300,000 words, a `HashMap` of
+/// `String`s (two cache misses or more a lookup, the table and the key) took a quarter of a
+/// rebuild's time, more than stemming every word again.
+pub struct StemCache {
+    /// Each slot: the word's length (0: empty), the stem's, the word, the stem.
+    slots: Vec<[u8; 2 + 2 * CACHED_WORD]>,
+}
+
+impl StemCache {
+    /// A cache of `slots` slots (rounded up to a power of two).
+    pub fn new(slots: usize) -> Self {
+        // All zeroes (every slot empty): the pages are only touched when used.
+        Self { slots: vec![[0; 2 + 2 * CACHED_WORD]; slots.next_power_of_two()] }
+    }
+
+    fn slot(&self, word: &str) -> usize {
+        use std::hash::{BuildHasher as _, Hasher as _};
+        let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
+        hasher.write(word.as_bytes());
+        // The high bits of Fx's product are its best mixed.
+        let hash = hasher.finish().wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        usize::try_from(hash >> 32).unwrap_or(0) & (self.slots.len() - 1)
+    }
+
+    /// The stem of `word`, if its slot holds it.
+    pub fn get(&self, word: &str) -> Option<&str> {
+        let slot = &self.slots[self.slot(word)];
+        let (len, stem_len) = (usize::from(slot[0]), usize::from(slot[1]));
+        if len != word.len() || &slot[2..2 + len] != word.as_bytes() {
+            return None;
+        }
+        std::str::from_utf8(&slot[2 + CACHED_WORD..2 + CACHED_WORD + stem_len]).ok()
+    }
+
+    /// Keeps `stem` as `word`'s, in place of whatever word held the slot; a word or stem
+    /// longer than the slot holds is not kept.
+    pub fn put(&mut self, word: &str, stem: &str) {
+        if word.is_empty() || word.len() > CACHED_WORD || stem.len() > CACHED_WORD {
+            return;
+        }
+        let index = self.slot(word);
+        let slot = &mut self.slots[index];
+        slot[0] = u8::try_from(word.len()).unwrap_or(0);
+        slot[1] = u8::try_from(stem.len()).unwrap_or(0);
+        slot[2..2 + word.len()].copy_from_slice(word.as_bytes());
+        slot[2 + CACHED_WORD..2 + CACHED_WORD + stem.len()].copy_from_slice(stem.as_bytes());
+    }
+}
 
 thread_local! {
-    /// Raw word (as written) → its lowercased stem, for every text field this thread indexes.
-    static STEMS: std::cell::RefCell<Stems> = std::cell::RefCell::new(Stems::default());
+    /// The stem cache of every text field this thread indexes.
+    static STEMS: std::cell::RefCell<StemCache> = std::cell::RefCell::new(StemCache::new(STEM_SLOTS));
 }
 
 impl Tokenizer for EnglishTokenizer {
@@ -206,12 +258,7 @@ impl TokenStream for EnglishTokenStream<'_> {
                 let mut stream = tokenizer.folding.token_stream(lowercase);
                 token.text.push_str(if stream.advance() { &stream.token().text } else { lowercase });
             }
-            STEMS.with(|stems| {
-                let mut stems = stems.borrow_mut();
-                if stems.len() < STEMS_KEPT {
-                    stems.insert(raw.to_owned(), token.text.clone());
-                }
-            });
+            STEMS.with(|stems| stems.borrow_mut().put(raw, &token.text));
             return true;
         }
     }
@@ -446,6 +493,52 @@ mod tests {
         let mut words: Vec<&str> = other.split_whitespace().collect();
         words.sort_unstable();
         assert_eq!(words, ["acme", "bug", "numbat", "quokka", "triage", "wombat", "zd1"]);
+    }
+
+    /// A slot holds one word: another word of the same length in the same slot replaces it,
+    /// and a word is only ever answered with its own stem.
+    #[test]
+    fn the_stem_cache_answers_each_word_only_with_its_own_stem() {
+        let mut one = StemCache::new(1);
+        assert_eq!(one.get("runs"), None, "empty");
+        one.put("runs", "run");
+        assert_eq!(one.get("runs"), Some("run"));
+        assert_eq!(one.get("rung"), None, "same length, same slot, another word");
+        assert_eq!(one.get("run"), None, "a prefix of the word kept");
+        assert_eq!(one.get("runss"), None, "the word kept is a prefix");
+        one.put("cats", "cat");
+        assert_eq!((one.get("cats"), one.get("runs")), (Some("cat"), None), "replaced");
+
+        let mut many = StemCache::new(STEM_SLOTS);
+        let words: Vec<String> = (0..2_000).map(|n| format!("w{n}ing")).collect();
+        for word in &words {
+            many.put(word, &word[..word.len() - 3]);
+        }
+        let mut kept = 0;
+        for word in &words {
+            if let Some(stem) = many.get(word) {
+                assert_eq!(stem, &word[..word.len() - 3]);
+                kept += 1;
+            }
+        }
+        // 2,000 words in 16,384 slots: a few share a slot, nearly all are kept.
+        assert!(kept > 1_800, "{kept} of 2,000 kept: the hash spreads words over the slots");
+    }
+
+    /// Words and stems of up to 31 bytes are kept; longer ones, and the empty word, are not.
+    #[test]
+    fn the_stem_cache_keeps_words_that_fit_their_slot() {
+        let mut cache = StemCache::new(1);
+        let (fits, long) = ("a".repeat(CACHED_WORD), "b".repeat(CACHED_WORD + 1));
+        cache.put(&fits, &fits);
+        assert_eq!(cache.get(&fits), Some(fits.as_str()));
+        cache.put(&long, "b");
+        assert_eq!((cache.get(&long), cache.get(&fits)), (None, Some(fits.as_str())), "a long word is not kept");
+        cache.put("c", &long);
+        assert_eq!((cache.get("c"), cache.get(&fits)), (None, Some(fits.as_str())), "a long stem is not kept");
+        cache.put("", "");
+        assert_eq!(cache.get(""), None, "the empty word is not kept");
+        assert_eq!(cache.get(&fits), Some(fits.as_str()));
     }
 
     #[test]
