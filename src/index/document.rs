@@ -171,7 +171,8 @@ impl StemCache {
     pub fn get(&self, word: &str) -> Option<&str> {
         let slot = &self.slots[self.slot(word)];
         let (len, stem_len) = (usize::from(slot[0]), usize::from(slot[1]));
-        if len != word.len() || &slot[2..2 + len] != word.as_bytes() {
+        // An empty slot holds no word, not the empty one.
+        if len == 0 || len != word.len() || &slot[2..2 + len] != word.as_bytes() {
             return None;
         }
         std::str::from_utf8(&slot[2 + CACHED_WORD..2 + CACHED_WORD + stem_len]).ok()
@@ -500,7 +501,7 @@ mod tests {
     #[test]
     fn the_stem_cache_answers_each_word_only_with_its_own_stem() {
         let mut one = StemCache::new(1);
-        assert_eq!(one.get("runs"), None, "empty");
+        assert_eq!((one.get("runs"), one.get("")), (None, None), "empty");
         one.put("runs", "run");
         assert_eq!(one.get("runs"), Some("run"));
         assert_eq!(one.get("rung"), None, "same length, same slot, another word");
