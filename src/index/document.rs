@@ -146,14 +146,14 @@ const CACHED_WORD: usize = 31;
 /// one slot and follows no pointer: with a vocabulary of 300,000 words, a `HashMap` of
 /// `String`s (two cache misses or more a lookup, the table and the key) took a quarter of a
 /// rebuild's time, more than stemming every word again.
-pub struct StemCache {
+struct StemCache {
     /// Each slot: the word's length (0: empty), the stem's, the word, the stem.
     slots: Vec<[u8; 2 + 2 * CACHED_WORD]>,
 }
 
 impl StemCache {
     /// A cache of `slots` slots (rounded up to a power of two).
-    pub fn new(slots: usize) -> Self {
+    fn new(slots: usize) -> Self {
         // All zeroes (every slot empty): the pages are only touched when used.
         Self { slots: vec![[0; 2 + 2 * CACHED_WORD]; slots.next_power_of_two()] }
     }
@@ -168,7 +168,7 @@ impl StemCache {
     }
 
     /// The stem of `word`, if its slot holds it.
-    pub fn get(&self, word: &str) -> Option<&str> {
+    fn get(&self, word: &str) -> Option<&str> {
         let slot = &self.slots[self.slot(word)];
         let (len, stem_len) = (usize::from(slot[0]), usize::from(slot[1]));
         // An empty slot holds no word, not the empty one.
@@ -180,7 +180,7 @@ impl StemCache {
 
     /// Keeps `stem` as `word`'s, in place of whatever word held the slot; a word or stem
     /// longer than the slot holds is not kept.
-    pub fn put(&mut self, word: &str, stem: &str) {
+    fn put(&mut self, word: &str, stem: &str) {
         if word.is_empty() || word.len() > CACHED_WORD || stem.len() > CACHED_WORD {
             return;
         }
