@@ -22,8 +22,11 @@ use crate::check::record_at;
 use crate::derived::{self, Derived, Durability};
 use crate::format::{RecordRules, parse_record};
 use crate::model::{Body, Kind};
+use crate::store::packs::Packs;
 use crate::store::{Repo, StoreError};
 use crate::time::Timestamp;
+
+mod bucket;
 
 /// What one version of a record says, as far as reports and planning need it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,7 +52,7 @@ pub struct History {
     pub records: BTreeMap<String, Vec<Version>>,
 }
 
-const CACHE_VERSION: u32 = 6;
+const CACHE_VERSION: u32 = 7;
 
 /// With no cache, [`History::load_paths`] walks the history of its paths by looking each up in
 /// each commit when that takes at most this many (commit, path) lookups (about a microsecond
@@ -179,7 +182,7 @@ impl History {
                 let last = versions.last().map(|v| v.blob.clone());
                 // A version where the blob changed: it appeared, changed or went away.
                 if last.as_ref().map_or(blob.is_some(), |last| *last != blob) {
-                    versions.push(version(repo, *kind, id, path, &info, blob)?);
+                    versions.push(version(|blob| repo.blob_text(blob), *kind, id, path, &info, blob)?);
                 }
             }
         }
@@ -204,7 +207,8 @@ impl History {
                 let Some((path, kind, id)) = wanted.get(&change.path) else { continue };
                 let is_file = crate::entry::Entry::of_git_mode(change.mode) == crate::entry::Entry::File;
                 let blob = change.new.filter(|_| is_file);
-                records.entry((*path).clone()).or_default().push(version(repo, *kind, id, path, &info, blob)?);
+                let version = version(|blob| repo.blob_text(blob), *kind, id, path, &info, blob)?;
+                records.entry((*path).clone()).or_default().push(version);
             }
         }
         Ok(Self { head: Some(commit.to_owned()), records })
@@ -415,7 +419,7 @@ fn record_folders(prefix: &str) -> Vec<String> {
 /// The version of the record `relative` (of `kind`, named `id`) that `commit` holds: `blob`,
 /// or `None` when the commit deleted it.
 fn version(
-    repo: &Repo,
+    read: impl FnOnce(&str) -> Result<Option<String>, StoreError>,
     kind: Kind,
     id: &str,
     relative: &str,
@@ -423,7 +427,7 @@ fn version(
     blob: Option<String>,
 ) -> Result<Version, StoreError> {
     let text = match &blob {
-        Some(blob) => repo.blob_text(blob)?,
+        Some(blob) => read(blob)?,
         None => None,
     };
     let parsed = text.and_then(|text| parse_record(kind, id, relative, &text, &RecordRules::default()).record);
@@ -457,7 +461,7 @@ fn version(
 /// that is missing or damaged. With `wanted`, only those records' versions are decoded; the
 /// others sharing their buckets are skipped over.
 fn read_buckets(dir: &Path, numbers: &[u16], wanted: Option<&BTreeSet<&str>>) -> Vec<Option<Bucket>> {
-    let parse = |bytes: &[u8]| decode_bucket(bytes, wanted);
+    let parse = |bytes: &[u8]| bucket::decode(bytes, wanted);
     // Each pack is opened once for all its buckets asked for.
     let packs = by_pack(numbers.iter().copied());
     let read_pack = |(pack, members): &(u8, Vec<u16>)| -> Vec<Option<Bucket>> {
@@ -493,18 +497,34 @@ struct Task {
 /// How many versions are read at a time: bounds the memory of the work in flight.
 const TASKS_AT_ONCE: usize = 65_536;
 
+/// How many versions to read make it worth reading the packs' indexes (a few hundred
+/// microseconds at a million objects per thousand versions saved; see [`crate::store::packs`]).
+const PACKS_AT: usize = 4096;
+
+/// Whether `tasks` versions are read through the packs (else through libgit2 alone).
+fn reads_packs(tasks: usize) -> bool {
+    tasks >= PACKS_AT
+}
+
 /// The versions `tasks` name, in their order, reading the blobs on every core (each thread
-/// with its own handle on the repository: libgit2's are not shared between threads).
+/// with its own handle on the repository: libgit2's are not shared between threads), from
+/// `packs` when given and they hold the blob whole.
 fn versions_of(
     repo: &Repo,
     commits: &[crate::store::CommitInfo],
     tasks: Vec<Task>,
+    packs: Option<&Packs>,
 ) -> Result<Vec<(String, Version)>, StoreError> {
     let read = |repo: &Repo, tasks: Vec<Task>| -> Result<Vec<(String, Version)>, StoreError> {
+        let mut reader = packs.map(Packs::reader);
         tasks
             .into_iter()
             .map(|task| {
-                let version = version(repo, task.kind, &task.id, &task.relative, &commits[task.commit], task.blob)?;
+                let read = |blob: &str| match &mut reader {
+                    Some(reader) => repo.blob_text_from(reader, blob),
+                    None => repo.blob_text(blob),
+                };
+                let version = version(read, task.kind, &task.id, &task.relative, &commits[task.commit], task.blob)?;
                 Ok((task.relative, version))
             })
             .collect()
@@ -565,8 +585,13 @@ fn update(
     let folders = record_folders(prefix);
     let mut new: Bucket = BTreeMap::new();
     let mut tasks = Vec::new();
-    let add = |tasks: Vec<Task>, new: &mut Bucket| -> Result<(), StoreError> {
-        for (relative, version) in versions_of(repo, &commits, tasks)? {
+    // Many versions to read: the packs' indexes are read once, for all of them.
+    let mut packs: Option<Packs> = None;
+    let mut add = |tasks: Vec<Task>, new: &mut Bucket| -> Result<(), StoreError> {
+        if packs.is_none() && reads_packs(tasks.len()) {
+            packs = Some(repo.packs());
+        }
+        for (relative, version) in versions_of(repo, &commits, tasks, packs.as_ref())? {
             // Most records have one version: room for one, not the four a first push makes.
             new.entry(relative).or_insert_with(|| Vec::with_capacity(1)).push(version);
         }
@@ -615,7 +640,7 @@ fn update(
         for (number, additions) in additions {
             let slot = &mut slots[slot_of(number)];
             let mut bucket: Bucket = if present.contains(number) {
-                match decode_bucket(slot, None) {
+                match bucket::decode(slot, None) {
                     Some(bucket) => bucket,
                     // Missing or damaged: the cache starts afresh.
                     None => return update(repo, prefix, dir, CacheState::default(), head),
@@ -633,7 +658,7 @@ fn update(
                     }
                 }
             }
-            *slot = encode_bucket(bucket.iter());
+            *slot = bucket::encode(bucket.iter());
             present.insert(number);
         }
         if derived::write(&path, &encode_pack(&slots), Durability::Atomic).is_err() {
@@ -719,7 +744,7 @@ fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
     let write = |(pack, numbers): &(u8, Vec<u16>)| -> Vec<u16> {
         let mut slots = vec![Vec::new(); SLOTS];
         for &number in numbers {
-            slots[slot_of(number)] = encode_bucket(bucket(number));
+            slots[slot_of(number)] = bucket::encode(bucket(number));
         }
         // Written in place, not aside and renamed: these files are not trusted before the
         // state is written.
@@ -733,91 +758,6 @@ fn write_fresh(dir: &Path, records: &Bucket) -> (u32, Present) {
         present.insert(number);
     }
     (bits, present)
-}
-
-/// A bucket as stored: the commits its versions come from, once each (id, time, author), then
-/// each record's versions naming their commit by its place in that list — the commit's id,
-/// time and author were more than a third of each version, written a million times at a
-/// million records.
-type StoredBucket<'a> = (Vec<(&'a str, Timestamp, &'a str)>, BTreeMap<&'a str, Vec<StoredVersion<'a>>>);
-
-/// A version as stored: its commit's place in the bucket's list, state, weight, milestone,
-/// labels and blob.
-type StoredVersion<'a> = (usize, &'a str, Option<u8>, Option<&'a str>, &'a [String], Option<&'a str>);
-
-/// The same, read back.
-type ReadVersion = (usize, String, Option<u8>, Option<String>, Vec<String>, Option<String>);
-
-/// `records` (in path order) as a stored bucket.
-fn encode_bucket<'a>(records: impl Iterator<Item = (&'a String, &'a Vec<Version>)>) -> Vec<u8> {
-    let mut commits: Vec<(&str, Timestamp, &str)> = Vec::new();
-    // Most buckets' versions come from a few commits: looked for in the list, newest first,
-    // rather than hashed (hashing was a fifth of writing a fresh cache); a long list is hashed.
-    let mut places: std::collections::HashMap<(&str, Timestamp, &str), usize> = std::collections::HashMap::new();
-    let mut place_of = |commit: (&'a str, Timestamp, &'a str)| {
-        let found = if commits.len() <= 32 {
-            commits.iter().rposition(|c| *c == commit)
-        } else {
-            if places.is_empty() {
-                places.extend(commits.iter().enumerate().map(|(place, c)| (*c, place)));
-            }
-            places.get(&commit).copied()
-        };
-        found.unwrap_or_else(|| {
-            commits.push(commit);
-            if !places.is_empty() {
-                places.insert(commit, commits.len() - 1);
-            }
-            commits.len() - 1
-        })
-    };
-    let mut stored = BTreeMap::new();
-    for (record, versions) in records {
-        let versions = versions
-            .iter()
-            .map(|v| {
-                let place = place_of((v.commit.as_str(), v.time, v.author.as_str()));
-                (place, v.state.as_str(), v.weight, v.milestone.as_deref(), v.labels.as_slice(), v.blob.as_deref())
-            })
-            .collect();
-        stored.insert(record.as_str(), versions);
-    }
-    let bucket: StoredBucket<'_> = (commits, stored);
-    serde_json::to_vec(&bucket).unwrap_or_default()
-}
-
-/// A stored bucket read back (only the records in `wanted`, when given; the others are
-/// skipped over); `None` when it does not parse or names a commit it does not list.
-fn decode_bucket(bytes: &[u8], wanted: Option<&BTreeSet<&str>>) -> Option<Bucket> {
-    type Commits = Vec<(String, Timestamp, String)>;
-    type Raw<'a> = (Commits, BTreeMap<String, &'a serde_json::value::RawValue>);
-    let version = |commits: &[(String, Timestamp, String)],
-                   (place, state, weight, milestone, labels, blob): ReadVersion| {
-        let (commit, time, author) = commits.get(place)?;
-        Some(Version {
-            commit: commit.clone(),
-            time: *time,
-            author: author.clone(),
-            state,
-            weight,
-            milestone,
-            labels,
-            blob,
-        })
-    };
-    let versions = |commits: &[(String, Timestamp, String)], stored: Vec<ReadVersion>| {
-        stored.into_iter().map(|stored| version(commits, stored)).collect::<Option<Vec<_>>>()
-    };
-    let Some(wanted) = wanted else {
-        let (commits, records): (Commits, BTreeMap<String, Vec<ReadVersion>>) = serde_json::from_slice(bytes).ok()?;
-        return records.into_iter().map(|(record, stored)| Some((record, versions(&commits, stored)?))).collect();
-    };
-    let (commits, records): Raw<'_> = serde_json::from_slice(bytes).ok()?;
-    records
-        .into_iter()
-        .filter(|(record, _)| wanted.contains(record.as_str()))
-        .map(|(record, raw)| Some((record, versions(&commits, serde_json::from_str(raw.get()).ok()?)?)))
-        .collect()
 }
 
 /// The bucket holding a record's history: `bits` (at most 16) bits of the FNV-1a hash of its
@@ -835,7 +775,7 @@ const SLOTS: usize = 256;
 
 /// A pack file begins with a table: for each slot, where its bucket starts after the table and
 /// how many bytes it takes (two little-endian `u32`s; 0 bytes, no bucket). The buckets follow,
-/// as JSON.
+/// in the form of [`bucket`].
 const TABLE: usize = SLOTS * 8;
 
 /// Bucket numbers (in order) grouped by the pack file holding them, in order.
@@ -956,6 +896,7 @@ pub fn stays(versions: &[Version]) -> Vec<Stay> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::run_git_at as git_at;
 
     /// `docket log`'s changes: created and deleted whole; a field added to an existing record is
     /// a change, not a creation; list entries one by one.
@@ -1157,7 +1098,7 @@ mod tests {
             let mut slots = vec![Vec::new(); SLOTS];
             for slot in [1_u16, 2, 3] {
                 let number = u16::from(pack) << 8 | slot;
-                slots[slot_of(number)] = encode_bucket(bucket(number).iter());
+                slots[slot_of(number)] = bucket::encode(bucket(number).iter());
             }
             std::fs::write(pack_path(dir.path(), pack), encode_pack(&slots)).expect("write");
         }
@@ -1169,74 +1110,6 @@ mod tests {
         let wanted = BTreeSet::from(["issues/r257.toml"]);
         let few = read_buckets(dir.path(), &[0x0101, 0x0001], Some(&wanted));
         assert_eq!(few, vec![Some(bucket(0x0101)), Some(Bucket::new())], "only the records wanted");
-    }
-
-    /// A stored bucket lists each commit once (id, time, author: a version of the same commit id
-    /// at another time is another entry) and reads back as it was written, whole or only the
-    /// records wanted; one naming a commit it does not list does not read at all.
-    #[test]
-    fn a_bucket_lists_its_commits_once() {
-        let version = |commit: &str, time: Timestamp, state: &str| Version {
-            commit: commit.into(),
-            time,
-            author: "ana".into(),
-            state: state.into(),
-            weight: Some(3),
-            milestone: Some("m1".into()),
-            labels: vec!["Deliverable".into(), "a\"quote".into()],
-            blob: Some("5ab23addcdd90190d6a0d155a6e6c6a1c0b30829".into()),
-        };
-        let bucket: Bucket = BTreeMap::from([
-            ("issues/a.toml".to_owned(), vec![version("c1", 10, "triage"), version("c2", 20, "done")]),
-            ("issues/b.toml".to_owned(), vec![version("c1", 10, "triage"), version("c1", 30, "")]),
-            (
-                "issues/c.toml".to_owned(),
-                vec![Version { blob: None, milestone: None, weight: None, ..version("c3", 5, "") }],
-            ),
-        ]);
-        let bytes = encode_bucket(bucket.iter());
-        let text = String::from_utf8(bytes.clone()).expect("json");
-        assert_eq!(text.matches("\"c1\"").count(), 2, "{text}");
-        assert_eq!(text.matches("\"c2\"").count(), 1, "{text}");
-        assert_eq!(decode_bucket(&bytes, None), Some(bucket.clone()));
-        let wanted = BTreeSet::from(["issues/b.toml"]);
-        let few = decode_bucket(&bytes, Some(&wanted)).expect("reads");
-        assert_eq!(few.keys().collect::<Vec<_>>(), ["issues/b.toml"]);
-        assert_eq!(few["issues/b.toml"], bucket["issues/b.toml"]);
-        let unlisted = text.replacen("[[0,", "[[9,", 1);
-        assert_ne!(unlisted, text);
-        assert_eq!(decode_bucket(unlisted.as_bytes(), None), None);
-        assert_eq!(decode_bucket(b"{}", None), None, "a bucket of an earlier version");
-        // Past 32 commits the list is hashed: every commit still listed once, in order.
-        let many: Bucket = BTreeMap::from([(
-            "issues/d.toml".to_owned(),
-            (0..100).map(|n| version(&format!("c{}", n % 50), n % 50, "triage")).collect(),
-        )]);
-        let bytes = encode_bucket(many.iter());
-        let text = String::from_utf8(bytes.clone()).expect("json");
-        assert_eq!(text.matches("\"ana\"").count(), 50, "{text}");
-        assert!(text.starts_with("[[[\"c0\",0,\"ana\"],[\"c1\",1,\"ana\"],"), "{text}");
-        assert_eq!(decode_bucket(&bytes, None), Some(many));
-    }
-
-    /// Runs git in `root` as ana, at the Unix time `when`; its output.
-    fn git_at(root: &Path, args: &[&str], when: i64) -> String {
-        let date = format!("@{when} +0000");
-        let output = std::process::Command::new("git")
-            .args(args)
-            .current_dir(root)
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .env("GIT_AUTHOR_NAME", "ana")
-            .env("GIT_AUTHOR_EMAIL", "ana@example.com")
-            .env("GIT_COMMITTER_NAME", "ana")
-            .env("GIT_COMMITTER_EMAIL", "ana@example.com")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE")
-            .output()
-            .expect("git runs");
-        assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
     }
 
     /// A repository of `records` issues moved through states over many commits (one a merge,
@@ -1430,6 +1303,52 @@ mod tests {
         assert_eq!(built.of("issues/r001.toml").len(), 1, "never changed");
         // Read back from the packs, the same.
         assert_eq!(History::load(&repo, "").expect("read"), walked);
+    }
+
+    /// Versions read through the packs are those libgit2 alone reads — blobs stored whole, as
+    /// deltas and loose alike — and the packs are read from `PACKS_AT` versions on.
+    #[test]
+    fn versions_read_from_the_packs_equal_libgit2s() {
+        assert!(!reads_packs(PACKS_AT - 1));
+        assert!(reads_packs(PACKS_AT));
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let root = dir.path();
+        git_at(root, &["init", "-q", "-b", "main"], 0);
+        std::fs::create_dir_all(root.join("issues")).expect("folder");
+        let description = "a long description that git stores as a delta of its next version\n".repeat(40);
+        for (step, when) in [(0_usize, 1_000_i64), (1, 2_000), (2, 3_000)] {
+            for n in 0..300 {
+                let stage = ["triage", "planning", "done"][(n + step) % 3];
+                let text = format!(
+                    "title = \"r{n}\"\ntype = \"bug\"\nstage = \"{stage}\"\ndescription = \"\"\"\n{description}\"\"\"\n"
+                );
+                std::fs::write(root.join(format!("issues/r{n:03}.toml")), text).expect("write");
+            }
+            git_at(root, &["add", "-A"], when);
+            git_at(root, &["commit", "-qm", "step"], when);
+            // The first two commits packed (with deltas), the last one's objects loose.
+            if step == 1 {
+                git_at(root, &["repack", "-adq"], when);
+            }
+        }
+        let repo = Repo::discover(root).expect("repository");
+        let commits = repo.first_parent_range(None, &repo.head().expect("a head")).expect("commits");
+        let tasks = || {
+            let mut tasks = Vec::new();
+            for (at, commit) in commits.iter().enumerate() {
+                for change in repo.commit_changes(&commit.id, &record_folders("")).expect("changes") {
+                    let (kind, id) = record_at(&change.path).expect("a record");
+                    tasks.push(Task { relative: change.path, kind, id, commit: at, blob: change.new });
+                }
+            }
+            tasks
+        };
+        let packs = repo.packs();
+        assert!(packs.objects() > 600, "the first two commits are packed");
+        let through_libgit2 = versions_of(&repo, &commits, tasks(), None).expect("read");
+        assert_eq!(through_libgit2.len(), 900);
+        assert_eq!(versions_of(&repo, &commits, tasks(), Some(&packs)).expect("read"), through_libgit2);
+        assert!(through_libgit2.iter().all(|(_, version)| !version.state.is_empty()), "every version read");
     }
 
     #[test]

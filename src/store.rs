@@ -13,6 +13,7 @@ use std::process::Command;
 
 use crate::time::Timestamp;
 
+pub mod packs;
 mod staging;
 
 /// A git repository.
@@ -756,6 +757,25 @@ impl Repo {
         Ok(std::str::from_utf8(blob.content()).ok().map(str::to_owned))
     }
 
+    /// The repository's pack files, with their indexes read: for reading many blobs
+    /// ([`Repo::blob_text_from`]); reading the indexes costs about as much as reading a few
+    /// thousand blobs through libgit2.
+    pub fn packs(&self) -> packs::Packs {
+        let objects = std::env::var_os("GIT_OBJECT_DIRECTORY")
+            .map_or_else(|| self.repository.commondir().join("objects"), PathBuf::from);
+        packs::Packs::open(&objects)
+    }
+
+    /// A blob's text, as [`Repo::blob_text`] gives it: read by `packs` when a pack holds it
+    /// whole, else through libgit2.
+    pub fn blob_text_from(&self, packs: &mut packs::Reader<'_>, id: &str) -> Result<Option<String>, StoreError> {
+        let oid = self.oid(id)?;
+        match <&[u8; 20]>::try_from(oid.as_bytes()).ok().and_then(|name| packs.blob(name)) {
+            Some(content) => Ok(String::from_utf8(content).ok()),
+            None => self.blob_text(id),
+        }
+    }
+
     /// The blob id of `path` in `commit`, if it exists there.
     pub fn blob_at(&self, commit: &str, path: &str) -> Result<Option<String>, StoreError> {
         let tree = self.find_commit(commit)?.tree().map_err(git_error("read a commit's tree"))?;
@@ -1035,6 +1055,27 @@ fn folder_id<'r>(
 fn git_order<'a>(entry: &'a git2::TreeEntry<'_>) -> impl Iterator<Item = u8> + 'a {
     let slash = (entry.kind() == Some(git2::ObjectType::Tree)).then_some(b'/');
     entry.name_bytes().iter().copied().chain(slash)
+}
+
+/// Runs git in `root` as ana, at the Unix time `when`; its output (tests of this crate).
+#[cfg(test)]
+pub(crate) fn run_git_at(root: &Path, args: &[&str], when: i64) -> String {
+    let date = format!("@{when} +0000");
+    let output = std::process::Command::new("git")
+        .args(args)
+        .current_dir(root)
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .env("GIT_AUTHOR_NAME", "ana")
+        .env("GIT_AUTHOR_EMAIL", "ana@example.com")
+        .env("GIT_COMMITTER_NAME", "ana")
+        .env("GIT_COMMITTER_EMAIL", "ana@example.com")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .expect("git runs");
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 #[cfg(test)]
