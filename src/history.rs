@@ -497,8 +497,10 @@ struct Task {
 /// How many versions are read at a time: bounds the memory of the work in flight.
 const TASKS_AT_ONCE: usize = 65_536;
 
-/// How many versions to read make it worth reading the packs' indexes (a few hundred
-/// microseconds at a million objects per thousand versions saved; see [`crate::store::packs`]).
+/// How many versions to read make it worth reading the packs' indexes ([`crate::store::packs`]):
+/// about 24 bytes of index an object in the repository, some 20 ms at a million objects,
+/// against about 2.4 µs saved a blob. A commit or two (a pull, the state after every commit)
+/// reads its few versions through libgit2 alone.
 const PACKS_AT: usize = 4096;
 
 /// Whether `tasks` versions are read through the packs (else through libgit2 alone).

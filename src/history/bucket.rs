@@ -115,7 +115,9 @@ pub(super) fn decode(bytes: &[u8], wanted: Option<&BTreeSet<&str>>) -> Option<Bu
         let count = reader.count()?;
         let mut versions = Vec::with_capacity(count);
         for _ in 0..count {
-            let &(commit, time, author) = commits.get(reader.count()?)?;
+            // A place, not a count: it may be larger than the bytes left.
+            let place = usize::try_from(reader.number()?).ok()?;
+            let &(commit, time, author) = commits.get(place)?;
             let state = reader.text()?.to_owned();
             let weight = match reader.number()? {
                 0 => None,
@@ -289,6 +291,22 @@ mod tests {
         assert_eq!(occurrences(&bytes, b"ana"), 50);
         assert!(bytes.starts_with(&[FORM, 50, 2, b'c', b'0', 0, 3, b'a', b'n', b'a', 2, b'c', b'1', 2]), "{bytes:?}");
         assert_eq!(decode(&bytes, None), Some(many));
+        // Versions of nothing but their commit, the last naming a place larger than the bytes
+        // that follow it.
+        let bare = |n: i64| Version {
+            commit: format!("c{n}"),
+            time: n,
+            author: String::new(),
+            state: String::new(),
+            weight: None,
+            milestone: None,
+            labels: Vec::new(),
+            blob: None,
+        };
+        let sparse: Bucket = BTreeMap::from([("issues/e.toml".to_owned(), (0..300).map(bare).collect())]);
+        let bytes = encode(sparse.iter());
+        assert_eq!(bytes[bytes.len() - 7..], [0xab, 0x02, 0, 0, 0, 0, 0], "place 299, then five empty fields");
+        assert_eq!(decode(&bytes, None), Some(sparse));
     }
 
     /// Numbers round-trip through their varints at every width, signed ones either side of

@@ -5,11 +5,13 @@
 //! Each pack's index (version 2: the object names in order, after a table of where each first
 //! byte's names start, then their offsets in the pack) is read into memory once; a blob is
 //! found there, its bytes read from the pack with one `pread`, and inflated by libdeflate.
-//! libgit2 took more than twice as long for the same blob: a zlib stream set up for each
-//! object, a lock for each read, and the search through the index with one more level of
-//! indirection. Like git, nothing here hashes the object again: git checked it when it entered
-//! the repository, and the zlib stream's own checksum (checked by libdeflate) catches a damaged
-//! pack.
+//! libgit2, which sets up a zlib stream and takes its locks for each object, took 8.1 s for
+//! the million blobs of the bench's tracker on one thread, this reader 5.7 s (4.6 s with the
+//! pack mapped; it is not, see below). Like git, nothing here hashes the object again: git
+//! checked it when it entered the repository, and the zlib stream's own checksum (checked by
+//! libdeflate) catches a damaged pack. The pack is read rather than mapped: a mapping counts
+//! in the process's memory as it is read (the 700 MB pack of a million records), and would be
+//! the crate's second `unsafe` block.
 //!
 //! Only what is simple is read here: a blob stored whole in a pack whose index is version 2.
 //! Anything else — a loose object, a delta, a pack with another index, a pack that does not
