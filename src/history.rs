@@ -508,6 +508,15 @@ fn reads_packs(tasks: usize) -> bool {
     tasks >= PACKS_AT
 }
 
+/// The packs to read a batch of `tasks` versions through: opened (by `open`) for the first
+/// batch that [`reads_packs`], then kept for the batches after it, whatever their size.
+fn packs_for(packs: &mut Option<Packs>, tasks: usize, open: impl FnOnce() -> Packs) -> Option<&Packs> {
+    if packs.is_none() && reads_packs(tasks) {
+        *packs = Some(open());
+    }
+    packs.as_ref()
+}
+
 /// The versions `tasks` name, in their order, reading the blobs on every core (each thread
 /// with its own handle on the repository: libgit2's are not shared between threads), from
 /// `packs` when given and they hold the blob whole.
@@ -590,10 +599,8 @@ fn update(
     // Many versions to read: the packs' indexes are read once, for all of them.
     let mut packs: Option<Packs> = None;
     let mut add = |tasks: Vec<Task>, new: &mut Bucket| -> Result<(), StoreError> {
-        if packs.is_none() && reads_packs(tasks.len()) {
-            packs = Some(repo.packs());
-        }
-        for (relative, version) in versions_of(repo, &commits, tasks, packs.as_ref())? {
+        let packs = packs_for(&mut packs, tasks.len(), || repo.packs());
+        for (relative, version) in versions_of(repo, &commits, tasks, packs)? {
             // Most records have one version: room for one, not the four a first push makes.
             new.entry(relative).or_insert_with(|| Vec::with_capacity(1)).push(version);
         }
@@ -1313,6 +1320,38 @@ mod tests {
     fn versions_read_from_the_packs_equal_libgit2s() {
         assert!(!reads_packs(PACKS_AT - 1));
         assert!(reads_packs(PACKS_AT));
+        // Opened once, for the first batch large enough, and kept for smaller ones after it.
+        let mut opened = 0;
+        let mut packs = None;
+        assert!(
+            packs_for(&mut packs, PACKS_AT - 1, || {
+                opened += 1;
+                Packs::default()
+            })
+            .is_none()
+        );
+        assert!(
+            packs_for(&mut packs, PACKS_AT, || {
+                opened += 1;
+                Packs::default()
+            })
+            .is_some()
+        );
+        assert!(
+            packs_for(&mut packs, 1, || {
+                opened += 1;
+                Packs::default()
+            })
+            .is_some()
+        );
+        assert!(
+            packs_for(&mut packs, PACKS_AT, || {
+                opened += 1;
+                Packs::default()
+            })
+            .is_some()
+        );
+        assert_eq!(opened, 1);
         let dir = tempfile::tempdir().expect("temporary folder");
         let root = dir.path();
         git_at(root, &["init", "-q", "-b", "main"], 0);

@@ -147,6 +147,7 @@ impl Pack {
             } else {
                 low + (high - low) / 2
             };
+            debug_assert!((low..high).contains(&middle), "a guess within the range");
             match self.names[middle * NAME..(middle + 1) * NAME].cmp(name) {
                 std::cmp::Ordering::Less => low = middle + 1,
                 std::cmp::Ordering::Greater => high = middle,
@@ -253,12 +254,22 @@ mod tests {
             ("empty.toml", String::new()),
             ("small.toml", "title = \"x\"\n".to_owned()),
             ("noise.toml", noise(20_000)),
+            // Bytes that do not compress at all: zlib stores them with its own few bytes more.
+            ("bytes.bin", String::new()),
             ("long.toml", long.clone()),
             ("unicode.toml", "title = \"é 日本 😀\"\n".to_owned()),
         ];
         for (path, text) in &files {
             std::fs::write(root.join(path), text).expect("write");
         }
+        let mut state = 0x853c_49e6_748f_ea9b_u64;
+        let bytes: Vec<u8> = (0..100_000)
+            .map(|_| {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                u8::try_from(state >> 56).expect("a byte")
+            })
+            .collect();
+        std::fs::write(root.join("bytes.bin"), bytes).expect("write");
         git(root, &["add", "."]);
         git(root, &["commit", "-qm", "first"]);
         // A second version of the long file, which git stores as a delta of the other.
@@ -354,6 +365,50 @@ mod tests {
         }
         assert_eq!(pack.offset_of(&[0; NAME]), None, "before the first");
         assert_eq!(pack.offset_of(&[0xff; NAME]), None, "after the last");
+    }
+
+    /// An offset the index keeps in its table of large offsets (a pack over 2 GiB) is read
+    /// from there: an index made by hand, its blob's offset moved into that table as its second
+    /// entry; one naming an entry past the table's end is not found; an index whose length
+    /// leaves a part of a large offset is left out.
+    #[test]
+    fn offsets_in_the_large_table_are_read_from_there() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        std::fs::write(root.join("a.toml"), "title = \"a\"\n").expect("write");
+        git(root, &["add", "."]);
+        git(root, &["commit", "-qm", "first"]);
+        git(root, &["repack", "-adq"]);
+        let blob = name(git(root, &["rev-parse", "HEAD:a.toml"]).trim());
+        let index = std::path::PathBuf::from(pack_index(root));
+        let objects = root.join(".git/objects");
+        let packs = Packs::open(&objects);
+        let pack = &packs.packs[0];
+        assert!(pack.large.is_empty(), "a small pack has no large offsets");
+        assert_eq!(pack.names.len(), NAME * pack.offsets.len(), "the names alone");
+        let offset = pack.offset_of(&blob).expect("listed");
+        let place = (0..pack.offsets.len()).find(|n| pack.names[n * NAME..(n + 1) * NAME] == blob).expect("listed");
+        let count = pack.offsets.len();
+        let good = std::fs::read(&index).expect("index");
+        let offsets_at = 8 + 256 * 4 + count * (NAME + 4);
+        let large_at = offsets_at + 4 * count;
+        let with_large = |entry: u32, large: &[u64], extra: &[u8]| {
+            let mut bytes = good.clone();
+            bytes[offsets_at + 4 * place..offsets_at + 4 * place + 4].copy_from_slice(&entry.to_be_bytes());
+            let table: Vec<u8> = large.iter().flat_map(|n| n.to_be_bytes()).chain(extra.iter().copied()).collect();
+            bytes.splice(large_at..large_at, table);
+            std::fs::write(&index, &bytes).expect("write");
+            Packs::open(&objects)
+        };
+        let packs = with_large(0x8000_0001, &[0xdead_beef, offset], &[]);
+        assert_eq!(packs.packs[0].large, [0xdead_beef, offset]);
+        assert_eq!(packs.packs[0].offset_of(&blob), Some(offset));
+        let content = std::fs::read(root.join("a.toml")).expect("the file");
+        assert_eq!(packs.reader().blob(&blob), Some(content));
+        let packs = with_large(0x8000_0002, &[0xdead_beef, offset], &[]);
+        assert_eq!(packs.packs[0].offset_of(&blob), None, "an entry past the table");
+        assert!(with_large(0x8000_0001, &[0xdead_beef, offset], &[0; 4]).packs.is_empty(), "half an offset");
     }
 
     /// A pack whose index or pack file is damaged or of another version is left out or reads
