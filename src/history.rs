@@ -1323,34 +1323,14 @@ mod tests {
         // Opened once, for the first batch large enough, and kept for smaller ones after it.
         let mut opened = 0;
         let mut packs = None;
-        assert!(
-            packs_for(&mut packs, PACKS_AT - 1, || {
-                opened += 1;
-                Packs::default()
-            })
-            .is_none()
-        );
-        assert!(
-            packs_for(&mut packs, PACKS_AT, || {
-                opened += 1;
-                Packs::default()
-            })
-            .is_some()
-        );
-        assert!(
-            packs_for(&mut packs, 1, || {
-                opened += 1;
-                Packs::default()
-            })
-            .is_some()
-        );
-        assert!(
-            packs_for(&mut packs, PACKS_AT, || {
-                opened += 1;
-                Packs::default()
-            })
-            .is_some()
-        );
+        let mut open = || {
+            opened += 1;
+            Packs::default()
+        };
+        assert!(packs_for(&mut packs, PACKS_AT - 1, &mut open).is_none());
+        assert!(packs_for(&mut packs, PACKS_AT, &mut open).is_some());
+        assert!(packs_for(&mut packs, 1, &mut open).is_some());
+        assert!(packs_for(&mut packs, PACKS_AT, &mut open).is_some());
         assert_eq!(opened, 1);
         let dir = tempfile::tempdir().expect("temporary folder");
         let root = dir.path();

@@ -367,20 +367,27 @@ mod tests {
         assert_eq!(pack.offset_of(&[0xff; NAME]), None, "after the last");
     }
 
+    /// A repository whose one commit, of `a.toml` holding `text`, is packed; the file's blob.
+    fn packed_repository(text: &str) -> (tempfile::TempDir, [u8; NAME]) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let root = dir.path();
+        git(root, &["init", "-q"]);
+        std::fs::write(root.join("a.toml"), text).expect("write");
+        git(root, &["add", "."]);
+        git(root, &["commit", "-qm", "first"]);
+        git(root, &["repack", "-adq"]);
+        let blob = name(git(root, &["rev-parse", "HEAD:a.toml"]).trim());
+        (dir, blob)
+    }
+
     /// An offset the index keeps in its table of large offsets (a pack over 2 GiB) is read
     /// from there: an index made by hand, its blob's offset moved into that table as its second
     /// entry; one naming an entry past the table's end is not found; an index whose length
     /// leaves a part of a large offset is left out.
     #[test]
     fn offsets_in_the_large_table_are_read_from_there() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (dir, blob) = packed_repository("title = \"a\"\n");
         let root = dir.path();
-        git(root, &["init", "-q"]);
-        std::fs::write(root.join("a.toml"), "title = \"a\"\n").expect("write");
-        git(root, &["add", "."]);
-        git(root, &["commit", "-qm", "first"]);
-        git(root, &["repack", "-adq"]);
-        let blob = name(git(root, &["rev-parse", "HEAD:a.toml"]).trim());
         let index = std::path::PathBuf::from(pack_index(root));
         let objects = root.join(".git/objects");
         let packs = Packs::open(&objects);
@@ -416,14 +423,8 @@ mod tests {
     /// checksum in a stream.
     #[test]
     fn a_damaged_pack_reads_as_nothing() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (dir, blob) = packed_repository(&"title = \"a\"\n".repeat(50));
         let root = dir.path();
-        git(root, &["init", "-q"]);
-        std::fs::write(root.join("a.toml"), "title = \"a\"\n".repeat(50)).expect("write");
-        git(root, &["add", "."]);
-        git(root, &["commit", "-qm", "first"]);
-        git(root, &["repack", "-adq"]);
-        let blob = name(git(root, &["rev-parse", "HEAD:a.toml"]).trim());
         let index = std::path::PathBuf::from(pack_index(root));
         let pack = index.with_extension("pack");
         let objects = root.join(".git/objects");
