@@ -1433,11 +1433,17 @@ mod tests {
         let mut index = SearchIndex::open(&tracker).expect("open");
         assert!(index.refresh(&tracker, &|_, _| {}).expect("build").rebuilt);
         let state = index.state().expect("a state");
-        let sweep = |index: &SearchIndex, state: &State| {
-            let delta = index.delta(&tracker, state, Scope::Every, &[]).expect("delta");
+        let sweep_with = |index: &SearchIndex, state: &State, paths: &[String]| {
+            let delta = index.delta(&tracker, state, Scope::Every, paths).expect("delta");
             let updated: Vec<String> = delta.updated.iter().map(|(p, _, _)| p.clone()).collect();
-            (updated, delta.removed)
+            (updated, delta.removed, delta.rescanned)
         };
+        let sweep = |index: &SearchIndex, state: &State| {
+            let (updated, removed, _) = sweep_with(index, state, &[]);
+            (updated, removed)
+        };
+        // A file named as no record is never read.
+        fs::write(path("issues/Notes.toml"), "not = \"a record\"\n").expect("write");
         assert_eq!(sweep(&index, &state), (vec![], vec![]), "nothing changed");
 
         fs::write(path("issues/aaaa01.toml"), text("aaaa01") + "weight = 3\n").expect("edit");
@@ -1449,9 +1455,21 @@ mod tests {
         fs::create_dir(path("issues/aaaa04.toml")).expect("a folder named as a record");
         fs::write(path("issues/k3/k3aaa3.toml"), text("k3aaa3")).expect("a new record");
         fs::write(path("issues/k3/k3aaa2.toml"), text("k3aaa9")).expect("edit");
-        let (updated, removed) = sweep(&index, &state);
+        // A path also given (as a watcher gives them) is read once; one that names no file
+        // and was never indexed is not counted as removed.
+        let given = ["issues/aaaa01.toml".to_owned(), "issues/aaaa09.toml".to_owned()];
+        let (updated, removed, rescanned) = sweep_with(&index, &state, &given);
         assert_eq!(updated, ["issues/aaaa01.toml", "issues/k3/k3aaa2.toml", "issues/k3/k3aaa3.toml"]);
         assert_eq!(removed, ["issues/aaaa02.toml", "issues/aaaa03.toml", "issues/aaaa04.toml"]);
+        // The folders' times just moved, so not trusted: no settled folder was listed again.
+        assert_eq!(rescanned, 0);
+        // Settled, they were: every `.toml` entry they hold counts as read again (`issues`:
+        // aaaa01, the link aaaa03, the folder aaaa04, aaaa05, Notes; `issues/k3`: three).
+        for folder in ["issues", "issues/k3"] {
+            let past = std::time::SystemTime::now() - std::time::Duration::from_secs(10);
+            fs::File::open(path(folder)).expect("open").set_modified(past).expect("set time");
+        }
+        assert_eq!(sweep_with(&index, &state, &[]).2, 8);
 
         // Committed: a second segment; every stamp read back is the file's.
         let delta = index.delta(&tracker, &state, Scope::Every, &[]).expect("delta");
@@ -1475,6 +1493,50 @@ mod tests {
         let (updated, removed) = sweep(&index, &State::default());
         assert!(updated.is_empty(), "{updated:?}");
         assert_eq!(removed, ["issues/k3/k3aaa1.toml", "issues/k3/k3aaa2.toml", "issues/k3/k3aaa3.toml"]);
+    }
+
+    /// What git changed between the tree the index saw and `HEAD` is read again whatever its
+    /// stamp says (a file rewritten with the same size and time), and a file git removed is
+    /// removed from the index.
+    #[test]
+    fn a_sweep_reads_again_what_git_changed() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let tracker = tracker(dir.path());
+        let path = |name: &str| dir.path().join(name);
+        let write = |name: &str, stage: &str, when: std::time::SystemTime| {
+            let id = name.rsplit('/').next().and_then(|n| n.strip_suffix(".toml")).expect("an id");
+            fs::write(path(name), format!("title = \"{id}\"\ntype = \"bug\"\nstage = \"{stage}\"\n")).expect("write");
+            fs::File::options().write(true).open(path(name)).expect("open").set_modified(when).expect("set time");
+        };
+        let past = std::time::SystemTime::now() - std::time::Duration::from_secs(10);
+        for name in ["issues/aaaa01.toml", "issues/aaaa02.toml", "issues/aaaa03.toml"] {
+            write(name, "triage", past);
+        }
+        crate::store::run_git_at(dir.path(), &["add", "-A"], 1_700_000_000);
+        crate::store::run_git_at(dir.path(), &["commit", "-qm", "three"], 1_700_000_000);
+        let mut index = SearchIndex::open(&tracker).expect("open");
+        assert!(index.refresh(&tracker, &|_, _| {}).expect("build").rebuilt);
+        let state = index.state().expect("a state");
+        assert!(state.tree.is_some());
+
+        // Other text of the same size, committed, then its time put back: the stamp the index
+        // holds. And a file removed by git.
+        write("issues/aaaa01.toml", "review", std::time::SystemTime::now());
+        crate::store::run_git_at(dir.path(), &["rm", "-q", "issues/aaaa02.toml"], 1_700_000_100);
+        crate::store::run_git_at(dir.path(), &["commit", "-qam", "one changed, one gone"], 1_700_000_100);
+        fs::File::options()
+            .write(true)
+            .open(path("issues/aaaa01.toml"))
+            .expect("open")
+            .set_modified(past)
+            .expect("time");
+        let indexed = index.indexed(&index.reader.searcher(), None).expect("stamps");
+        assert_eq!(indexed.get("issues/aaaa01.toml").copied(), stamp_of(&path("issues/aaaa01.toml"), now_ns()));
+        let delta = index.delta(&tracker, &state, Scope::Every, &[]).expect("delta");
+        let updated: Vec<&str> = delta.updated.iter().map(|(p, _, _)| p.as_str()).collect();
+        assert_eq!(updated, ["issues/aaaa01.toml"]);
+        assert!(delta.updated[0].1.contains("review"));
+        assert_eq!(delta.removed, ["issues/aaaa02.toml"]);
     }
 
     /// While another process builds the index (it holds the writer), a search answers from
