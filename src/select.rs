@@ -341,12 +341,10 @@ pub fn plan_records(
                 _ => None,
             });
         }
-        // Where the layout puts it; else wherever it is (a tracker between layouts).
-        let path = tracker.path_for(Kind::Milestone, id);
-        let file = if tracker.absolute(&path).is_file() {
-            RecordFile { kind: Kind::Milestone, id: id.to_owned(), path }
-        } else {
-            tracker.resolve(id)?
+        // Where a layout puts it; else wherever it is.
+        let file = match tracker.file_of(Kind::Milestone, id) {
+            Some(file) => file,
+            None => tracker.resolve(id)?,
         };
         let (record, diagnostics, _) = tracker.load(&file)?;
         loaded.diagnostics.extend(diagnostics);
@@ -480,11 +478,11 @@ pub fn check_filter(tracker: &Tracker, filter: &mut Filter) -> Result<(), Filter
     check_values("--state", &filter.mir_states, MirState::NAMES)?;
     let mut milestones = Vec::new();
     for wanted in &filter.milestones {
-        let exact = tracker.absolute(&tracker.path_for(Kind::Milestone, wanted)).is_file()
-            || tracker.absolute(&format!("milestones/{wanted}.toml")).is_file();
-        milestones.push(match tracker.resolve(wanted) {
+        // A milestone of exactly that id needs no listing of the folders.
+        let exact = tracker.file_of(Kind::Milestone, wanted).is_some();
+        milestones.push(match if exact { Ok(None) } else { tracker.resolve(wanted).map(Some) } {
             _ if exact => wanted.clone(),
-            Ok(file) if file.kind == Kind::Milestone => file.id,
+            Ok(Some(file)) if file.kind == Kind::Milestone => file.id,
             _ => {
                 let known = milestone_ids(tracker);
                 if known.is_empty() {

@@ -355,10 +355,26 @@ impl Tracker {
 
     /// Where a new record of `kind` with `id` is written, relative to the root.
     pub fn path_for(&self, kind: Kind, id: &str) -> String {
-        match self.policy.config.layout {
-            Layout::Flat => format!("{}/{id}.toml", kind.folder()),
-            Layout::Sharded => format!("{}/{}/{id}.toml", kind.folder(), &id[..id.len().min(2)]),
-        }
+        path_in(self.policy.config.layout, kind, id)
+    }
+
+    /// The record `id` of `kind` where either layout puts it, the tracker's own first: a
+    /// tracker between layouts (or whose milestones stayed flat) costs two `stat`s, not a
+    /// listing of its folders as [`Tracker::resolve`] makes. `None` when neither place holds a
+    /// regular file.
+    pub fn file_of(&self, kind: Kind, id: &str) -> Option<RecordFile> {
+        let own = self.policy.config.layout;
+        let other = match own {
+            Layout::Flat => Layout::Sharded,
+            Layout::Sharded => Layout::Flat,
+        };
+        [own, other].into_iter().map(|layout| path_in(layout, kind, id)).find_map(|path| {
+            fs::symlink_metadata(self.absolute(&path)).is_ok_and(|m| m.is_file()).then(|| RecordFile {
+                kind,
+                id: id.to_owned(),
+                path,
+            })
+        })
     }
 
     /// Moves every record to where the layout `layout` (`flat` or `sharded`) puts it, writes
@@ -582,6 +598,14 @@ fn write_atomically(path: &Path, bytes: &[u8], scratch: Option<&Path>) -> Result
 }
 
 /// A new tracker in a fresh git repository at `dir`, for the tests of the modules that need one.
+/// Where `layout` puts the record `id` of `kind`, relative to the tracker root.
+fn path_in(layout: Layout, kind: Kind, id: &str) -> String {
+    match layout {
+        Layout::Flat => format!("{}/{id}.toml", kind.folder()),
+        Layout::Sharded => format!("{}/{}/{id}.toml", kind.folder(), id.get(..2).unwrap_or(id)),
+    }
+}
+
 #[cfg(test)]
 pub(crate) fn in_fresh_repository(dir: &Path) -> Tracker {
     let status = std::process::Command::new("git").args(["init", "-q"]).current_dir(dir).status().expect("git");
@@ -614,5 +638,43 @@ mod tests {
         for (old, text, expected) in table {
             assert_eq!(keep_conventions(old, text), expected, "{old:?} {text:?}");
         }
+    }
+
+    /// A record is found where either layout puts it, the tracker's own layout first; a link,
+    /// a folder or nothing there is no record.
+    #[test]
+    fn a_record_is_found_where_either_layout_puts_it() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let tracker = in_fresh_repository(dir.path());
+        let write = |path: &str| {
+            let path = dir.path().join(path);
+            fs::create_dir_all(path.parent().expect("a folder")).expect("folders");
+            fs::write(path, "title = \"m\"\n").expect("write");
+        };
+        write("milestones/m1.toml");
+        write("milestones/m2/m2.toml");
+        write("milestones/m2.toml");
+        write("issues/ab/abcd.toml");
+        write("milestones/x.toml");
+        std::os::unix::fs::symlink(dir.path().join("milestones/m1.toml"), dir.path().join("milestones/m3.toml"))
+            .expect("a link");
+        fs::create_dir_all(dir.path().join("milestones/m4.toml")).expect("a folder named as a record");
+        let path = |tracker: &Tracker, kind, id| tracker.file_of(kind, id).map(|file| (file.kind, file.id, file.path));
+        let found = |kind, id: &str, path: &str| Some((kind, id.to_owned(), path.to_owned()));
+        // Flat, the default: the flat place first, then the sharded one.
+        assert_eq!(path(&tracker, Kind::Milestone, "m1"), found(Kind::Milestone, "m1", "milestones/m1.toml"));
+        assert_eq!(path(&tracker, Kind::Milestone, "m2"), found(Kind::Milestone, "m2", "milestones/m2.toml"));
+        assert_eq!(path(&tracker, Kind::Issue, "abcd"), found(Kind::Issue, "abcd", "issues/ab/abcd.toml"));
+        assert_eq!(path(&tracker, Kind::Milestone, "x"), found(Kind::Milestone, "x", "milestones/x.toml"));
+        for missing in ["m3", "m4", "m5"] {
+            assert_eq!(path(&tracker, Kind::Milestone, missing), None, "{missing}");
+        }
+        assert_eq!(path(&tracker, Kind::Issue, "m1"), None, "another kind's folder");
+        // Sharded: the shard first.
+        fs::write(dir.path().join("docket.toml"), "layout = \"sharded\"\n").expect("write the layout");
+        let sharded = Tracker::discover(dir.path()).expect("tracker");
+        assert_eq!(path(&sharded, Kind::Milestone, "m2"), found(Kind::Milestone, "m2", "milestones/m2/m2.toml"));
+        assert_eq!(path(&sharded, Kind::Milestone, "m1"), found(Kind::Milestone, "m1", "milestones/m1.toml"));
+        assert_eq!(path(&sharded, Kind::Milestone, "x"), found(Kind::Milestone, "x", "milestones/x.toml"));
     }
 }
