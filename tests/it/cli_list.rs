@@ -176,6 +176,11 @@ fn filter_values_nothing_can_have_are_refused() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--milestone `16-9` matches nothing any record can have"), "{}", run.stderr);
     assert!(run.stderr.contains("`16-7`"), "the milestones are listed: {}", run.stderr);
+    // So is the id of a record that is no milestone.
+    let issue = ids(&sandbox, &[]).into_iter().next().expect("an issue");
+    let run = sandbox.docket(&["list", "--milestone", &issue]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("--milestone `{issue}` matches nothing")), "{}", run.stderr);
 }
 
 #[test]
