@@ -464,5 +464,16 @@ mod tests {
         }
         // A pack cut inside the object.
         assert_eq!(opened(&good_index, &good_pack[..offset + 10]).reader().blob(&blob), None, "a cut pack");
+        // A header claiming more than the largest blob read here (2^62 bytes, and one more than
+        // the bound) reads as nothing, before anything is allocated for it.
+        let first = 0x80 | (BLOB << 4);
+        for header in [
+            [first, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x04],
+            [first | 1, 0x80, 0x80, 0x80, 0x02, 0, 0, 0, 0, 0],
+        ] {
+            let mut claiming = good_pack.clone();
+            claiming[offset..offset + header.len()].copy_from_slice(&header);
+            assert_eq!(opened(&good_index, &claiming).reader().blob(&blob), None, "{header:?}");
+        }
     }
 }
