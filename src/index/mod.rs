@@ -8,8 +8,8 @@
 //! differs from its document's — files in folders whose time moved, files the `HEAD` tree
 //! diff names, and every other file's own stamp too, since a program that rewrites a file in
 //! place (VS Code, `vim` with `backupcopy=yes`, `echo >>`) does not move its folder's time.
-//! Comparing every stamp costs one `stat` a file (on all cores), which in large trackers is
-//! most of a search; a running `docket watch` saves it ([`watch`]): it holds a lock, keeps the
+//! Comparing every stamp costs one `stat` a file, taken folder by folder as each is listed (on
+//! all cores, as `git status` does), which in large trackers is most of a search; a running `docket watch` saves it ([`watch`]): it holds a lock, keeps the
 //! paths it is told of until it has committed them, and answers a cookie the search leaves for
 //! it with those paths, so a vouched search compares only them, the folders and the tree diff.
 //! A stamp within two seconds of now is never trusted (the file may change again within the
