@@ -478,12 +478,14 @@ pub fn check_filter(tracker: &Tracker, filter: &mut Filter) -> Result<(), Filter
     check_values("--state", &filter.mir_states, MirState::NAMES)?;
     let mut milestones = Vec::new();
     for wanted in &filter.milestones {
-        // A milestone of exactly that id needs no listing of the folders.
-        let exact = tracker.file_of(Kind::Milestone, wanted).is_some();
-        milestones.push(match if exact { Ok(None) } else { tracker.resolve(wanted).map(Some) } {
-            _ if exact => wanted.clone(),
-            Ok(Some(file)) if file.kind == Kind::Milestone => file.id,
-            _ => {
+        // A milestone of exactly that id needs no listing of the folders; a prefix does.
+        let found = match tracker.file_of(Kind::Milestone, wanted) {
+            Some(_) => Some(wanted.clone()),
+            None => tracker.resolve(wanted).ok().filter(|file| file.kind == Kind::Milestone).map(|file| file.id),
+        };
+        milestones.push(match found {
+            Some(id) => id,
+            None => {
                 let known = milestone_ids(tracker);
                 if known.is_empty() {
                     return Err(FilterError {

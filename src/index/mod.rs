@@ -267,17 +267,18 @@ struct Delta {
 
 impl Delta {
     /// Reads the file at `path` again unless its `stamp` is the settled one it was indexed
-    /// with (`old`); a file with no stamp (gone, or not a file) is removed if it was indexed.
+    /// with (`old`) and it need not be read again whatever its stamp (`reread`: git changed
+    /// it); a file with no stamp (gone, or not a file) is removed if it was indexed.
     fn judge(
         &mut self,
         root: &Path,
         path: String,
-        stamp: Option<Stamp>,
-        old: Option<Stamp>,
+        (stamp, old): (Option<Stamp>, Option<Stamp>),
+        reread: bool,
         now: u64,
     ) -> Result<(), IndexError> {
         match stamp {
-            Some(stamp) if old.is_some_and(|old| old == stamp && stamp.mtime != 0) => {}
+            Some(stamp) if !reread && old.is_some_and(|old| old == stamp && stamp.mtime != 0) => {}
             Some(_) => {
                 let absolute = root.join(&path);
                 let (text, stamp) =
@@ -326,7 +327,12 @@ fn register(index: &Index) {
 /// The stamp of the regular file at `path`; `None` for no file, and for a link, a folder or a
 /// FIFO, which are never records (see [`crate::entry`]).
 fn stamp_of(path: &Path, now_ns: u64) -> Option<Stamp> {
-    fs::symlink_metadata(path).ok().filter(fs::Metadata::is_file).map(|metadata| stamp_from(&metadata, now_ns))
+    file_stamp(fs::symlink_metadata(path), now_ns)
+}
+
+/// The stamp of what `metadata` (not following a link) describes: only a file has one.
+fn file_stamp(metadata: std::io::Result<fs::Metadata>, now_ns: u64) -> Option<Stamp> {
+    metadata.ok().filter(fs::Metadata::is_file).map(|metadata| stamp_from(&metadata, now_ns))
 }
 
 fn stamp_from(metadata: &fs::Metadata, now_ns: u64) -> Stamp {
@@ -579,7 +585,7 @@ impl SearchIndex {
         candidates.dedup();
         // The listed folders' files, with stamps taken as they are listed.
         let folders: Vec<&str> = listing.iter().map(|(dir, _)| dir.as_str()).collect();
-        let listed = self.listed(&tracker.root, &folders, now);
+        let listed = Self::listed(&tracker.root, &folders, now);
         for ((_, settled), files) in listing.iter().zip(listed) {
             delta.rescanned += if *settled { files.len() } else { 0 };
             for (path, stamp) in files {
@@ -587,7 +593,7 @@ impl SearchIndex {
                     continue;
                 }
                 let old = known.remove(&path);
-                delta.judge(&tracker.root, path, stamp, old, now)?;
+                delta.judge(&tracker.root, path, (stamp, old), false, now)?;
             }
         }
         // Indexed files no listed folder holds (in a listed folder: gone), looked at by path.
@@ -598,13 +604,8 @@ impl SearchIndex {
         let stamps = self.stamps(&tracker.root, &candidates, now);
         for (path, stamp) in candidates.into_iter().zip(stamps) {
             // A file git changed is read again whatever its stamp says.
-            let old = if from_git.contains(&path) { None } else { known.get(&path).copied() };
-            let indexed = old.is_some() || known.contains_key(&path);
-            match stamp {
-                None if indexed => delta.removed.push(path),
-                None => {}
-                Some(_) => delta.judge(&tracker.root, path, stamp, old, now)?,
-            }
+            let (old, reread) = (known.get(&path).copied(), from_git.contains(&path));
+            delta.judge(&tracker.root, path, (stamp, old), reread, now)?;
         }
         delta.updated.sort_by(|a, b| a.0.cmp(&b.0));
         delta.removed.sort();
@@ -615,7 +616,7 @@ impl SearchIndex {
     /// (each file's stamp taken relative to its folder as it is listed: looking a million paths
     /// up from the root again cost a third of a search that compared every stamp), on all cores
     /// when there are several folders.
-    fn listed(&self, root: &Path, folders: &[&str], now: u64) -> Vec<Vec<(String, Option<Stamp>)>> {
+    fn listed(root: &Path, folders: &[&str], now: u64) -> Vec<Vec<(String, Option<Stamp>)>> {
         let list = |dir: &&str| {
             let Ok(entries) = fs::read_dir(root.join(dir)) else { return Vec::new() };
             entries
@@ -623,11 +624,11 @@ impl SearchIndex {
                 .filter_map(|entry| {
                     let name = entry.file_name();
                     let name = name.to_string_lossy();
-                    Path::new(name.as_ref()).extension().is_some_and(|x| x == "toml").then(|| {
-                        // As `stamp_of`: a link is not followed, and only a file has a stamp.
-                        let stamp = entry.metadata().ok().filter(fs::Metadata::is_file).map(|m| stamp_from(&m, now));
-                        (format!("{dir}/{name}"), stamp)
-                    })
+                    // The entry's metadata does not follow a link, as `stamp_of`.
+                    Path::new(name.as_ref())
+                        .extension()
+                        .is_some_and(|x| x == "toml")
+                        .then(|| (format!("{dir}/{name}"), file_stamp(entry.metadata(), now)))
                 })
                 .collect()
         };
